@@ -1,0 +1,74 @@
+package supervisor.cli;
+
+import java.util.Arrays;
+import java.util.List;
+import supervisor.log.Log;
+import supervisor.run.Adoption;
+
+/**
+ * The command line. Exit statuses are documented in the help of each command and in the README.
+ */
+public final class Main {
+    static final int USAGE = 2;
+
+    static final String HELP = """
+            Usage: supervisor COMMAND [OPTIONS]
+
+            Runs JVM tasks that might hang, crash or refuse to die, in processes of their own,
+            and stops them completely: nothing they started is left running.
+
+            Commands:
+              run      run one task jar with a timeout (supervisor run --help)
+
+            Options:
+              -h, --help      show this help
+              -V, --version   show the version
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        Log.trace("main");
+        System.exit(run(Arrays.asList(argv)));
+    }
+
+    static int run(List<String> args) {
+        Adoption adoption = null;
+        if (!args.isEmpty() && args.get(0).startsWith("--adopt=")) {
+            // Internal: the launcher started the task already (see scripts/supervisor).
+            adoption = Adoption.parse(args.get(0).substring("--adopt=".length()));
+            args = args.subList(1, args.size());
+        }
+        try {
+            if (args.isEmpty()) {
+                throw new UsageException("missing command (see supervisor --help)");
+            }
+            String command = args.get(0);
+            List<String> rest = args.subList(1, args.size());
+            switch (command) {
+                case "-h", "--help", "help" -> throw new HelpRequested(HELP);
+                case "-V", "--version" -> {
+                    System.out.println("supervisor " + version());
+                    return 0;
+                }
+                case "run" -> {
+                    return RunCommand.run(rest, adoption);
+                }
+                default -> throw new UsageException("unknown command '" + command + "' (see supervisor --help)");
+            }
+        } catch (UsageException e) {
+            Log.error(e.getMessage());
+            return USAGE;
+        } catch (HelpRequested e) {
+            System.out.print(e.getMessage());
+            System.out.flush();
+            return 0;
+        }
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "(development build)" : v;
+    }
+}

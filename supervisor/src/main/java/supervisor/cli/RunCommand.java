@@ -1,0 +1,139 @@
+package supervisor.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import supervisor.config.Durations;
+import supervisor.launch.TaskSpec;
+import supervisor.log.Log;
+import supervisor.run.Adoption;
+import supervisor.run.RunOptions;
+import supervisor.run.RunSession;
+import supervisor.terminate.Mechanism;
+
+/** {@code supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]}. */
+final class RunCommand {
+    static final String HELP = """
+            Usage: supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]
+
+            Runs TASK.jar in its own JVM (java -jar), and stops it and every process it started
+            when the timeout expires or the supervisor is told to stop: SIGTERM first, so that
+            shutdown hooks run, then SIGKILL to the whole tree after the grace period.
+            The task reads the supervisor's stdin and writes its stdout and stderr directly.
+            The supervisor's own messages go to stderr, each line starting with "supervisor: ".
+
+            Options (before or after the jar):
+              --timeout DURATION   stop the task this long after it started (default: none)
+              --grace DURATION     time between SIGTERM and SIGKILL (default: 5s)
+              --jvm-opt OPT        an option for the task JVM, before -jar (repeatable)
+              --java PATH          the java to run the task with (default: the supervisor's)
+              --termination MECH   auto, cgroup or tree: how the task's processes are held and
+                                   killed (default: auto, a cgroup where one is writable)
+              -v, --verbose        say more on stderr (the mechanism, kill timings)
+              -h, --help           show this help
+
+            DURATION is a number with a unit of ms, s, m or h (500ms, 1.5s, 2m); a bare number
+            means seconds; 0 means none. Everything after the first -- goes to the task as it is.
+
+            Exit status:
+              the task's own     the task ended by itself (0-255)
+              128+N              the task died of signal N that the supervisor did not send
+                                 (137 for SIGKILL from elsewhere, 134 when a JVM crashes)
+              124                the timeout expired and the task was stopped
+              125                the supervisor itself failed (e.g. java cannot be started)
+              126                the jar cannot be run (not a jar, a directory, unreadable,
+                                 no Main-Class)
+              127                the jar does not exist
+              2                  usage error
+              130, 143, 129      the supervisor got SIGINT, SIGTERM or SIGHUP and stopped the task
+                                 (a second such signal kills the task at once)
+            """;
+
+    private RunCommand() {
+    }
+
+    static RunOptions parse(List<String> args, Adoption adoption) throws UsageException, HelpRequested {
+        Long timeout = null;
+        long grace = TimeUnit.SECONDS.toNanos(5);
+        List<String> jvmOptions = new ArrayList<>();
+        String java = null;
+        Mechanism mechanism = Mechanism.AUTO;
+        String jar = null;
+        List<String> taskArgs = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--")) {
+                taskArgs.addAll(args.subList(i + 1, args.size()));
+                break;
+            }
+            if (arg.equals("-h") || arg.equals("--help")) {
+                throw new HelpRequested(HELP);
+            }
+            if (arg.equals("-v") || arg.equals("--verbose")) {
+                Log.setDebug(true);
+                continue;
+            }
+            if (arg.startsWith("-") && !arg.equals("-")) {
+                String name = arg;
+                String value = null;
+                int eq = arg.indexOf('=');
+                if (arg.startsWith("--") && eq > 0) {
+                    name = arg.substring(0, eq);
+                    value = arg.substring(eq + 1);
+                }
+                if (!List.of("--timeout", "--grace", "--jvm-opt", "--java", "--termination").contains(name)) {
+                    throw new UsageException("unknown option " + name + " (see supervisor run --help)");
+                }
+                if (value == null) {
+                    if (i + 1 >= args.size()) {
+                        throw new UsageException(name + " needs a value (see supervisor run --help)");
+                    }
+                    value = args.get(++i);
+                }
+                switch (name) {
+                    case "--timeout" -> timeout = duration(name, value);
+                    case "--grace" -> grace = duration(name, value);
+                    case "--jvm-opt" -> jvmOptions.add(value);
+                    case "--java" -> java = value;
+                    default -> mechanism = mechanism(value);
+                }
+                continue;
+            }
+            if (jar != null) {
+                throw new UsageException("unexpected argument '" + arg + "' after the task jar: "
+                        + "task arguments go after --, as in: supervisor run " + jar + " -- " + arg);
+            }
+            jar = arg;
+        }
+        if (jar == null) {
+            throw new UsageException("missing the task jar (usage: supervisor run [OPTIONS] TASK.jar [-- ARGS...])");
+        }
+        TaskSpec spec = new TaskSpec(java == null ? TaskSpec.defaultJava() : java, jvmOptions, Path.of(jar),
+                taskArgs, Map.of());
+        return new RunOptions(spec, timeout == null ? 0 : timeout, grace, mechanism, adoption);
+    }
+
+    static int run(List<String> args, Adoption adoption) throws UsageException, HelpRequested {
+        RunOptions options = parse(args, adoption);
+        Log.trace("parsed");
+        return new RunSession(options).run();
+    }
+
+    private static long duration(String option, String value) throws UsageException {
+        try {
+            return Durations.parseNanos(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(option + ": " + e.getMessage());
+        }
+    }
+
+    private static Mechanism mechanism(String value) throws UsageException {
+        try {
+            return Mechanism.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--termination: unknown mechanism '" + value + "' (expected auto, cgroup or tree)");
+        }
+    }
+}

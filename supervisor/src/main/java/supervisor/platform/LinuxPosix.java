@@ -1,0 +1,145 @@
+package supervisor.platform;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+
+/**
+ * Linux system calls through JNA direct mapping. Signals go through a pidfd where the kernel has
+ * them (5.3+): once the pidfd is open and the start time matches, the pidfd pins that very
+ * process, which closes the race between "check the start time" and "kill" that plain kill(2) has.
+ */
+final class LinuxPosix implements Posix {
+    // <errno.h>
+    private static final int EPERM = 1;
+    private static final int ESRCH = 3;
+    private static final int EINTR = 4;
+    private static final int ECHILD = 10;
+    private static final int ENOSYS = 38;
+    // <sys/wait.h>
+    private static final int WNOHANG = 1;
+    // <linux/prctl.h>
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
+    // <asm/unistd.h>: syscalls added after 4.20 have one number on every architecture.
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    private static final long SYS_PIDFD_OPEN = 434;
+
+    private volatile boolean pidfdSupported = true;
+
+    LinuxPosix() {
+        // Fail here, on the loader thread, rather than at the first signal.
+        LibC.getpid();
+    }
+
+    @Override
+    public Delivery signal(ProcessId target, int signal) {
+        if (pidfdSupported) {
+            int fd;
+            try {
+                fd = (int) LibC.syscall(SYS_PIDFD_OPEN, target.pid(), 0, 0, 0);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == ESRCH) {
+                    return Delivery.GONE;
+                }
+                if (e.getErrorCode() != ENOSYS && e.getErrorCode() != EPERM) {
+                    throw failure("pidfd_open", target, signal, e);
+                }
+                pidfdSupported = false; // old kernel, or a seccomp filter: plain kill(2) below
+                return signal(target, signal);
+            }
+            try {
+                if (!ProcFs.exists(target)) {
+                    return Delivery.GONE;
+                }
+                LibC.syscall(SYS_PIDFD_SEND_SIGNAL, fd, signal, 0, 0);
+                return Delivery.SENT;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == ESRCH) {
+                    return Delivery.GONE;
+                }
+                throw failure("pidfd_send_signal", target, signal, e);
+            } finally {
+                LibC.close(fd);
+            }
+        }
+        if (!ProcFs.exists(target)) {
+            return Delivery.GONE;
+        }
+        try {
+            LibC.kill(target.pid(), signal);
+            return Delivery.SENT;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == ESRCH) {
+                return Delivery.GONE;
+            }
+            throw failure("kill", target, signal, e);
+        }
+    }
+
+    @Override
+    public int reap(int pid) {
+        int[] status = new int[1];
+        while (true) {
+            try {
+                int r = LibC.waitpid(pid, status, WNOHANG);
+                return r == pid ? status[0] : -1;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == EINTR) {
+                    continue;
+                }
+                if (e.getErrorCode() == ECHILD) {
+                    return -1;
+                }
+                throw new PlatformException("waitpid(" + pid + ", WNOHANG) failed: " + strerror(e));
+            }
+        }
+    }
+
+    @Override
+    public boolean becomeSubreaper() {
+        try {
+            LibC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+            return true;
+        } catch (LastErrorException e) {
+            throw new PlatformException("prctl(PR_SET_CHILD_SUBREAPER) failed: " + strerror(e));
+        }
+    }
+
+    private static PlatformException failure(String call, ProcessId target, int signal,
+                                             LastErrorException e) {
+        return new PlatformException(call + " of " + Signal.name(signal) + " to pid " + target.pid()
+                + " failed: " + strerror(e));
+    }
+
+    private static String strerror(LastErrorException e) {
+        // JNA's message is "[errno] text"; keep the text, name the errno.
+        String m = e.getMessage();
+        int close = m == null ? -1 : m.indexOf(']');
+        String text = close >= 0 ? m.substring(close + 1).trim() : String.valueOf(m);
+        return text + " (errno " + e.getErrorCode() + ")";
+    }
+
+    /** The native bindings. Direct mapping: no proxy, no varargs, errno captured per call. */
+    static final class LibC {
+        static {
+            Native.register("c");
+        }
+
+        private LibC() {
+        }
+
+        static native int getpid();
+
+        static native int kill(int pid, int signal) throws LastErrorException;
+
+        static native int close(int fd) throws LastErrorException;
+
+        static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
+
+        static native int prctl(int option, long arg2, long arg3, long arg4, long arg5)
+                throws LastErrorException;
+
+        /** syscall(2) with four arguments: unused trailing registers are ignored by the kernel. */
+        static native long syscall(long number, long a1, long a2, long a3, long a4)
+                throws LastErrorException;
+    }
+}

@@ -1,0 +1,74 @@
+package supervisor.platform;
+
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Where the native layer comes from. Loading JNA costs 60-120 ms of a JVM's start, so it is
+ * loaded on a background thread that {@link #preload()} starts as early as possible, and whoever
+ * first needs a signal sent waits for it in {@link #posix()}. A run whose task ends by itself with
+ * nothing left behind never waits for it at all.
+ */
+public final class Platform {
+    private static final CompletableFuture<Posix> POSIX = new CompletableFuture<>();
+    private static volatile boolean started;
+
+    private Platform() {
+    }
+
+    public static boolean isLinux() {
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
+    }
+
+    /** Starts loading the native layer, once; returns at once. */
+    public static void preload() {
+        if (started) {
+            return;
+        }
+        synchronized (Platform.class) {
+            if (started) {
+                return;
+            }
+            started = true;
+        }
+        Thread loader = new Thread(Platform::load, "supervisor-native-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private static void load() {
+        try {
+            if (!isLinux()) {
+                throw new PlatformException("native process control is Linux-only (this is "
+                        + System.getProperty("os.name") + ")");
+            }
+            POSIX.complete(new LinuxPosix());
+        } catch (Throwable t) {
+            POSIX.completeExceptionally(t);
+        }
+    }
+
+    /** True once the native layer is loaded (or failed to load): {@link #posix()} will not block. */
+    public static boolean ready() {
+        return POSIX.isDone();
+    }
+
+    /**
+     * The native layer, waiting for it to load if need be.
+     *
+     * @throws PlatformException when it cannot be loaded (not Linux, JNA missing or broken)
+     */
+    public static Posix posix() {
+        preload();
+        try {
+            return POSIX.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof PlatformException pe) {
+                throw pe;
+            }
+            throw new PlatformException("cannot load native support through JNA: " + cause, cause);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package supervisor.platform;
+
+/**
+ * The few POSIX calls the supervisor makes beyond what the JDK offers. One implementation per
+ * platform; only {@link LinuxPosix} touches native code, and nothing outside this package sees JNA.
+ * All methods are thread-safe.
+ */
+public interface Posix {
+
+    /** What became of a signal. */
+    enum Delivery {
+        /** The signal was queued for exactly the process named. */
+        SENT,
+        /** The process no longer exists, or its pid now names another process: nothing was sent. */
+        GONE
+    }
+
+    /**
+     * Sends {@code signal} to exactly {@code target}: the pid is checked against the start time
+     * first, so a recycled pid is never hit.
+     *
+     * @throws PlatformException when the kernel refuses for another reason (EPERM, say)
+     */
+    Delivery signal(ProcessId target, int signal);
+
+    /**
+     * Reaps {@code pid} if it is a child of this process that has exited. Never call it for a pid
+     * that a {@link java.lang.Process} owns: that would steal the JDK's exit status.
+     *
+     * @return the raw wait status, or -1 when the child has not exited or is not our child
+     */
+    int reap(int pid);
+
+    /**
+     * Makes this process the child subreaper: orphans among its descendants (double-forked,
+     * setsid'ed) are reparented to it instead of init, so that it can still find and kill them.
+     *
+     * @return false when the platform has no such thing
+     */
+    boolean becomeSubreaper();
+}

@@ -1,0 +1,15 @@
+package supervisor.run;
+
+import supervisor.launch.TaskSpec;
+import supervisor.terminate.Mechanism;
+
+/**
+ * Everything {@code supervisor run} was asked to do.
+ *
+ * @param timeoutNanos 0 for no timeout
+ * @param graceNanos how long a stopped task has between SIGTERM and SIGKILL
+ * @param adoption non-null when the launcher already started the task
+ */
+public record RunOptions(TaskSpec task, long timeoutNanos, long graceNanos, Mechanism mechanism,
+                         Adoption adoption) {
+}

@@ -1,0 +1,320 @@
+package supervisor.run;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import supervisor.config.Durations;
+import supervisor.launch.ExitStatus;
+import supervisor.launch.JarCheck;
+import supervisor.launch.LaunchException;
+import supervisor.launch.Spawner;
+import supervisor.launch.TaskProcess;
+import supervisor.log.Log;
+import supervisor.platform.Platform;
+import supervisor.platform.PlatformException;
+import supervisor.platform.Posix;
+import supervisor.platform.Signal;
+import supervisor.terminate.Containment;
+import supervisor.terminate.Guardian;
+import supervisor.terminate.KillReport;
+import supervisor.terminate.OwnedChildren;
+import supervisor.terminate.Terminator;
+
+/**
+ * One task, from start to exit status: the whole of {@code supervisor run}.
+ *
+ * <p>Everything that happens (the task ends, a signal arrives, a deadline passes) becomes an
+ * event for one loop on the calling thread, in the manner of tini: handlers only enqueue, and
+ * the loop alone decides. The calling thread also spawns the task, so it must outlive it (the
+ * parent-death signal is tied to the spawning thread).
+ */
+public final class RunSession {
+    /** Exit status when the timeout expired, whatever the task then did (as timeout(1)). */
+    public static final int TIMED_OUT = 124;
+    /** Exit status when the supervisor itself failed. */
+    public static final int FAILED = 125;
+
+    private static final long KILL_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long REAP_INTERVAL_MILLIS = 1000;
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    private sealed interface Event permits Exited, Signalled {
+    }
+
+    private record Exited(ExitStatus status) implements Event {
+    }
+
+    private record Signalled(int signal) implements Event {
+    }
+
+    private final RunOptions options;
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+
+    public RunSession(RunOptions options) {
+        this.options = options;
+    }
+
+    /** Runs the task to its end and returns the supervisor's exit status. */
+    public int run() {
+        Log.trace("session");
+        SignalEvents.install(signal -> events.add(new Signalled(signal)));
+        Adoption adoption = options.adoption();
+        TaskProcess task;
+        Containment containment;
+        String marker;
+        long spawnedAt;
+        if (adoption == null) {
+            marker = ProcessHandle.current().pid() + "." + System.nanoTime() + "." + SEQUENCE.incrementAndGet();
+            try {
+                JarCheck.check(options.task().jar());
+                containment = Containment.prepare(options.mechanism());
+                task = TaskProcess.of(Spawner.start(options.task(), marker));
+            } catch (LaunchException e) {
+                Log.error(e.getMessage());
+                return e.status();
+            } catch (IOException e) {
+                Log.error("cannot use the cgroup mechanism: " + e.getMessage());
+                return FAILED;
+            }
+            spawnedAt = System.nanoTime();
+        } else {
+            marker = adoption.marker();
+            task = TaskProcess.adopt(adoption.pid());
+            OwnedChildren.own(task.pid());
+            long sinceSpawn = ChronoUnit.MICROS.between(
+                    Instant.EPOCH.plus(adoption.spawnEpochMicros(), ChronoUnit.MICROS), Instant.now());
+            spawnedAt = System.nanoTime()
+                    - TimeUnit.MICROSECONDS.toNanos(Math.max(0, Math.min(sinceSpawn, 10_000_000)));
+            containment = null; // prepared off the critical path, below
+        }
+        task.exit().thenAccept(status -> events.add(new Exited(status)));
+        Log.trace("adopted");
+
+        // The task is running and its end will be noticed: what remains (the cgroup move costs
+        // about 10 ms in the kernel, JNA 60-120 ms to load) is done beside the task's own start.
+        Containment prepared = containment;
+        CompletableFuture<Supervision> setup = CompletableFuture.supplyAsync(
+                () -> setUp(task, prepared, marker), r -> daemon("supervisor-setup", r).start());
+        int status;
+        try {
+            status = supervise(task, setup, spawnedAt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            setup.join().terminator().kill(System.nanoTime() + KILL_BUDGET_NANOS);
+            status = FAILED;
+        }
+        Supervision done = setup.join();
+        done.terminator().close();
+        if (done.guardian() != null) {
+            done.guardian().release();
+        }
+        Log.trace("released");
+        return status;
+    }
+
+    /** What holds the task once it runs: its terminator, and the guardian outside this JVM. */
+    private record Supervision(Terminator terminator, Guardian guardian) {
+    }
+
+    private Supervision setUp(TaskProcess task, Containment prepared, String marker) {
+        Adoption adoption = options.adoption();
+        Containment containment = prepared;
+        if (containment == null) {
+            try {
+                containment = Containment.prepare(options.mechanism());
+            } catch (IOException e) {
+                containment = Containment.none(); // AUTO never throws; the launcher passes nothing else
+            }
+        }
+        containment.admit(task.pid());
+        Guardian guardian;
+        try {
+            guardian = adoption == null ? Guardian.start(task.id(), marker)
+                    : Guardian.attach(adoption.guardianPid(), adoption.guardianFd());
+            guardian.leaf(containment.leafPath());
+        } catch (IOException e) {
+            Log.warn("cannot start the guardian (" + e.getMessage()
+                    + "): the task will not be killed should the supervisor itself be killed");
+            guardian = null;
+        }
+        int guardianPid = guardian == null ? -1 : guardian.pid();
+        int taskPid = task.pid();
+        Terminator terminator = containment.terminator(task.id(), marker, true,
+                pid -> pid == guardianPid, pid -> pid == taskPid || pid == guardianPid);
+        Log.debug("task pid " + taskPid + (task.adopted() ? " (started by the launcher)" : "")
+                + "; termination mechanism: " + terminator.mechanism());
+        startSubreaper(taskPid, guardianPid);
+        Log.trace("set up");
+        return new Supervision(terminator, guardian);
+    }
+
+    private static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private int supervise(TaskProcess task, CompletableFuture<Supervision> setup, long spawnedAt)
+            throws InterruptedException {
+        long timeout = options.timeoutNanos();
+        long grace = options.graceNanos();
+        long timeoutAt = spawnedAt + timeout;
+        long graceAt = 0;
+        int stopStatus = 0; // non-zero once a stop has begun: the status the run ends with
+        while (true) {
+            Event event;
+            if (stopStatus == 0 && timeout == 0) {
+                event = events.take();
+            } else {
+                long deadline = stopStatus == 0 ? timeoutAt : graceAt;
+                event = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            }
+            if (event == null && stopStatus == 0) {
+                Log.warn("timeout " + Durations.format(timeout) + " expired: sending SIGTERM to the task (pid "
+                        + task.pid() + "), grace " + Durations.format(grace));
+                stopStatus = TIMED_OUT;
+                graceAt = beginStop(setup.join().terminator(), grace);
+            } else if (event == null) {
+                Log.warn("grace " + Durations.format(grace) + " expired: killing the task (pid " + task.pid()
+                        + ") and all its processes with SIGKILL");
+                killAll(setup.join().terminator(), false);
+                return stopStatus;
+            } else if (event instanceof Signalled s && stopStatus == 0) {
+                Log.warn("got " + Signal.name(s.signal()) + ": sending SIGTERM to the task (pid " + task.pid()
+                        + "), grace " + Durations.format(grace) + "; send it again to kill at once");
+                stopStatus = 128 + s.signal();
+                graceAt = beginStop(setup.join().terminator(), grace);
+            } else if (event instanceof Signalled s) {
+                Log.warn("got " + Signal.name(s.signal()) + " again: killing the task (pid " + task.pid()
+                        + ") and all its processes now");
+                killAll(setup.join().terminator(), false);
+                return stopStatus;
+            } else if (event instanceof Exited e && stopStatus != 0) {
+                // "The JVM exited" is not the end of the stop: what it started may ignore SIGTERM.
+                Log.debug("task " + e.status().describe() + " after SIGTERM");
+                killAll(setup.join().terminator(), true);
+                return stopStatus;
+            } else if (event instanceof Exited e) {
+                Log.trace("task exited");
+                killAll(setup.join().terminator(), true);
+                Log.trace("tree checked");
+                return ended(task, e.status());
+            }
+        }
+    }
+
+    private long beginStop(Terminator terminator, long grace) {
+        try {
+            terminator.terminate();
+        } catch (PlatformException e) {
+            Log.error("cannot send SIGTERM: " + e.getMessage() + "; killing instead");
+            return System.nanoTime();
+        }
+        return System.nanoTime() + grace;
+    }
+
+    /**
+     * Kills whatever of the task still lives.
+     *
+     * @param leftovers true when the task's own process has ended and only what it left remains
+     */
+    private void killAll(Terminator terminator, boolean leftovers) {
+        if (leftovers && terminator.empty()) {
+            return;
+        }
+        KillReport report;
+        try {
+            report = terminator.kill(System.nanoTime() + KILL_BUDGET_NANOS);
+        } catch (PlatformException e) {
+            Log.error("cannot kill the task's processes: " + e.getMessage());
+            return;
+        }
+        if (leftovers && report.killed() > 0) {
+            Log.warn("killed " + plural(report.killed(), "process") + " the task left running");
+        }
+        Log.debug("killed " + plural(report.killed(), "process") + " in " + report.millis()
+                + " (" + terminator.mechanism() + ")");
+        if (!report.complete()) {
+            Log.error("could not kill " + plural(report.survivors().size(), "process") + " of the task within "
+                    + Durations.format(KILL_BUDGET_NANOS) + ": " + report.survivors());
+        }
+    }
+
+    /** The task ended by itself: its own status, with a word when it did not simply exit. */
+    private int ended(TaskProcess task, ExitStatus status) {
+        if (status.code() != 0 && task.adopted()) {
+            // The launcher could not look inside the jar before starting it; java has refused
+            // it by now, and the status says so as it would have without the fast path.
+            try {
+                JarCheck.check(options.task().jar());
+            } catch (LaunchException e) {
+                Log.error(e.getMessage());
+                return e.status();
+            }
+        }
+        int signal = status.likelySignal();
+        if (signal > 0 && signal < 65) {
+            Path hsErr = findCrashLog(task.pid());
+            if (hsErr != null) {
+                Log.error("task crashed with " + Signal.name(signal) + " (status " + status.code()
+                        + "); the JVM wrote " + hsErr);
+            } else {
+                Log.warn("task " + status.describe() + ", a signal the supervisor did not send");
+            }
+        } else {
+            Log.debug("task " + status.describe());
+        }
+        return status.code();
+    }
+
+    /** hs_err_pidN.log: in the task's working directory, or in /tmp when that was not writable. */
+    private static Path findCrashLog(int pid) {
+        String name = "hs_err_pid" + pid + ".log";
+        for (Path dir : new Path[] {Path.of("").toAbsolutePath(), Path.of(System.getProperty("java.io.tmpdir"))}) {
+            Path candidate = dir.resolve(name);
+            if (Files.exists(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Becomes the child subreaper as soon as the native layer has loaded, off the critical path,
+     * then reaps adopted orphans once a second so that a long run does not collect zombies.
+     */
+    private static void startSubreaper(int taskPid, int guardianPid) {
+        Thread t = daemon("supervisor-reaper", () -> {
+            Posix posix;
+            try {
+                posix = Platform.posix();
+                posix.becomeSubreaper();
+                Log.debug("child subreaper: on");
+            } catch (PlatformException e) {
+                Log.warn("native support unavailable (" + e.getMessage() + "): orphans that leave the"
+                        + " task's session and environment cannot be found");
+                return;
+            }
+            while (true) {
+                try {
+                    Thread.sleep(REAP_INTERVAL_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                OwnedChildren.reap(posix, pid -> pid == taskPid || pid == guardianPid);
+            }
+        });
+        t.start();
+    }
+
+    private static String plural(int n, String word) {
+        return n + " " + word + (n == 1 ? "" : "es");
+    }
+}

@@ -1,0 +1,69 @@
+package supervisor.terminate;
+
+import java.io.IOException;
+import java.util.List;
+import supervisor.platform.ProcessId;
+
+/**
+ * The best mechanism: the task's cgroup leaf is killed by the kernel in one write. A process tree
+ * sweep follows, for whatever the task moved out of its leaf (only root can), and to reap adopted
+ * zombies.
+ */
+public final class CgroupTerminator implements Terminator {
+    private final CgroupLeaf leaf;
+    private final TreeTerminator sweep;
+
+    public CgroupTerminator(CgroupLeaf leaf, TreeTerminator sweep) {
+        this.leaf = leaf;
+        this.sweep = sweep;
+    }
+
+    @Override
+    public String mechanism() {
+        return "cgroup " + leaf.dir();
+    }
+
+    @Override
+    public void terminate() {
+        sweep.terminate();
+    }
+
+    @Override
+    public KillReport kill(long deadlineNanos) {
+        long start = System.nanoTime();
+        int inLeaf = 0;
+        boolean empty;
+        try {
+            inLeaf = leaf.pids().size();
+            leaf.kill();
+            empty = leaf.awaitEmpty(deadlineNanos);
+        } catch (IOException e) {
+            empty = false; // the sweep below does the work alone
+        }
+        KillReport rest = sweep.kill(deadlineNanos);
+        List<ProcessId> survivors = rest.survivors();
+        if (!empty && survivors.isEmpty()) {
+            // The leaf did not empty in time, yet the sweep found nobody alive: the leaf's
+            // stragglers are processes the sweep cannot see (another user's); report the leaf.
+            survivors = List.of(new ProcessId(-1, -1));
+        }
+        return new KillReport(inLeaf + rest.killed(), System.nanoTime() - start, survivors);
+    }
+
+    @Override
+    public boolean empty() {
+        try {
+            if (leaf.populated()) {
+                return false;
+            }
+        } catch (IOException e) {
+            // fall through to the sweep's view
+        }
+        return sweep.empty();
+    }
+
+    @Override
+    public void close() {
+        leaf.remove();
+    }
+}

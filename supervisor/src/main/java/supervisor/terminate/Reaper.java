@@ -1,0 +1,37 @@
+package supervisor.terminate;
+
+import java.util.function.IntPredicate;
+import supervisor.platform.Posix;
+import supervisor.platform.ProcFs;
+import supervisor.platform.ProcStat;
+
+/**
+ * Reaps the orphans this supervisor adopts as child subreaper. The JDK never reaps them (it waits
+ * only for the pids it spawned), so without this they stay zombies for as long as the supervisor
+ * lives. Only children already seen as zombies are waited for, each by its own pid: never
+ * {@code waitpid(-1)}, which could steal the exit status of a {@link Process}.
+ */
+public final class Reaper {
+    private static final int SELF = (int) ProcessHandle.current().pid();
+
+    private Reaper() {
+    }
+
+    /**
+     * @param owned pids whose status someone else collects (JDK processes, observed tasks)
+     * @return how many zombies were reaped
+     */
+    public static int reapZombieChildren(Posix posix, IntPredicate owned) {
+        int reaped = 0;
+        for (int pid : ProcFs.children(SELF)) {
+            if (owned.test(pid)) {
+                continue;
+            }
+            ProcStat s = ProcFs.stat(pid).orElse(null);
+            if (s != null && s.isDead() && s.ppid() == SELF && posix.reap(pid) != -1) {
+                reaped++;
+            }
+        }
+        return reaped;
+    }
+}

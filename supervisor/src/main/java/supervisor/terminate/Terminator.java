@@ -1,0 +1,37 @@
+package supervisor.terminate;
+
+/**
+ * Stops one task and everything it started. The strategy seam of the supervisor: {@code run},
+ * the worker pool and the zt-exec adapter all stop tasks through it, whatever the mechanism.
+ *
+ * <p>Implementations are used from one thread at a time.
+ */
+public interface Terminator {
+
+    /** What holds the tree, for debug messages: "cgroup /sys/fs/cgroup/...", "process tree". */
+    String mechanism();
+
+    /**
+     * Asks politely: SIGTERM to the task and to its process group, so that shutdown hooks run.
+     * Returns at once.
+     */
+    void terminate();
+
+    /**
+     * Kills the task and every process it started, however they hid: SIGKILL to all, then waits
+     * until each one is dead and reaps the ones this process adopted.
+     *
+     * @param deadlineNanos a {@link System#nanoTime()} deadline for the whole kill
+     * @return what was killed, and what survived the deadline
+     */
+    KillReport kill(long deadlineNanos);
+
+    /**
+     * True when no process of the task is alive (zombies do not count). Reads /proc only: it
+     * needs no native code, so a run whose task left nothing behind never loads any.
+     */
+    boolean empty();
+
+    /** Releases what the mechanism holds (a cgroup directory). Call after {@link #kill}. */
+    void close();
+}

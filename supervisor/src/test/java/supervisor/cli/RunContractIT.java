@@ -1,0 +1,303 @@
+package supervisor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import supervisor.testing.Supervisor;
+import supervisor.testing.Supervisor.Route;
+
+/**
+ * The {@code supervisor run} contract, end to end: the real launcher, real task JVMs, real
+ * signals. Each run proves on close that it left no process behind.
+ */
+class RunContractIT {
+    private static final Duration LONG = Duration.ofSeconds(30);
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void ownStatusAndOutputPassThrough(Route route) throws Exception {
+        try (Supervisor s = Supervisor.run(route, List.of(), "hello")) {
+            assertEquals(0, s.exitCode(LONG));
+            assertEquals("hello\n", s.stdout());
+            assertEquals("", s.stderr(), "a clean run says nothing");
+        }
+        try (Supervisor s = Supervisor.run(route, List.of(), "exit", "7")) {
+            assertEquals(7, s.exitCode(LONG));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void timeoutStopsGracefullyWith124(Route route) throws Exception {
+        long start = System.nanoTime();
+        try (Supervisor s = Supervisor.run(route, List.of("--timeout", "1s"), "hang-with-hook")) {
+            assertEquals(124, s.exitCode(LONG));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(s.stderr().contains("supervisor: timeout 1s expired: sending SIGTERM"), s.stderr());
+            assertTrue(s.stderr().contains("task: shutdown hook ran"), s.stderr());
+            assertEquals("", s.stdout(), "the supervisor never writes to stdout");
+            assertTrue(millis < 1000 + 5000, "took " + millis + " ms");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void hookThatNeverReturnsIsKilledAfterGrace(Route route) throws Exception {
+        long start = System.nanoTime();
+        try (Supervisor s = Supervisor.run(route, List.of("--timeout", "500ms", "--grace", "500ms"),
+                "hook-never-returns")) {
+            assertEquals(124, s.exitCode(LONG));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(s.stderr().contains("grace 500ms expired: killing the task"), s.stderr());
+            // timeout + grace + a small constant (JVM start-ups on a loaded 2-core machine)
+            assertTrue(millis < 500 + 500 + 4000, "took " + millis + " ms");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Route.class)
+    void stubbornTasksAreStillStoppedAs124(Route route) throws Exception {
+        for (String behaviour : List.of("spin-clear-interrupts", "non-daemon", "exit0-on-term")) {
+            try (Supervisor s = Supervisor.run(route, List.of("--timeout", "700ms", "--grace", "1s"), behaviour)) {
+                assertEquals(124, s.exitCode(LONG), behaviour + ": " + s.stderr());
+            }
+        }
+    }
+
+    @Test
+    void optionsMayFollowTheJarAndArgumentsAreVerbatim() throws Exception {
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--timeout=20s",
+                "--", "args", "a", "b c", "--", "*", "$HOME").start()) {
+            assertEquals(0, s.exitCode(LONG));
+            assertEquals("[a]\n[b c]\n[--]\n[*]\n[$HOME]\n", s.stdout());
+        }
+    }
+
+    @Test
+    void jvmOptionsReachTheTaskJvm() throws Exception {
+        try (Supervisor s = Supervisor.run(Route.FAST, List.of("--jvm-opt", "-Xmx24m"), "oom")) {
+            assertEquals(1, s.exitCode(LONG), "a task out of heap keeps its own status");
+            assertTrue(s.stderr().contains("java.lang.OutOfMemoryError"), s.stderr());
+            assertFalse(s.stderr().contains("supervisor:"), "its stderr untouched: " + s.stderr());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void signalFromElsewhereIs128PlusN(Route route) throws Exception {
+        try (Supervisor s = Supervisor.run(route, List.of(), "hang")) {
+            s.awaitStderr("ready", LONG);
+            Supervisor.kill("KILL", s.taskJvm().pid());
+            assertEquals(137, s.exitCode(LONG));
+            assertTrue(s.stderr().contains("SIGKILL"), s.stderr());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void jvmCrashGivesJavasStatusAndNamesTheCrashLog(Route route, @TempDir Path dir) throws Exception {
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "crash")
+                .route(route).directory(dir).start()) {
+            assertEquals(134, s.exitCode(LONG));
+            assertTrue(s.stderr().contains("supervisor: task crashed") && s.stderr().contains("hs_err_pid"), s.stderr());
+        }
+    }
+
+    @Test
+    void javaThatCannotStartIs125() throws Exception {
+        try (Supervisor s = Supervisor.run(Route.FAST, List.of("--java", "/nonexistent/java"), "hello")) {
+            assertEquals(125, s.exitCode(LONG));
+            assertTrue(s.stderr().startsWith("supervisor: cannot start java: /nonexistent/java not found"), s.stderr());
+        }
+    }
+
+    @Test
+    void jarsThatCannotRunAre126AndNeverStart(@TempDir Path dir) throws Exception {
+        Path text = Files.writeString(dir.resolve("text.jar"), "not a zip");
+        Path noMain = dir.resolve("nomain.jar");
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(noMain), m)) {
+            out.flush();
+        }
+        expectRefusal(dir.toString(), 126, "it is a directory");
+        expectRefusal(text.toString(), 126, "not a jar");
+        expectRefusal(noMain.toString(), 126, "no Main-Class in its manifest");
+        expectRefusal(dir.resolve("missing.jar").toString(), 127, "task jar not found");
+    }
+
+    @Test
+    void unreadableJarIs126(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(supervisor.testing.Procs.isRoot(),
+                "root reads any file, so an unreadable jar cannot be made here");
+        Path jar = Files.copy(Supervisor.TASKS, dir.resolve("locked.jar"));
+        Files.setPosixFilePermissions(jar, java.util.Set.of());
+        expectRefusal(jar.toString(), 126, "permission denied");
+    }
+
+    private void expectRefusal(String jar, int status, String message) throws Exception {
+        for (Route route : Route.values()) {
+            try (Supervisor s = Supervisor.builder("run", jar, "--", "hello").route(route).start()) {
+                assertEquals(status, s.exitCode(LONG), route + " " + jar + ": " + s.stderr());
+                assertTrue(s.stderr().contains(message), s.stderr());
+                assertEquals("", s.stdout(), "the task must not start");
+                assertEquals(1, s.stderr().lines().filter(l -> l.startsWith("supervisor: ")).count(), s.stderr());
+            }
+        }
+    }
+
+    @Test
+    void usageErrorsAre2AndStartNothing() throws Exception {
+        String jar = Supervisor.TASKS.toString();
+        String[][] cases = {
+            {"unknown option --frobnicate", "run", "--frobnicate", jar},
+            {"invalid duration '3x'", "run", "--timeout", "3x", jar},
+            {"invalid duration '-1s'", "run", "--timeout=-1s", jar},
+            {"missing the task jar", "run", "--timeout", "1s"},
+            {"task arguments go after --", "run", jar, "hello"},
+            {"--grace needs a value", "run", jar, "--grace"},
+            {"unknown command 'walk'", "walk"},
+            {"unknown mechanism 'magic'", "run", "--termination", "magic", jar},
+        };
+        for (String[] c : cases) {
+            try (Supervisor s = Supervisor.builder(java.util.Arrays.copyOfRange(c, 1, c.length)).start()) {
+                assertEquals(2, s.exitCode(LONG), String.join(" ", c) + ": " + s.stderr());
+                assertTrue(s.stderr().startsWith("supervisor: ") && s.stderr().contains(c[0]), s.stderr());
+                assertEquals(1, s.stderr().lines().count(), "one line: " + s.stderr());
+                assertEquals("", s.stdout());
+            }
+        }
+    }
+
+    @Test
+    void helpAndVersionGoToStdout() throws Exception {
+        for (String[] args : new String[][] {{"--help"}, {"run", "--help"}, {"--version"}}) {
+            try (Supervisor s = Supervisor.builder(args).start()) {
+                assertEquals(0, s.exitCode(LONG));
+                assertTrue(s.stdout().startsWith(args[0].equals("--version") ? "supervisor " : "Usage: supervisor"),
+                        s.stdout());
+                assertEquals("", s.stderr());
+            }
+        }
+        try (Supervisor s = Supervisor.builder("run", "--help").start()) {
+            s.exitCode(LONG);
+            for (String status : List.of("124", "125", "126", "127", "130", "143", "129", "128+N")) {
+                assertTrue(s.stdout().contains(status), "help documents status " + status);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void signalsToTheSupervisorStopTheTaskGracefully(Route route) throws Exception {
+        String[][] cases = {{"INT", "130"}, {"TERM", "143"}, {"HUP", "129"}};
+        for (String[] c : cases) {
+            try (Supervisor s = Supervisor.run(route, List.of(), "hang-with-hook")) {
+                s.awaitStderr("ready", LONG);
+                s.signal(c[0]);
+                assertEquals(Integer.parseInt(c[1]), s.exitCode(LONG), c[0] + ": " + s.stderr());
+                assertTrue(s.stderr().contains("got SIG" + c[0] + ": sending SIGTERM"), s.stderr());
+                assertTrue(s.stderr().contains("task: shutdown hook ran"), s.stderr());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aSecondSignalKillsAtOnce(Route route) throws Exception {
+        try (Supervisor s = Supervisor.run(route, List.of("--grace", "60s"), "hook-never-returns")) {
+            s.awaitStderr("ready", LONG);
+            s.signal("INT");
+            s.awaitStderr("send it again to kill at once", LONG);
+            long start = System.nanoTime();
+            s.signal("INT");
+            assertEquals(130, s.exitCode(LONG));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 1000, "exited " + millis + " ms after the second signal");
+            assertTrue(s.stderr().contains("got SIGINT again: killing the task"), s.stderr());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void stdinReachesTheTaskWithEof(Route route) throws Exception {
+        byte[] input = new byte[300_000];
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (byte) (i * 7);
+        }
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "cat")
+                .route(route).stdin(input).start()) {
+            assertEquals(0, s.exitCode(LONG));
+            assertTrue(java.util.Arrays.equals(input, s.stdoutBytes()), "stdin to stdout byte for byte");
+            assertTrue(s.stderr().contains("task: read 300000 bytes"), s.stderr());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void largeBinaryOutputArrivesWhole(Route route) throws Exception {
+        long size = 300L * 1024 * 1024 + 123; // no final newline, not a block multiple
+        String expected;
+        try (Supervisor plain = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "write-bytes",
+                Long.toString(size)).route(route).digestStdout().start()) {
+            assertEquals(0, plain.exitCode(Duration.ofSeconds(60)));
+            assertEquals(size, plain.stdoutCount());
+            expected = plain.stdoutSha256();
+        }
+        assertEquals(sha256OfPattern(size), expected);
+    }
+
+    private static String sha256OfPattern(long n) throws Exception {
+        byte[] block = new byte[64 * 1024];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (byte) (i * 31 + 7);
+        }
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (long left = n; left > 0; left -= block.length) {
+            sha.update(block, 0, (int) Math.min(block.length, left));
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void outputArrivesPromptly(Route route) throws Exception {
+        try (Supervisor s = Supervisor.run(route, List.of(), "line-then-hang")) {
+            s.awaitStdout("first line\n", LONG);
+            assertTrue(s.process().isAlive(), "the line arrived while the task still runs");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aTaskThatClosesStdoutHasNotEnded(Route route) throws Exception {
+        try (Supervisor s = Supervisor.run(route, List.of(), "close-stdout", "700")) {
+            assertEquals(0, s.exitCode(LONG));
+            assertTrue(s.stderr().contains("task: exiting after closing stdout"), s.stderr());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aTaskThatNeverReadsStdinBlocksNothing(Route route) throws Exception {
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello")
+                .route(route).keepStdinOpen().start()) {
+            assertEquals(0, s.exitCode(LONG));
+            assertEquals("hello\n", s.stdout());
+        }
+    }
+
+}

@@ -1,0 +1,69 @@
+package supervisor.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import supervisor.platform.ProcFs;
+import supervisor.platform.ProcStat;
+
+/** Looks at the real process table for the tests. */
+public final class Procs {
+    private Procs() {
+    }
+
+    /** Live (non-zombie) processes whose environment holds {@code entry} exactly. */
+    public static List<ProcStat> withEnv(String entry) {
+        byte[] bytes = entry.getBytes(StandardCharsets.UTF_8);
+        List<ProcStat> out = new ArrayList<>();
+        for (ProcStat p : ProcFs.scan()) {
+            if (!p.isDead() && ProcFs.environContains(p.pid(), bytes)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    public static String cmdline(int pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ').trim();
+        } catch (IOException e) {
+            return "(gone)";
+        }
+    }
+
+    public static String describe(List<ProcStat> ps) {
+        StringBuilder b = new StringBuilder();
+        for (ProcStat p : ps) {
+            b.append("\n  pid ").append(p.pid()).append(" ppid ").append(p.ppid()).append(" state ")
+                    .append(p.state()).append(": ").append(cmdline(p.pid()));
+        }
+        return b.toString();
+    }
+
+    /** Fails unless no live process carries {@code entry} within {@code timeout}. */
+    public static void assertNoneLeft(String entry, Duration timeout) {
+        if (!Await.within(timeout, () -> withEnv(entry).isEmpty())) {
+            throw new AssertionError("processes left behind:" + describe(withEnv(entry)));
+        }
+    }
+
+    /** Zombies whose parent is {@code pid}. */
+    public static List<ProcStat> zombieChildren(int pid) {
+        List<ProcStat> out = new ArrayList<>();
+        for (ProcStat p : ProcFs.scan()) {
+            if (p.ppid() == pid && p.isDead()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    public static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+}

@@ -1,0 +1,226 @@
+package tasks;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Small hostile tasks for the supervisor's tests, one per first argument:
+ * {@code java -jar test-tasks.jar BEHAVIOUR [ARGS...]}. Each does for real what a broken task does:
+ * hang, ignore SIGTERM, spin, crash, flood, build process trees that hide.
+ * Every task that runs long says "ready" on stderr once it is set up, so tests can wait for it.
+ */
+public final class Main {
+    private static final PrintStream ERR = System.err;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            ERR.println("usage: test-tasks BEHAVIOUR [ARGS...]");
+            System.exit(64);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "hello" -> System.out.println("hello");
+            case "exit" -> System.exit(Integer.parseInt(rest[0]));
+            case "args" -> {
+                for (String a : rest) {
+                    System.out.println("[" + a + "]");
+                }
+            }
+            case "hang" -> {
+                ready();
+                sleepForever();
+            }
+            case "hang-with-hook" -> {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> ERR.println("task: shutdown hook ran")));
+                ready();
+                sleepForever();
+            }
+            case "hook-never-returns" -> {
+                Runtime.getRuntime().addShutdownHook(new Thread(Main::sleepForever));
+                ready();
+                sleepForever();
+            }
+            case "spin-clear-interrupts" -> {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> ERR.println("task: shutdown hook ran")));
+                ready();
+                long n = 0;
+                while (true) {
+                    Thread.interrupted();
+                    n++;
+                    if (n == Long.MAX_VALUE) {
+                        ERR.println(n);
+                    }
+                }
+            }
+            case "non-daemon" -> {
+                Thread t = new Thread(Main::sleepForever, "non-daemon");
+                t.start();
+                ready();
+                // main returns; the JVM lives on, as java -jar semantics say.
+            }
+            case "exit0-on-term" -> {
+                sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> Runtime.getRuntime().halt(0));
+                ready();
+                sleepForever();
+            }
+            case "crash" -> crash();
+            case "oom" -> {
+                List<long[]> hog = new ArrayList<>();
+                while (true) {
+                    hog.add(new long[1 << 20]);
+                }
+            }
+            case "cat" -> {
+                long n = System.in.transferTo(new FileOutputStream(FileDescriptor.out));
+                ERR.println("task: read " + n + " bytes");
+            }
+            case "write-bytes" -> writeBytes(Long.parseLong(rest[0]));
+            case "line-then-hang" -> {
+                System.out.println("first line");
+                System.out.flush();
+                ready();
+                sleepForever();
+            }
+            case "close-stdout" -> {
+                System.out.close();
+                ready();
+                Thread.sleep(Long.parseLong(rest[0]));
+                ERR.println("task: exiting after closing stdout");
+            }
+            case "children" -> {
+                for (int i = 0; i < Integer.parseInt(rest[0]); i++) {
+                    spawn(false, "sleep", "1000");
+                }
+                ready();
+                sleepForever();
+            }
+            case "sh" -> {
+                // sh SCRIPT [exit|hang]: run a shell script as a child, then hang or exit 0.
+                Process p = spawn(true, "sh", "-c", rest[0]);
+                if (rest.length > 1 && rest[1].equals("wait")) {
+                    p.waitFor();
+                }
+                ready();
+                if (rest.length > 1 && rest[1].equals("exit")) {
+                    return;
+                }
+                sleepForever();
+            }
+            case "spawner" -> {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        spawn(false, "setsid", "sleep", "1000");
+                        ERR.println("task: hook spawned a setsid sleep");
+                    } catch (IOException e) {
+                        ERR.println("task: hook could not spawn: " + e);
+                    }
+                }));
+                ready();
+                while (true) {
+                    spawn(false, "sleep", "1000");
+                    Thread.sleep(100);
+                }
+            }
+            case "exit-leaving-child" -> {
+                new ProcessBuilder("sleep", "1000").inheritIO().start();
+                ready();
+            }
+            case "tree" -> tree(Integer.parseInt(rest[0]));
+            case "orphan-churn" -> {
+                // Short-lived grandchildren whose parent exits first: each becomes an orphan.
+                ready();
+                while (true) {
+                    spawn(false, "sh", "-c", "sleep 0.05 & exit 0").waitFor();
+                    Thread.sleep(20);
+                }
+            }
+            default -> {
+                ERR.println("test-tasks: unknown behaviour " + args[0]);
+                System.exit(64);
+            }
+        }
+    }
+
+    /** N processes: groups of sleeps under sh, a quarter of them setsid'ed and TERM-immune. */
+    private static void tree(int total) throws Exception {
+        int perGroup = 49; // one sh and 49 sleeps
+        int made = 0;
+        int group = 0;
+        while (made < total) {
+            int n = Math.min(perGroup, total - made - 1);
+            String sleeps = group % 4 == 0
+                    ? "trap '' TERM; i=0; while [ $i -lt " + n + " ]; do setsid sleep 1000 & i=$((i+1)); done; wait"
+                    : "i=0; while [ $i -lt " + n + " ]; do sleep 1000 & i=$((i+1)); done; wait";
+            spawn(false, "sh", "-c", sleeps);
+            made += n + 1;
+            group++;
+        }
+        ready();
+        sleepForever();
+    }
+
+    private static Process spawn(boolean inheritOutput, String... command) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        if (inheritOutput) {
+            pb.inheritIO();
+        } else {
+            pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        }
+        return pb.start();
+    }
+
+    private static void writeBytes(long n) throws IOException {
+        byte[] block = new byte[64 * 1024];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (byte) (i * 31 + 7);
+        }
+        OutputStream out = new FileOutputStream(FileDescriptor.out);
+        long left = n;
+        while (left > 0) {
+            int k = (int) Math.min(block.length, left);
+            out.write(block, 0, k);
+            left -= k;
+        }
+        out.flush();
+    }
+
+    private static void crash() throws Exception {
+        Field f = Class.forName("sun.misc.Unsafe").getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        Object unsafe = f.get(null);
+        unsafe.getClass().getMethod("putAddress", long.class, long.class).invoke(unsafe, 0L, 42L);
+    }
+
+    private static void ready() {
+        ERR.println("ready");
+        ERR.flush();
+    }
+
+    private static void sleepForever() {
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // keep sleeping: a hostile task does not give up
+            }
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static void drain(InputStream in) throws IOException {
+        in.transferTo(OutputStream.nullOutputStream());
+    }
+}
