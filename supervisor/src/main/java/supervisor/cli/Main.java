@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import supervisor.log.Log;
 import supervisor.run.Adoption;
+import supervisor.run.SignalEvents;
 
 /**
  * The command line. Exit statuses are documented in the help of each command and in the README.
@@ -30,6 +31,11 @@ public final class Main {
 
     public static void main(String[] argv) {
         Log.trace("main");
+        if (argv.length > 0 && argv[0].startsWith("--adopt=")) {
+            // The task runs already: from here on INT, TERM and HUP must stop it gracefully
+            // rather than end this JVM with the defaults.
+            SignalEvents.install();
+        }
         System.exit(run(Arrays.asList(argv)));
     }
 

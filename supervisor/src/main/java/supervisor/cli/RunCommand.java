@@ -30,12 +30,13 @@ final class RunCommand {
               --jvm-opt OPT        an option for the task JVM, before -jar (repeatable)
               --java PATH          the java to run the task with (default: the supervisor's)
               --termination MECH   auto, cgroup or tree: how the task's processes are held and
-                                   killed (default: auto, a cgroup where one is writable)
+                                   killed (default: auto, a cgroup where one is writable;
+                                   environment: SUPERVISOR_TERMINATION)
               -v, --verbose        say more on stderr (the mechanism, kill timings)
               -h, --help           show this help
 
             DURATION is a number with a unit of ms, s, m or h (500ms, 1.5s, 2m); a bare number
-            means seconds; 0 means none. Everything after the first -- goes to the task as it is.
+            means seconds; a timeout of 0 means none, a grace of 0 means SIGKILL at once. Everything after the first -- goes to the task as it is.
 
             Exit status:
               the task's own     the task ended by itself (0-255)
@@ -60,6 +61,10 @@ final class RunCommand {
         List<String> jvmOptions = new ArrayList<>();
         String java = null;
         Mechanism mechanism = Mechanism.AUTO;
+        String fromEnv = System.getenv("SUPERVISOR_TERMINATION");
+        if (fromEnv != null && !fromEnv.isEmpty()) {
+            mechanism = mechanism(fromEnv);
+        }
         String jar = null;
         List<String> taskArgs = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {

@@ -64,7 +64,7 @@ public final class RunSession {
     /** Runs the task to its end and returns the supervisor's exit status. */
     public int run() {
         Log.trace("session");
-        SignalEvents.install(signal -> events.add(new Signalled(signal)));
+        SignalEvents.connect(signal -> events.add(new Signalled(signal)));
         Adoption adoption = options.adoption();
         TaskProcess task;
         Containment containment;
@@ -177,18 +177,19 @@ public final class RunSession {
                 event = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             }
             if (event == null && stopStatus == 0) {
-                Log.warn("timeout " + Durations.format(timeout) + " expired: sending SIGTERM to the task (pid "
-                        + task.pid() + "), grace " + Durations.format(grace));
+                Log.warn("timeout " + Durations.format(timeout) + " expired: " + stopping(task, grace));
                 stopStatus = TIMED_OUT;
                 graceAt = beginStop(setup.join().terminator(), grace);
             } else if (event == null) {
-                Log.warn("grace " + Durations.format(grace) + " expired: killing the task (pid " + task.pid()
-                        + ") and all its processes with SIGKILL");
+                if (grace > 0) {
+                    Log.warn("grace " + Durations.format(grace) + " expired: killing the task (pid " + task.pid()
+                            + ") and all its processes with SIGKILL");
+                }
                 killAll(setup.join().terminator(), false);
                 return stopStatus;
             } else if (event instanceof Signalled s && stopStatus == 0) {
-                Log.warn("got " + Signal.name(s.signal()) + ": sending SIGTERM to the task (pid " + task.pid()
-                        + "), grace " + Durations.format(grace) + "; send it again to kill at once");
+                Log.warn("got " + Signal.name(s.signal()) + ": " + stopping(task, grace)
+                        + (grace > 0 ? "; send it again to kill at once" : ""));
                 stopStatus = 128 + s.signal();
                 graceAt = beginStop(setup.join().terminator(), grace);
             } else if (event instanceof Signalled s) {
@@ -210,7 +211,17 @@ public final class RunSession {
         }
     }
 
+    private static String stopping(TaskProcess task, long grace) {
+        if (grace == 0) {
+            return "killing the task (pid " + task.pid() + ") and all its processes with SIGKILL (no grace)";
+        }
+        return "sending SIGTERM to the task (pid " + task.pid() + "), grace " + Durations.format(grace);
+    }
+
     private long beginStop(Terminator terminator, long grace) {
+        if (grace == 0) {
+            return System.nanoTime(); // no grace: straight to SIGKILL
+        }
         try {
             terminator.terminate();
         } catch (PlatformException e) {

@@ -1,25 +1,49 @@
 package supervisor.run;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.IntConsumer;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
  * Turns SIGINT, SIGTERM and SIGHUP into events for the session's loop; no work is done in the
- * handler itself. A signal that was ignored when the JVM started (INT for a job started with
- * {@code &} from a script, HUP under nohup) stays ignored, as the shell intended.
+ * handler itself. Installed first thing in {@code main}, because until then the JVM's default
+ * handlers would exit at once; signals that arrive before the session connects are kept.
+ *
+ * <p>A signal that was ignored when the JVM started (INT for a job started with {@code &} from a
+ * script, HUP under nohup) stays ignored, as the shell intended.
  */
-final class SignalEvents {
+public final class SignalEvents {
+    private static final List<Integer> EARLY = new ArrayList<>();
+    private static IntConsumer sink;
+
     private SignalEvents() {
     }
 
-    static void install(IntConsumer sink) {
+    public static void install() {
         for (String name : new String[] {"INT", "TERM", "HUP"}) {
             Signal signal = new Signal(name);
-            SignalHandler previous = Signal.handle(signal, s -> sink.accept(s.getNumber()));
+            SignalHandler previous = Signal.handle(signal, s -> deliver(s.getNumber()));
             if (previous == SignalHandler.SIG_IGN) {
                 Signal.handle(signal, SignalHandler.SIG_IGN);
             }
         }
+    }
+
+    private static synchronized void deliver(int signal) {
+        if (sink == null) {
+            EARLY.add(signal);
+        } else {
+            sink.accept(signal);
+        }
+    }
+
+    /** Sends every signal, those that came early first, to {@code consumer}. */
+    static synchronized void connect(IntConsumer consumer) {
+        install(); // idempotent: a library caller may not have installed them
+        sink = consumer;
+        EARLY.forEach(consumer::accept);
+        EARLY.clear();
     }
 }

@@ -25,6 +25,8 @@ import supervisor.testing.Supervisor.Route;
  */
 class RunContractIT {
     private static final Duration LONG = Duration.ofSeconds(30);
+    /** The debug line that says the supervisor has the task in hand (its handlers are in place). */
+    private static final String SUPERVISING = "termination mechanism:";
 
     @ParameterizedTest
     @EnumSource(Route.class)
@@ -205,8 +207,9 @@ class RunContractIT {
     void signalsToTheSupervisorStopTheTaskGracefully(Route route) throws Exception {
         String[][] cases = {{"INT", "130"}, {"TERM", "143"}, {"HUP", "129"}};
         for (String[] c : cases) {
-            try (Supervisor s = Supervisor.run(route, List.of(), "hang-with-hook")) {
+            try (Supervisor s = Supervisor.run(route, List.of("-v"), "hang-with-hook")) {
                 s.awaitStderr("ready", LONG);
+                s.awaitStderr(SUPERVISING, LONG);
                 s.signal(c[0]);
                 assertEquals(Integer.parseInt(c[1]), s.exitCode(LONG), c[0] + ": " + s.stderr());
                 assertTrue(s.stderr().contains("got SIG" + c[0] + ": sending SIGTERM"), s.stderr());
@@ -218,8 +221,9 @@ class RunContractIT {
     @ParameterizedTest
     @EnumSource(Route.class)
     void aSecondSignalKillsAtOnce(Route route) throws Exception {
-        try (Supervisor s = Supervisor.run(route, List.of("--grace", "60s"), "hook-never-returns")) {
+        try (Supervisor s = Supervisor.run(route, List.of("--grace", "60s", "-v"), "hook-never-returns")) {
             s.awaitStderr("ready", LONG);
+            s.awaitStderr(SUPERVISING, LONG);
             s.signal("INT");
             s.awaitStderr("send it again to kill at once", LONG);
             long start = System.nanoTime();

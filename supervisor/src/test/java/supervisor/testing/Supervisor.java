@@ -63,6 +63,7 @@ public final class Supervisor implements AutoCloseable {
         private boolean keepStdinOpen;
         private boolean digestStdout;
         private Path dir;
+        private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
         private Builder(List<String> args) {
             this.args = args;
@@ -90,6 +91,11 @@ public final class Supervisor implements AutoCloseable {
             return this;
         }
 
+        public Builder environment(String key, String value) {
+            env.put(key, value);
+            return this;
+        }
+
         public Builder directory(Path d) {
             this.dir = d;
             return this;
@@ -103,6 +109,7 @@ public final class Supervisor implements AutoCloseable {
             String id = UUID.randomUUID().toString();
             pb.environment().put("SUPERVISOR_TEST_ID", id);
             pb.environment().put("SUPERVISOR_FAST_PATH", route == Route.FAST ? "1" : "0");
+            pb.environment().putAll(env);
             if (dir != null) {
                 pb.directory(dir.toFile());
             }

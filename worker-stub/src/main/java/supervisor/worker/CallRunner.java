@@ -1,0 +1,164 @@
+package supervisor.worker;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import supervisor.worker.protocol.Frame;
+import supervisor.worker.protocol.FrameWriter;
+import supervisor.worker.protocol.ProtocolException;
+
+/**
+ * Runs calls one at a time on one dedicated thread (so a task's thread-locals live across calls),
+ * writes their answers, and exits after SHUTDOWN once the call in flight has been answered.
+ *
+ * <p>{@link #submit}, {@link #cancel} and {@link #shutdown} are called by the thread reading the
+ * supervisor's frames; {@link #cancelAndAwaitIdle} and {@link #completedCalls} by any thread.
+ */
+final class CallRunner {
+    private final Task task;
+    private final FrameWriter out;
+    private final Thread thread;
+    private final AtomicLong completed = new AtomicLong();
+
+    private final Object lock = new Object();
+    private Call pending; // accepted, not yet taken by the call thread
+    private Call running; // being run; the only call whose CANCEL interrupts the thread
+    private boolean shutdownRequested;
+
+    CallRunner(Task task, FrameWriter out) {
+        this.task = task;
+        this.out = out;
+        this.thread = new Thread(this::loop, "supervisor-call");
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Calls answered so far, for heartbeats. */
+    long completedCalls() {
+        return completed.get();
+    }
+
+    /**
+     * Hands a call to the call thread.
+     *
+     * @throws ProtocolException if a call is still unanswered or SHUTDOWN has been received
+     */
+    void submit(long callId, byte[] input) throws ProtocolException {
+        synchronized (lock) {
+            String id = Long.toUnsignedString(callId);
+            if (shutdownRequested) {
+                throw new ProtocolException("CALL " + id + " arrived after SHUTDOWN");
+            }
+            Call busy = pending != null ? pending : running;
+            if (busy != null) {
+                throw new ProtocolException("CALL " + id + " arrived while " + busy
+                        + " is still running; one call at a time per worker");
+            }
+            pending = new Call(callId, input);
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Cancels the call with this id and interrupts its thread, if it has not been answered yet.
+     * Ignored otherwise: the answer may already be on its way to the supervisor.
+     */
+    void cancel(long callId) {
+        synchronized (lock) {
+            if (running != null && running.id() == callId) {
+                // Under the lock, so the interrupt cannot land after the call thread has moved on.
+                running.cancellation().cancel(thread);
+            } else if (pending != null && pending.id() == callId) {
+                pending.cancellation().cancel(null);
+            }
+        }
+    }
+
+    /** The call thread answers the call in flight, if any, then exits with status 0. */
+    void shutdown() {
+        synchronized (lock) {
+            shutdownRequested = true;
+            lock.notifyAll();
+        }
+    }
+
+    boolean shutdownRequested() {
+        synchronized (lock) {
+            return shutdownRequested;
+        }
+    }
+
+    /**
+     * Cancels the unanswered call, if any, and waits until the task has returned from it.
+     *
+     * @param deadline a {@link System#nanoTime()} value
+     * @return true if no call is left running, false if the deadline passed first
+     */
+    boolean cancelAndAwaitIdle(long deadline) {
+        synchronized (lock) {
+            for (Call call : new Call[] {pending, running}) {
+                if (call != null) {
+                    cancel(call.id());
+                }
+            }
+            while (pending != null || running != null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private void loop() {
+        for (Call call; (call = next()) != null; ) {
+            Frame answer = call.run(task, out.maxPayloadLength());
+            synchronized (lock) {
+                // Cleared before the answer is written: once the supervisor has read the answer
+                // it may send the next CALL, which must not find this one still "running".
+                running = null;
+                lock.notifyAll();
+            }
+            // A CANCEL that raced with the end of the call interrupted this thread after the task
+            // returned; that interrupt must not hit the next call.
+            Thread.interrupted();
+            completed.incrementAndGet();
+            try {
+                out.write(answer);
+            } catch (IOException e) {
+                Exit.supervisorGone("cannot write the " + answer + ": " + e.getMessage(), this);
+            }
+        }
+        Exit.shutdown();
+    }
+
+    /** The next call to run, or null once SHUTDOWN has been received and every call answered. */
+    private Call next() {
+        synchronized (lock) {
+            while (pending == null && !shutdownRequested) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    // Only cancel() interrupts this thread, and only while a call runs: stale.
+                }
+            }
+            Call call = pending;
+            pending = null;
+            running = call;
+            if (call != null && call.cancellation().isCancelled()) {
+                // Cancelled before it started: the task sees what it would have seen a moment later.
+                Thread.currentThread().interrupt();
+            }
+            return call;
+        }
+    }
+}

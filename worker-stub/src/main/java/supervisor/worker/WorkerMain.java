@@ -1,0 +1,106 @@
+package supervisor.worker;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import supervisor.worker.protocol.ErrorPayload;
+import supervisor.worker.protocol.Frame;
+import supervisor.worker.protocol.FrameReader;
+import supervisor.worker.protocol.FrameType;
+import supervisor.worker.protocol.FrameWriter;
+import supervisor.worker.protocol.Hello;
+import supervisor.worker.protocol.ProtocolException;
+
+/**
+ * The main class of a pool worker JVM: takes the protocol channel away from the task's standard
+ * streams, says HELLO, loads the task, says READY, then serves the supervisor's frames until
+ * SHUTDOWN, end of input or a protocol error. See docs/protocol.md.
+ *
+ * <p>Threads: this (main) thread reads frames, a call thread runs the task
+ * ({@link CallRunner}), a daemon thread sends heartbeats.
+ */
+public final class WorkerMain {
+    private WorkerMain() {}
+
+    public static void main(String[] args) {
+        try {
+            run();
+        } catch (ProtocolException e) {
+            Exit.protocolError(e.getMessage());
+        } catch (IOException e) { // before any call: writing HELLO, READY or FATAL failed
+            Exit.supervisorGone("cannot write to the supervisor: " + e.getMessage(), null);
+        } catch (Throwable e) { // a bug in the stub: no frame can be trusted after it
+            Exit.protocolError("internal error of the worker stub: " + e);
+        }
+    }
+
+    private static void run() throws IOException {
+        WorkerConfig config = WorkerConfig.from(System.getenv());
+        ProtocolStreams streams = ProtocolStreams.isolate(config.protocolFd());
+        FrameWriter out = new FrameWriter(streams.output(), config.maxFrameLength());
+        FrameReader in = new FrameReader(streams.input(), config.maxFrameLength());
+        out.write(Frame.hello(Hello.of(helloProperties(config))));
+
+        Task task = loadTaskOrExit(out);
+        out.write(Frame.ready());
+        CallRunner calls = new CallRunner(task, out);
+        calls.start();
+        HeartbeatThread.start(config.heartbeatMillis(), out, calls);
+
+        // The supervisor's HELLO is checked here, not before READY: neither side waits for the
+        // other's HELLO before going on, so no ordering of the two can deadlock.
+        expectHello(read(in, calls), calls);
+        for (Frame frame; (frame = read(in, calls)) != null; ) {
+            switch (frame.type()) {
+                case CALL -> calls.submit(frame.callId(), frame.payload());
+                case CANCEL -> calls.cancel(frame.callId());
+                case SHUTDOWN -> calls.shutdown();
+                default -> throw new ProtocolException("unexpected " + frame + " from the supervisor");
+            }
+        }
+        Exit.supervisorGone("stdin closed: the supervisor is gone", calls);
+    }
+
+    /** The next frame, or null at end of input; a failing read means the supervisor is gone too. */
+    private static Frame read(FrameReader in, CallRunner calls) throws ProtocolException {
+        try {
+            return in.read();
+        } catch (ProtocolException e) {
+            throw e;
+        } catch (IOException e) {
+            Exit.supervisorGone("cannot read stdin: " + e.getMessage(), calls);
+            throw new AssertionError("unreachable: the worker has halted");
+        }
+    }
+
+    private static Map<String, String> helloProperties(WorkerConfig config) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("pid", Long.toString(ProcessHandle.current().pid()));
+        properties.put("worker-id", config.workerId());
+        properties.put("java.version", System.getProperty("java.version"));
+        return properties;
+    }
+
+    private static Task loadTaskOrExit(FrameWriter out) throws IOException {
+        try {
+            return TaskLoader.load(WorkerMain.class.getClassLoader());
+        } catch (TaskLoadException e) {
+            Exit.log("cannot load the task: " + e.getMessage()
+                    + (e.getCause() != null ? ": " + e.getCause() : ""));
+            ErrorPayload error = ErrorPayload.of(e, false).truncatedTo(out.maxPayloadLength());
+            out.write(Frame.fatal(error));
+            Exit.taskLoadFailed();
+            throw new AssertionError("unreachable: the worker has halted");
+        }
+    }
+
+    private static void expectHello(Frame first, CallRunner calls) throws ProtocolException {
+        if (first == null) {
+            Exit.supervisorGone("stdin closed before the supervisor's HELLO", calls);
+        } else if (first.type() != FrameType.HELLO) {
+            throw new ProtocolException("expected HELLO as the supervisor's first frame, got " + first);
+        } else {
+            Hello.decode(first.payload());
+        }
+    }
+}

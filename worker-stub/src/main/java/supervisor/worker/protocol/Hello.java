@@ -1,0 +1,112 @@
+package supervisor.worker.protocol;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The payload of a HELLO frame: {@code u32 magic "SUPV" | u16 version | UTF-8 "key=value\n" lines}.
+ *
+ * <p>Versioning rule: each side sends the version it speaks and fails on receiving any other, so
+ * an incompatible change means a new version number. Compatible additions are new keys; unknown
+ * keys are ignored by readers.
+ *
+ * @param version the protocol version the sender speaks
+ * @param properties informational key/value pairs in sending order; keys are non-empty and hold
+ *     neither '=' nor a newline, values hold no newline
+ */
+public record Hello(int version, Map<String, String> properties) {
+    /** "SUPV" in ASCII. */
+    public static final int MAGIC = 0x53555056;
+    /** The only protocol version this code speaks. */
+    public static final int VERSION = 1;
+
+    private static final int FIXED_LENGTH = 6;
+
+    /** @throws IllegalArgumentException if the version does not fit a u16 or a key or value is bad */
+    public Hello {
+        if (version < 0 || version > 0xFFFF) {
+            throw new IllegalArgumentException("hello version " + version + " does not fit in a u16");
+        }
+        LinkedHashMap<String, String> copy = new LinkedHashMap<>();
+        properties.forEach((key, value) -> {
+            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("hello key '" + key
+                        + "' must be non-empty without '=' or newline");
+            }
+            if (value.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("hello value of " + key + " contains a newline");
+            }
+            copy.put(key, value);
+        });
+        properties = Collections.unmodifiableMap(copy);
+    }
+
+    /** A hello of the version this code speaks. */
+    public static Hello of(Map<String, String> properties) {
+        return new Hello(VERSION, properties);
+    }
+
+    public byte[] encode() {
+        StringBuilder text = new StringBuilder();
+        properties.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
+        byte[] lines = text.toString().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(FIXED_LENGTH + lines.length)
+                .putInt(MAGIC)
+                .putShort((short) version)
+                .put(lines)
+                .array();
+    }
+
+    /**
+     * Parses and checks a HELLO payload.
+     *
+     * @throws ProtocolException if the payload is shorter than magic and version, the magic is not
+     *     "SUPV", the version is not {@value #VERSION}, a line lacks '=' or a key repeats
+     */
+    public static Hello decode(byte[] payload) throws ProtocolException {
+        Objects.requireNonNull(payload, "payload");
+        if (payload.length < FIXED_LENGTH) {
+            throw new ProtocolException("hello payload of " + payload.length
+                    + " bytes is shorter than magic and version (" + FIXED_LENGTH + " bytes)");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(payload);
+        int magic = buffer.getInt();
+        if (magic != MAGIC) {
+            throw new ProtocolException(String.format(
+                    "bad hello magic 0x%08x (expected 0x%08x \"SUPV\")", magic, MAGIC));
+        }
+        int version = Short.toUnsignedInt(buffer.getShort());
+        if (version != VERSION) {
+            throw new ProtocolException("unsupported protocol version " + version
+                    + " (this side speaks " + VERSION + ")");
+        }
+        String text = new String(payload, FIXED_LENGTH, payload.length - FIXED_LENGTH,
+                StandardCharsets.UTF_8);
+        return new Hello(version, parseLines(text));
+    }
+
+    private static Map<String, String> parseLines(String text) throws ProtocolException {
+        Map<String, String> properties = new LinkedHashMap<>();
+        int lineNumber = 0;
+        for (String line : text.split("\n")) {
+            lineNumber++;
+            if (line.isEmpty()) {
+                continue;
+            }
+            int equals = line.indexOf('=');
+            if (equals <= 0) {
+                throw new ProtocolException("hello line " + lineNumber + " is not key=value: '"
+                        + line + "'");
+            }
+            String key = line.substring(0, equals);
+            if (properties.put(key, line.substring(equals + 1)) != null) {
+                throw new ProtocolException("hello key '" + key + "' appears twice");
+            }
+        }
+        return properties;
+    }
+}

@@ -1,0 +1,173 @@
+package supervisor.worker;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import supervisor.worker.protocol.ErrorPayload;
+import supervisor.worker.protocol.Frame;
+import supervisor.worker.protocol.FrameType;
+import supervisor.worker.protocol.Hello;
+import supervisor.worker.tasks.AwaitingTask;
+import supervisor.worker.tasks.EchoTask;
+import supervisor.worker.tasks.SizedResultTask;
+import supervisor.worker.tasks.ThrowingTask;
+
+/** Calls, errors, cancellation and heartbeats, against real worker JVMs. */
+@Timeout(60)
+class WorkerCallsTest {
+
+    @Test
+    void saysHelloAndReadyThenEchoesCalls() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+            Hello hello = worker.handshake();
+            assertEquals(Hello.VERSION, hello.version());
+            assertEquals(Long.toString(worker.pid()), hello.properties().get("pid"));
+            assertEquals("w-test", hello.properties().get("worker-id"));
+            assertEquals(System.getProperty("java.version"), hello.properties().get("java.version"));
+
+            assertEquals("first", worker.call(1, "first"));
+            assertEquals("", worker.call(2, ""));
+            byte[] binary = new byte[300_000];
+            for (int i = 0; i < binary.length; i++) {
+                binary[i] = (byte) i;
+            }
+            assertArrayEquals(binary, worker.call(3, binary));
+            assertEquals("max id", worker.call(-1L, "max id")); // callId is an unsigned u64
+        }
+    }
+
+    @Test
+    void answersANullResultWithAnEmptyPayloadAndAnOversizedOneWithAnError() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(SizedResultTask.class)
+                .env(WorkerConfig.MAX_FRAME, "1024").start()) {
+            worker.handshake();
+            assertEquals("", worker.call(1, "null"));
+            assertEquals(1015, worker.call(2, "1015".getBytes(UTF_8)).length); // 1024 minus type and callId
+
+            worker.send(Frame.call(3, "1016".getBytes(UTF_8)));
+            ErrorPayload error = ErrorPayload.decode(worker.expect(FrameType.ERROR, 3).payload());
+            assertEquals(ResultTooLargeException.class.getName(), error.className());
+            assertEquals("result of 1016 bytes exceeds the maximum payload of 1015 bytes"
+                    + " (SUPERVISOR_MAX_FRAME minus 9)", error.message());
+
+            assertEquals(10, worker.call(4, "10".getBytes(UTF_8)).length); // still serving
+        }
+    }
+
+    @Test
+    void reportsWhatTheTaskThrew() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(ThrowingTask.class).start()) {
+            worker.handshake();
+            worker.send(Frame.call(7, "input 7".getBytes(UTF_8)));
+            ErrorPayload error = ErrorPayload.decode(worker.expect(FrameType.ERROR, 7).payload());
+            assertEquals(IllegalStateException.class.getName(), error.className());
+            assertEquals("boom: input 7", error.message());
+            assertFalse(error.cancelled());
+            assertTrue(error.stackTrace().startsWith("java.lang.IllegalStateException: boom: input 7\n"),
+                    error.stackTrace());
+            assertTrue(error.stackTrace().contains("at " + ThrowingTask.class.getName() + ".call("),
+                    error.stackTrace());
+            assertTrue(error.stackTrace().contains("Caused by: java.io.IOException: root cause"),
+                    error.stackTrace());
+
+            worker.send(Frame.call(8, "null".getBytes(UTF_8)));
+            ErrorPayload noMessage = ErrorPayload.decode(worker.expect(FrameType.ERROR, 8).payload());
+            assertEquals(UnsupportedOperationException.class.getName(), noMessage.className());
+            assertNull(noMessage.message());
+        }
+    }
+
+    @Test
+    void cancelEndsACooperativeCallWhichStillAnswers() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake();
+            worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
+            worker.awaitStderr("awaiting call");
+            worker.send(Frame.cancel(1));
+            assertEquals("cancelled interrupted=true",
+                    new String(worker.expect(FrameType.RESULT, 1).payload(), UTF_8));
+
+            // A CANCEL for a call that is not running is ignored, and must not hit the next call.
+            worker.send(Frame.cancel(1));
+            worker.send(Frame.cancel(99));
+            assertEquals("not cancelled interrupted=false", worker.call(2, "1"));
+        }
+    }
+
+    @Test
+    void cancelsRacingTheStartAndTheEndOfCallsNeverLeakIntoTheNextCall() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake();
+            long id = 0;
+            for (int i = 0; i < 200; i++) {
+                // CANCEL right behind its CALL: often arrives before the task has started.
+                worker.send(Frame.call(++id, "60000".getBytes(UTF_8)));
+                worker.send(Frame.cancel(id));
+                assertEquals("cancelled interrupted=true",
+                        new String(worker.expect(FrameType.RESULT, id).payload(), UTF_8));
+                // CANCEL racing the end of a call that returns at once: any answer is fine...
+                worker.send(Frame.call(++id, "0".getBytes(UTF_8)));
+                worker.send(Frame.cancel(id));
+                worker.expect(FrameType.RESULT, id);
+                // ... but no interrupt from it may reach the next call.
+                assertEquals("not cancelled interrupted=false", worker.call(++id, "0"));
+            }
+        }
+    }
+
+    @Test
+    void aCallThatThrowsOnCancellationReportsItWasCancelled() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake();
+            worker.send(Frame.call(5, "60000 throw".getBytes(UTF_8)));
+            worker.awaitStderr("awaiting call");
+            worker.send(Frame.cancel(5));
+            ErrorPayload error = ErrorPayload.decode(worker.expect(FrameType.ERROR, 5).payload());
+            assertEquals(CancellationException.class.getName(), error.className());
+            assertEquals("call 5 was cancelled", error.message());
+            assertTrue(error.cancelled());
+        }
+    }
+
+    @Test
+    void heartbeatsCountCompletedCallsAndKeepComingDuringACall() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class)
+                .env(WorkerConfig.HEARTBEAT_MS, "20").start()) {
+            assertEquals(FrameType.HELLO, worker.nextFrame().type());
+            worker.send(Frame.hello(Hello.of(Map.of())));
+            assertEquals(FrameType.READY, worker.nextFrame().type());
+            assertEquals(0, nextHeartbeat(worker).completedCalls());
+
+            assertEquals("not cancelled interrupted=false", worker.call(1, "0"));
+            Frame heartbeat = nextHeartbeat(worker);
+            assertEquals(1, heartbeat.completedCalls());
+
+            worker.send(Frame.call(2, "60000".getBytes(UTF_8)));
+            worker.awaitStderr("awaiting call");
+            for (int i = 0; i < 3; i++) { // the call is blocked; heartbeats are not
+                assertEquals(1, nextHeartbeat(worker).completedCalls());
+            }
+            worker.send(Frame.cancel(2));
+            worker.expect(FrameType.RESULT, 2);
+            long count;
+            do {
+                count = nextHeartbeat(worker).completedCalls();
+            } while (count == 1);
+            assertEquals(2, count);
+        }
+    }
+
+    private static Frame nextHeartbeat(WorkerProcess worker) throws InterruptedException {
+        Frame frame = worker.nextFrame();
+        assertEquals(FrameType.HEARTBEAT, frame.type(), frame.toString());
+        return frame;
+    }
+}

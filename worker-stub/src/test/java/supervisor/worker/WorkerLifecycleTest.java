@@ -1,0 +1,246 @@
+package supervisor.worker;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import supervisor.worker.protocol.ErrorPayload;
+import supervisor.worker.protocol.Frame;
+import supervisor.worker.protocol.FrameType;
+import supervisor.worker.protocol.Hello;
+import supervisor.worker.tasks.AwaitingTask;
+import supervisor.worker.tasks.EchoTask;
+import supervisor.worker.tasks.FailingConstructorTask;
+import supervisor.worker.tasks.SpinningTask;
+
+/** Start-up, SHUTDOWN, end of input and protocol errors, against real worker JVMs. */
+@Timeout(60)
+class WorkerLifecycleTest {
+    /** The promise: a worker whose supervisor has gone is gone itself within this. */
+    private static final Duration GONE_WITHIN = Duration.ofSeconds(1);
+
+    @Test
+    void closingStdinHaltsAWorkerWhoseCallIgnoresCancellationWithinOneSecond() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(SpinningTask.class).start()) {
+            worker.handshake();
+            worker.send(Frame.call(1, new byte[0]));
+            worker.awaitStderr("spinning");
+
+            long start = System.nanoTime();
+            worker.closeStdin();
+            int status = worker.awaitExit(GONE_WITHIN);
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertEquals(Exit.SUPERVISOR_GONE, status);
+            assertTrue(elapsedMillis < GONE_WITHIN.toMillis(), elapsedMillis + " ms");
+            worker.awaitStderr("the call in flight ignored its cancellation; halting");
+        }
+    }
+
+    @Test
+    void closingStdinCancelsACooperativeCall() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake();
+            worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
+            worker.awaitStderr("awaiting call");
+            worker.closeStdin();
+            assertEquals(Exit.SUPERVISOR_GONE, worker.awaitExit(GONE_WITHIN));
+            worker.awaitStderr("call cancelled");
+        }
+    }
+
+    @Test
+    void shutdownWhenIdleExitsZero() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+            worker.handshake();
+            assertEquals("x", worker.call(1, "x"));
+            worker.send(Frame.shutdown());
+            assertEquals(Exit.SHUTDOWN, worker.awaitExit());
+            worker.expectEndOfFrames();
+        }
+    }
+
+    @Test
+    void shutdownAnswersTheCallInFlightFirstAndStillHonoursCancel() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake();
+            worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
+            worker.awaitStderr("awaiting call");
+            worker.send(Frame.shutdown());
+            worker.send(Frame.cancel(1)); // stdin is still read after SHUTDOWN
+            assertEquals("cancelled interrupted=true",
+                    new String(worker.expect(FrameType.RESULT, 1).payload(), UTF_8));
+            assertEquals(Exit.SHUTDOWN, worker.awaitExit());
+            worker.expectEndOfFrames();
+        }
+    }
+
+    @Test
+    void closingStdinRightAfterShutdownStillExitsZero() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+            worker.handshake();
+            worker.send(Frame.shutdown());
+            worker.closeStdin();
+            assertEquals(Exit.SHUTDOWN, worker.awaitExit());
+        }
+    }
+
+    static Stream<Arguments> badInput() {
+        return Stream.of(
+                Arguments.of("length below 9", frameBytes(5, 0x10, 1, 0),
+                        "frame length 5 is below the minimum 9 (type and callId)"),
+                Arguments.of("length far above the maximum", frameBytes(Integer.MAX_VALUE, 0x10, 1, 0),
+                        "frame length 2147483647 exceeds the maximum 67108864"),
+                Arguments.of("length 2^32-1", frameBytes(-1, 0x10, 1, 0),
+                        "frame length 4294967295 exceeds the maximum 67108864"),
+                Arguments.of("unknown type", frameBytes(9, 0x7f, 0, 0),
+                        "unknown frame type 0x7f"),
+                Arguments.of("a worker-to-supervisor type", frameBytes(9, 0x11, 3, 0),
+                        "unexpected RESULT call 3 (0 payload bytes) from the supervisor"),
+                Arguments.of("CALL with callId 0", frameBytes(9, 0x10, 0, 0),
+                        "CALL frame has callId 0; call ids must be non-zero"),
+                Arguments.of("truncated body", frameBytes(109, 0x10, 1, 10),
+                        "stream ended after 10 of 100 payload bytes of a CALL frame"),
+                Arguments.of("second HELLO", encode(Frame.hello(Hello.of(Map.of()))),
+                        "unexpected HELLO (6 payload bytes) from the supervisor"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badInput")
+    void aBadFrameIsAProtocolError(String what, byte[] bytes, String message) throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+            worker.handshake();
+            worker.sendRaw(bytes);
+            worker.closeStdin(); // ends the truncated body; must not turn the error into "gone"
+            assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
+            worker.awaitStderr("worker-stub: protocol error: " + message + "\n");
+        }
+    }
+
+    @Test
+    void aSecondCallWhileOneRunsIsAProtocolError() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake();
+            worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
+            worker.send(Frame.call(2, "60000".getBytes(UTF_8)));
+            assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
+            worker.awaitStderr("worker-stub: protocol error: CALL 2 arrived while call 1 is still"
+                    + " running; one call at a time per worker\n");
+        }
+    }
+
+    @Test
+    void aHelloWithTheWrongMagicOrVersionIsAProtocolError() throws Exception {
+        byte[] wrongMagic = ByteBuffer.allocate(6).putInt(0x12345678).putShort((short) 1).array();
+        byte[] wrongVersion = ByteBuffer.allocate(6).putInt(Hello.MAGIC).putShort((short) 2).array();
+        for (byte[] payload : new byte[][] {wrongMagic, wrongVersion}) {
+            try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+                worker.expect(FrameType.HELLO, 0);
+                worker.send(new Frame(FrameType.HELLO, 0, payload));
+                assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
+                worker.awaitStderr(payload == wrongMagic
+                        ? "worker-stub: protocol error: bad hello magic 0x12345678 (expected 0x53555056 \"SUPV\")\n"
+                        : "worker-stub: protocol error: unsupported protocol version 2 (this side speaks 1)\n");
+            }
+        }
+    }
+
+    @Test
+    void aFirstFrameOtherThanHelloIsAProtocolError() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+            worker.expect(FrameType.HELLO, 0);
+            worker.send(Frame.call(1, new byte[0]));
+            assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
+            worker.awaitStderr("protocol error: expected HELLO as the supervisor's first frame, got CALL call 1");
+        }
+    }
+
+    @Test
+    void withoutATaskClassTheWorkerSendsFatalAndExitsOne() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.withoutTaskProperty().start()) {
+            worker.expect(FrameType.HELLO, 0);
+            ErrorPayload fatal = ErrorPayload.decode(worker.expect(FrameType.FATAL, 0).payload());
+            assertEquals(TaskLoadException.class.getName(), fatal.className());
+            assertEquals("no Task-Class attribute in any META-INF/MANIFEST.MF on the class path,"
+                    + " and no -Dsupervisor.task.class", fatal.message());
+            assertEquals(Exit.TASK_LOAD_FAILED, worker.awaitExit());
+            worker.awaitStderr("worker-stub: cannot load the task: no Task-Class attribute");
+        }
+    }
+
+    @Test
+    void aTaskWhoseConstructorThrowsIsFatalWithTheCause() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(FailingConstructorTask.class).start()) {
+            worker.expect(FrameType.HELLO, 0);
+            ErrorPayload fatal = ErrorPayload.decode(worker.expect(FrameType.FATAL, 0).payload());
+            assertEquals("the constructor of task class " + FailingConstructorTask.class.getName()
+                    + " threw", fatal.message());
+            assertTrue(fatal.stackTrace().contains(
+                    "Caused by: java.lang.IllegalStateException: no database today"), fatal.stackTrace());
+            assertEquals(Exit.TASK_LOAD_FAILED, worker.awaitExit());
+        }
+    }
+
+    @Test
+    void findsTheTaskClassInAJarManifest(@TempDir Path dir) throws Exception {
+        Path jar = jarNamingTask(dir.resolve("echo-task.jar"), EchoTask.class.getName());
+        try (WorkerProcess worker = WorkerProcess.withoutTaskProperty().classPath(jar).start()) {
+            worker.handshake();
+            assertEquals("found", worker.call(1, "found"));
+        }
+    }
+
+    @Test
+    void manifestsNamingDifferentTaskClassesAreFatal(@TempDir Path dir) throws Exception {
+        Path echo = jarNamingTask(dir.resolve("echo.jar"), EchoTask.class.getName());
+        Path other = jarNamingTask(dir.resolve("other.jar"), AwaitingTask.class.getName());
+        try (WorkerProcess worker = WorkerProcess.withoutTaskProperty()
+                .classPath(echo).classPath(other).start()) {
+            worker.expect(FrameType.HELLO, 0);
+            ErrorPayload fatal = ErrorPayload.decode(worker.expect(FrameType.FATAL, 0).payload());
+            assertTrue(fatal.message().startsWith("the manifests on the class path name different task classes"),
+                    fatal.message());
+            assertEquals(Exit.TASK_LOAD_FAILED, worker.awaitExit());
+        }
+    }
+
+    private static Path jarNamingTask(Path jar, String taskClass) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Task-Class", taskClass);
+        try (OutputStream file = Files.newOutputStream(jar);
+                JarOutputStream out = new JarOutputStream(file, manifest)) {
+            out.finish();
+        }
+        return jar;
+    }
+
+    /** A frame header claiming {@code length}, followed by {@code bodyBytes} zero bytes. */
+    private static byte[] frameBytes(int length, int type, long callId, int bodyBytes) {
+        return ByteBuffer.allocate(4 + 9 + bodyBytes)
+                .putInt(length).put((byte) type).putLong(callId).array();
+    }
+
+    private static byte[] encode(Frame frame) {
+        return ByteBuffer.allocate(4 + (int) frame.length())
+                .putInt((int) frame.length()).put((byte) frame.type().code())
+                .putLong(frame.callId()).put(frame.payload()).array();
+    }
+}
