@@ -30,6 +30,11 @@ public final class Spawner {
 
     /** The full command: wrappers, then the task's java command. */
     public static List<String> command(TaskSpec spec) {
+        return wrap(spec.javaCommand());
+    }
+
+    /** {@code command} behind the session and parent-death wrappers. */
+    public static List<String> wrap(List<String> command) {
         List<String> cmd = new ArrayList<>();
         SETSID.ifPresent(cmd::add);
         if (SETPRIV.isPresent()) {
@@ -38,7 +43,7 @@ public final class Spawner {
             cmd.add("KILL");
             cmd.add("--");
         }
-        cmd.addAll(spec.javaCommand());
+        cmd.addAll(command);
         return cmd;
     }
 
@@ -73,7 +78,7 @@ public final class Spawner {
     }
 
     /** A java that cannot be executed is the supervisor's failure (125), not the task's. */
-    static void checkJava(String java) throws LaunchException {
+    public static void checkJava(String java) throws LaunchException {
         Path path = java.contains("/") ? Path.of(java) : which(java).map(Path::of).orElse(null);
         if (path == null || !Files.exists(path)) {
             throw new LaunchException(125, "cannot start java: " + java + " not found");

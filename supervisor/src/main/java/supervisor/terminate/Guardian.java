@@ -89,7 +89,17 @@ public final class Guardian {
         }
     }
 
+    private static volatile String script;
+
     private static String script() {
+        String s = script;
+        if (s == null) {
+            s = script = load();
+        }
+        return s;
+    }
+
+    private static String load() {
         try (InputStream in = Guardian.class.getResourceAsStream("guardian.sh")) {
             if (in == null) {
                 throw new IllegalStateException("guardian.sh is missing from the supervisor jar");

@@ -1,0 +1,261 @@
+package supervisor.pool;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import supervisor.launch.ExitStatus;
+import supervisor.launch.Spawner;
+import supervisor.log.Log;
+import supervisor.platform.ProcFs;
+import supervisor.platform.ProcessId;
+import supervisor.terminate.Containment;
+import supervisor.terminate.Guardian;
+import supervisor.terminate.OwnedChildren;
+import supervisor.terminate.Terminator;
+import supervisor.worker.WorkerMain;
+import supervisor.worker.protocol.Frame;
+import supervisor.worker.protocol.FrameReader;
+import supervisor.worker.protocol.FrameWriter;
+import supervisor.worker.protocol.Hello;
+
+/**
+ * One worker JVM: its process, its protocol streams, what holds its tree, and its stderr. Frames
+ * are read only by the slot that owns the worker; writes may come from any thread.
+ */
+final class Worker {
+    private static final long KILL_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final int STDERR_TAIL_LINES = 12;
+
+    final String id;
+    final Process process;
+    final ProcessId processId;
+    final FrameReader reader;
+    final FrameWriter writer;
+    private final InputStream protocolIn;
+    private final Containment containment;
+    private final Terminator terminator;
+    private final Guardian guardian;
+    private final Thread stderrPump;
+    private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
+    private boolean released;
+
+    private Worker(String id, Process process, ProcessId processId, Containment containment,
+                   Terminator terminator, Guardian guardian, PoolSettings settings) {
+        this.id = id;
+        this.process = process;
+        this.processId = processId;
+        this.protocolIn = new BufferedInputStream(process.getInputStream(), 65536);
+        this.reader = new FrameReader(protocolIn, settings.maxFrameBytes);
+        this.writer = new FrameWriter(new BufferedOutputStream(process.getOutputStream(), 65536),
+                settings.maxFrameBytes);
+        this.containment = containment;
+        this.terminator = terminator;
+        this.guardian = guardian;
+        this.stderrPump = new Thread(() -> pumpStderr(settings), "supervisor-" + id + "-stderr");
+        this.stderrPump.setDaemon(true);
+        this.stderrPump.start();
+    }
+
+    /**
+     * Starts a worker JVM; returns once it runs (not once it is ready: see the slot). Must be
+     * called from a thread that outlives the worker (the parent-death signal is per thread).
+     */
+    static Worker start(PoolSettings settings, String id, String marker) throws IOException {
+        List<String> java = new ArrayList<>();
+        java.add(settings.java);
+        java.addAll(settings.jvmOptions);
+        java.add("-cp");
+        java.add(stubJar() + ":" + settings.workerJar.toAbsolutePath());
+        java.add(WorkerMain.class.getName());
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "exec 3>&1 1>&2; exec \"$@\"", "sh"));
+        command.addAll(java);
+        ProcessBuilder pb = new ProcessBuilder(Spawner.wrap(command));
+        Map<String, String> env = pb.environment();
+        env.putAll(settings.environment);
+        env.put("SUPERVISOR_PROTOCOL_FD", "3");
+        env.put("SUPERVISOR_WORKER_ID", id);
+        env.put("SUPERVISOR_MAX_FRAME", Integer.toString(settings.maxFrameBytes));
+        env.put("SUPERVISOR_HEARTBEAT_MS", Long.toString(settings.heartbeat.toMillis()));
+        env.put(supervisor.terminate.TaskTree.MARKER_VARIABLE, marker);
+        Containment containment = Containment.prepare(settings.mechanism);
+        Process process = OwnedChildren.start(pb);
+        int pid = (int) process.pid();
+        ProcessId processId = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
+        containment.admit(pid);
+        Guardian guardian;
+        try {
+            guardian = Guardian.start(processId, marker);
+            guardian.leaf(containment.leafPath());
+        } catch (IOException e) {
+            Log.warn("worker " + id + ": cannot start its guardian: " + e.getMessage());
+            guardian = null;
+        }
+        int guardianPid = guardian == null ? -1 : guardian.pid();
+        Terminator terminator = containment.terminator(processId, marker, false,
+                p -> p == guardianPid, p -> p == pid || p == guardianPid);
+        Worker w = new Worker(id, process, processId, containment, terminator, guardian, settings);
+        w.writer.write(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id))));
+        Log.debug("worker " + id + " started: pid " + pid + ", " + terminator.mechanism());
+        return w;
+    }
+
+    /** Where the worker-stub classes are: a jar in a distribution, a directory in a build. */
+    private static String stubJar() {
+        try {
+            return Path.of(WorkerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot locate the worker-stub classes: " + e, e);
+        }
+    }
+
+    /** True when a frame can be read without blocking. */
+    boolean frameWaiting() {
+        try {
+            return protocolIn.available() > 0;
+        } catch (IOException e) {
+            return true; // let the read report it
+        }
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL to the worker and its whole tree; safe from any thread, more than once. */
+    void kill() {
+        terminator.kill(System.nanoTime() + KILL_BUDGET_NANOS);
+    }
+
+    /**
+     * Asks the worker to finish and exit; kills it and its tree if it has not within
+     * {@code graceNanos}, and kills whatever it left behind in any case. Then frees everything.
+     */
+    void stop(long graceNanos) {
+        try {
+            writer.write(Frame.shutdown());
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // already gone
+        }
+        try {
+            process.waitFor(graceNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        release();
+    }
+
+    /** Kills what is left of the worker's tree and frees its streams, leaf and guardian. */
+    synchronized void release() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (process.isAlive() || !terminator.empty()) {
+            kill();
+        }
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        terminator.close();
+        if (guardian != null) {
+            guardian.release();
+        }
+        closeQuietly(process.getOutputStream());
+        closeQuietly(protocolIn);
+        try {
+            stderrPump.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(process.getErrorStream());
+    }
+
+    /** Waits up to {@code millis} for the process to end; its status, or -1 if it still runs. */
+    int awaitExit(long millis) {
+        try {
+            if (process.waitFor(millis, TimeUnit.MILLISECONDS)) {
+                return process.exitValue();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
+    }
+
+    /** How the worker ended, for a crash message: status, hs_err file, last stderr lines. */
+    String describeDeath(int status) {
+        StringBuilder b = new StringBuilder("worker ").append(id).append(" (pid ").append(processId.pid())
+                .append(") ").append(status < 0 ? "stopped answering" : ExitStatus.fromJdk(status).describe());
+        Path hsErr = Path.of("hs_err_pid" + processId.pid() + ".log").toAbsolutePath();
+        Path tmpErr = Path.of(System.getProperty("java.io.tmpdir"), hsErr.getFileName().toString());
+        if (Files.exists(hsErr)) {
+            b.append("; the JVM wrote ").append(hsErr);
+        } else if (Files.exists(tmpErr)) {
+            b.append("; the JVM wrote ").append(tmpErr);
+        }
+        List<String> tail = stderrTail();
+        if (!tail.isEmpty()) {
+            b.append("; its last stderr lines: ").append(String.join(" | ", tail));
+        }
+        return b.toString();
+    }
+
+    synchronized List<String> stderrTail() {
+        return new ArrayList<>(stderrTail);
+    }
+
+    private void pumpStderr(PoolSettings settings) {
+        String prefix = "[" + id + "] ";
+        try (InputStream err = process.getErrorStream()) {
+            byte[] buf = new byte[8192];
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            int n;
+            while ((n = err.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        emit(settings, prefix, line);
+                    } else {
+                        line.write(buf[i]);
+                    }
+                }
+            }
+            if (line.size() > 0) {
+                emit(settings, prefix, line);
+            }
+        } catch (IOException e) {
+            // the worker is gone
+        }
+    }
+
+    private void emit(PoolSettings settings, String prefix, java.io.ByteArrayOutputStream line) {
+        String text = line.toString(StandardCharsets.UTF_8);
+        line.reset();
+        synchronized (this) {
+            if (stderrTail.size() == STDERR_TAIL_LINES) {
+                stderrTail.removeFirst();
+            }
+            stderrTail.addLast(text);
+        }
+        settings.workerOutput.accept(prefix + text);
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // nothing to do
+        }
+    }
+}

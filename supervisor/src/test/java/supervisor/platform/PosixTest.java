@@ -1,0 +1,168 @@
+package supervisor.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import supervisor.launch.ExitStatus;
+import supervisor.platform.Posix.Delivery;
+import supervisor.testing.Await;
+import supervisor.testing.Procs;
+
+/** The native layer against real processes: signals aimed by (pid, start time), and reaping. */
+class PosixTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(5);
+    private static final int SELF = (int) ProcessHandle.current().pid();
+
+    private static Posix posix;
+
+    private final String mark = "SUPERVISOR_TEST_MARK=" + UUID.randomUUID();
+    private final List<Process> spawned = new ArrayList<>();
+
+    @BeforeAll
+    static void load() {
+        posix = Platform.posix();
+    }
+
+    private Process spawn(String... command) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(command).redirectError(Redirect.DISCARD);
+        String[] kv = mark.split("=", 2);
+        b.environment().put(kv[0], kv[1]);
+        Process p = b.start();
+        spawned.add(p);
+        return p;
+    }
+
+    @AfterEach
+    void leaveNothingBehind() throws InterruptedException {
+        for (Process p : spawned) {
+            p.destroyForcibly();
+            assertTrue(p.waitFor(5, TimeUnit.SECONDS), "pid " + p.pid() + " did not die of SIGKILL");
+        }
+        for (ProcStat p : Procs.withEnv(mark)) {
+            posix.signal(p.id(), Signal.KILL);
+        }
+        Procs.assertNoneLeft(mark, PATIENCE);
+        Await.until(PATIENCE, "no zombie children of this JVM", () -> Procs.zombieChildren(SELF).isEmpty());
+    }
+
+    private static int firstLineAsPid(Process p) throws IOException {
+        // One line, not to EOF: whatever holds the pipe open must not make the test wait.
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
+        return Integer.parseInt(r.readLine().trim());
+    }
+
+    private static char state(int pid) {
+        return ProcFs.stat(pid).map(ProcStat::state).orElse('-');
+    }
+
+    @Test
+    void aSignalWithTheRightStartTimeIsDelivered() throws Exception {
+        Process sleep = spawn("sleep", "30");
+        int pid = (int) sleep.pid();
+        ProcessId id = ProcFs.id(pid).orElseThrow();
+
+        assertEquals(Delivery.SENT, posix.signal(id, Signal.STOP));
+        Await.until(PATIENCE, "pid " + pid + " stopped", () -> state(pid) == 'T');
+        assertEquals(Delivery.SENT, posix.signal(id, Signal.CONT));
+        Await.until(PATIENCE, "pid " + pid + " running again", () -> state(pid) != 'T');
+        assertTrue(sleep.isAlive());
+
+        assertEquals(Delivery.SENT, posix.signal(id, Signal.KILL));
+        assertTrue(sleep.waitFor(5, TimeUnit.SECONDS));
+        assertEquals(128 + Signal.KILL, sleep.exitValue());
+    }
+
+    @Test
+    void aSignalWithAnotherStartTimeIsNotSentThePidReuseGuard() throws Exception {
+        Process sleep = spawn("sleep", "30");
+        int pid = (int) sleep.pid();
+        ProcessId id = ProcFs.id(pid).orElseThrow();
+        // The same pid, as an earlier and a later process that had it would be known.
+        ProcessId earlier = new ProcessId(pid, id.startTime() - 1);
+        ProcessId later = new ProcessId(pid, id.startTime() + 1);
+
+        assertEquals(Delivery.GONE, posix.signal(earlier, Signal.STOP));
+        assertEquals(Delivery.GONE, posix.signal(later, Signal.STOP));
+        assertEquals(Delivery.GONE, posix.signal(earlier, Signal.TERM));
+        // A SIGSTOP that landed would show within microseconds; give it far longer.
+        assertFalse(Await.within(Duration.ofMillis(200), () -> state(pid) == 'T' || !sleep.isAlive()),
+                "pid " + pid + " was hit: state " + state(pid));
+        assertTrue(ProcFs.alive(id));
+
+        // A fatal signal fixes the exit status when it is sent, so had the SIGTERM gone out,
+        // this SIGKILL could not make it 137.
+        assertEquals(Delivery.SENT, posix.signal(id, Signal.KILL));
+        assertTrue(sleep.waitFor(5, TimeUnit.SECONDS));
+        assertEquals(128 + Signal.KILL, sleep.exitValue());
+    }
+
+    @Test
+    void aSignalToAReapedProcessIsNotSent() throws Exception {
+        Process sleep = spawn("sleep", "30");
+        ProcessId id = ProcFs.id((int) sleep.pid()).orElseThrow();
+        sleep.destroyForcibly();
+        assertTrue(sleep.waitFor(5, TimeUnit.SECONDS)); // the JDK has reaped it
+        assertFalse(ProcFs.exists(id));
+        assertEquals(Delivery.GONE, posix.signal(id, Signal.KILL));
+        assertEquals(Delivery.GONE, posix.signal(id, Signal.TERM));
+    }
+
+    @Test
+    void reapCollectsAnAdoptedZombieWithItsStatus() throws Exception {
+        assertTrue(posix.becomeSubreaper());
+        // The background sh outlives its parent, so it is reparented to this JVM, and exits 3
+        // with nobody but us to wait for it. Its pid comes back on stdout.
+        Process parent = spawn("sh", "-c", "sh -c 'exit 3' </dev/null >/dev/null & echo $!");
+        int orphan = firstLineAsPid(parent);
+        assertTrue(parent.waitFor(5, TimeUnit.SECONDS));
+
+        Await.until(PATIENCE, "pid " + orphan + " is a zombie child of this JVM",
+                () -> ProcFs.stat(orphan).map(s -> s.isDead() && s.ppid() == SELF).orElse(false));
+        assertTrue(ProcFs.children(SELF).contains(orphan), "children: " + ProcFs.children(SELF));
+        ProcStat zombie = ProcFs.stat(orphan).orElseThrow();
+        assertEquals(0x0300, zombie.exitCode(), "field 52 holds the wait status");
+
+        int status = posix.reap(orphan);
+        assertEquals(new ExitStatus(3, 0), ExitStatus.fromWaitStatus(status));
+        assertFalse(ProcFs.exists(zombie.id()), "reaped, so gone from /proc");
+        assertEquals(-1, posix.reap(orphan), "a second reap finds nothing");
+    }
+
+    @Test
+    void reapLeavesALiveChildAlone() throws Exception {
+        assertTrue(posix.becomeSubreaper());
+        Process parent = spawn("sh", "-c", "sleep 30 </dev/null >/dev/null & echo $!");
+        int orphan = firstLineAsPid(parent);
+        assertTrue(parent.waitFor(5, TimeUnit.SECONDS));
+        Await.until(PATIENCE, "pid " + orphan + " is adopted",
+                () -> ProcFs.stat(orphan).map(s -> s.ppid() == SELF).orElse(false));
+        ProcessId id = ProcFs.id(orphan).orElseThrow();
+
+        assertEquals(-1, posix.reap(orphan), "it has not exited");
+        assertTrue(ProcFs.alive(id));
+
+        assertEquals(Delivery.SENT, posix.signal(id, Signal.KILL));
+        Await.until(PATIENCE, "pid " + orphan + " is a zombie",
+                () -> ProcFs.stat(orphan).map(ProcStat::isDead).orElse(false));
+        assertEquals(new ExitStatus(137, Signal.KILL), ExitStatus.fromWaitStatus(posix.reap(orphan)));
+    }
+
+    @Test
+    void reapOfAProcessThatIsNotOurChildIsMinusOne() {
+        assertEquals(-1, posix.reap(1));
+    }
+}

@@ -1,0 +1,234 @@
+package supervisor.terminate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import supervisor.platform.Platform;
+import supervisor.platform.Posix;
+import supervisor.platform.ProcFs;
+import supervisor.platform.ProcStat;
+import supervisor.platform.ProcessId;
+import supervisor.platform.Signal;
+import supervisor.testing.Await;
+import supervisor.testing.Procs;
+
+/**
+ * The process-tree terminator in this JVM, against real trees that hide: setsid'ed children,
+ * double-forked grandchildren reparented to this JVM (its subreaper), a root that ignores SIGTERM.
+ */
+class TreeTerminatorTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(5);
+    private static final int SELF = (int) ProcessHandle.current().pid();
+    /** A child in the task's group, one that left for its own session, one double-forked that
+     *  did too, and a root that ignores SIGTERM. */
+    static final String HOSTILE = "sleep 31 & setsid sleep 32 & (setsid sleep 33 &); trap '' TERM; exec sleep 34";
+    static final Set<String> HOSTILE_PROCESSES = Set.of("sleep 31", "sleep 32", "sleep 33", "sleep 34");
+
+    private static Posix posix;
+
+    /** Carried by everything this test starts, task or not, for the clean-up. */
+    private final String testMark = "SUPERVISOR_TEST_MARK=" + UUID.randomUUID();
+    private final List<Process> spawned = new ArrayList<>();
+    private final List<ProcessId> orphans = new ArrayList<>();
+
+    record Task(Process root, ProcessId id, String marker, TaskTree tree, TreeTerminator terminator) {
+        String markerEntry() {
+            return TaskTree.MARKER_VARIABLE + "=" + marker;
+        }
+    }
+
+    @BeforeAll
+    static void becomeSubreaper() {
+        posix = Platform.posix();
+        // As `supervisor run` does: double-forked orphans come to this JVM, not to init.
+        posix.becomeSubreaper();
+    }
+
+    private Process spawn(Map<String, String> env, String... command) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(command).redirectError(Redirect.DISCARD);
+        String[] kv = testMark.split("=", 2);
+        b.environment().put(kv[0], kv[1]);
+        b.environment().putAll(env);
+        Process p = b.start();
+        spawned.add(p);
+        return p;
+    }
+
+    /** A task root in a session of its own, as the supervisor starts one. */
+    private Task start(String script) throws IOException {
+        String marker = UUID.randomUUID().toString();
+        Process root = spawn(Map.of(TaskTree.MARKER_VARIABLE, marker), "setsid", "sh", "-c", script);
+        root.getInputStream().close();
+        ProcessId id = ProcFs.id((int) root.pid()).orElseThrow();
+        TaskTree tree = new TaskTree(id, marker, false, pid -> false);
+        // The JDK collects the root's status: the terminator must never reap it.
+        return new Task(root, id, marker, tree, new TreeTerminator(tree, pid -> pid == id.pid()));
+    }
+
+    private static Map<String, List<ProcStat>> liveByCmdline(List<ProcStat> ps) {
+        Map<String, List<ProcStat>> out = new HashMap<>();
+        for (ProcStat p : ps) {
+            if (!p.isDead()) {
+                out.computeIfAbsent(Procs.cmdline(p.pid()), k -> new ArrayList<>()).add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Waits until the tree has all of {@code expected} running; returns them by command line. */
+    private static Map<String, ProcStat> awaitMembers(Task task, Set<String> expected) {
+        Await.until(PATIENCE, "members " + expected,
+                () -> liveByCmdline(task.tree().members()).keySet().containsAll(expected));
+        Map<String, ProcStat> out = new HashMap<>();
+        liveByCmdline(task.tree().members()).forEach((cmd, ps) -> {
+            if (expected.contains(cmd)) {
+                assertEquals(1, ps.size(), cmd + ": " + Procs.describe(ps));
+                out.put(cmd, ps.get(0));
+            }
+        });
+        return out;
+    }
+
+    private static Set<Integer> pids(List<ProcStat> ps) {
+        return ps.stream().map(ProcStat::pid).collect(Collectors.toSet());
+    }
+
+    private static long deadline() {
+        return System.nanoTime() + PATIENCE.toNanos();
+    }
+
+    @AfterEach
+    void leaveNothingBehind() throws InterruptedException {
+        for (ProcStat p : Procs.withEnv(testMark)) {
+            posix.signal(p.id(), Signal.KILL);
+        }
+        for (ProcessId id : orphans) {
+            posix.signal(id, Signal.KILL);
+        }
+        Set<Integer> jdkOwned = new HashSet<>();
+        for (Process p : spawned) {
+            jdkOwned.add((int) p.pid());
+            p.destroyForcibly();
+            assertTrue(p.waitFor(5, TimeUnit.SECONDS), "pid " + p.pid() + " did not die of SIGKILL");
+        }
+        Procs.assertNoneLeft(testMark, PATIENCE);
+        // Killed orphans are this JVM's zombies until someone reaps them.
+        Await.until(PATIENCE, "no zombie children of this JVM", () -> {
+            Reaper.reapZombieChildren(posix, jdkOwned::contains);
+            return Procs.zombieChildren(SELF).isEmpty();
+        });
+    }
+
+    @RepeatedTest(20)
+    void killsAHostileTreeCompletely() throws Exception {
+        Task task = start(HOSTILE);
+        Map<String, ProcStat> members = awaitMembers(task, HOSTILE_PROCESSES);
+        assertEquals(task.id(), members.get("sleep 34").id(), "the root exec'ed sleep 34");
+        assertEquals(SELF, members.get("sleep 33").ppid(), "the double-forked one was adopted by this JVM");
+        assertTrue(members.get("sleep 32").session() != task.id().pid(), "sleep 32 left the task's session");
+        List<ProcStat> marked = Procs.withEnv(task.markerEntry());
+        assertTrue(pids(task.tree().members()).containsAll(pids(marked)),
+                "every process with the marker is a member:" + Procs.describe(marked));
+
+        KillReport report = task.terminator().kill(deadline());
+
+        assertTrue(report.complete(), "survivors: " + report.survivors());
+        assertTrue(report.killed() >= HOSTILE_PROCESSES.size(), "killed " + report.killed());
+        assertEquals(List.of(), Procs.withEnv(task.markerEntry()), "alive after kill() returned");
+        for (ProcStat p : members.values()) {
+            assertFalse(ProcFs.alive(p.id()), p + " still alive");
+        }
+        assertTrue(task.terminator().empty());
+        assertTrue(task.root().waitFor(5, TimeUnit.SECONDS));
+        assertEquals(128 + Signal.KILL, task.root().exitValue());
+        // The JDK reaps the root; the adopted rest is the terminator's to reap, before it returns.
+        List<ProcStat> zombies = Procs.zombieChildren(SELF);
+        zombies.removeIf(z -> z.pid() == task.id().pid());
+        assertEquals(List.of(), zombies, "adopted zombies left unreaped");
+    }
+
+    @Test
+    void bystandersStartedAfterTheTaskAreLeftAlone() throws Exception {
+        Task task = start(HOSTILE);
+        // A plain child of this JVM, and an orphan adopted by it, neither of them the task's.
+        Process child = spawn(Map.of(), "sleep", "35");
+        Process parent = spawn(Map.of(), "sh", "-c", "sleep 36 </dev/null >/dev/null & echo $!");
+        int orphanPid = Integer.parseInt(new BufferedReader(new InputStreamReader(parent.getInputStream(),
+                StandardCharsets.US_ASCII)).readLine().trim());
+        assertTrue(parent.waitFor(5, TimeUnit.SECONDS));
+        ProcessId orphan = ProcFs.id(orphanPid).orElseThrow();
+        orphans.add(orphan);
+        Await.until(PATIENCE, "sleep 36 adopted", () -> ProcFs.stat(orphanPid).map(s -> s.ppid() == SELF).orElse(false));
+        ProcessId childId = ProcFs.id((int) child.pid()).orElseThrow();
+        assertTrue(childId.startTime() >= task.id().startTime() && orphan.startTime() >= task.id().startTime());
+        awaitMembers(task, HOSTILE_PROCESSES);
+        assertFalse(pids(task.tree().members()).contains(childId.pid()));
+        assertFalse(pids(task.tree().members()).contains(orphanPid));
+
+        KillReport report = task.terminator().kill(deadline());
+
+        assertTrue(report.complete(), "survivors: " + report.survivors());
+        for (ProcessId bystander : List.of(childId, orphan)) {
+            ProcStat s = ProcFs.stat(bystander.pid()).orElseThrow();
+            assertEquals(bystander, s.id());
+            assertFalse(s.isDead() || s.isStopped(), "bystander hit: " + s);
+        }
+        assertTrue(child.isAlive());
+    }
+
+    @Test
+    void terminateSendsSigtermToTheTasksGroupOnly() throws Exception {
+        // sleep 41 stays in the group and keeps SIGTERM's default; sleep 42 leaves for a session
+        // of its own; the root ignores SIGTERM, so that it outlives the polite request.
+        Task task = start("sleep 41 & setsid sleep 42 & trap '' TERM; exec sleep 43");
+        Map<String, ProcStat> members = awaitMembers(task, Set.of("sleep 41", "sleep 42", "sleep 43"));
+        ProcStat inGroup = members.get("sleep 41");
+        ProcStat ownSession = members.get("sleep 42");
+        assertEquals(task.id().pid(), inGroup.pgrp());
+        assertTrue(ownSession.pgrp() != task.id().pid());
+
+        task.terminator().terminate();
+
+        Await.until(PATIENCE, "sleep 41 dies of SIGTERM", () -> !ProcFs.alive(inGroup.id()));
+        assertEquals(Signal.TERM, ProcFs.stat(inGroup.pid()).map(ProcStat::exitCode).orElse(Signal.TERM) & 0x7f,
+                "sleep 41 died of SIGTERM");
+        assertTrue(ProcFs.alive(ownSession.id()), "SIGTERM reached the setsid'ed sleep 42");
+        assertTrue(ProcFs.alive(task.id()), "the root ignores SIGTERM");
+        assertFalse(task.terminator().empty());
+
+        KillReport report = task.terminator().kill(deadline());
+        assertTrue(report.complete(), "survivors: " + report.survivors());
+        assertEquals(List.of(), Procs.withEnv(task.markerEntry()));
+        assertTrue(task.terminator().empty());
+    }
+
+    @Test
+    void killOfATreeThatAlreadyEndedSendsNothing() throws Exception {
+        Task task = start("exit 0");
+        assertTrue(task.root().waitFor(5, TimeUnit.SECONDS));
+        KillReport report = task.terminator().kill(deadline());
+        assertTrue(report.complete());
+        assertEquals(0, report.killed());
+        assertTrue(task.terminator().empty());
+    }
+}

@@ -1,0 +1,70 @@
+package tasks.worker;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import supervisor.worker.Cancellation;
+import supervisor.worker.Task;
+
+/**
+ * A pool worker task that misbehaves on request. The input is "COMMAND [ARGUMENT]":
+ * echo, sleep MS (cooperative), hang (ignores cancel and interrupts), exit N, crash, throw MSG,
+ * print TEXT (to System.out and to fd 1), garbage (a bogus frame on the protocol pipe),
+ * big N (an N-byte result), spawn (leaves a setsid'ed child), pid.
+ */
+public final class HostileTask implements Task {
+    @Override
+    public byte[] call(byte[] input, Cancellation cancel) throws Exception {
+        String text = new String(input, StandardCharsets.UTF_8);
+        int space = text.indexOf(' ');
+        String command = space < 0 ? text : text.substring(0, space);
+        String arg = space < 0 ? "" : text.substring(space + 1);
+        switch (command) {
+            case "echo":
+                return arg.getBytes(StandardCharsets.UTF_8);
+            case "sleep":
+                boolean cancelled = cancel.await(Duration.ofMillis(Long.parseLong(arg)));
+                return (cancelled ? "cancelled" : "slept").getBytes(StandardCharsets.UTF_8);
+            case "hang":
+                while (true) {
+                    Thread.interrupted();
+                }
+            case "exit":
+                System.exit(Integer.parseInt(arg));
+                return null;
+            case "crash":
+                Field f = Class.forName("sun.misc.Unsafe").getDeclaredField("theUnsafe");
+                f.setAccessible(true);
+                Object unsafe = f.get(null);
+                unsafe.getClass().getMethod("putAddress", long.class, long.class).invoke(unsafe, 0L, 42L);
+                return null;
+            case "throw":
+                throw new IllegalStateException(arg);
+            case "print":
+                System.out.println("via System.out: " + arg);
+                OutputStream fd1 = new FileOutputStream(FileDescriptor.out);
+                fd1.write(("via fd 1: " + arg + "\n").getBytes(StandardCharsets.UTF_8));
+                fd1.flush();
+                return "printed".getBytes(StandardCharsets.UTF_8);
+            case "garbage":
+                try (OutputStream protocol = new FileOutputStream("/proc/self/fd/3")) {
+                    protocol.write(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x11});
+                    protocol.flush();
+                }
+                Thread.sleep(60_000);
+                return null;
+            case "big":
+                return new byte[Integer.parseInt(arg)];
+            case "spawn":
+                new ProcessBuilder("setsid", "sleep", "1000").start();
+                return "spawned".getBytes(StandardCharsets.UTF_8);
+            case "pid":
+                return Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
+            default:
+                throw new IllegalArgumentException("unknown command: " + command);
+        }
+    }
+}
