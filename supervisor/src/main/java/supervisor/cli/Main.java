@@ -20,6 +20,8 @@ public final class Main {
 
             Commands:
               run      run one task jar with a timeout (supervisor run --help)
+              pool     run one call per input line through a pool of worker JVMs
+                       (supervisor pool --help)
 
             Options:
               -h, --help      show this help
@@ -60,6 +62,9 @@ public final class Main {
                 }
                 case "run" -> {
                     return RunCommand.run(rest, adoption);
+                }
+                case "pool" -> {
+                    return PoolCommand.run(rest);
                 }
                 default -> throw new UsageException("unknown command '" + command + "' (see supervisor --help)");
             }

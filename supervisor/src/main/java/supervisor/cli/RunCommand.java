@@ -56,68 +56,35 @@ final class RunCommand {
     }
 
     static RunOptions parse(List<String> args, Adoption adoption) throws UsageException, HelpRequested {
-        Long timeout = null;
+        Args a = new Args(args, List.of("--timeout", "--grace", "--jvm-opt", "--java", "--termination"),
+                HELP, "supervisor run");
+        long timeout = 0;
         long grace = TimeUnit.SECONDS.toNanos(5);
         List<String> jvmOptions = new ArrayList<>();
-        String java = null;
+        String java = TaskSpec.defaultJava();
         Mechanism mechanism = Mechanism.AUTO;
         String fromEnv = System.getenv("SUPERVISOR_TERMINATION");
         if (fromEnv != null && !fromEnv.isEmpty()) {
             mechanism = mechanism(fromEnv);
         }
-        String jar = null;
-        List<String> taskArgs = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (arg.equals("--")) {
-                taskArgs.addAll(args.subList(i + 1, args.size()));
-                break;
+        for (String[] o : a.options) {
+            switch (o[0]) {
+                case "--timeout" -> timeout = duration(o[0], o[1]);
+                case "--grace" -> grace = duration(o[0], o[1]);
+                case "--jvm-opt" -> jvmOptions.add(o[1]);
+                case "--java" -> java = o[1];
+                default -> mechanism = mechanism(o[1]);
             }
-            if (arg.equals("-h") || arg.equals("--help")) {
-                throw new HelpRequested(HELP);
-            }
-            if (arg.equals("-v") || arg.equals("--verbose")) {
-                Log.setDebug(true);
-                continue;
-            }
-            if (arg.startsWith("-") && !arg.equals("-")) {
-                String name = arg;
-                String value = null;
-                int eq = arg.indexOf('=');
-                if (arg.startsWith("--") && eq > 0) {
-                    name = arg.substring(0, eq);
-                    value = arg.substring(eq + 1);
-                }
-                if (!List.of("--timeout", "--grace", "--jvm-opt", "--java", "--termination").contains(name)) {
-                    throw new UsageException("unknown option " + name + " (see supervisor run --help)");
-                }
-                if (value == null) {
-                    if (i + 1 >= args.size()) {
-                        throw new UsageException(name + " needs a value (see supervisor run --help)");
-                    }
-                    value = args.get(++i);
-                }
-                switch (name) {
-                    case "--timeout" -> timeout = duration(name, value);
-                    case "--grace" -> grace = duration(name, value);
-                    case "--jvm-opt" -> jvmOptions.add(value);
-                    case "--java" -> java = value;
-                    default -> mechanism = mechanism(value);
-                }
-                continue;
-            }
-            if (jar != null) {
-                throw new UsageException("unexpected argument '" + arg + "' after the task jar: "
-                        + "task arguments go after --, as in: supervisor run " + jar + " -- " + arg);
-            }
-            jar = arg;
         }
-        if (jar == null) {
+        if (!a.rest.isEmpty()) {
+            throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the task jar: "
+                    + "task arguments go after --, as in: supervisor run " + a.jar + " -- " + a.rest.get(0));
+        }
+        if (a.jar == null) {
             throw new UsageException("missing the task jar (usage: supervisor run [OPTIONS] TASK.jar [-- ARGS...])");
         }
-        TaskSpec spec = new TaskSpec(java == null ? TaskSpec.defaultJava() : java, jvmOptions, Path.of(jar),
-                taskArgs, Map.of());
-        return new RunOptions(spec, timeout == null ? 0 : timeout, grace, mechanism, adoption);
+        TaskSpec spec = new TaskSpec(java, jvmOptions, Path.of(a.jar), a.afterDashes, Map.of());
+        return new RunOptions(spec, timeout, grace, mechanism, adoption);
     }
 
     static int run(List<String> args, Adoption adoption) throws UsageException, HelpRequested {

@@ -206,7 +206,9 @@ final class Slot implements Runnable {
         }
 
         Next execute() throws InterruptedException {
-            call.attempts++;
+            synchronized (call) {
+                call.attempts++;
+            }
             call.attach(this);
             try {
                 w.writer.write(Frame.call(call.id, call.input));

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -106,7 +105,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** Submits a call with the pool's default timeout. */
-    public CompletableFuture<byte[]> submit(byte[] input) {
+    public CallFuture submit(byte[] input) {
         return submit(input, settings.callTimeout);
     }
 
@@ -117,7 +116,7 @@ public final class WorkerPool implements AutoCloseable {
      * @param timeout zero for none
      * @throws IllegalArgumentException when the input does not fit in one protocol frame
      */
-    public CompletableFuture<byte[]> submit(byte[] input, Duration timeout) {
+    public CallFuture submit(byte[] input, Duration timeout) {
         if (input.length > settings.maxFrameBytes - 9) {
             throw new IllegalArgumentException("input of " + input.length + " bytes exceeds the maximum frame of "
                     + settings.maxFrameBytes + " bytes");
@@ -262,6 +261,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     void succeed(Call call, byte[] result) {
+        call.completedAt = System.nanoTime();
         if (call.future.complete(result)) {
             latencies.record(System.nanoTime() - call.submittedAt);
         }
@@ -269,6 +269,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     void fail(Call call, Throwable why, Outcome outcome) {
+        call.completedAt = System.nanoTime();
         call.future.completeExceptionally(why);
         outcomes[outcome.ordinal()].incrementAndGet();
     }

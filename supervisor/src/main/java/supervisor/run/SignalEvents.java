@@ -40,7 +40,7 @@ public final class SignalEvents {
     }
 
     /** Sends every signal, those that came early first, to {@code consumer}. */
-    static synchronized void connect(IntConsumer consumer) {
+    public static synchronized void connect(IntConsumer consumer) {
         install(); // idempotent: a library caller may not have installed them
         sink = consumer;
         EARLY.forEach(consumer::accept);

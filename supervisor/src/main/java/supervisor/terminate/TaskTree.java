@@ -38,7 +38,9 @@ public final class TaskTree {
     private final boolean claimOrphans;
     private final IntPredicate foreign;
     private final int self = (int) ProcessHandle.current().pid();
-    private final Map<ProcessId, Boolean> markerSeen = new HashMap<>();
+    // Only positive answers are kept: a process may exec with the marker after a scan saw it
+    // without (a child between fork and exec still has its parent's environment).
+    private final Set<ProcessId> marked = new java.util.HashSet<>();
 
     /**
      * @param task the task's root process
@@ -100,7 +102,16 @@ public final class TaskTree {
         if (claimOrphans && p.ppid() == self) {
             return true;
         }
-        return markerEntry != null && markerSeen.computeIfAbsent(p.id(),
-                id -> ProcFs.environContains(id.pid(), markerEntry));
+        if (markerEntry == null) {
+            return false;
+        }
+        if (marked.contains(p.id())) {
+            return true;
+        }
+        if (ProcFs.environContains(p.pid(), markerEntry)) {
+            marked.add(p.id());
+            return true;
+        }
+        return false;
     }
 }

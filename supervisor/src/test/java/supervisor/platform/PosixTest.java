@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import supervisor.launch.ExitStatus;
 import supervisor.platform.Posix.Delivery;
 import supervisor.testing.Await;
@@ -31,6 +34,8 @@ class PosixTest {
 
     private final String mark = "SUPERVISOR_TEST_MARK=" + UUID.randomUUID();
     private final List<Process> spawned = new ArrayList<>();
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void load() {
@@ -56,7 +61,10 @@ class PosixTest {
             posix.signal(p.id(), Signal.KILL);
         }
         Procs.assertNoneLeft(mark, PATIENCE);
-        Await.until(PATIENCE, "no zombie children of this JVM", () -> Procs.zombieChildren(SELF).isEmpty());
+        // Whatever a failed test left adopted, so that the next test does not fail for it.
+        List<ProcStat> zombies = Procs.zombieChildren(SELF);
+        zombies.forEach(z -> posix.reap(z.pid()));
+        assertEquals(List.of(), zombies, "zombie children of this JVM");
     }
 
     private static int firstLineAsPid(Process p) throws IOException {
@@ -124,11 +132,18 @@ class PosixTest {
     @Test
     void reapCollectsAnAdoptedZombieWithItsStatus() throws Exception {
         assertTrue(posix.becomeSubreaper());
-        // The background sh outlives its parent, so it is reparented to this JVM, and exits 3
-        // with nobody but us to wait for it. Its pid comes back on stdout.
-        Process parent = spawn("sh", "-c", "sh -c 'exit 3' </dev/null >/dev/null & echo $!");
+        // The background sh waits on a fifo so that it outlives its parent (which could
+        // otherwise reap it) and is reparented to this JVM. Then it exits 3, with nobody but us to
+        // wait for it. Its pid comes back on stdout.
+        Path fifo = dir.resolve("go");
+        assertTrue(spawn("mkfifo", fifo.toString()).waitFor(5, TimeUnit.SECONDS));
+        Process parent = spawn("sh", "-c", "sh -c 'read go < \"$0\"; exit 3' \"$0\" </dev/null >/dev/null & echo $!",
+                fifo.toString());
         int orphan = firstLineAsPid(parent);
         assertTrue(parent.waitFor(5, TimeUnit.SECONDS));
+        Await.until(PATIENCE, "pid " + orphan + " is adopted by this JVM",
+                () -> ProcFs.stat(orphan).map(s -> s.ppid() == SELF).orElse(false));
+        Files.writeString(fifo, "go\n");
 
         Await.until(PATIENCE, "pid " + orphan + " is a zombie child of this JVM",
                 () -> ProcFs.stat(orphan).map(s -> s.isDead() && s.ppid() == SELF).orElse(false));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,8 +42,9 @@ class TreeTerminatorTest {
     private static final int SELF = (int) ProcessHandle.current().pid();
     /** A child in the task's group, one that left for its own session, one double-forked that
      *  did too, and a root that ignores SIGTERM. */
-    static final String HOSTILE = "sleep 31 & setsid sleep 32 & (setsid sleep 33 &); trap '' TERM; exec sleep 34";
-    static final Set<String> HOSTILE_PROCESSES = Set.of("sleep 31", "sleep 32", "sleep 33", "sleep 34");
+    private static final String HOSTILE =
+            "sleep 31 & setsid sleep 32 & (setsid sleep 33 &); trap '' TERM; exec sleep 34";
+    private static final Set<String> HOSTILE_PROCESSES = Set.of("sleep 31", "sleep 32", "sleep 33", "sleep 34");
 
     private static Posix posix;
 
@@ -51,9 +53,19 @@ class TreeTerminatorTest {
     private final List<Process> spawned = new ArrayList<>();
     private final List<ProcessId> orphans = new ArrayList<>();
 
-    record Task(Process root, ProcessId id, String marker, TaskTree tree, TreeTerminator terminator) {
+    /** A task's root, started in a session of its own with the marker, as the supervisor does. */
+    record Task(Process root, ProcessId id, String marker) {
         String markerEntry() {
             return TaskTree.MARKER_VARIABLE + "=" + marker;
+        }
+
+        TaskTree tree() {
+            return new TaskTree(id, marker, false, pid -> false);
+        }
+
+        TreeTerminator terminator(TaskTree tree) {
+            // The JDK collects the root's status: the terminator must never reap it.
+            return new TreeTerminator(tree, pid -> pid == id.pid());
         }
     }
 
@@ -74,15 +86,10 @@ class TreeTerminatorTest {
         return p;
     }
 
-    /** A task root in a session of its own, as the supervisor starts one. */
     private Task start(String script) throws IOException {
         String marker = UUID.randomUUID().toString();
         Process root = spawn(Map.of(TaskTree.MARKER_VARIABLE, marker), "setsid", "sh", "-c", script);
-        root.getInputStream().close();
-        ProcessId id = ProcFs.id((int) root.pid()).orElseThrow();
-        TaskTree tree = new TaskTree(id, marker, false, pid -> false);
-        // The JDK collects the root's status: the terminator must never reap it.
-        return new Task(root, id, marker, tree, new TreeTerminator(tree, pid -> pid == id.pid()));
+        return new Task(root, ProcFs.id((int) root.pid()).orElseThrow(), marker);
     }
 
     private static Map<String, List<ProcStat>> liveByCmdline(List<ProcStat> ps) {
@@ -95,9 +102,14 @@ class TreeTerminatorTest {
         return out;
     }
 
-    /** Waits until the tree has all of {@code expected} running; returns them by command line. */
+    /**
+     * Waits until the task's tree has all of {@code expected} running, then returns them by
+     * command line, as one TaskTree found them. Each poll asks a fresh TaskTree: one polled while
+     * the tree still forks would be tripped by the marker-cache bug that
+     * {@link #aProcessThatShowsTheMarkerOnlyAfterAFirstScanIsStillFound} shows.
+     */
     private static Map<String, ProcStat> awaitMembers(Task task, Set<String> expected) {
-        Await.until(PATIENCE, "members " + expected,
+        Await.until(PATIENCE, "members " + expected + " of the task",
                 () -> liveByCmdline(task.tree().members()).keySet().containsAll(expected));
         Map<String, ProcStat> out = new HashMap<>();
         liveByCmdline(task.tree().members()).forEach((cmd, ps) -> {
@@ -146,11 +158,13 @@ class TreeTerminatorTest {
         assertEquals(task.id(), members.get("sleep 34").id(), "the root exec'ed sleep 34");
         assertEquals(SELF, members.get("sleep 33").ppid(), "the double-forked one was adopted by this JVM");
         assertTrue(members.get("sleep 32").session() != task.id().pid(), "sleep 32 left the task's session");
+        TaskTree tree = task.tree();
         List<ProcStat> marked = Procs.withEnv(task.markerEntry());
-        assertTrue(pids(task.tree().members()).containsAll(pids(marked)),
+        assertTrue(pids(tree.members()).containsAll(pids(marked)),
                 "every process with the marker is a member:" + Procs.describe(marked));
+        TreeTerminator terminator = task.terminator(tree);
 
-        KillReport report = task.terminator().kill(deadline());
+        KillReport report = terminator.kill(deadline());
 
         assertTrue(report.complete(), "survivors: " + report.survivors());
         assertTrue(report.killed() >= HOSTILE_PROCESSES.size(), "killed " + report.killed());
@@ -158,10 +172,10 @@ class TreeTerminatorTest {
         for (ProcStat p : members.values()) {
             assertFalse(ProcFs.alive(p.id()), p + " still alive");
         }
-        assertTrue(task.terminator().empty());
+        assertTrue(terminator.empty());
         assertTrue(task.root().waitFor(5, TimeUnit.SECONDS));
         assertEquals(128 + Signal.KILL, task.root().exitValue());
-        // The JDK reaps the root; the adopted rest is the terminator's to reap, before it returns.
+        // The JDK reaps the root; the adopted rest is the terminator's to reap before it returns.
         List<ProcStat> zombies = Procs.zombieChildren(SELF);
         zombies.removeIf(z -> z.pid() == task.id().pid());
         assertEquals(List.of(), zombies, "adopted zombies left unreaped");
@@ -178,16 +192,21 @@ class TreeTerminatorTest {
         assertTrue(parent.waitFor(5, TimeUnit.SECONDS));
         ProcessId orphan = ProcFs.id(orphanPid).orElseThrow();
         orphans.add(orphan);
-        Await.until(PATIENCE, "sleep 36 adopted", () -> ProcFs.stat(orphanPid).map(s -> s.ppid() == SELF).orElse(false));
+        Await.until(PATIENCE, "sleep 36 adopted",
+                () -> ProcFs.stat(orphanPid).map(s -> s.ppid() == SELF).orElse(false));
         ProcessId childId = ProcFs.id((int) child.pid()).orElseThrow();
-        assertTrue(childId.startTime() >= task.id().startTime() && orphan.startTime() >= task.id().startTime());
+        assertTrue(childId.startTime() >= task.id().startTime() && orphan.startTime() >= task.id().startTime(),
+                "started after the task, so not excluded by age alone");
         awaitMembers(task, HOSTILE_PROCESSES);
-        assertFalse(pids(task.tree().members()).contains(childId.pid()));
-        assertFalse(pids(task.tree().members()).contains(orphanPid));
+        TaskTree tree = task.tree();
+        Set<Integer> members = pids(tree.members());
+        assertFalse(members.contains(childId.pid()));
+        assertFalse(members.contains(orphanPid));
 
-        KillReport report = task.terminator().kill(deadline());
+        KillReport report = task.terminator(tree).kill(deadline());
 
         assertTrue(report.complete(), "survivors: " + report.survivors());
+        assertEquals(List.of(), Procs.withEnv(task.markerEntry()));
         for (ProcessId bystander : List.of(childId, orphan)) {
             ProcStat s = ProcFs.stat(bystander.pid()).orElseThrow();
             assertEquals(bystander, s.id());
@@ -206,29 +225,67 @@ class TreeTerminatorTest {
         ProcStat ownSession = members.get("sleep 42");
         assertEquals(task.id().pid(), inGroup.pgrp());
         assertTrue(ownSession.pgrp() != task.id().pid());
+        TreeTerminator terminator = task.terminator(task.tree());
 
-        task.terminator().terminate();
+        terminator.terminate();
 
         Await.until(PATIENCE, "sleep 41 dies of SIGTERM", () -> !ProcFs.alive(inGroup.id()));
-        assertEquals(Signal.TERM, ProcFs.stat(inGroup.pid()).map(ProcStat::exitCode).orElse(Signal.TERM) & 0x7f,
-                "sleep 41 died of SIGTERM");
+        // Its parent, the root, never waits: it stays a zombie holding its wait status.
+        ProcStat zombie = ProcFs.stat(inGroup.pid()).orElseThrow();
+        assertEquals(inGroup.id(), zombie.id());
+        assertEquals(Signal.TERM, zombie.exitCode() & 0x7f, "sleep 41's wait status");
         assertTrue(ProcFs.alive(ownSession.id()), "SIGTERM reached the setsid'ed sleep 42");
         assertTrue(ProcFs.alive(task.id()), "the root ignores SIGTERM");
-        assertFalse(task.terminator().empty());
+        assertFalse(terminator.empty());
 
-        KillReport report = task.terminator().kill(deadline());
+        KillReport report = terminator.kill(deadline());
         assertTrue(report.complete(), "survivors: " + report.survivors());
         assertEquals(List.of(), Procs.withEnv(task.markerEntry()));
-        assertTrue(task.terminator().empty());
+        assertTrue(terminator.empty());
     }
 
     @Test
-    void killOfATreeThatAlreadyEndedSendsNothing() throws Exception {
+    void killOfATaskThatAlreadyEndedSendsNothing() throws Exception {
         Task task = start("exit 0");
         assertTrue(task.root().waitFor(5, TimeUnit.SECONDS));
-        KillReport report = task.terminator().kill(deadline());
+        TreeTerminator terminator = task.terminator(task.tree());
+        assertTrue(terminator.empty());
+        KillReport report = terminator.kill(deadline());
         assertTrue(report.complete());
         assertEquals(0, report.killed());
-        assertTrue(task.terminator().empty());
+    }
+
+    /**
+     * BUG in TaskTree.isRoot (main code; this test fails until it is fixed): the marker check is
+     * cached per ProcessId for the tree's whole life, the negative answer too. But a process's
+     * environment is not fixed for its life: it changes at exec, and /proc/PID/environ reads
+     * empty for a moment during one. A process first scanned without the marker is then never a
+     * member, though it carries the marker from then on.
+     *
+     * <p>Seen for real: polling one TaskTree while {@link #HOSTILE} was forking, about 1 run in 100
+     * under load never found the double-forked {@code setsid sleep 33} (its environment held the
+     * marker; a fresh TaskTree found it), so a kill through that tree would have left it running.
+     * Here the same thing is made deterministic: a process without the marker at the first scan
+     * execs into one with it. (claimOrphans=true hides the bug for orphans of this JVM only.)
+     */
+    @Test
+    void aProcessThatShowsTheMarkerOnlyAfterAFirstScanIsStillFound() throws Exception {
+        Task task = start("exec sleep 37");
+        Process late = spawn(Map.of(), "sh", "-c",
+                "read go; exec env " + task.markerEntry() + " sleep 38");
+        int pid = (int) late.pid();
+        TaskTree tree = task.tree();
+        assertFalse(pids(tree.members()).contains(pid), "no marker yet, so not a member yet");
+
+        try (OutputStream in = late.getOutputStream()) {
+            in.write("go\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        Await.until(PATIENCE, "pid " + pid + " execs sleep 38 with the marker",
+                () -> Procs.cmdline(pid).equals("sleep 38"));
+        assertTrue(pids(task.tree().members()).contains(pid), "a fresh tree finds it");
+
+        assertTrue(pids(tree.members()).contains(pid),
+                "pid " + pid + " carries " + task.markerEntry() + " now, but the tree that scanned it"
+                        + " before remembers it without the marker");
     }
 }

@@ -13,7 +13,7 @@ import supervisor.worker.Task;
  * A pool worker task that misbehaves on request. The input is "COMMAND [ARGUMENT]":
  * echo, sleep MS (cooperative), hang (ignores cancel and interrupts), exit N, crash, throw MSG,
  * print TEXT (to System.out and to fd 1), garbage (a bogus frame on the protocol pipe),
- * big N (an N-byte result), spawn (leaves a setsid'ed child), pid.
+ * latin1 TEXT (a result that is not UTF-8), big N (an N-byte result), spawn (leaves a setsid'ed child), pid.
  */
 public final class HostileTask implements Task {
     @Override
@@ -56,6 +56,8 @@ public final class HostileTask implements Task {
                 }
                 Thread.sleep(60_000);
                 return null;
+            case "latin1":
+                return arg.getBytes(StandardCharsets.ISO_8859_1);
             case "big":
                 return new byte[Integer.parseInt(arg)];
             case "spawn":

@@ -1,0 +1,57 @@
+package supervisor.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import supervisor.log.Log;
+
+/**
+ * The shape every command line shares: options (as {@code --name value} or {@code --name=value})
+ * before or after one positional jar, then, after {@code --}, words that are passed on as they are.
+ */
+final class Args {
+    final List<String[]> options = new ArrayList<>();
+    final List<String> rest = new ArrayList<>();
+    final List<String> afterDashes = new ArrayList<>();
+    String jar;
+
+    Args(List<String> args, List<String> valued, String help, String command)
+            throws UsageException, HelpRequested {
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--")) {
+                afterDashes.addAll(args.subList(i + 1, args.size()));
+                return;
+            }
+            if (arg.equals("-h") || arg.equals("--help")) {
+                throw new HelpRequested(help);
+            }
+            if (arg.equals("-v") || arg.equals("--verbose")) {
+                Log.setDebug(true);
+                continue;
+            }
+            if (arg.startsWith("-") && !arg.equals("-")) {
+                String name = arg;
+                String value = null;
+                int eq = arg.indexOf('=');
+                if (arg.startsWith("--") && eq > 0) {
+                    name = arg.substring(0, eq);
+                    value = arg.substring(eq + 1);
+                }
+                if (!valued.contains(name)) {
+                    throw new UsageException("unknown option " + name + " (see " + command + " --help)");
+                }
+                if (value == null) {
+                    if (i + 1 >= args.size()) {
+                        throw new UsageException(name + " needs a value (see " + command + " --help)");
+                    }
+                    value = args.get(++i);
+                }
+                options.add(new String[] {name, value});
+            } else if (jar == null) {
+                jar = arg;
+            } else {
+                rest.add(arg);
+            }
+        }
+    }
+}

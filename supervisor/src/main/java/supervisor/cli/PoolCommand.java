@@ -1,0 +1,172 @@
+package supervisor.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.jar.JarFile;
+import supervisor.batch.Batch;
+import supervisor.batch.BatchOptions;
+import supervisor.config.Durations;
+import supervisor.log.Log;
+import supervisor.pool.PoolSettings;
+import supervisor.run.SignalEvents;
+
+/** {@code supervisor pool [OPTIONS] WORKER.jar [OPTIONS]}. */
+final class PoolCommand {
+    static final String HELP = """
+            Usage: supervisor pool [OPTIONS] WORKER.jar [OPTIONS]
+
+            Runs one call per input line through a pool of warm, isolated worker JVMs, and writes
+            one JSON line per input line, in input order. WORKER.jar names its Task class in its
+            manifest (Task-Class: ...). A call that hangs is cancelled, then its worker killed;
+            a worker that crashes is replaced; every input line gets an answer.
+
+            Options (before or after the jar):
+              --workers N          worker JVMs (default: the number of CPUs)
+              --timeout DURATION   per call (default: none)
+              --grace DURATION     time a cancelled call has to stop before its worker is
+                                   killed (default: 5s)
+              --retries N          try again a call that timed out or whose worker crashed
+                                   (default: 0; for idempotent work)
+              --max-calls N        recycle a worker after N calls (default: never)
+              --jvm-opt OPT        an option for every worker JVM (repeatable)
+              --input FILE         read lines from FILE (default: stdin)
+              --output FILE        write answers to FILE (default: stdout)
+              --shard I/N          only the lines whose 0-based index mod N is I
+              -v, --verbose        say more on stderr
+              -h, --help           show this help
+
+            Input: UTF-8 text, one call per line; the call's input is the line without its
+            newline; a blank line is a call with empty input.
+            Output: {"line":1,"status":"ok","output":"...","attempts":1,"ms":12} per line, where
+            status is ok, failed (the task threw; "error" names it), timeout, crashed ("error"
+            says how) or protocol; an output that is not UTF-8 is written as "output_base64".
+            A summary line ends stderr; a progress line shows while stderr is a terminal.
+
+            Exit status:
+              0          every call is ok
+              1          some call is not ok
+              2          usage error; nothing runs
+              126        the worker jar cannot be used (not a jar, no Task-Class)
+              127        the worker jar does not exist
+              130, 143   interrupted by SIGINT or SIGTERM: calls in flight are cancelled, every
+                         line already answered is written, no worker is left
+            """;
+
+    private PoolCommand() {
+    }
+
+    static int run(List<String> args) throws UsageException, HelpRequested {
+        Args a = new Args(args, List.of("--workers", "--timeout", "--grace", "--retries", "--max-calls",
+                "--jvm-opt", "--input", "--output", "--shard"), HELP, "supervisor pool");
+        if (a.jar == null) {
+            throw new UsageException("missing the worker jar (usage: supervisor pool [OPTIONS] WORKER.jar)");
+        }
+        if (!a.rest.isEmpty()) {
+            throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the worker jar");
+        }
+        Path jar = Path.of(a.jar);
+        PoolSettings.Builder b = PoolSettings.builder(jar).subreaper(true).workerOutput(Batch.workerOutput());
+        Path input = null;
+        Path output = null;
+        int shardIndex = 0;
+        int shardCount = 1;
+        for (String[] o : a.options) {
+            String name = o[0];
+            String value = o[1];
+            switch (name) {
+                case "--workers" -> b.workers(positiveInt(name, value));
+                case "--timeout" -> b.callTimeout(Duration.ofNanos(duration(name, value)));
+                case "--grace" -> b.grace(Duration.ofNanos(duration(name, value)));
+                case "--retries" -> b.retries(nonNegativeInt(name, value));
+                case "--max-calls" -> b.maxCallsPerWorker(nonNegativeInt(name, value));
+                case "--jvm-opt" -> b.jvmOption(value);
+                case "--input" -> input = Path.of(value);
+                case "--output" -> output = Path.of(value);
+                default -> {
+                    int slash = value.indexOf('/');
+                    try {
+                        shardIndex = Integer.parseInt(value.substring(0, slash));
+                        shardCount = Integer.parseInt(value.substring(slash + 1));
+                    } catch (RuntimeException e) {
+                        shardCount = 0;
+                    }
+                    if (shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
+                        throw new UsageException("--shard: expected I/N with 0 <= I < N, not '" + value + "'");
+                    }
+                }
+            }
+        }
+        if (input != null && !Files.isReadable(input)) {
+            throw new UsageException("--input: cannot read " + input);
+        }
+        int refused = checkWorkerJar(jar);
+        if (refused != 0) {
+            return refused;
+        }
+        Batch batch = new Batch(new BatchOptions(b.build(), input, output, shardIndex, shardCount));
+        SignalEvents.connect(batch::interrupt);
+        try {
+            return batch.run();
+        } catch (IOException e) {
+            Log.error("cannot read the input: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    /** 127 (missing), 126 (not usable as a worker) with a message, or 0. */
+    private static int checkWorkerJar(Path jar) {
+        if (!Files.exists(jar)) {
+            Log.error("worker jar not found: " + jar);
+            return 127;
+        }
+        if (Files.isDirectory(jar) || !Files.isReadable(jar)) {
+            Log.error("cannot use " + jar + " as a worker: " + (Files.isDirectory(jar) ? "it is a directory" : "permission denied"));
+            return 126;
+        }
+        try (JarFile f = new JarFile(jar.toFile())) {
+            String task = f.getManifest() == null ? null : f.getManifest().getMainAttributes().getValue("Task-Class");
+            if (task == null || task.isBlank()) {
+                Log.error("cannot use " + jar + " as a worker: no Task-Class in its manifest");
+                return 126;
+            }
+        } catch (IOException e) {
+            Log.error("cannot use " + jar + " as a worker: not a jar (" + e.getMessage() + ")");
+            return 126;
+        }
+        return 0;
+    }
+
+    private static long duration(String option, String value) throws UsageException {
+        try {
+            return Durations.parseNanos(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(option + ": " + e.getMessage());
+        }
+    }
+
+    private static int positiveInt(String option, String value) throws UsageException {
+        int n = nonNegativeInt(option, value);
+        if (n == 0) {
+            throw new UsageException(option + " must be at least 1");
+        }
+        return n;
+    }
+
+    private static int nonNegativeInt(String option, String value) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UsageException(option + ": expected a whole number, not '" + value + "'");
+    }
+}

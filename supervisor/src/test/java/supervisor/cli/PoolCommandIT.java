@@ -1,0 +1,179 @@
+package supervisor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import supervisor.testing.Supervisor;
+
+/** {@code supervisor pool}, driven as a user would, with a worker jar whose tasks misbehave. */
+class PoolCommandIT {
+    private static final String WORKER = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar").toString();
+    private static final Duration LONG = Duration.ofSeconds(120);
+    private static final Pattern LINE = Pattern.compile(
+            "\\{\"line\":(\\d+),\"status\":\"(ok|failed|timeout|crashed|protocol)\""
+            + "(,\"output\":\"(?:[^\"\\\\]|\\\\.)*\"|,\"output_base64\":\"[A-Za-z0-9+/=]*\"|,\"error\":\"(?:[^\"\\\\]|\\\\.)*\")?"
+            + ",\"attempts\":(\\d+),\"ms\":(\\d+)}");
+
+    private static Supervisor pool(String input, String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("pool"));
+        args.addAll(List.of(options));
+        args.add(WORKER);
+        return Supervisor.builder(args.toArray(String[]::new))
+                .stdin(input.getBytes(StandardCharsets.UTF_8)).start();
+    }
+
+    /** Parses and checks every output line; returns them as [line, status, field, attempts]. */
+    private static List<String[]> parse(String stdout) {
+        List<String[]> out = new ArrayList<>();
+        for (String l : stdout.split("\n", -1)) {
+            if (l.isEmpty()) {
+                continue;
+            }
+            Matcher m = LINE.matcher(l);
+            assertTrue(m.matches(), "not a well-formed answer: " + l);
+            out.add(new String[] {m.group(1), m.group(2), m.group(3) == null ? "" : m.group(3), m.group(4)});
+        }
+        assertTrue(stdout.isEmpty() || stdout.endsWith("\n"), "the last line is complete");
+        return out;
+    }
+
+    @Test
+    void everyLineGetsItsAnswerInOrder() throws Exception {
+        String input = "echo hello\nthrow bad\nexit 3\n\nlatin1 caf\u00e9\necho \"quoted\\\"\nprint to fd 1\nhang\necho last";
+        try (Supervisor s = pool(input, "--workers", "2", "--timeout", "1s", "--grace", "200ms")) {
+            assertEquals(1, s.exitCode(LONG), "some call is not ok: " + s.stderr());
+            List<String[]> lines = parse(s.stdout());
+            assertEquals(9, lines.size(), s.stdout());
+            for (int i = 0; i < lines.size(); i++) {
+                assertEquals(Integer.toString(i + 1), lines.get(i)[0]);
+            }
+            assertEquals("ok", lines.get(0)[1]);
+            assertEquals(",\"output\":\"hello\"", lines.get(0)[2]);
+            assertEquals("failed", lines.get(1)[1]);
+            assertEquals(",\"error\":\"java.lang.IllegalStateException: bad\"", lines.get(1)[2]);
+            assertEquals("crashed", lines.get(2)[1]);
+            assertTrue(lines.get(2)[2].contains("exited with status 3"), lines.get(2)[2]);
+            assertEquals("failed", lines.get(3)[1], "a blank line is a call with empty input");
+            assertEquals(",\"output_base64\":\"Y2Fm6Q==\"", lines.get(4)[2], "Latin-1 bytes are not UTF-8");
+            assertEquals(",\"output\":\"\\\"quoted\\\\\\\"\"", lines.get(5)[2]);
+            assertEquals(",\"output\":\"printed\"", lines.get(6)[2]);
+            assertEquals("timeout", lines.get(7)[1]);
+            assertEquals("ok", lines.get(8)[1], "a last line without newline is a call");
+            assertTrue(s.stderr().contains("via fd 1: to fd 1"), "worker output goes to stderr: " + s.stderr());
+            assertTrue(s.stderr().contains("supervisor: 9 calls: 5 ok, 2 failed, 1 timeout, 1 crashed in "), s.stderr());
+        }
+    }
+
+    @Test
+    void allOkIsZero() throws Exception {
+        try (Supervisor s = pool("echo a\necho b\n", "--workers", "1")) {
+            assertEquals(0, s.exitCode(LONG));
+            assertEquals(2, parse(s.stdout()).size());
+        }
+    }
+
+    @Test
+    void aHundredThousandLinesWithHangsAndCrashesGiveOneAnswerEach(@TempDir Path dir) throws Exception {
+        StringBuilder in = new StringBuilder();
+        int n = 100_000;
+        for (int i = 0; i < n; i++) {
+            in.append(i % 25_000 == 7 ? "hang" : i % 20_000 == 11 ? "exit 9" : "echo " + i).append('\n');
+        }
+        Path input = Files.writeString(dir.resolve("in.txt"), in);
+        Path output = dir.resolve("out.jsonl");
+        try (Supervisor s = Supervisor.builder("pool", "--workers", "2", "--timeout", "2s", "--grace", "100ms",
+                "--input", input.toString(), "--output", output.toString(), WORKER).start()) {
+            assertEquals(1, s.exitCode(LONG), s.stderr());
+            List<String[]> lines = parse(Files.readString(output));
+            assertEquals(n, lines.size());
+            int timeouts = 0;
+            int crashes = 0;
+            for (int i = 0; i < n; i++) {
+                String[] l = lines.get(i);
+                assertEquals(Integer.toString(i + 1), l[0]);
+                switch (l[1]) {
+                    case "timeout" -> timeouts++;
+                    case "crashed" -> crashes++;
+                    default -> assertEquals(",\"output\":\"" + i + "\"", l[2], "line " + (i + 1));
+                }
+            }
+            assertEquals(4, timeouts);
+            assertEquals(5, crashes);
+            assertTrue(s.stderr().contains("supervisor: 100000 calls: 99991 ok, 4 timeout, 5 crashed in"), s.stderr());
+        }
+    }
+
+    @Test
+    void shardsSplitTheInputWithoutOverlap() throws Exception {
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            in.append("echo ").append(i).append('\n');
+        }
+        Set<String> seen = new HashSet<>();
+        for (int shard = 0; shard < 3; shard++) {
+            try (Supervisor s = pool(in.toString(), "--workers", "1", "--shard", shard + "/3")) {
+                assertEquals(0, s.exitCode(LONG));
+                for (String[] l : parse(s.stdout())) {
+                    assertEquals(shard, (Integer.parseInt(l[0]) - 1) % 3, "line " + l[0] + " in shard " + shard);
+                    assertTrue(seen.add(l[0]), "line " + l[0] + " twice");
+                }
+            }
+        }
+        assertEquals(30, seen.size());
+    }
+
+    @Test
+    void sigintLeavesACompletePrefixAndNoProcess() throws Exception {
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < 400; i++) {
+            in.append("sleep 50\n");
+        }
+        try (Supervisor s = pool(in.toString(), "--workers", "2")) {
+            s.awaitStdout("\"line\":10,", LONG);
+            s.signal("INT");
+            assertEquals(130, s.exitCode(LONG), s.stderr());
+            List<String[]> lines = parse(s.stdout());
+            assertTrue(lines.size() >= 10 && lines.size() < 400, lines.size() + " lines");
+            for (int i = 0; i < lines.size(); i++) {
+                assertEquals(Integer.toString(i + 1), lines.get(i)[0], "a prefix, in order");
+                assertEquals("ok", lines.get(i)[1]);
+            }
+        }
+    }
+
+    @Test
+    void badCommandLinesAndJars() throws Exception {
+        String[][] usage = {
+            {"--workers", "0", WORKER}, {"--workers", "x", WORKER}, {"--shard", "2/2", WORKER},
+            {"--timeout", "fast", WORKER}, {"--retries", "-1", WORKER}, {"--frob", WORKER}, {},
+            {WORKER, "extra"}, {"--input", "/nonexistent/in.txt", WORKER},
+        };
+        for (String[] args : usage) {
+            List<String> all = new ArrayList<>(List.of("pool"));
+            all.addAll(List.of(args));
+            try (Supervisor s = Supervisor.builder(all.toArray(String[]::new)).start()) {
+                assertEquals(2, s.exitCode(LONG), String.join(" ", args) + ": " + s.stderr());
+                assertEquals(1, s.stderr().lines().count(), s.stderr());
+            }
+        }
+        try (Supervisor s = Supervisor.builder("pool", "/nonexistent/worker.jar").start()) {
+            assertEquals(127, s.exitCode(LONG));
+        }
+        try (Supervisor s = Supervisor.builder("pool", Supervisor.TASKS.toString()).start()) {
+            assertEquals(126, s.exitCode(LONG));
+            assertTrue(s.stderr().contains("no Task-Class"), s.stderr());
+        }
+    }
+}
