@@ -148,6 +148,10 @@ public final class RunSession {
         int taskPid = task.pid();
         Terminator terminator = containment.terminator(task.id(), marker, true,
                 pid -> pid == guardianPid, pid -> pid == taskPid || pid == guardianPid);
+        if (terminator instanceof supervisor.terminate.PortableTerminator) {
+            Log.warn("not Linux (" + System.getProperty("os.name") + "): the task's processes are found through"
+                    + " ProcessHandle only; a process that leaves its parent's tree will not be killed");
+        }
         Log.debug("task pid " + taskPid + (task.adopted() ? " (started by the launcher)" : "")
                 + "; termination mechanism: " + terminator.mechanism());
         startSubreaper(taskPid, guardianPid);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.IntPredicate;
+import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
 
 /**
@@ -27,7 +28,7 @@ public final class Containment {
      *     message says why
      */
     public static Containment prepare(Mechanism mechanism) throws IOException {
-        if (mechanism == Mechanism.TREE) {
+        if (mechanism == Mechanism.TREE || !ProcFs.available()) {
             return new Containment(null);
         }
         Optional<Path> parent = CgroupLeaf.writableParent();
@@ -71,6 +72,9 @@ public final class Containment {
      */
     public Terminator terminator(ProcessId task, String marker, boolean claimOrphans,
                                  IntPredicate foreign, IntPredicate doNotReap) {
+        if (!ProcFs.available()) {
+            return new PortableTerminator(task);
+        }
         TreeTerminator tree = new TreeTerminator(new TaskTree(task, marker, claimOrphans, foreign), doNotReap);
         return leaf == null ? tree : new CgroupTerminator(leaf, tree);
     }
