@@ -13,6 +13,7 @@ final class Args {
     final List<String> rest = new ArrayList<>();
     final List<String> afterDashes = new ArrayList<>();
     String jar;
+    boolean verbose;
 
     Args(List<String> args, List<String> valued, String help, String command)
             throws UsageException, HelpRequested {
@@ -26,6 +27,7 @@ final class Args {
                 throw new HelpRequested(help);
             }
             if (arg.equals("-v") || arg.equals("--verbose")) {
+                verbose = true;
                 Log.setDebug(true);
                 continue;
             }

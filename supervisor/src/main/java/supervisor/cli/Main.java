@@ -2,6 +2,7 @@ package supervisor.cli;
 
 import java.util.Arrays;
 import java.util.List;
+import supervisor.config.ConfigException;
 import supervisor.log.Log;
 import supervisor.run.Adoption;
 import supervisor.run.SignalEvents;
@@ -22,6 +23,7 @@ public final class Main {
               run      run one task jar with a timeout (supervisor run --help)
               pool     run one call per input line through a pool of worker JVMs
                        (supervisor pool --help)
+              config   show the effective settings and where each came from
 
             Options:
               -h, --help      show this help
@@ -66,12 +68,21 @@ public final class Main {
                 case "pool" -> {
                     return PoolCommand.run(rest);
                 }
+                case "config" -> {
+                    return ConfigCommand.run(rest);
+                }
                 default -> throw new UsageException("unknown command '" + command + "' (see supervisor --help)");
             }
-        } catch (UsageException e) {
+        } catch (UsageException | ConfigException e) {
             Log.error(e.getMessage());
+            if (adoption != null) {
+                adoption.abandon(); // the launcher started the task before we could refuse it
+            }
             return USAGE;
         } catch (HelpRequested e) {
+            if (adoption != null) {
+                adoption.abandon();
+            }
             System.out.print(e.getMessage());
             System.out.flush();
             return 0;

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.jar.JarFile;
 import supervisor.batch.Batch;
 import supervisor.batch.BatchOptions;
-import supervisor.config.Durations;
+import supervisor.config.ConfigException;
+import supervisor.config.Setting;
+import supervisor.config.Settings;
+import supervisor.terminate.Mechanism;
 import supervisor.log.Log;
 import supervisor.pool.PoolSettings;
 import supervisor.run.SignalEvents;
@@ -35,6 +38,12 @@ final class PoolCommand {
               --input FILE         read lines from FILE (default: stdin)
               --output FILE        write answers to FILE (default: stdout)
               --shard I/N          only the lines whose 0-based index mod N is I
+              --java PATH          the java for workers (default: the supervisor's)
+              --termination MECH   auto, cgroup or tree (see supervisor run --help)
+              --startup-timeout D  time a worker has to start (default: 30s)
+              --max-frame BYTES    the largest protocol frame (default: 64 MiB)
+              --queue N            calls that may wait for a worker (default: 1024)
+              --config FILE        read settings from FILE (see supervisor config --help)
               -v, --verbose        say more on stderr
               -h, --help           show this help
 
@@ -58,54 +67,66 @@ final class PoolCommand {
     private PoolCommand() {
     }
 
-    static int run(List<String> args) throws UsageException, HelpRequested {
-        Args a = new Args(args, List.of("--workers", "--timeout", "--grace", "--retries", "--max-calls",
-                "--jvm-opt", "--input", "--output", "--shard"), HELP, "supervisor pool");
+    static int run(List<String> args) throws UsageException, HelpRequested, ConfigException {
+        Args a = new Args(args, Configured.common("--workers", "--timeout", "--grace", "--retries", "--max-calls",
+                "--jvm-opt", "--java", "--termination", "--startup-timeout", "--max-frame", "--queue",
+                "--input", "--output", "--shard"), HELP, "supervisor pool");
         if (a.jar == null) {
             throw new UsageException("missing the worker jar (usage: supervisor pool [OPTIONS] WORKER.jar)");
         }
-        if (!a.rest.isEmpty()) {
-            throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the worker jar");
+        if (!a.rest.isEmpty() || !a.afterDashes.isEmpty()) {
+            String extra = a.rest.isEmpty() ? "--" : a.rest.get(0);
+            throw new UsageException("unexpected argument '" + extra + "' after the worker jar");
         }
-        Path jar = Path.of(a.jar);
-        PoolSettings.Builder b = PoolSettings.builder(jar).subreaper(true).workerOutput(Batch.workerOutput());
         Path input = null;
         Path output = null;
         int shardIndex = 0;
         int shardCount = 1;
         for (String[] o : a.options) {
-            String name = o[0];
-            String value = o[1];
-            switch (name) {
-                case "--workers" -> b.workers(positiveInt(name, value));
-                case "--timeout" -> b.callTimeout(Duration.ofNanos(duration(name, value)));
-                case "--grace" -> b.grace(Duration.ofNanos(duration(name, value)));
-                case "--retries" -> b.retries(nonNegativeInt(name, value));
-                case "--max-calls" -> b.maxCallsPerWorker(nonNegativeInt(name, value));
-                case "--jvm-opt" -> b.jvmOption(value);
-                case "--input" -> input = Path.of(value);
-                case "--output" -> output = Path.of(value);
-                default -> {
-                    int slash = value.indexOf('/');
+            switch (o[0]) {
+                case "--input" -> input = Path.of(o[1]);
+                case "--output" -> output = Path.of(o[1]);
+                case "--shard" -> {
+                    int slash = o[1].indexOf('/');
                     try {
-                        shardIndex = Integer.parseInt(value.substring(0, slash));
-                        shardCount = Integer.parseInt(value.substring(slash + 1));
+                        shardIndex = Integer.parseInt(o[1].substring(0, slash));
+                        shardCount = Integer.parseInt(o[1].substring(slash + 1));
                     } catch (RuntimeException e) {
                         shardCount = 0;
                     }
                     if (shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
-                        throw new UsageException("--shard: expected I/N with 0 <= I < N, not '" + value + "'");
+                        throw new UsageException("--shard: expected I/N with 0 <= I < N, not '" + o[1] + "'");
                     }
+                }
+                default -> {
+                    // a setting, resolved below
                 }
             }
         }
+        Configured c = new Configured(a);
         if (input != null && !Files.isReadable(input)) {
             throw new UsageException("--input: cannot read " + input);
         }
+        Path jar = Path.of(a.jar);
         int refused = checkWorkerJar(jar);
         if (refused != 0) {
             return refused;
         }
+        Settings s = c.settings;
+        PoolSettings.Builder b = PoolSettings.builder(jar).subreaper(true).workerOutput(Batch.workerOutput())
+                .workers(s.integer(Setting.WORKERS, Runtime.getRuntime().availableProcessors()))
+                .callTimeout(Duration.ofNanos(c.nanos(Setting.TIMEOUT)))
+                .grace(Duration.ofNanos(c.nanos(Setting.GRACE)))
+                .retries(s.integer(Setting.RETRIES, 0))
+                .maxCallsPerWorker(s.integer(Setting.MAX_CALLS, 0))
+                .startupTimeout(Duration.ofNanos(Math.max(1, c.nanos(Setting.STARTUP_TIMEOUT))))
+                .maxFrameBytes(s.integer(Setting.MAX_FRAME, 64 << 20))
+                .queueCapacity(s.integer(Setting.QUEUE, 1024))
+                .mechanism(Mechanism.parse(s.get(Setting.TERMINATION)));
+        if (!s.get(Setting.JAVA).isEmpty()) {
+            b.java(s.get(Setting.JAVA));
+        }
+        c.jvmOptions().forEach(b::jvmOption);
         Batch batch = new Batch(new BatchOptions(b.build(), input, output, shardIndex, shardCount));
         SignalEvents.connect(batch::interrupt);
         try {
@@ -140,33 +161,5 @@ final class PoolCommand {
             return 126;
         }
         return 0;
-    }
-
-    private static long duration(String option, String value) throws UsageException {
-        try {
-            return Durations.parseNanos(value);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(option + ": " + e.getMessage());
-        }
-    }
-
-    private static int positiveInt(String option, String value) throws UsageException {
-        int n = nonNegativeInt(option, value);
-        if (n == 0) {
-            throw new UsageException(option + " must be at least 1");
-        }
-        return n;
-    }
-
-    private static int nonNegativeInt(String option, String value) throws UsageException {
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new UsageException(option + ": expected a whole number, not '" + value + "'");
     }
 }

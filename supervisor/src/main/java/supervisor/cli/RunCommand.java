@@ -1,11 +1,10 @@
 package supervisor.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import supervisor.config.Durations;
+import supervisor.config.ConfigException;
+import supervisor.config.Setting;
 import supervisor.launch.TaskSpec;
 import supervisor.log.Log;
 import supervisor.run.Adoption;
@@ -30,8 +29,10 @@ final class RunCommand {
               --jvm-opt OPT        an option for the task JVM, before -jar (repeatable)
               --java PATH          the java to run the task with (default: the supervisor's)
               --termination MECH   auto, cgroup or tree: how the task's processes are held and
-                                   killed (default: auto, a cgroup where one is writable;
-                                   environment: SUPERVISOR_TERMINATION)
+                                   killed (default: auto, a cgroup where one is writable)
+              --config FILE        read settings from FILE (see config/supervisor.properties);
+                                   the command line wins over SUPERVISOR_* variables, which win
+                                   over the file
               -v, --verbose        say more on stderr (the mechanism, kill timings)
               -h, --help           show this help
 
@@ -55,27 +56,10 @@ final class RunCommand {
     private RunCommand() {
     }
 
-    static RunOptions parse(List<String> args, Adoption adoption) throws UsageException, HelpRequested {
-        Args a = new Args(args, List.of("--timeout", "--grace", "--jvm-opt", "--java", "--termination"),
+    static RunOptions parse(List<String> args, Adoption adoption)
+            throws UsageException, HelpRequested, ConfigException {
+        Args a = new Args(args, Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination"),
                 HELP, "supervisor run");
-        long timeout = 0;
-        long grace = TimeUnit.SECONDS.toNanos(5);
-        List<String> jvmOptions = new ArrayList<>();
-        String java = TaskSpec.defaultJava();
-        Mechanism mechanism = Mechanism.AUTO;
-        String fromEnv = System.getenv("SUPERVISOR_TERMINATION");
-        if (fromEnv != null && !fromEnv.isEmpty()) {
-            mechanism = mechanism(fromEnv);
-        }
-        for (String[] o : a.options) {
-            switch (o[0]) {
-                case "--timeout" -> timeout = duration(o[0], o[1]);
-                case "--grace" -> grace = duration(o[0], o[1]);
-                case "--jvm-opt" -> jvmOptions.add(o[1]);
-                case "--java" -> java = o[1];
-                default -> mechanism = mechanism(o[1]);
-            }
-        }
         if (!a.rest.isEmpty()) {
             throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the task jar: "
                     + "task arguments go after --, as in: supervisor run " + a.jar + " -- " + a.rest.get(0));
@@ -83,29 +67,17 @@ final class RunCommand {
         if (a.jar == null) {
             throw new UsageException("missing the task jar (usage: supervisor run [OPTIONS] TASK.jar [-- ARGS...])");
         }
-        TaskSpec spec = new TaskSpec(java, jvmOptions, Path.of(a.jar), a.afterDashes, Map.of());
-        return new RunOptions(spec, timeout, grace, mechanism, adoption);
+        Configured c = new Configured(a);
+        String java = c.settings.get(Setting.JAVA);
+        TaskSpec spec = new TaskSpec(java.isEmpty() ? TaskSpec.defaultJava() : java, c.jvmOptions(),
+                Path.of(a.jar), a.afterDashes, Map.of());
+        return new RunOptions(spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
+                Mechanism.parse(c.settings.get(Setting.TERMINATION)), adoption);
     }
 
-    static int run(List<String> args, Adoption adoption) throws UsageException, HelpRequested {
+    static int run(List<String> args, Adoption adoption) throws UsageException, HelpRequested, ConfigException {
         RunOptions options = parse(args, adoption);
         Log.trace("parsed");
         return new RunSession(options).run();
-    }
-
-    private static long duration(String option, String value) throws UsageException {
-        try {
-            return Durations.parseNanos(value);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(option + ": " + e.getMessage());
-        }
-    }
-
-    private static Mechanism mechanism(String value) throws UsageException {
-        try {
-            return Mechanism.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--termination: unknown mechanism '" + value + "' (expected auto, cgroup or tree)");
-        }
     }
 }

@@ -12,6 +12,24 @@ package supervisor.run;
  */
 public record Adoption(int pid, int guardianPid, int guardianFd, long spawnEpochMicros, String marker) {
 
+    /**
+     * Kills the adopted task and its tree, and dismisses the guardian: for when the supervisor
+     * refuses its command line after the launcher already started the task.
+     */
+    public void abandon() {
+        supervisor.platform.ProcFs.id(pid).ifPresent(id -> {
+            supervisor.terminate.TaskTree tree = new supervisor.terminate.TaskTree(id, marker, true,
+                    p -> p == guardianPid);
+            new supervisor.terminate.TreeTerminator(tree, p -> p == pid || p == guardianPid)
+                    .kill(System.nanoTime() + 5_000_000_000L);
+        });
+        try {
+            supervisor.terminate.Guardian.attach(guardianPid, guardianFd).release();
+        } catch (java.io.IOException e) {
+            // the guardian is gone already
+        }
+    }
+
     /** Parses the launcher's {@code PID:GUARDIAN_PID:GUARDIAN_FD:SPAWN_EPOCH_MICROS:MARKER}. */
     public static Adoption parse(String text) {
         String[] f = text.split(":", 5);

@@ -172,7 +172,7 @@ class RunContractIT {
             {"task arguments go after --", "run", jar, "hello"},
             {"--grace needs a value", "run", jar, "--grace"},
             {"unknown command 'walk'", "walk"},
-            {"unknown mechanism 'magic'", "run", "--termination", "magic", jar},
+            {"'magic' is not one of auto, cgroup, tree", "run", "--termination", "magic", jar},
         };
         for (String[] c : cases) {
             try (Supervisor s = Supervisor.builder(java.util.Arrays.copyOfRange(c, 1, c.length)).start()) {

@@ -103,16 +103,14 @@ class TreeTerminatorTest {
     }
 
     /**
-     * Waits until the task's tree has all of {@code expected} running, then returns them by
-     * command line, as one TaskTree found them. Each poll asks a fresh TaskTree: one polled while
-     * the tree still forks would be tripped by the marker-cache bug that
-     * {@link #aProcessThatShowsTheMarkerOnlyAfterAFirstScanIsStillFound} shows.
+     * Waits until {@code tree} has all of {@code expected} running, then returns them by command
+     * line. The tree is polled while the task still forks and execs, as a terminator polls it.
      */
-    private static Map<String, ProcStat> awaitMembers(Task task, Set<String> expected) {
+    private static Map<String, ProcStat> awaitMembers(TaskTree tree, Set<String> expected) {
         Await.until(PATIENCE, "members " + expected + " of the task",
-                () -> liveByCmdline(task.tree().members()).keySet().containsAll(expected));
+                () -> liveByCmdline(tree.members()).keySet().containsAll(expected));
         Map<String, ProcStat> out = new HashMap<>();
-        liveByCmdline(task.tree().members()).forEach((cmd, ps) -> {
+        liveByCmdline(tree.members()).forEach((cmd, ps) -> {
             if (expected.contains(cmd)) {
                 assertEquals(1, ps.size(), cmd + ": " + Procs.describe(ps));
                 out.put(cmd, ps.get(0));
@@ -154,11 +152,11 @@ class TreeTerminatorTest {
     @RepeatedTest(20)
     void killsAHostileTreeCompletely() throws Exception {
         Task task = start(HOSTILE);
-        Map<String, ProcStat> members = awaitMembers(task, HOSTILE_PROCESSES);
+        TaskTree tree = task.tree();
+        Map<String, ProcStat> members = awaitMembers(tree, HOSTILE_PROCESSES);
         assertEquals(task.id(), members.get("sleep 34").id(), "the root exec'ed sleep 34");
         assertEquals(SELF, members.get("sleep 33").ppid(), "the double-forked one was adopted by this JVM");
         assertTrue(members.get("sleep 32").session() != task.id().pid(), "sleep 32 left the task's session");
-        TaskTree tree = task.tree();
         List<ProcStat> marked = Procs.withEnv(task.markerEntry());
         assertTrue(pids(tree.members()).containsAll(pids(marked)),
                 "every process with the marker is a member:" + Procs.describe(marked));
@@ -197,8 +195,8 @@ class TreeTerminatorTest {
         ProcessId childId = ProcFs.id((int) child.pid()).orElseThrow();
         assertTrue(childId.startTime() >= task.id().startTime() && orphan.startTime() >= task.id().startTime(),
                 "started after the task, so not excluded by age alone");
-        awaitMembers(task, HOSTILE_PROCESSES);
         TaskTree tree = task.tree();
+        awaitMembers(tree, HOSTILE_PROCESSES);
         Set<Integer> members = pids(tree.members());
         assertFalse(members.contains(childId.pid()));
         assertFalse(members.contains(orphanPid));
@@ -220,12 +218,13 @@ class TreeTerminatorTest {
         // sleep 41 stays in the group and keeps SIGTERM's default; sleep 42 leaves for a session
         // of its own; the root ignores SIGTERM, so that it outlives the polite request.
         Task task = start("sleep 41 & setsid sleep 42 & trap '' TERM; exec sleep 43");
-        Map<String, ProcStat> members = awaitMembers(task, Set.of("sleep 41", "sleep 42", "sleep 43"));
+        TaskTree tree = task.tree();
+        Map<String, ProcStat> members = awaitMembers(tree, Set.of("sleep 41", "sleep 42", "sleep 43"));
         ProcStat inGroup = members.get("sleep 41");
         ProcStat ownSession = members.get("sleep 42");
         assertEquals(task.id().pid(), inGroup.pgrp());
         assertTrue(ownSession.pgrp() != task.id().pid());
-        TreeTerminator terminator = task.terminator(task.tree());
+        TreeTerminator terminator = task.terminator(tree);
 
         terminator.terminate();
 
@@ -256,17 +255,12 @@ class TreeTerminatorTest {
     }
 
     /**
-     * BUG in TaskTree.isRoot (main code; this test fails until it is fixed): the marker check is
-     * cached per ProcessId for the tree's whole life, the negative answer too. But a process's
-     * environment is not fixed for its life: it changes at exec, and /proc/PID/environ reads
-     * empty for a moment during one. A process first scanned without the marker is then never a
-     * member, though it carries the marker from then on.
-     *
-     * <p>Seen for real: polling one TaskTree while {@link #HOSTILE} was forking, about 1 run in 100
-     * under load never found the double-forked {@code setsid sleep 33} (its environment held the
-     * marker; a fresh TaskTree found it), so a kill through that tree would have left it running.
-     * Here the same thing is made deterministic: a process without the marker at the first scan
-     * execs into one with it. (claimOrphans=true hides the bug for orphans of this JVM only.)
+     * A process's environment is not fixed for its life: it changes at exec, and a child between
+     * fork and exec still shows its parent's. So a scan that once saw a process without the marker
+     * must not rule it out for good. (Found by this test class: a TaskTree polled while
+     * {@link #HOSTILE} forked missed the double-forked {@code sleep 33} about once in 100 runs
+     * under load, when it cached such a negative answer; fixed in 92ff075.) Made deterministic
+     * here: a process without the marker at the first scan execs into one with it.
      */
     @Test
     void aProcessThatShowsTheMarkerOnlyAfterAFirstScanIsStillFound() throws Exception {

@@ -1,0 +1,74 @@
+package supervisor.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import supervisor.config.ConfigException;
+import supervisor.config.Durations;
+import supervisor.config.Setting;
+import supervisor.config.Settings;
+import supervisor.log.Log;
+
+/**
+ * A command line's options resolved against the environment, the config file and the defaults.
+ * Options named after a setting (--timeout, --grace, --java, ...) set it; --jvm-opt may repeat;
+ * --config names the file; -v sets log-level to debug.
+ */
+final class Configured {
+    final Args args;
+    final Settings settings;
+    /** --jvm-opt values as given, each one whole (a config file splits on spaces). */
+    private final List<String> jvmOptions = new ArrayList<>();
+
+    Configured(Args args) throws UsageException, ConfigException {
+        this.args = args;
+        Map<Setting, String> cli = new EnumMap<>(Setting.class);
+        Path config = null;
+        for (String[] o : args.options) {
+            String name = o[0].substring(2);
+            if (name.equals("config")) {
+                config = Path.of(o[1]);
+                continue;
+            }
+            if (name.equals("jvm-opt")) {
+                jvmOptions.add(o[1]);
+                continue;
+            }
+            Setting s = Setting.byKey(name);
+            if (s == null) {
+                continue; // the command's own option
+            }
+            try {
+                s.check(o[1]);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(o[0] + ": " + e.getMessage());
+            }
+            cli.put(s, o[1]);
+        }
+        if (!jvmOptions.isEmpty()) {
+            cli.put(Setting.JVM_OPTS, String.join(" ", jvmOptions));
+        }
+        if (args.verbose) {
+            cli.put(Setting.LOG_LEVEL, "debug");
+        }
+        settings = Settings.load(cli, config, System.getenv());
+        Log.setDebug(settings.get(Setting.LOG_LEVEL).equals("debug"));
+    }
+
+    List<String> jvmOptions() {
+        return jvmOptions.isEmpty() ? settings.jvmOptions() : List.copyOf(jvmOptions);
+    }
+
+    long nanos(Setting s) {
+        return Durations.parseNanos(settings.get(s));
+    }
+
+    /** The options every command takes besides its own. */
+    static List<String> common(String... own) {
+        List<String> all = new ArrayList<>(List.of(own));
+        all.add("--config");
+        return all;
+    }
+}

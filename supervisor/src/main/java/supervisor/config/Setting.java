@@ -1,0 +1,85 @@
+package supervisor.config;
+
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * One setting: its key in a config file, its environment variable, its default and how a value is
+ * checked. The command-line option of the same name (--KEY) is defined by each command.
+ */
+public enum Setting {
+    TIMEOUT("timeout", "0", "run: stop the task this long after it started; pool: per call (0 = none)",
+            Setting::duration),
+    GRACE("grace", "5s", "time between SIGTERM (or a call's cancel) and SIGKILL", Setting::duration),
+    JVM_OPTS("jvm-opts", "", "options for the task or worker JVMs, separated by spaces", v -> { }),
+    JAVA("java", "", "the java that runs tasks and workers (empty: the supervisor's own)", v -> { }),
+    TERMINATION("termination", "auto", "how a task's processes are held and killed: auto, cgroup or tree",
+            v -> oneOf(v, "auto", "cgroup", "tree")),
+    LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", v -> oneOf(v, "info", "debug")),
+    WORKERS("workers", "", "pool: worker JVMs (empty: the number of CPUs)", v -> number(v, 1, true)),
+    RETRIES("retries", "0", "pool: tries again for a call that timed out or whose worker crashed", v -> number(v, 0, false)),
+    MAX_CALLS("max-calls", "0", "pool: recycle a worker after this many calls (0 = never)", v -> number(v, 0, false)),
+    STARTUP_TIMEOUT("startup-timeout", "30s", "pool: time a worker has to start and load its task", Setting::duration),
+    MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", v -> number(v, 1024, false)),
+    QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", v -> number(v, 1, false));
+
+    public final String key;
+    public final String defaultValue;
+    public final String description;
+    private final Consumer<String> check;
+
+    Setting(String key, String defaultValue, String description, Consumer<String> check) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.description = description;
+        this.check = check;
+    }
+
+    /** SUPERVISOR_TIMEOUT for "timeout". */
+    public String environmentVariable() {
+        return "SUPERVISOR_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /** The setting a config-file key names, or null. */
+    public static Setting byKey(String key) {
+        for (Setting s : values()) {
+            if (s.key.equals(key)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** @throws IllegalArgumentException with a message that names the problem */
+    public void check(String value) {
+        check.accept(value);
+    }
+
+    private static void duration(String v) {
+        Durations.parseNanos(v);
+    }
+
+    private static void oneOf(String v, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(v)) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException("'" + v + "' is not one of " + String.join(", ", allowed));
+    }
+
+    private static void number(String v, long min, boolean emptyAllowed) {
+        if (emptyAllowed && v.isEmpty()) {
+            return;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n >= min && n <= Integer.MAX_VALUE) {
+                return;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("'" + v + "' is not a whole number from " + min);
+    }
+}

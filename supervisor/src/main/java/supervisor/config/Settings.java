@@ -1,0 +1,137 @@
+package supervisor.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The effective settings and where each came from. Precedence: the command line, then the
+ * environment (SUPERVISOR_KEY), then the config file (--config FILE, or SUPERVISOR_CONFIG), then
+ * the built-in defaults. Immutable once loaded.
+ */
+public final class Settings {
+    public static final String CONFIG_VARIABLE = "SUPERVISOR_CONFIG";
+
+    private final Map<Setting, String> values = new EnumMap<>(Setting.class);
+    private final Map<Setting, String> sources = new EnumMap<>(Setting.class);
+
+    private Settings() {
+    }
+
+    /**
+     * @param commandLine the settings given as options, already checked by the command
+     * @param configFile --config FILE, or null to use SUPERVISOR_CONFIG if set
+     * @throws ConfigException for an unreadable file, an unknown key or a bad value anywhere
+     */
+    public static Settings load(Map<Setting, String> commandLine, Path configFile, Map<String, String> env)
+            throws ConfigException {
+        Settings s = new Settings();
+        for (Setting setting : Setting.values()) {
+            s.values.put(setting, setting.defaultValue);
+            s.sources.put(setting, "default");
+        }
+        Path file = configFile;
+        if (file == null && env.get(CONFIG_VARIABLE) != null && !env.get(CONFIG_VARIABLE).isEmpty()) {
+            file = Path.of(env.get(CONFIG_VARIABLE));
+        }
+        if (file != null) {
+            s.readFile(file);
+        }
+        for (Setting setting : Setting.values()) {
+            String v = env.get(setting.environmentVariable());
+            if (v != null) {
+                try {
+                    setting.check(v.trim());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(setting.environmentVariable() + ": " + e.getMessage());
+                }
+                s.put(setting, v.trim(), "environment " + setting.environmentVariable());
+            }
+        }
+        commandLine.forEach((setting, v) -> s.put(setting, v, "command line"));
+        return s;
+    }
+
+    private void readFile(Path file) throws ConfigException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + reason(e));
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).trim();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String where = file + ":" + (i + 1);
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                throw new ConfigException(where + ": expected KEY = VALUE, not '" + line + "'");
+            }
+            String key = line.substring(0, eq).trim();
+            String value = line.substring(eq + 1).trim();
+            Setting setting = Setting.byKey(key);
+            if (setting == null) {
+                throw new ConfigException(where + ": unknown setting '" + key + "'");
+            }
+            try {
+                setting.check(value);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where + ": " + key + ": " + e.getMessage());
+            }
+            put(setting, value, file + ":" + (i + 1));
+        }
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private void put(Setting s, String value, String source) {
+        values.put(s, value);
+        sources.put(s, source);
+    }
+
+    public String get(Setting s) {
+        return values.get(s);
+    }
+
+    public String source(Setting s) {
+        return sources.get(s);
+    }
+
+    public long nanos(Setting s) {
+        return Durations.parseNanos(get(s));
+    }
+
+    public int integer(Setting s, int whenEmpty) {
+        String v = get(s);
+        return v.isEmpty() ? whenEmpty : Integer.parseInt(v);
+    }
+
+    /** The JVM options, split on white space. */
+    public List<String> jvmOptions() {
+        String v = get(Setting.JVM_OPTS).trim();
+        return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
+    }
+
+    /** "key = value   (source)" lines, for {@code supervisor config}. */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        for (Setting s : Setting.values()) {
+            b.append(String.format("%-16s = %-24s # %s%n", s.key, get(s), source(s)));
+        }
+        return b.toString();
+    }
+}
