@@ -79,7 +79,7 @@ public final class Batch {
         writer.join();
         pool.close();
         progress.finish();
-        Log.warn(counts.summary(System.nanoTime() - started));
+        Log.info(counts.summary(System.nanoTime() - started));
         if (failedOutput) {
             return 1;
         }

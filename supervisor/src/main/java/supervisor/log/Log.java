@@ -13,6 +13,11 @@ import java.nio.charset.StandardCharsets;
 public final class Log {
     private static final FileOutputStream STDERR = new FileOutputStream(FileDescriptor.err);
     private static volatile boolean debug;
+    /**
+     * True when stderr is the journal (JOURNAL_STREAM names its device and inode): lines then carry
+     * syslog priorities, "<3>" for errors, "<4>" warnings, "<6>" information, "<7>" debug.
+     */
+    private static final boolean JOURNAL = stderrIsJournal(System.getenv("JOURNAL_STREAM"));
 
     private Log() {
     }
@@ -27,18 +32,37 @@ public final class Log {
 
     /** Something failed, or a task was stopped. Always written. */
     public static void error(String message) {
-        write(message);
+        write(JOURNAL ? "<3>" : "", message);
     }
 
     /** Something the user should know. Always written. */
     public static void warn(String message) {
-        write(message);
+        write(JOURNAL ? "<4>" : "", message);
+    }
+
+    /** Informational, always written: a summary, say. */
+    public static void info(String message) {
+        write(JOURNAL ? "<6>" : "", message);
     }
 
     /** Details for whoever asked for them with --verbose. */
     public static void debug(String message) {
         if (debug) {
-            write("debug: " + message);
+            write(JOURNAL ? "<7>" : "", "debug: " + message);
+        }
+    }
+
+    static boolean stderrIsJournal(String journalStream) {
+        if (journalStream == null || journalStream.indexOf(':') < 0) {
+            return false;
+        }
+        try {
+            java.nio.file.Path err = java.nio.file.Path.of("/proc/self/fd/2");
+            Object dev = java.nio.file.Files.getAttribute(err, "unix:dev");
+            Object ino = java.nio.file.Files.getAttribute(err, "unix:ino");
+            return journalStream.equals(dev + ":" + ino);
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -48,12 +72,12 @@ public final class Log {
     public static void trace(String event) {
         if (TRACE) {
             java.time.Instant now = java.time.Instant.now();
-            write("trace: " + (now.getEpochSecond() * 1_000_000 + now.getNano() / 1000) + " " + event);
+            write("", "trace: " + (now.getEpochSecond() * 1_000_000 + now.getNano() / 1000) + " " + event);
         }
     }
 
-    private static void write(String message) {
-        String line = "supervisor: " + message.replace('\n', ' ') + "\n";
+    private static void write(String priority, String message) {
+        String line = priority + "supervisor: " + message.replace('\n', ' ') + "\n";
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
         synchronized (STDERR) {
             try {

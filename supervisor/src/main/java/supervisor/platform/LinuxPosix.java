@@ -15,6 +15,11 @@ final class LinuxPosix implements Posix {
     private static final int EINTR = 4;
     private static final int ECHILD = 10;
     private static final int ENOSYS = 38;
+    // <sys/socket.h>
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int MSG_NOSIGNAL = 0x4000;
     // <sys/wait.h>
     private static final int WNOHANG = 1;
     // <linux/prctl.h>
@@ -104,6 +109,44 @@ final class LinuxPosix implements Posix {
         }
     }
 
+    @Override
+    public void sendDatagram(String socket, byte[] message) {
+        byte[] address = unixAddress(socket);
+        int fd;
+        try {
+            fd = LibC.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            throw new PlatformException("socket(AF_UNIX, SOCK_DGRAM) failed: " + strerror(e));
+        }
+        try {
+            LibC.sendto(fd, message, message.length, MSG_NOSIGNAL, address, address.length);
+        } catch (LastErrorException e) {
+            throw new PlatformException("sendto " + socket + " failed: " + strerror(e));
+        } finally {
+            LibC.close(fd);
+        }
+    }
+
+    /**
+     * A struct sockaddr_un: sun_family in native byte order, then the path (NUL-terminated), or,
+     * for an abstract name, a NUL and the name with no terminator, the length counting only it.
+     */
+    static byte[] unixAddress(String socket) {
+        byte[] name = socket.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        boolean isAbstract = socket.startsWith("@");
+        int pathLength = isAbstract ? name.length : name.length + 1;
+        if (pathLength > 108) {
+            throw new PlatformException("socket name too long (" + name.length + " bytes): " + socket);
+        }
+        byte[] address = new byte[2 + pathLength];
+        java.nio.ByteBuffer.wrap(address).order(java.nio.ByteOrder.nativeOrder()).putShort((short) AF_UNIX);
+        System.arraycopy(name, 0, address, 2, name.length);
+        if (isAbstract) {
+            address[2] = 0;
+        }
+        return address;
+    }
+
     private static PlatformException failure(String call, ProcessId target, int signal,
                                              LastErrorException e) {
         return new PlatformException(call + " of " + Signal.name(signal) + " to pid " + target.pid()
@@ -136,6 +179,11 @@ final class LinuxPosix implements Posix {
         static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
 
         static native int prctl(int option, long arg2, long arg3, long arg4, long arg5)
+                throws LastErrorException;
+
+        static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+        static native long sendto(int fd, byte[] buffer, long length, int flags, byte[] address, int addressLength)
                 throws LastErrorException;
 
         /** syscall(2) with four arguments: unused trailing registers are ignored by the kernel. */

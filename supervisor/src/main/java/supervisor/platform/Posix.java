@@ -38,4 +38,12 @@ public interface Posix {
      * @return false when the platform has no such thing
      */
     boolean becomeSubreaper();
+
+    /**
+     * Sends one datagram to an AF_UNIX socket: a path, or an abstract name written with a leading
+     * '@' (systemd's NOTIFY_SOCKET convention). The JDK cannot send UNIX datagrams.
+     *
+     * @throws PlatformException naming the socket and the reason
+     */
+    void sendDatagram(String socket, byte[] message);
 }

@@ -19,6 +19,9 @@ import supervisor.launch.TaskProcess;
 import supervisor.log.Log;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
+import supervisor.platform.ProcFs;
+import supervisor.service.Notifier;
+import supervisor.service.Watchdog;
 import supervisor.platform.Posix;
 import supervisor.platform.Signal;
 import supervisor.terminate.Containment;
@@ -56,6 +59,7 @@ public final class RunSession {
 
     private final RunOptions options;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final Notifier notifier = Notifier.fromEnvironment(System.getenv());
 
     public RunSession(RunOptions options) {
         this.options = options;
@@ -155,6 +159,12 @@ public final class RunSession {
         Log.debug("task pid " + taskPid + (task.adopted() ? " (started by the launcher)" : "")
                 + "; termination mechanism: " + terminator.mechanism());
         startSubreaper(taskPid, guardianPid);
+        if (notifier.enabled()) {
+            notifier.ready("running " + options.task().jar().getFileName() + " (pid " + taskPid + ")");
+            Watchdog.start(notifier, System.getenv(), () -> ProcFs.stat(task.id().pid())
+                    .map(s -> s.startTime() == task.id().startTime() && !s.isDead() && !s.isStopped())
+                    .orElse(false));
+        }
         Log.trace("set up");
         return new Supervision(terminator, guardian);
     }
@@ -181,9 +191,10 @@ public final class RunSession {
                 event = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             }
             if (event == null && stopStatus == 0) {
-                Log.warn("timeout " + Durations.format(timeout) + " expired: " + stopping(task, grace));
+                String why = "timeout " + Durations.format(timeout) + " expired";
+                Log.warn(why + ": " + stopping(task, grace));
                 stopStatus = TIMED_OUT;
-                graceAt = beginStop(setup.join().terminator(), grace);
+                graceAt = beginStop(setup.join().terminator(), grace, why);
             } else if (event == null) {
                 if (grace > 0) {
                     Log.warn("grace " + Durations.format(grace) + " expired: killing the task (pid " + task.pid()
@@ -195,7 +206,7 @@ public final class RunSession {
                 Log.warn("got " + Signal.name(s.signal()) + ": " + stopping(task, grace)
                         + (grace > 0 ? "; send it again to kill at once" : ""));
                 stopStatus = 128 + s.signal();
-                graceAt = beginStop(setup.join().terminator(), grace);
+                graceAt = beginStop(setup.join().terminator(), grace, "got " + Signal.name(s.signal()));
             } else if (event instanceof Signalled s) {
                 Log.warn("got " + Signal.name(s.signal()) + " again: killing the task (pid " + task.pid()
                         + ") and all its processes now");
@@ -222,7 +233,8 @@ public final class RunSession {
         return "sending SIGTERM to the task (pid " + task.pid() + "), grace " + Durations.format(grace);
     }
 
-    private long beginStop(Terminator terminator, long grace) {
+    private long beginStop(Terminator terminator, long grace, String why) {
+        notifier.stopping("stopping the task: " + why);
         if (grace == 0) {
             return System.nanoTime(); // no grace: straight to SIGKILL
         }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,7 @@ import supervisor.testing.Procs;
 class PosixTest {
     private static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final int SELF = (int) ProcessHandle.current().pid();
+    private static final int PR_SET_CHILD_SUBREAPER = 36; // <linux/prctl.h>
 
     private static Posix posix;
 
@@ -40,6 +42,12 @@ class PosixTest {
     @BeforeAll
     static void load() {
         posix = Platform.posix();
+    }
+
+    /** Some tests here make this JVM a subreaper; tests of other classes must not inherit that. */
+    @AfterAll
+    static void stopBeingSubreaper() {
+        LinuxPosix.LibC.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
     }
 
     private Process spawn(String... command) throws IOException {

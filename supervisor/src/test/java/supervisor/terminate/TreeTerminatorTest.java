@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,6 +22,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
@@ -74,6 +77,26 @@ class TreeTerminatorTest {
         posix = Platform.posix();
         // As `supervisor run` does: double-forked orphans come to this JVM, not to init.
         posix.becomeSubreaper();
+    }
+
+    /**
+     * Tests of other classes must not inherit the subreaper: orphans of theirs would stay this
+     * JVM's zombies, which nobody there reaps (ProcessHandle counts a zombie as alive).
+     */
+    @AfterAll
+    static void stopBeingSubreaper() {
+        Prctl.prctl(Prctl.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+    }
+
+    /** prctl(2) to end subreaping, which the supervisor never does, so {@link Posix} does not offer it. */
+    private static final class Prctl {
+        static final int PR_SET_CHILD_SUBREAPER = 36; // <linux/prctl.h>
+
+        static {
+            Native.register("c");
+        }
+
+        static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
     }
 
     private Process spawn(Map<String, String> env, String... command) throws IOException {

@@ -1,0 +1,61 @@
+package supervisor.service;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import supervisor.log.Log;
+
+/**
+ * Sends WATCHDOG=1 at half the interval systemd asked for (WATCHDOG_USEC), as long as the task is
+ * healthy; stops sending when it is not, so that systemd restarts the service.
+ */
+public final class Watchdog {
+    private Watchdog() {
+    }
+
+    /**
+     * Starts the watchdog thread if systemd asked for one (WATCHDOG_USEC set, and WATCHDOG_PID,
+     * if set, naming this process).
+     *
+     * @return true if started
+     */
+    public static boolean start(Notifier notifier, Map<String, String> env, BooleanSupplier healthy) {
+        String usec = env.get("WATCHDOG_USEC");
+        String pid = env.get("WATCHDOG_PID");
+        if (!notifier.enabled() || usec == null || usec.isEmpty()
+                || pid != null && !pid.isEmpty() && !pid.equals(Long.toString(ProcessHandle.current().pid()))) {
+            return false;
+        }
+        long interval;
+        try {
+            interval = Long.parseLong(usec);
+        } catch (NumberFormatException e) {
+            Log.warn("WATCHDOG_USEC is not a number: '" + usec + "'; no watchdog");
+            return false;
+        }
+        if (interval <= 0) {
+            return false;
+        }
+        long periodNanos = TimeUnit.MICROSECONDS.toNanos(interval) / 2;
+        Thread t = new Thread(() -> {
+            boolean announced = false;
+            while (true) {
+                if (healthy.getAsBoolean()) {
+                    notifier.watchdog();
+                } else if (!announced) {
+                    announced = true;
+                    Log.warn("the task is not responsive: no longer answering systemd's watchdog");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.sleep(periodNanos);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "supervisor-watchdog");
+        t.setDaemon(true);
+        t.start();
+        Log.debug("watchdog: WATCHDOG=1 every " + TimeUnit.NANOSECONDS.toMillis(periodNanos) + " ms");
+        return true;
+    }
+}

@@ -1,0 +1,123 @@
+package supervisor.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import supervisor.platform.DatagramListener;
+import supervisor.testing.Supervisor;
+
+/** systemd integration against a real notify socket, as systemd would hold it. */
+class SystemdIT {
+    private static final Duration LONG = Duration.ofSeconds(30);
+
+    private static Supervisor run(String notifySocket, String watchdogUsec, String... options) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "-v"));
+        args.addAll(List.of(options));
+        args.addAll(List.of(Supervisor.TASKS.toString(), "--", "hang"));
+        Supervisor.Builder b = Supervisor.builder(args.toArray(String[]::new)).environment("NOTIFY_SOCKET", notifySocket);
+        if (watchdogUsec != null) {
+            b.environment("WATCHDOG_USEC", watchdogUsec);
+        }
+        return b.start();
+    }
+
+    @Test
+    void notifiesReadyStatusAndStoppingOnAPathSocket(@TempDir Path dir) throws Exception {
+        String socket = dir.resolve("notify").toString();
+        try (DatagramListener systemd = new DatagramListener(socket);
+             Supervisor s = run(socket, null, "--timeout", "1s")) {
+            DatagramListener.Received ready = systemd.await("READY=1", 20_000);
+            assertTrue(ready.text().contains("MAINPID=" + s.pid()), ready.text());
+            assertTrue(ready.text().contains("STATUS=running test-tasks.jar (pid "), ready.text());
+            DatagramListener.Received stopping = systemd.await("STOPPING=1", 20_000);
+            assertTrue(stopping.text().contains("STATUS=stopping the task: timeout 1s expired"), stopping.text());
+            assertEquals(124, s.exitCode(LONG));
+        }
+    }
+
+    @Test
+    void notifiesAnAbstractSocketToo() throws Exception {
+        String socket = "@supervisor-test-" + UUID.randomUUID();
+        try (DatagramListener systemd = new DatagramListener(socket);
+             Supervisor s = run(socket, null)) {
+            systemd.await("READY=1", 20_000);
+            s.signal("TERM"); // systemctl stop
+            assertTrue(systemd.await("STOPPING=1", 20_000).text().contains("got SIGTERM"));
+            assertEquals(143, s.exitCode(LONG));
+        }
+    }
+
+    @Test
+    void theWatchdogBeatsAtHalfTheIntervalAndStopsWhenTheTaskIsFrozen(@TempDir Path dir) throws Exception {
+        String socket = dir.resolve("notify").toString();
+        try (DatagramListener systemd = new DatagramListener(socket);
+             Supervisor s = run(socket, "400000")) {
+            systemd.await("READY=1", 20_000);
+            DatagramListener.Received first = systemd.await("WATCHDOG=1", 5_000);
+            DatagramListener.Received last = first;
+            int beats = 0;
+            while (beats < 5) {
+                last = systemd.await("WATCHDOG=1", 5_000);
+                beats++;
+            }
+            double periodMs = (last.nanos() - first.nanos()) / 1e6 / beats;
+            assertTrue(periodMs > 120 && periodMs < 400, "one beat every " + periodMs + " ms for 400 ms");
+            System.out.printf("watchdog: one beat every %.0f ms (WATCHDOG_USEC=400000)%n", periodMs);
+
+            Supervisor.kill("STOP", s.taskJvm().pid()); // frozen: no longer responsive
+            s.awaitStderr("not responsive", LONG);
+            systemd.drain();
+            DatagramListener.Received late = systemd.next(700);
+            assertTrue(late == null || !late.text().contains("WATCHDOG=1"), "beats stopped, got " + late);
+            Supervisor.kill("CONT", s.taskJvm().pid());
+            s.signal("TERM");
+            assertEquals(143, s.exitCode(LONG));
+        }
+    }
+
+    @Test
+    void linesToTheJournalCarrySyslogPriorities(@TempDir Path dir) throws Exception {
+        Path err = dir.resolve("stderr");
+        Files.createFile(err);
+        String stream = Files.getAttribute(err, "unix:dev") + ":" + Files.getAttribute(err, "unix:ino");
+        ProcessBuilder pb = new ProcessBuilder(Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", "-v",
+                "--timeout", "500ms", Supervisor.TASKS.toString(), "--", "hang");
+        pb.environment().put("JOURNAL_STREAM", stream);
+        pb.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(124, p.exitValue());
+        List<String> lines = Files.readAllLines(err);
+        assertTrue(lines.contains("ready"), "task lines are untouched: " + lines);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("<4>supervisor: timeout 500ms expired")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("<7>supervisor: debug: ")), lines.toString());
+        assertTrue(lines.stream().filter(l -> l.contains("supervisor: ")).allMatch(l -> l.startsWith("<")), lines.toString());
+    }
+
+    @Test
+    void theExampleUnitsPassSystemdAnalyzeVerify(@TempDir Path dir) throws Exception {
+        Path analyze = Path.of("/usr/bin/systemd-analyze");
+        Assumptions.assumeTrue(Files.isExecutable(analyze), "systemd-analyze is not installed here");
+        Path launcher = Supervisor.LAUNCHER.toAbsolutePath().normalize();
+        for (String unit : List.of("supervisor.service", "supervisor@.service")) {
+            String text = Files.readString(Path.of("../config", unit))
+                    .replace("/usr/local/bin/supervisor", launcher.toString());
+            Path copy = Files.writeString(dir.resolve(unit), text);
+            Path target = unit.contains("@") ? dir.resolve("supervisor@check.service") : copy;
+            Process p = new ProcessBuilder(analyze.toString(), "verify", target.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), unit + ": " + out);
+            assertEquals("", out.trim(), unit + " has warnings: " + out);
+        }
+    }
+}
