@@ -37,6 +37,23 @@ public final class Main {
                     System.out.println("[" + a + "]");
                 }
             }
+            case "env" -> System.getenv().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                    .forEach(e -> System.out.println(e.getKey() + "=" + e.getValue()));
+            case "pwd" -> {
+                System.out.println(System.getProperty("user.dir"));
+                java.nio.file.Files.writeString(java.nio.file.Path.of("left-by-task.txt"), "x");
+            }
+            case "fds" -> {
+                // What this JVM holds open that it did not open itself shows as an inherited fd.
+                java.io.File[] fds = new java.io.File("/proc/self/fd").listFiles();
+                for (java.io.File fd : fds == null ? new java.io.File[0] : fds) {
+                    try {
+                        System.out.println(fd.getName() + " -> " + java.nio.file.Files.readSymbolicLink(fd.toPath()));
+                    } catch (IOException e) {
+                        // the directory listing's own descriptor, closed already
+                    }
+                }
+            }
             case "hang" -> {
                 ready();
                 sleepForever();

@@ -14,8 +14,15 @@ final class Args {
     final List<String> afterDashes = new ArrayList<>();
     String jar;
     boolean verbose;
+    final java.util.Set<String> flags = new java.util.HashSet<>();
 
     Args(List<String> args, List<String> valued, String help, String command)
+            throws UsageException, HelpRequested {
+        this(args, valued, List.of(), help, command);
+    }
+
+    /** @param flagNames options that take no value (--clear-env) */
+    Args(List<String> args, List<String> valued, List<String> flagNames, String help, String command)
             throws UsageException, HelpRequested {
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -29,6 +36,10 @@ final class Args {
             if (arg.equals("-v") || arg.equals("--verbose")) {
                 verbose = true;
                 Log.setDebug(true);
+                continue;
+            }
+            if (flagNames.contains(arg)) {
+                flags.add(arg);
                 continue;
             }
             if (arg.startsWith("-") && !arg.equals("-")) {

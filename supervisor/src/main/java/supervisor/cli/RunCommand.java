@@ -1,6 +1,9 @@
 package supervisor.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import supervisor.config.ConfigException;
@@ -30,6 +33,13 @@ final class RunCommand {
               --java PATH          the java to run the task with (default: the supervisor's)
               --termination MECH   auto, cgroup or tree: how the task's processes are held and
                                    killed (default: auto, a cgroup where one is writable)
+              --clear-env          the task gets an empty environment, plus PATH=/usr/local/bin:
+                                   /usr/bin:/bin and what --env and --pass-env name
+              --env KEY=VALUE      set a variable in the task's environment (repeatable)
+              --pass-env KEY       with --clear-env, keep this variable (repeatable)
+              --workdir DIR        run the task in DIR
+              --temp-workdir       run the task in a fresh private directory, removed after
+              --keep-workdir       with --temp-workdir, keep the directory (its path is printed)
               --config FILE        read settings from FILE (see config/supervisor.properties);
                                    the command line wins over SUPERVISOR_* variables, which win
                                    over the file
@@ -58,7 +68,8 @@ final class RunCommand {
 
     static RunOptions parse(List<String> args, Adoption adoption)
             throws UsageException, HelpRequested, ConfigException {
-        Args a = new Args(args, Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination"),
+        Args a = new Args(args, Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
+                "--env", "--pass-env", "--workdir"), List.of("--clear-env", "--temp-workdir", "--keep-workdir"),
                 HELP, "supervisor run");
         if (!a.rest.isEmpty()) {
             throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the task jar: "
@@ -69,10 +80,44 @@ final class RunCommand {
         }
         Configured c = new Configured(a);
         String java = c.settings.get(Setting.JAVA);
+        Map<String, String> env = new LinkedHashMap<>();
+        List<String> pass = new ArrayList<>();
+        Path workdir = null;
+        for (String[] o : a.options) {
+            switch (o[0]) {
+                case "--env" -> {
+                    int eq = o[1].indexOf('=');
+                    if (eq <= 0) {
+                        throw new UsageException("--env: expected KEY=VALUE, not '" + o[1] + "'");
+                    }
+                    env.put(o[1].substring(0, eq), o[1].substring(eq + 1));
+                }
+                case "--pass-env" -> pass.add(o[1]);
+                case "--workdir" -> {
+                    workdir = Path.of(o[1]);
+                    if (!Files.isDirectory(workdir)) {
+                        throw new UsageException("--workdir: " + o[1] + " is not a directory");
+                    }
+                }
+                default -> {
+                    // a setting
+                }
+            }
+        }
+        boolean temp = a.flags.contains("--temp-workdir");
+        if (temp && workdir != null) {
+            throw new UsageException("--workdir and --temp-workdir exclude each other");
+        }
+        if (a.flags.contains("--keep-workdir") && !temp) {
+            throw new UsageException("--keep-workdir goes with --temp-workdir");
+        }
+        if (!pass.isEmpty() && !a.flags.contains("--clear-env")) {
+            throw new UsageException("--pass-env goes with --clear-env (without it the task gets the whole environment)");
+        }
         TaskSpec spec = new TaskSpec(java.isEmpty() ? TaskSpec.defaultJava() : java, c.jvmOptions(),
-                Path.of(a.jar), a.afterDashes, Map.of());
+                Path.of(a.jar), a.afterDashes, env, a.flags.contains("--clear-env"), pass, workdir);
         return new RunOptions(spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
-                Mechanism.parse(c.settings.get(Setting.TERMINATION)), adoption);
+                Mechanism.parse(c.settings.get(Setting.TERMINATION)), adoption, temp, a.flags.contains("--keep-workdir"));
     }
 
     static int run(List<String> args, Adoption adoption) throws UsageException, HelpRequested, ConfigException {

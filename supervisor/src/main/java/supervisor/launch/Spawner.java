@@ -68,8 +68,11 @@ public final class Spawner {
     public static Process start(TaskSpec spec, String marker) throws LaunchException {
         checkJava(spec.java());
         ProcessBuilder pb = new ProcessBuilder(command(spec)).inheritIO();
-        pb.environment().putAll(spec.environment());
+        spec.applyEnvironment(pb.environment());
         pb.environment().put(TaskTree.MARKER_VARIABLE, marker);
+        if (spec.workdir() != null) {
+            pb.directory(spec.workdir().toFile());
+        }
         try {
             return OwnedChildren.start(pb);
         } catch (IOException e) {

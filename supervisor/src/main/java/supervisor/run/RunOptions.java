@@ -9,7 +9,9 @@ import supervisor.terminate.Mechanism;
  * @param timeoutNanos 0 for no timeout
  * @param graceNanos how long a stopped task has between SIGTERM and SIGKILL
  * @param adoption non-null when the launcher already started the task
+ * @param tempWorkdir run the task in a fresh private directory, removed afterwards
+ * @param keepWorkdir keep that directory
  */
 public record RunOptions(TaskSpec task, long timeoutNanos, long graceNanos, Mechanism mechanism,
-                         Adoption adoption) {
+                         Adoption adoption, boolean tempWorkdir, boolean keepWorkdir) {
 }

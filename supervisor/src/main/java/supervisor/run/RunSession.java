@@ -57,7 +57,7 @@ public final class RunSession {
     private record Signalled(int signal) implements Event {
     }
 
-    private final RunOptions options;
+    private RunOptions options;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Notifier notifier = Notifier.fromEnvironment(System.getenv());
 
@@ -67,6 +67,43 @@ public final class RunSession {
 
     /** Runs the task to its end and returns the supervisor's exit status. */
     public int run() {
+        Path temp = null;
+        if (options.tempWorkdir()) {
+            try {
+                temp = Files.createTempDirectory("supervisor-task-");
+            } catch (IOException e) {
+                Log.error("cannot create a working directory for the task: " + e.getMessage());
+                return FAILED;
+            }
+            options = new RunOptions(options.task().withWorkdir(temp), options.timeoutNanos(), options.graceNanos(),
+                    options.mechanism(), options.adoption(), true, options.keepWorkdir());
+        }
+        try {
+            return runIn();
+        } finally {
+            if (temp != null && options.keepWorkdir()) {
+                Log.info("kept the task's working directory " + temp);
+            } else if (temp != null) {
+                deleteTree(temp);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    Log.warn("cannot remove " + p + ": " + e.getMessage());
+                }
+            });
+        } catch (IOException e) {
+            Log.warn("cannot remove the task's working directory " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private int runIn() {
         Log.trace("session");
         SignalEvents.connect(signal -> events.add(new Signalled(signal)));
         Adoption adoption = options.adoption();
@@ -76,11 +113,15 @@ public final class RunSession {
         long spawnedAt;
         if (adoption == null) {
             marker = ProcessHandle.current().pid() + "." + System.nanoTime() + "." + SEQUENCE.incrementAndGet();
+            containment = null;
             try {
                 JarCheck.check(options.task().jar());
                 containment = Containment.prepare(options.mechanism());
                 task = TaskProcess.of(Spawner.start(options.task(), marker));
             } catch (LaunchException e) {
+                if (containment != null) {
+                    containment.discard();
+                }
                 Log.error(e.getMessage());
                 return e.status();
             } catch (IOException e) {
@@ -302,9 +343,10 @@ public final class RunSession {
     }
 
     /** hs_err_pidN.log: in the task's working directory, or in /tmp when that was not writable. */
-    private static Path findCrashLog(int pid) {
+    private Path findCrashLog(int pid) {
         String name = "hs_err_pid" + pid + ".log";
-        for (Path dir : new Path[] {Path.of("").toAbsolutePath(), Path.of(System.getProperty("java.io.tmpdir"))}) {
+        Path workdir = options.task().workdir() == null ? Path.of("").toAbsolutePath() : options.task().workdir();
+        for (Path dir : new Path[] {workdir, Path.of(System.getProperty("java.io.tmpdir"))}) {
             Path candidate = dir.resolve(name);
             if (Files.exists(candidate)) {
                 return candidate;

@@ -60,6 +60,13 @@ public final class Containment {
         }
     }
 
+    /** Removes the leaf of a task that never started. */
+    public void discard() {
+        if (leaf != null) {
+            leaf.remove();
+        }
+    }
+
     public String leafPath() {
         return leaf == null ? null : leaf.dir().toString();
     }
