@@ -54,6 +54,23 @@ public final class Main {
                     }
                 }
             }
+            case "spin" -> {
+                ready();
+                long n = 0;
+                while (true) {
+                    n++;
+                    if (n == Long.MAX_VALUE) {
+                        ERR.println(n);
+                    }
+                }
+            }
+            case "fork-many" -> {
+                // Up to N sleeps as fast as the shell can fork: a bounded fork bomb.
+                spawn(true, "sh", "-c", "i=0; while [ $i -lt " + rest[0] + " ]; do sleep 1000 & i=$((i+1)); done; "
+                        + "echo forked; wait");
+                ready();
+                sleepForever();
+            }
             case "hang" -> {
                 ready();
                 sleepForever();

@@ -57,6 +57,15 @@ final class Configured {
         Log.setDebug(settings.get(Setting.LOG_LEVEL).equals("debug"));
     }
 
+    /** The limits the settings ask for. */
+    supervisor.limits.Limits limits() {
+        String memory = settings.get(Setting.MEMORY);
+        String output = settings.get(Setting.MAX_OUTPUT);
+        return new supervisor.limits.Limits(memory.isEmpty() ? 0 : supervisor.limits.Sizes.parse(memory),
+                nanos(Setting.CPU_TIME), settings.integer(Setting.MAX_PROCS, 0),
+                output.isEmpty() ? 0 : supervisor.limits.Sizes.parse(output));
+    }
+
     List<String> jvmOptions() {
         return jvmOptions.isEmpty() ? settings.jvmOptions() : List.copyOf(jvmOptions);
     }

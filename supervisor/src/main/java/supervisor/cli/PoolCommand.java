@@ -43,6 +43,9 @@ final class PoolCommand {
               --startup-timeout D  time a worker has to start (default: 30s)
               --max-frame BYTES    the largest protocol frame (default: 64 MiB)
               --queue N            calls that may wait for a worker (default: 1024)
+              --memory SIZE        cap each worker's memory (see supervisor run --help)
+              --cpu-time DURATION  cap the CPU time of each worker process
+              --max-procs N        cap the processes and threads of each worker's tree
               --config FILE        read settings from FILE (see supervisor config --help)
               -v, --verbose        say more on stderr
               -h, --help           show this help
@@ -69,7 +72,7 @@ final class PoolCommand {
 
     static int run(List<String> args) throws UsageException, HelpRequested, ConfigException {
         Args a = new Args(args, Configured.common("--workers", "--timeout", "--grace", "--retries", "--max-calls",
-                "--jvm-opt", "--java", "--termination", "--startup-timeout", "--max-frame", "--queue",
+                "--jvm-opt", "--java", "--termination", "--startup-timeout", "--max-frame", "--queue", "--memory", "--cpu-time", "--max-procs",
                 "--input", "--output", "--shard"), HELP, "supervisor pool");
         if (a.jar == null) {
             throw new UsageException("missing the worker jar (usage: supervisor pool [OPTIONS] WORKER.jar)");
@@ -122,7 +125,8 @@ final class PoolCommand {
                 .startupTimeout(Duration.ofNanos(Math.max(1, c.nanos(Setting.STARTUP_TIMEOUT))))
                 .maxFrameBytes(s.integer(Setting.MAX_FRAME, 64 << 20))
                 .queueCapacity(s.integer(Setting.QUEUE, 1024))
-                .mechanism(Mechanism.parse(s.get(Setting.TERMINATION)));
+                .mechanism(Mechanism.parse(s.get(Setting.TERMINATION)))
+                .limits(c.limits());
         if (!s.get(Setting.JAVA).isEmpty()) {
             b.java(s.get(Setting.JAVA));
         }

@@ -33,6 +33,15 @@ final class RunCommand {
               --java PATH          the java to run the task with (default: the supervisor's)
               --termination MECH   auto, cgroup or tree: how the task's processes are held and
                                    killed (default: auto, a cgroup where one is writable)
+              --memory SIZE        cap the task's memory (512m, 2g): a cgroup's memory limit
+                                   where one is writable, else the task JVM's heap, metaspace
+                                   and direct memory only (then native memory is not capped)
+              --cpu-time DURATION  cap the CPU time of each of the task's processes (RLIMIT_CPU)
+              --max-procs N        cap the processes and threads of the task's tree: a pids
+                                   cgroup where one is writable, else RLIMIT_NPROC, which counts
+                                   all of this user's processes (and does not bind root)
+              --max-output SIZE    cap the task's stdout plus stderr; output up to the cap is
+                                   passed on whole, then the task is stopped
               --clear-env          the task gets an empty environment, plus PATH=/usr/local/bin:
                                    /usr/bin:/bin and what --env and --pass-env name
               --env KEY=VALUE      set a variable in the task's environment (repeatable)
@@ -58,6 +67,9 @@ final class RunCommand {
               126                the jar cannot be run (not a jar, a directory, unreadable,
                                  no Main-Class)
               127                the jar does not exist
+              121                the task went over its memory limit
+              122                the task went over its CPU time limit
+              123                the task went over its output limit
               2                  usage error
               130, 143, 129      the supervisor got SIGINT, SIGTERM or SIGHUP and stopped the task
                                  (a second such signal kills the task at once)
@@ -69,7 +81,7 @@ final class RunCommand {
     static RunOptions parse(List<String> args, Adoption adoption)
             throws UsageException, HelpRequested, ConfigException {
         Args a = new Args(args, Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
-                "--env", "--pass-env", "--workdir"), List.of("--clear-env", "--temp-workdir", "--keep-workdir"),
+                "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output"), List.of("--clear-env", "--temp-workdir", "--keep-workdir"),
                 HELP, "supervisor run");
         if (!a.rest.isEmpty()) {
             throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the task jar: "
@@ -117,7 +129,8 @@ final class RunCommand {
         TaskSpec spec = new TaskSpec(java.isEmpty() ? TaskSpec.defaultJava() : java, c.jvmOptions(),
                 Path.of(a.jar), a.afterDashes, env, a.flags.contains("--clear-env"), pass, workdir);
         return new RunOptions(spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
-                Mechanism.parse(c.settings.get(Setting.TERMINATION)), adoption, temp, a.flags.contains("--keep-workdir"));
+                Mechanism.parse(c.settings.get(Setting.TERMINATION)), adoption, temp, a.flags.contains("--keep-workdir"),
+                c.limits());
     }
 
     static int run(List<String> args, Adoption adoption) throws UsageException, HelpRequested, ConfigException {

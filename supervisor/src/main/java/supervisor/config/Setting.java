@@ -16,6 +16,10 @@ public enum Setting {
     TERMINATION("termination", "auto", "how a task's processes are held and killed: auto, cgroup or tree",
             v -> oneOf(v, "auto", "cgroup", "tree")),
     LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", v -> oneOf(v, "info", "debug")),
+    MEMORY("memory", "", "cap the task's (or each worker's) memory, e.g. 512m (empty: none)", v -> size(v)),
+    CPU_TIME("cpu-time", "0", "cap the CPU time of each process of the task (0 = none)", Setting::duration),
+    MAX_PROCS("max-procs", "0", "cap the processes and threads of the task's tree (0 = none)", v -> number(v, 0, false)),
+    MAX_OUTPUT("max-output", "", "run: cap the task's stdout plus stderr, e.g. 100m (empty: none)", v -> size(v)),
     WORKERS("workers", "", "pool: worker JVMs (empty: the number of CPUs)", v -> number(v, 1, true)),
     RETRIES("retries", "0", "pool: tries again for a call that timed out or whose worker crashed", v -> number(v, 0, false)),
     MAX_CALLS("max-calls", "0", "pool: recycle a worker after this many calls (0 = never)", v -> number(v, 0, false)),
@@ -57,6 +61,12 @@ public enum Setting {
 
     private static void duration(String v) {
         Durations.parseNanos(v);
+    }
+
+    private static void size(String v) {
+        if (!v.isEmpty()) {
+            supervisor.limits.Sizes.parse(v);
+        }
     }
 
     private static void oneOf(String v, String... allowed) {

@@ -66,8 +66,22 @@ public final class Spawner {
      * @param marker the value of SUPERVISOR_TASK in the task's environment
      */
     public static Process start(TaskSpec spec, String marker) throws LaunchException {
+        return start(spec, marker, List.of(), false);
+    }
+
+    /**
+     * @param limitWrapper a command to put between the wrappers and java (prlimit ...)
+     * @param pipeOutput give the task pipes for stdout and stderr instead of the supervisor's own
+     */
+    public static Process start(TaskSpec spec, String marker, List<String> limitWrapper, boolean pipeOutput)
+            throws LaunchException {
         checkJava(spec.java());
-        ProcessBuilder pb = new ProcessBuilder(command(spec)).inheritIO();
+        List<String> inner = new ArrayList<>(limitWrapper);
+        inner.addAll(spec.javaCommand());
+        ProcessBuilder pb = new ProcessBuilder(wrap(inner)).inheritIO();
+        if (pipeOutput) {
+            pb.redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.PIPE);
+        }
         spec.applyEnvironment(pb.environment());
         pb.environment().put(TaskTree.MARKER_VARIABLE, marker);
         if (spec.workdir() != null) {

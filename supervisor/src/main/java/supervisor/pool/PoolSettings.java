@@ -31,6 +31,7 @@ public final class PoolSettings {
     final boolean subreaper;
     final Duration heartbeat;
     final Consumer<String> workerOutput;
+    final supervisor.limits.Limits limits;
 
     private PoolSettings(Builder b) {
         this.workerJar = b.workerJar;
@@ -49,6 +50,7 @@ public final class PoolSettings {
         this.subreaper = b.subreaper;
         this.heartbeat = b.heartbeat;
         this.workerOutput = b.workerOutput;
+        this.limits = b.limits;
     }
 
     /** Settings for a pool of workers running the Task-Class named in {@code workerJar}'s manifest. */
@@ -90,6 +92,7 @@ public final class PoolSettings {
         private boolean subreaper;
         private Duration heartbeat = Duration.ofSeconds(1);
         private Consumer<String> workerOutput = line -> System.err.println(line);
+        private supervisor.limits.Limits limits = supervisor.limits.Limits.NONE;
 
         private Builder(Path workerJar) {
             this.workerJar = Objects.requireNonNull(workerJar, "workerJar");
@@ -194,6 +197,15 @@ public final class PoolSettings {
         /** Where worker stderr lines go, already prefixed with the worker id (default: System.err). */
         public Builder workerOutput(Consumer<String> sink) {
             this.workerOutput = Objects.requireNonNull(sink);
+            return this;
+        }
+
+        /**
+         * Limits for each worker: memory, CPU time and processes (the output limit does not apply:
+         * a worker's output is its protocol and its stderr).
+         */
+        public Builder limits(supervisor.limits.Limits l) {
+            this.limits = Objects.requireNonNull(l);
             return this;
         }
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.Spawner;
+import supervisor.limits.LimitEnforcer;
 import supervisor.log.Log;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
@@ -46,10 +47,15 @@ final class Worker {
     private final Guardian guardian;
     private final Thread stderrPump;
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
+    private final LimitEnforcer limits;
+    private final Path scratch;
     private boolean released;
 
     private Worker(String id, Process process, ProcessId processId, Containment containment,
-                   Terminator terminator, Guardian guardian, PoolSettings settings) {
+                   Terminator terminator, Guardian guardian, PoolSettings settings, LimitEnforcer limits,
+                   Path scratch) {
+        this.limits = limits;
+        this.scratch = scratch;
         this.id = id;
         this.process = process;
         this.processId = processId;
@@ -70,13 +76,24 @@ final class Worker {
      * called from a thread that outlives the worker (the parent-death signal is per thread).
      */
     static Worker start(PoolSettings settings, String id, String marker) throws IOException {
+        Containment containment = Containment.prepare(settings.mechanism);
+        LimitEnforcer limits = new LimitEnforcer(settings.limits);
+        LimitEnforcer.Prepared prepared = new LimitEnforcer.Prepared(List.of(), List.of());
+        Path scratch = null;
+        if (settings.limits.any()) {
+            scratch = Files.createTempDirectory("supervisor-" + id + "-");
+            String leaf = containment.leafPath();
+            prepared = limits.prepare(leaf == null ? null : Path.of(leaf), scratch);
+        }
         List<String> java = new ArrayList<>();
         java.add(settings.java);
         java.addAll(settings.jvmOptions);
+        java.addAll(prepared.jvmOptions());
         java.add("-cp");
         java.add(stubJar() + ":" + settings.workerJar.toAbsolutePath());
         java.add(WorkerMain.class.getName());
-        List<String> command = new ArrayList<>(List.of("sh", "-c", "exec 3>&1 1>&2; exec \"$@\"", "sh"));
+        List<String> command = new ArrayList<>(prepared.wrapper());
+        command.addAll(List.of("sh", "-c", "exec 3>&1 1>&2; exec \"$@\"", "sh"));
         command.addAll(java);
         ProcessBuilder pb = new ProcessBuilder(Spawner.wrap(command));
         Map<String, String> env = pb.environment();
@@ -86,11 +103,18 @@ final class Worker {
         env.put("SUPERVISOR_MAX_FRAME", Integer.toString(settings.maxFrameBytes));
         env.put("SUPERVISOR_HEARTBEAT_MS", Long.toString(settings.heartbeat.toMillis()));
         env.put(supervisor.terminate.TaskTree.MARKER_VARIABLE, marker);
-        Containment containment = Containment.prepare(settings.mechanism);
-        Process process = OwnedChildren.start(pb);
+        Process process;
+        try {
+            process = OwnedChildren.start(pb);
+        } catch (IOException e) {
+            containment.discard();
+            limits.close();
+            throw e;
+        }
         int pid = (int) process.pid();
         ProcessId processId = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
         containment.admit(pid);
+        limits.admit(pid);
         Guardian guardian;
         try {
             guardian = Guardian.start(processId, marker);
@@ -102,7 +126,7 @@ final class Worker {
         int guardianPid = guardian == null ? -1 : guardian.pid();
         Terminator terminator = containment.terminator(processId, marker, false,
                 p -> p == guardianPid, p -> p == pid || p == guardianPid);
-        Worker w = new Worker(id, process, processId, containment, terminator, guardian, settings);
+        Worker w = new Worker(id, process, processId, containment, terminator, guardian, settings, limits, scratch);
         w.writer.write(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id))));
         Log.debug("worker " + id + " started: pid " + pid + ", " + terminator.mechanism());
         return w;
@@ -169,6 +193,14 @@ final class Worker {
             Thread.currentThread().interrupt();
         }
         terminator.close();
+        limits.close();
+        if (scratch != null) {
+            try (java.util.stream.Stream<Path> paths = Files.walk(scratch)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a temporary directory; the OS cleans it eventually
+            }
+        }
         if (guardian != null) {
             guardian.release();
         }
@@ -196,7 +228,17 @@ final class Worker {
 
     /** How the worker ended, for a crash message: status, hs_err file, last stderr lines. */
     String describeDeath(int status) {
-        StringBuilder b = new StringBuilder("worker ").append(id).append(" (pid ").append(processId.pid())
+        StringBuilder b = new StringBuilder();
+        if (status >= 0 && limits.limits().any()) {
+            // The limit's own message goes to stderr; its reason leads the call's error.
+            int limit = limits.verdict(ExitStatus.fromJdk(status), -1);
+            if (limit == supervisor.limits.Limits.MEMORY_EXCEEDED) {
+                b.append("memory limit exceeded: ");
+            } else if (limit == supervisor.limits.Limits.CPU_EXCEEDED) {
+                b.append("CPU time limit exceeded: ");
+            }
+        }
+        b.append("worker ").append(id).append(" (pid ").append(processId.pid())
                 .append(") ").append(status < 0 ? "stopped answering" : ExitStatus.fromJdk(status).describe());
         Path hsErr = Path.of("hs_err_pid" + processId.pid() + ".log").toAbsolutePath();
         Path tmpErr = Path.of(System.getProperty("java.io.tmpdir"), hsErr.getFileName().toString());

@@ -1,6 +1,7 @@
 package supervisor.run;
 
 import supervisor.launch.TaskSpec;
+import supervisor.limits.Limits;
 import supervisor.terminate.Mechanism;
 
 /**
@@ -11,7 +12,8 @@ import supervisor.terminate.Mechanism;
  * @param adoption non-null when the launcher already started the task
  * @param tempWorkdir run the task in a fresh private directory, removed afterwards
  * @param keepWorkdir keep that directory
+ * @param limits what the task may use
  */
 public record RunOptions(TaskSpec task, long timeoutNanos, long graceNanos, Mechanism mechanism,
-                         Adoption adoption, boolean tempWorkdir, boolean keepWorkdir) {
+                         Adoption adoption, boolean tempWorkdir, boolean keepWorkdir, Limits limits) {
 }

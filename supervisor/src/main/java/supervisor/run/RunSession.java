@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -16,6 +18,11 @@ import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
 import supervisor.launch.Spawner;
 import supervisor.launch.TaskProcess;
+import supervisor.launch.TaskSpec;
+import supervisor.limits.LimitEnforcer;
+import supervisor.limits.Limits;
+import supervisor.limits.OutputLimiter;
+import supervisor.limits.Sizes;
 import supervisor.log.Log;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
@@ -48,7 +55,10 @@ public final class RunSession {
     private static final long REAP_INTERVAL_MILLIS = 1000;
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
-    private sealed interface Event permits Exited, Signalled {
+    private sealed interface Event permits Exited, Signalled, OutputExceeded {
+    }
+
+    private record OutputExceeded() implements Event {
     }
 
     private record Exited(ExitStatus status) implements Event {
@@ -60,9 +70,13 @@ public final class RunSession {
     private RunOptions options;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Notifier notifier = Notifier.fromEnvironment(System.getenv());
+    private final LimitEnforcer limits;
+    private OutputLimiter output;
+    private Path scratch;
 
     public RunSession(RunOptions options) {
         this.options = options;
+        this.limits = new LimitEnforcer(options.limits() == null ? Limits.NONE : options.limits());
     }
 
     /** Runs the task to its end and returns the supervisor's exit status. */
@@ -76,7 +90,7 @@ public final class RunSession {
                 return FAILED;
             }
             options = new RunOptions(options.task().withWorkdir(temp), options.timeoutNanos(), options.graceNanos(),
-                    options.mechanism(), options.adoption(), true, options.keepWorkdir());
+                    options.mechanism(), options.adoption(), true, options.keepWorkdir(), options.limits());
         }
         try {
             return runIn();
@@ -117,15 +131,37 @@ public final class RunSession {
             try {
                 JarCheck.check(options.task().jar());
                 containment = Containment.prepare(options.mechanism());
-                task = TaskProcess.of(Spawner.start(options.task(), marker));
+                TaskSpec spec = options.task();
+                List<String> wrapper = List.of();
+                if (limits.limits().any()) {
+                    scratch = Files.createTempDirectory("supervisor-");
+                    String leaf = containment.leafPath();
+                    LimitEnforcer.Prepared p = limits.prepare(leaf == null ? null : Path.of(leaf), scratch);
+                    wrapper = p.wrapper();
+                    List<String> jvm = new ArrayList<>(spec.jvmOptions());
+                    jvm.addAll(p.jvmOptions()); // last, so that they win over the user's own -Xmx
+                    spec = spec.withJvmOptions(jvm);
+                }
+                long cap = limits.limits().maxOutputBytes();
+                Process process = Spawner.start(spec, marker, wrapper, cap > 0);
+                if (cap > 0) {
+                    output = new OutputLimiter(cap, () -> events.add(new OutputExceeded()));
+                    output.start(process);
+                }
+                task = TaskProcess.of(process);
             } catch (LaunchException e) {
                 if (containment != null) {
                     containment.discard();
                 }
+                limits.close();
                 Log.error(e.getMessage());
                 return e.status();
             } catch (IOException e) {
-                Log.error("cannot use the cgroup mechanism: " + e.getMessage());
+                if (containment != null) {
+                    containment.discard();
+                }
+                limits.close();
+                Log.error("cannot set up the task's containment: " + e.getMessage());
                 return FAILED;
             }
             spawnedAt = System.nanoTime();
@@ -156,6 +192,14 @@ public final class RunSession {
             status = FAILED;
         }
         Supervision done = setup.join();
+        if (output != null) {
+            output.join(5000);
+        }
+        limits.reportProcesses();
+        limits.close();
+        if (scratch != null) {
+            deleteTree(scratch);
+        }
         done.terminator().close();
         if (done.guardian() != null) {
             done.guardian().release();
@@ -179,6 +223,7 @@ public final class RunSession {
             }
         }
         containment.admit(task.pid());
+        limits.admit(task.pid());
         Guardian guardian;
         try {
             guardian = adoption == null ? Guardian.start(task.id(), marker)
@@ -243,6 +288,13 @@ public final class RunSession {
                 }
                 killAll(setup.join().terminator(), false);
                 return stopStatus;
+            } else if (event instanceof OutputExceeded) {
+                if (stopStatus == 0) {
+                    String why = "output limit " + Sizes.format(limits.limits().maxOutputBytes()) + " exceeded";
+                    Log.error("task stopped: " + why + "; " + stopping(task, grace));
+                    stopStatus = Limits.OUTPUT_EXCEEDED;
+                    graceAt = beginStop(setup.join().terminator(), grace, why);
+                }
             } else if (event instanceof Signalled s && stopStatus == 0) {
                 Log.warn("got " + Signal.name(s.signal()) + ": " + stopping(task, grace)
                         + (grace > 0 ? "; send it again to kill at once" : ""));
@@ -257,12 +309,14 @@ public final class RunSession {
                 // "The JVM exited" is not the end of the stop: what it started may ignore SIGTERM.
                 Log.debug("task " + e.status().describe() + " after SIGTERM");
                 killAll(setup.join().terminator(), true);
-                return stopStatus;
+                int limit = limits.verdict(e.status(), -1);
+                return stopStatus == Limits.OUTPUT_EXCEEDED || limit == 0 ? stopStatus : limit;
             } else if (event instanceof Exited e) {
                 Log.trace("task exited");
                 killAll(setup.join().terminator(), true);
                 Log.trace("tree checked");
-                return ended(task, e.status());
+                int limit = limits.verdict(e.status(), -1);
+                return limit != 0 ? limit : ended(task, e.status());
             }
         }
     }

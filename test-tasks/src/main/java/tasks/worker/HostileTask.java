@@ -16,6 +16,8 @@ import supervisor.worker.Task;
  * latin1 TEXT (a result that is not UTF-8), big N (an N-byte result), spawn (leaves a setsid'ed child), pid.
  */
 public final class HostileTask implements Task {
+    private static final java.util.List<long[]> HOG = new java.util.ArrayList<>();
+
     @Override
     public byte[] call(byte[] input, Cancellation cancel) throws Exception {
         String text = new String(input, StandardCharsets.UTF_8);
@@ -58,6 +60,10 @@ public final class HostileTask implements Task {
                 return null;
             case "latin1":
                 return arg.getBytes(StandardCharsets.ISO_8859_1);
+            case "alloc":
+                while (true) {
+                    HOG.add(new long[1 << 20]);
+                }
             case "big":
                 return new byte[Integer.parseInt(arg)];
             case "spawn":

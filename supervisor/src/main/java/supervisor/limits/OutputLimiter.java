@@ -1,0 +1,91 @@
+package supervisor.limits;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * Passes a task's stdout and stderr on, byte for byte, until together they reach the cap; writes
+ * exactly up to the cap, then discards the rest (so that the task never blocks on a full pipe
+ * while it is being stopped) and says so once. Used only with --max-output: without a cap the
+ * task writes straight to the supervisor's descriptors.
+ */
+public final class OutputLimiter {
+    private final long cap;
+    private final Runnable onExceeded;
+    private long written;
+    private boolean exceeded;
+    private final Thread[] pumps = new Thread[2];
+
+    public OutputLimiter(long cap, Runnable onExceeded) {
+        this.cap = cap;
+        this.onExceeded = onExceeded;
+    }
+
+    public void start(Process task) {
+        pumps[0] = pump(task.getInputStream(), new FileOutputStream(FileDescriptor.out), "stdout");
+        pumps[1] = pump(task.getErrorStream(), new FileOutputStream(FileDescriptor.err), "stderr");
+    }
+
+    private Thread pump(InputStream in, OutputStream out, String name) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[65536];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    int allowed = take(n);
+                    if (allowed > 0) {
+                        try {
+                            out.write(buf, 0, allowed);
+                        } catch (IOException e) {
+                            // our own stdout is gone: keep draining the task's
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the task's end of the pipe is gone
+            }
+        }, "supervisor-output-" + name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** How many of n bytes may still be written; trips the limit when they are not all. */
+    private int take(int n) {
+        boolean trip;
+        int allowed;
+        synchronized (this) {
+            allowed = (int) Math.max(0, Math.min(n, cap - written));
+            written += allowed;
+            trip = allowed < n && !exceeded;
+            if (trip) {
+                exceeded = true;
+            }
+        }
+        if (trip) {
+            onExceeded.run();
+        }
+        return allowed;
+    }
+
+    public synchronized boolean exceeded() {
+        return exceeded;
+    }
+
+    /** Waits for both streams to end (the task and all its processes gone), up to {@code millis}. */
+    public void join(long millis) {
+        long end = System.currentTimeMillis() + millis;
+        for (Thread t : pumps) {
+            if (t != null) {
+                try {
+                    t.join(Math.max(1, end - System.currentTimeMillis()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

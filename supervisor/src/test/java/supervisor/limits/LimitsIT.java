@@ -1,0 +1,164 @@
+package supervisor.limits;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import supervisor.platform.ProcStat;
+import supervisor.pool.PoolSettings;
+import supervisor.pool.WorkerCrashedException;
+import supervisor.pool.WorkerPool;
+import supervisor.testing.Procs;
+import supervisor.testing.Supervisor;
+
+/**
+ * Each limit triggering for real, on a task that goes over it; and the supervisor's own memory
+ * staying flat meanwhile. On this project's machines (root, a hybrid cgroup layout) the memory
+ * and pids limits are cgroup v1 ones; the JVM fallback for memory is forced with
+ * SUPERVISOR_CGROUP_LIMITS=0.
+ */
+class LimitsIT {
+    private static final Duration LONG = Duration.ofSeconds(60);
+
+    /** Samples a process's resident memory until it exits; returns the highest seen, in KiB. */
+    private static AtomicLong watchRss(long pid) {
+        AtomicLong max = new AtomicLong();
+        Thread t = new Thread(() -> {
+            Path status = Path.of("/proc/" + pid + "/status");
+            while (Files.exists(status)) {
+                try {
+                    for (String line : Files.readAllLines(status)) {
+                        if (line.startsWith("VmRSS:")) {
+                            max.accumulateAndGet(Long.parseLong(line.replaceAll("\\D", "")), Math::max);
+                        }
+                    }
+                    Thread.sleep(20);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return max;
+    }
+
+    @Test
+    void aTaskThatAllocatesPastTheCapIsKilledWith121() throws Exception {
+        try (Supervisor s = Supervisor.builder("run", "--memory", "64m", Supervisor.TASKS.toString(), "--", "oom").start()) {
+            AtomicLong rss = watchRss(s.pid());
+            assertEquals(Limits.MEMORY_EXCEEDED, s.exitCode(LONG), s.stderr());
+            assertTrue(s.stderr().contains("supervisor: task killed: memory limit 64M exceeded"), s.stderr());
+            assertTrue(rss.get() < 160 * 1024, "supervisor RSS " + rss.get() + " KiB");
+        }
+    }
+
+    @Test
+    void withoutAMemoryCgroupTheCapCoversTheJvmsHeaps() throws Exception {
+        try (Supervisor s = Supervisor.builder("run", "--memory", "64m", Supervisor.TASKS.toString(), "--", "oom")
+                .environment("SUPERVISOR_CGROUP_LIMITS", "0").start()) {
+            assertEquals(Limits.MEMORY_EXCEEDED, s.exitCode(LONG), s.stderr());
+            assertTrue(s.stderr().contains("caps the task JVM's heap, metaspace and direct memory only"), s.stderr());
+            assertTrue(s.stderr().contains("supervisor: task stopped: memory limit 64M exceeded (the limit covers"),
+                    s.stderr());
+        }
+    }
+
+    @Test
+    void aTaskThatSpinsPastItsCpuTimeIsKilledWith122() throws Exception {
+        long start = System.nanoTime();
+        try (Supervisor s = Supervisor.builder("run", "--cpu-time", "1s", Supervisor.TASKS.toString(), "--", "spin").start()) {
+            assertEquals(Limits.CPU_EXCEEDED, s.exitCode(LONG), s.stderr());
+            assertTrue(s.stderr().contains("supervisor: task killed: CPU time limit 1s exceeded"), s.stderr());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20));
+        }
+    }
+
+    @Test
+    void aForkBombIsContainedThenKilledAndTheSupervisorSurvives() throws Exception {
+        try (Supervisor s = Supervisor.builder("run", "--max-procs", "60", "--timeout", "3s",
+                Supervisor.TASKS.toString(), "--", "fork-many", "2000").start()) {
+            int most = 0;
+            while (s.process().isAlive()) {
+                int tasks = 0;
+                for (ProcStat p : s.taskProcesses()) {
+                    tasks += threads(p.pid());
+                }
+                most = Math.max(most, tasks);
+                s.process().waitFor(20, TimeUnit.MILLISECONDS);
+            }
+            int status = s.exitCode(LONG);
+            assertTrue(status == 124 || status == 1, "status " + status + ": " + s.stderr());
+            assertTrue(most <= 60, "the task's tree reached " + most + " processes and threads");
+            assertTrue(s.stderr().contains("the task reached its process limit 60"), s.stderr());
+        }
+    }
+
+    private static int threads(int pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("Threads:")) {
+                    return Integer.parseInt(line.substring(8).trim());
+                }
+            }
+        } catch (Exception e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    @Test
+    void outputPastTheCapStopsTheTaskAndWhatCameBeforeIsWhole() throws Exception {
+        long cap = 1 << 20;
+        try (Supervisor s = Supervisor.builder("run", "--max-output", "1m", Supervisor.TASKS.toString(), "--",
+                "write-bytes", Long.toString(200L << 20)).start()) {
+            AtomicLong rss = watchRss(s.pid());
+            assertEquals(Limits.OUTPUT_EXCEEDED, s.exitCode(LONG), s.stderr());
+            byte[] out = s.stdoutBytes();
+            assertEquals(cap, out.length);
+            for (int i = 0; i < out.length; i++) {
+                if (out[i] != (byte) ((i % 65536) * 31 + 7)) {
+                    throw new AssertionError("byte " + i + " is not what the task wrote");
+                }
+            }
+            assertTrue(s.stderr().contains("supervisor: task stopped: output limit 1M exceeded"), s.stderr());
+            assertTrue(rss.get() < 160 * 1024, "supervisor RSS " + rss.get() + " KiB");
+        }
+    }
+
+    @Test
+    void limitsApplyToPoolWorkers() throws Exception {
+        String id = java.util.UUID.randomUUID().toString();
+        Path jar = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar");
+        WorkerPool pool = WorkerPool.start(PoolSettings.builder(jar).workers(1)
+                .environment("SUPERVISOR_TEST_ID", id).limits(new Limits(64L << 20, 0, 0, 0)).build());
+        try {
+            Throwable t = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> pool.submit("alloc".getBytes(StandardCharsets.UTF_8)).get(60, TimeUnit.SECONDS)).getCause();
+            assertTrue(t instanceof WorkerCrashedException && t.getMessage().startsWith("memory limit exceeded: worker w1"),
+                    String.valueOf(t));
+            assertEquals("ok", new String(pool.submit("echo ok".getBytes(StandardCharsets.UTF_8)).get(60, TimeUnit.SECONDS),
+                    StandardCharsets.UTF_8));
+        } finally {
+            pool.close();
+        }
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void limitOptionsAreChecked() throws Exception {
+        String[][] cases = {{"--memory", "lots"}, {"--cpu-time", "forever"}, {"--max-procs", "-3"}, {"--max-output", "1x"}};
+        for (String[] c : cases) {
+            try (Supervisor s = Supervisor.builder("run", c[0], c[1], Supervisor.TASKS.toString()).start()) {
+                assertEquals(2, s.exitCode(LONG));
+                assertTrue(s.stderr().startsWith("supervisor: " + c[0] + ": "), s.stderr());
+            }
+        }
+    }
+}
