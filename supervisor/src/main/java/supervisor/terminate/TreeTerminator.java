@@ -51,7 +51,7 @@ public final class TreeTerminator implements Terminator {
     @Override
     public void terminate() {
         Posix posix = Platform.posix();
-        int group = tree.task().pid();
+        int group = tree.task().pid(); // the task leads its group, when it was started with setsid
         for (ProcStat p : tree.members()) {
             if (!p.isDead() && (p.pgrp() == group || p.id().equals(tree.task()))) {
                 posix.signal(p.id(), Signal.TERM);
