@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.Spawner;
+import supervisor.launch.Workdirs;
 import supervisor.limits.LimitEnforcer;
 import supervisor.log.Log;
 import supervisor.platform.ProcFs;
@@ -81,7 +82,7 @@ final class Worker {
         LimitEnforcer.Prepared prepared = new LimitEnforcer.Prepared(List.of(), List.of());
         Path scratch = null;
         if (settings.limits.any()) {
-            scratch = Files.createTempDirectory("supervisor-" + id + "-");
+            scratch = Workdirs.create("supervisor-" + id + "-");
             String leaf = containment.leafPath();
             prepared = limits.prepare(leaf == null ? null : Path.of(leaf), scratch);
         }
@@ -195,11 +196,7 @@ final class Worker {
         terminator.close();
         limits.close();
         if (scratch != null) {
-            try (java.util.stream.Stream<Path> paths = Files.walk(scratch)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a temporary directory; the OS cleans it eventually
-            }
+            Workdirs.delete(scratch);
         }
         if (guardian != null) {
             guardian.release();

@@ -19,6 +19,7 @@ import supervisor.launch.LaunchException;
 import supervisor.launch.Spawner;
 import supervisor.launch.TaskProcess;
 import supervisor.launch.TaskSpec;
+import supervisor.launch.Workdirs;
 import supervisor.limits.LimitEnforcer;
 import supervisor.limits.Limits;
 import supervisor.limits.OutputLimiter;
@@ -84,7 +85,7 @@ public final class RunSession {
         Path temp = null;
         if (options.tempWorkdir()) {
             try {
-                temp = Files.createTempDirectory("supervisor-task-");
+                temp = Workdirs.create("supervisor-task-");
             } catch (IOException e) {
                 Log.error("cannot create a working directory for the task: " + e.getMessage());
                 return FAILED;
@@ -98,22 +99,8 @@ public final class RunSession {
             if (temp != null && options.keepWorkdir()) {
                 Log.info("kept the task's working directory " + temp);
             } else if (temp != null) {
-                deleteTree(temp);
+                Workdirs.delete(temp);
             }
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    Log.warn("cannot remove " + p + ": " + e.getMessage());
-                }
-            });
-        } catch (IOException e) {
-            Log.warn("cannot remove the task's working directory " + dir + ": " + e.getMessage());
         }
     }
 
@@ -131,36 +118,16 @@ public final class RunSession {
             try {
                 JarCheck.check(options.task().jar());
                 containment = Containment.prepare(options.mechanism());
-                TaskSpec spec = options.task();
-                List<String> wrapper = List.of();
-                if (limits.limits().any()) {
-                    scratch = Files.createTempDirectory("supervisor-");
-                    String leaf = containment.leafPath();
-                    LimitEnforcer.Prepared p = limits.prepare(leaf == null ? null : Path.of(leaf), scratch);
-                    wrapper = p.wrapper();
-                    List<String> jvm = new ArrayList<>(spec.jvmOptions());
-                    jvm.addAll(p.jvmOptions()); // last, so that they win over the user's own -Xmx
-                    spec = spec.withJvmOptions(jvm);
-                }
-                long cap = limits.limits().maxOutputBytes();
-                Process process = Spawner.start(spec, marker, wrapper, cap > 0);
-                if (cap > 0) {
-                    output = new OutputLimiter(cap, () -> events.add(new OutputExceeded()));
-                    output.start(process);
-                }
-                task = TaskProcess.of(process);
-            } catch (LaunchException e) {
+                task = spawn(marker, containment);
+            } catch (LaunchException | IOException e) {
                 if (containment != null) {
                     containment.discard();
                 }
                 limits.close();
-                Log.error(e.getMessage());
-                return e.status();
-            } catch (IOException e) {
-                if (containment != null) {
-                    containment.discard();
+                if (e instanceof LaunchException le) {
+                    Log.error(le.getMessage());
+                    return le.status();
                 }
-                limits.close();
                 Log.error("cannot set up the task's containment: " + e.getMessage());
                 return FAILED;
             }
@@ -198,7 +165,7 @@ public final class RunSession {
         limits.reportProcesses();
         limits.close();
         if (scratch != null) {
-            deleteTree(scratch);
+            Workdirs.delete(scratch);
         }
         done.terminator().close();
         if (done.guardian() != null) {
@@ -206,6 +173,28 @@ public final class RunSession {
         }
         Log.trace("released");
         return status;
+    }
+
+    /** Starts the task with its limits, and its output through the supervisor if capped. */
+    private TaskProcess spawn(String marker, Containment containment) throws LaunchException, IOException {
+        TaskSpec spec = options.task();
+        List<String> wrapper = List.of();
+        if (limits.limits().any()) {
+            scratch = Workdirs.create("supervisor-");
+            String leaf = containment.leafPath();
+            LimitEnforcer.Prepared p = limits.prepare(leaf == null ? null : Path.of(leaf), scratch);
+            wrapper = p.wrapper();
+            List<String> jvm = new ArrayList<>(spec.jvmOptions());
+            jvm.addAll(p.jvmOptions()); // last, so that they win over the user's own -Xmx
+            spec = spec.withJvmOptions(jvm);
+        }
+        long cap = limits.limits().maxOutputBytes();
+        Process process = Spawner.start(spec, marker, wrapper, cap > 0);
+        if (cap > 0) {
+            output = new OutputLimiter(cap, () -> events.add(new OutputExceeded()));
+            output.start(process);
+        }
+        return TaskProcess.of(process);
     }
 
     /** What holds the task once it runs: its terminator, and the guardian outside this JVM. */
