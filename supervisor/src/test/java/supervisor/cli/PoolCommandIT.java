@@ -154,6 +154,26 @@ class PoolCommandIT {
     }
 
     @Test
+    void progressShowsWhileStderrIsATerminal(@TempDir Path dir) throws Exception {
+        Path script = Path.of("/usr/bin/script");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script),
+                "util-linux script(1), which gives the command a terminal, is not installed");
+        Path input = Files.writeString(dir.resolve("in.txt"), "sleep 150\n".repeat(6));
+        Path output = dir.resolve("out.jsonl");
+        String command = Supervisor.LAUNCHER.toAbsolutePath() + " pool --workers 1 --input " + input
+                + " --output " + output + " " + WORKER;
+        Process p = new ProcessBuilder(script.toString(), "-qec", command, "/dev/null")
+                .redirectErrorStream(true).start();
+        String tty = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), tty);
+        assertTrue(Pattern.compile("\\r\\u001b\\[Ksupervisor: [1-5]/6 calls, \\d+/s, ETA \\d+:\\d\\d, 0 not ok").matcher(tty).find(),
+                "a progress line with done/total, rate, ETA and failures: " + tty);
+        assertTrue(tty.contains("supervisor: 6 calls: 6 ok in "), tty);
+        assertEquals(6, parse(Files.readString(output)).size());
+    }
+
+    @Test
     void badCommandLinesAndJars() throws Exception {
         String[][] usage = {
             {"--workers", "0", WORKER}, {"--workers", "x", WORKER}, {"--shard", "2/2", WORKER},
