@@ -119,6 +119,10 @@ public final class RunSession {
                 JarCheck.check(options.task().jar());
                 containment = Containment.prepare(options.mechanism());
                 task = spawn(marker, containment);
+                // At once, on this thread: the task JVM cannot fork before its main, some 40 ms
+                // away, so the leaf then holds its whole tree.
+                containment.admit(task.pid());
+                limits.admit(task.pid());
             } catch (LaunchException | IOException e) {
                 if (containment != null) {
                     containment.discard();
@@ -159,6 +163,17 @@ public final class RunSession {
             status = FAILED;
         }
         Supervision done = setup.join();
+        if (task.adopted() && Platform.ready()) {
+            // The launcher's task is our child that the JDK does not reap; when this JVM exits
+            // first, its zombie goes to init, which may be slow (or, in a container, never) to
+            // reap it. JNA is loaded by now in all but the shortest runs.
+            OwnedChildren.disown(task.pid());
+            try {
+                Platform.posix().reap(task.pid());
+            } catch (PlatformException e) {
+                Log.debug("cannot reap the task: " + e.getMessage());
+            }
+        }
         if (output != null) {
             output.join(5000);
         }
@@ -210,9 +225,8 @@ public final class RunSession {
             } catch (IOException e) {
                 containment = Containment.none(); // AUTO never throws; the launcher passes nothing else
             }
+            containment.admit(task.pid()); // the launcher's task: as soon as this JVM can
         }
-        containment.admit(task.pid());
-        limits.admit(task.pid());
         Guardian guardian;
         try {
             guardian = adoption == null ? Guardian.start(task.id(), marker)
