@@ -1,16 +1,12 @@
 package supervisor.config;
 
-import java.math.BigDecimal;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Durations as people type them: a number and a unit of ms, s, m or h ({@code 500ms},
  * {@code 1.5s}, {@code 2m}); a bare number means seconds, as in timeout(1).
  */
 public final class Durations {
-    private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
     private static final long MAX_NANOS = Long.MAX_VALUE / 4;
 
     private Durations() {
@@ -21,24 +17,51 @@ public final class Durations {
      * @throws IllegalArgumentException with a message naming the value and the accepted forms
      */
     public static long parseNanos(String text) {
-        Matcher m = FORM.matcher(text.trim());
-        if (!m.matches()) {
+        // By hand, not with a regex and BigDecimal: this runs on every start, before the task's.
+        String t = text.trim();
+        int i = 0;
+        long whole = 0;
+        long fraction = 0;
+        long scale = 1;
+        int digits = 0;
+        while (i < t.length() && Character.isDigit(t.charAt(i)) && digits < 15) {
+            whole = whole * 10 + (t.charAt(i++) - '0');
+            digits++;
+        }
+        boolean ok = digits > 0;
+        if (ok && i < t.length() && t.charAt(i) == '.') {
+            i++;
+            int fractionDigits = 0;
+            while (i < t.length() && Character.isDigit(t.charAt(i))) {
+                if (fractionDigits < 9) {
+                    fraction = fraction * 10 + (t.charAt(i) - '0');
+                    scale *= 10;
+                }
+                fractionDigits++;
+                i++;
+            }
+            ok = fractionDigits > 0;
+        }
+        String unit = t.substring(Math.min(i, t.length()));
+        long perUnit = switch (unit) {
+            case "ms" -> 1_000_000L;
+            case "", "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            case "h" -> 3_600_000_000_000L;
+            default -> 0;
+        };
+        if (!ok || perUnit == 0) {
             throw new IllegalArgumentException("invalid duration '" + text
                     + "' (expected a number with a unit of ms, s, m or h, e.g. 500ms, 1.5s, 2m)");
         }
-        BigDecimal number = new BigDecimal(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        long perUnit = switch (unit) {
-            case "ms" -> 1_000_000L;
-            case "s" -> 1_000_000_000L;
-            case "m" -> 60_000_000_000L;
-            default -> 3_600_000_000_000L;
-        };
-        BigDecimal nanos = number.multiply(BigDecimal.valueOf(perUnit));
-        if (nanos.compareTo(BigDecimal.valueOf(MAX_NANOS)) > 0) {
+        if (whole > MAX_NANOS / perUnit) {
             throw new IllegalArgumentException("duration '" + text + "' is too long");
         }
-        return nanos.longValue();
+        long nanos = whole * perUnit + Math.round((double) fraction * perUnit / scale);
+        if (nanos == 0 && (whole != 0 || fraction != 0)) {
+            throw new IllegalArgumentException("duration '" + text + "' is shorter than a nanosecond");
+        }
+        return nanos;
     }
 
     /** "30s", "1.5s", "500ms", "2m" — the shortest exact form, for messages. */

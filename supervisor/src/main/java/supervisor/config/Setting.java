@@ -1,42 +1,42 @@
 package supervisor.config;
 
 import java.util.Locale;
-import java.util.function.Consumer;
 
 /**
  * One setting: its key in a config file, its environment variable, its default and how a value is
  * checked. The command-line option of the same name (--KEY) is defined by each command.
  */
 public enum Setting {
-    TIMEOUT("timeout", "0", "run: stop the task this long after it started; pool: per call (0 = none)",
-            Setting::duration),
-    GRACE("grace", "5s", "time between SIGTERM (or a call's cancel) and SIGKILL", Setting::duration),
-    JVM_OPTS("jvm-opts", "", "options for the task or worker JVMs, separated by spaces", v -> { }),
-    JAVA("java", "", "the java that runs tasks and workers (empty: the supervisor's own)", v -> { }),
-    TERMINATION("termination", "auto", "how a task's processes are held and killed: auto, cgroup or tree",
-            v -> oneOf(v, "auto", "cgroup", "tree")),
-    LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", v -> oneOf(v, "info", "debug")),
-    MEMORY("memory", "", "cap the task's (or each worker's) memory, e.g. 512m (empty: none)", v -> size(v)),
-    CPU_TIME("cpu-time", "0", "cap the CPU time of each process of the task (0 = none)", Setting::duration),
-    MAX_PROCS("max-procs", "0", "cap the processes and threads of the task's tree (0 = none)", v -> number(v, 0, false)),
-    MAX_OUTPUT("max-output", "", "run: cap the task's stdout plus stderr, e.g. 100m (empty: none)", v -> size(v)),
-    WORKERS("workers", "", "pool: worker JVMs (empty: the number of CPUs)", v -> number(v, 1, true)),
-    RETRIES("retries", "0", "pool: tries again for a call that timed out or whose worker crashed", v -> number(v, 0, false)),
-    MAX_CALLS("max-calls", "0", "pool: recycle a worker after this many calls (0 = never)", v -> number(v, 0, false)),
-    STARTUP_TIMEOUT("startup-timeout", "30s", "pool: time a worker has to start and load its task", Setting::duration),
-    MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", v -> number(v, 1024, false)),
-    QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", v -> number(v, 1, false));
+    // No lambdas here: this enum is initialised on every start, and each lambda's bootstrap costs.
+    TIMEOUT("timeout", "0", "run: stop the task this long after it started; pool: per call (0 = none)", Kind.DURATION),
+    GRACE("grace", "5s", "time between SIGTERM (or a call's cancel) and SIGKILL", Kind.DURATION),
+    JVM_OPTS("jvm-opts", "", "options for the task or worker JVMs, separated by spaces", Kind.TEXT),
+    JAVA("java", "", "the java that runs tasks and workers (empty: the supervisor's own)", Kind.TEXT),
+    TERMINATION("termination", "auto", "how a task's processes are held and killed: auto, cgroup or tree", Kind.MECHANISM),
+    LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", Kind.LEVEL),
+    MEMORY("memory", "", "cap the task's (or each worker's) memory, e.g. 512m (empty: none)", Kind.SIZE),
+    CPU_TIME("cpu-time", "0", "cap the CPU time of each process of the task (0 = none)", Kind.DURATION),
+    MAX_PROCS("max-procs", "0", "cap the processes and threads of the task's tree (0 = none)", Kind.COUNT),
+    MAX_OUTPUT("max-output", "", "run: cap the task's stdout plus stderr, e.g. 100m (empty: none)", Kind.SIZE),
+    WORKERS("workers", "", "pool: worker JVMs (empty: the number of CPUs)", Kind.POSITIVE_OR_EMPTY),
+    RETRIES("retries", "0", "pool: tries again for a call that timed out or whose worker crashed", Kind.COUNT),
+    MAX_CALLS("max-calls", "0", "pool: recycle a worker after this many calls (0 = never)", Kind.COUNT),
+    STARTUP_TIMEOUT("startup-timeout", "30s", "pool: time a worker has to start and load its task", Kind.DURATION),
+    MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", Kind.FRAME),
+    QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
+
+    private enum Kind { DURATION, TEXT, MECHANISM, LEVEL, SIZE, COUNT, POSITIVE, POSITIVE_OR_EMPTY, FRAME }
 
     public final String key;
     public final String defaultValue;
     public final String description;
-    private final Consumer<String> check;
+    private final Kind kind;
 
-    Setting(String key, String defaultValue, String description, Consumer<String> check) {
+    Setting(String key, String defaultValue, String description, Kind kind) {
         this.key = key;
         this.defaultValue = defaultValue;
         this.description = description;
-        this.check = check;
+        this.kind = kind;
     }
 
     /** SUPERVISOR_TIMEOUT for "timeout". */
@@ -56,7 +56,17 @@ public enum Setting {
 
     /** @throws IllegalArgumentException with a message that names the problem */
     public void check(String value) {
-        check.accept(value);
+        switch (kind) {
+            case DURATION -> duration(value);
+            case TEXT -> { }
+            case MECHANISM -> oneOf(value, "auto", "cgroup", "tree");
+            case LEVEL -> oneOf(value, "info", "debug");
+            case SIZE -> size(value);
+            case COUNT -> number(value, 0, false);
+            case POSITIVE -> number(value, 1, false);
+            case POSITIVE_OR_EMPTY -> number(value, 1, true);
+            default -> number(value, 1024, false);
+        }
     }
 
     private static void duration(String v) {

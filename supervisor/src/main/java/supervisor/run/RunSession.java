@@ -54,6 +54,7 @@ public final class RunSession {
 
     private static final long KILL_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long REAP_INTERVAL_MILLIS = 1000;
+    private static final long NATIVE_DELAY_MILLIS = 100;
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
     private sealed interface Event permits Exited, Signalled, OutputExceeded {
@@ -219,7 +220,9 @@ public final class RunSession {
     private Supervision setUp(TaskProcess task, Containment prepared, String marker) {
         Adoption adoption = options.adoption();
         Containment containment = prepared;
-        if (containment == null) {
+        if (containment == null && task.exit().isDone()) {
+            containment = Containment.none(); // ended already: a leaf would hold nothing
+        } else if (containment == null) {
             try {
                 containment = Containment.prepare(options.mechanism());
             } catch (IOException e) {
@@ -247,7 +250,7 @@ public final class RunSession {
         }
         Log.debug("task pid " + taskPid + (task.adopted() ? " (started by the launcher)" : "")
                 + "; termination mechanism: " + terminator.mechanism());
-        startSubreaper(taskPid, guardianPid);
+        startSubreaper(task, guardianPid);
         if (notifier.enabled()) {
             notifier.ready("running " + options.task().jar().getFileName() + " (pid " + taskPid + ")");
             Watchdog.start(notifier, System.getenv(), () -> ProcFs.stat(task.id().pid())
@@ -416,8 +419,20 @@ public final class RunSession {
      * Becomes the child subreaper as soon as the native layer has loaded, off the critical path,
      * then reaps adopted orphans once a second so that a long run does not collect zombies.
      */
-    private static void startSubreaper(int taskPid, int guardianPid) {
+    private static void startSubreaper(TaskProcess task, int guardianPid) {
+        int taskPid = task.pid();
         Thread t = daemon("supervisor-reaper", () -> {
+            // Most tasks outlive their first 100 ms; those that do not are better off without a
+            // JNA load competing for the CPU with their start and delaying this JVM's exit. A
+            // stop needs the native layer at once and loads it itself.
+            try {
+                task.exit().get(NATIVE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            } catch (java.util.concurrent.TimeoutException e) {
+                // still running: carry on
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                return;
+            }
             Posix posix;
             try {
                 posix = Platform.posix();

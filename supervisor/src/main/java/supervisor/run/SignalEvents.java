@@ -17,6 +17,13 @@ import sun.misc.SignalHandler;
 public final class SignalEvents {
     private static final List<Integer> EARLY = new ArrayList<>();
     private static IntConsumer sink;
+    /** A class, not a lambda: installed first thing at start, where a lambda's bootstrap costs. */
+    private static final SignalHandler HANDLER = new SignalHandler() {
+        @Override
+        public void handle(Signal s) {
+            deliver(s.getNumber());
+        }
+    };
 
     private SignalEvents() {
     }
@@ -24,7 +31,7 @@ public final class SignalEvents {
     public static void install() {
         for (String name : new String[] {"INT", "TERM", "HUP"}) {
             Signal signal = new Signal(name);
-            SignalHandler previous = Signal.handle(signal, s -> deliver(s.getNumber()));
+            SignalHandler previous = Signal.handle(signal, HANDLER);
             if (previous == SignalHandler.SIG_IGN) {
                 Signal.handle(signal, SignalHandler.SIG_IGN);
             }
