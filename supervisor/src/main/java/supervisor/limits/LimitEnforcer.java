@@ -71,18 +71,22 @@ public final class LimitEnforcer {
                     memory.write("memory.swap.max", "0");
                 }
                 Log.debug("memory limit " + Sizes.format(limits.memoryBytes()) + ": " + memory.where());
+                // The JVM sizes its heap from the limit whether or not it sees the cgroup yet
+                // (the task joins it just after it starts), so the same task behaves the same.
+                jvmOptions.add("-XX:MaxRAM=" + limits.memoryBytes());
             } else {
                 jvmMemoryCap = true;
                 long bytes = limits.memoryBytes();
-                oomFlag = scratch.resolve("out-of-memory");
                 jvmOptions.add("-Xmx" + bytes);
                 jvmOptions.add("-XX:MaxMetaspaceSize=" + Math.max(32L << 20, bytes / 4));
                 jvmOptions.add("-XX:MaxDirectMemorySize=" + Math.max(1L << 20, bytes / 4));
-                jvmOptions.add("-XX:OnOutOfMemoryError=touch " + oomFlag);
-                jvmOptions.add("-XX:+ExitOnOutOfMemoryError");
                 Log.warn("no writable memory cgroup: the memory limit " + Sizes.format(bytes)
                         + " caps the task JVM's heap, metaspace and direct memory only, not native memory");
             }
+            // Out of Java heap within the limit is the limit too: the JVM says so, then exits.
+            oomFlag = scratch.resolve("out-of-memory");
+            jvmOptions.add("-XX:OnOutOfMemoryError=touch " + oomFlag);
+            jvmOptions.add("-XX:+ExitOnOutOfMemoryError");
         }
         if (!prlimit.isEmpty()) {
             wrapper.add("prlimit");
@@ -117,7 +121,7 @@ public final class LimitEnforcer {
      */
     public int verdict(ExitStatus status, long cpuNanos) {
         if (memory != null && (memory.count(memory.where().startsWith("cgroup v1") ? "memory.oom_control" : "memory.events",
-                "oom_kill") > 0)) {
+                "oom_kill") > 0 || oomFlag != null && Files.exists(oomFlag))) {
             Log.error("task killed: memory limit " + Sizes.format(limits.memoryBytes()) + " exceeded");
             return Limits.MEMORY_EXCEEDED;
         }
