@@ -199,6 +199,7 @@ final class Slot implements Runnable {
         private State state = State.RUNNING;
         private State stopReason;
         private ScheduledFuture<?> timer;
+        private boolean over; // the read loop has ended: nothing may stop or kill for this run
 
         Run(Call call, Worker w) {
             this.call = call;
@@ -248,6 +249,9 @@ final class Slot implements Runnable {
             } finally {
                 call.attach(null);
                 synchronized (this) {
+                    // A timeout that fires as the answer arrives must not kill the worker later,
+                    // in the middle of its next call.
+                    over = true;
                     if (timer != null) {
                         timer.cancel(false);
                     }
@@ -263,7 +267,7 @@ final class Slot implements Runnable {
         /** Sends CANCEL now, and kills the worker if the call still runs after the grace. */
         void stop(State reason) {
             synchronized (this) {
-                if (state != State.RUNNING) {
+                if (state != State.RUNNING || over) {
                     return;
                 }
                 state = reason;
@@ -282,7 +286,7 @@ final class Slot implements Runnable {
 
         private void kill() {
             synchronized (this) {
-                if (state == State.RUNNING || state == State.KILLED) {
+                if (state == State.RUNNING || state == State.KILLED || over) {
                     return;
                 }
                 state = State.KILLED;

@@ -143,11 +143,24 @@ class RunContractIT {
 
     @Test
     void unreadableJarIs126(@TempDir Path dir) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(supervisor.testing.Procs.isRoot(),
-                "root reads any file, so an unreadable jar cannot be made here");
+        // Root reads any file: as root, the supervisor is run as nobody (setpriv, util-linux).
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path jar = Files.copy(Supervisor.TASKS, dir.resolve("locked.jar"));
         Files.setPosixFilePermissions(jar, java.util.Set.of());
-        expectRefusal(jar.toString(), 126, "permission denied");
+        for (String fast : List.of("1", "0")) {
+            List<String> cmd = new java.util.ArrayList<>();
+            if (supervisor.testing.Procs.isRoot()) {
+                cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
+            }
+            cmd.addAll(List.of(Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", jar.toString(), "--", "hello"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("SUPERVISOR_FAST_PATH", fast);
+            Process p = pb.start();
+            String err = new String(p.getErrorStream().readAllBytes());
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(126, p.exitValue(), err);
+            assertTrue(err.startsWith("supervisor: cannot run " + jar + ": permission denied"), err);
+        }
     }
 
     private void expectRefusal(String jar, int status, String message) throws Exception {

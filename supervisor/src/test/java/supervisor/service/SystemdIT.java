@@ -70,7 +70,7 @@ class SystemdIT {
                 beats++;
             }
             double periodMs = (last.nanos() - first.nanos()) / 1e6 / beats;
-            assertTrue(periodMs > 120 && periodMs < 400, "one beat every " + periodMs + " ms for 400 ms");
+            assertTrue(periodMs > 100 && periodMs < 500, "one beat every " + periodMs + " ms for 400 ms");
             System.out.printf("watchdog: one beat every %.0f ms (WATCHDOG_USEC=400000)%n", periodMs);
 
             Supervisor.kill("STOP", s.taskJvm().pid()); // frozen: no longer responsive
