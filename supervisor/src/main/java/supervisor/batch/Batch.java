@@ -68,6 +68,7 @@ public final class Batch {
         long total = options.input() == null ? -1 : countShardLines();
         Progress progress = Progress.forStderr(total, counts, started);
         pool = WorkerPool.start(options.pool());
+        notifyWhenReady();
         Thread writer = new Thread(() -> write(progress), "supervisor-batch-writer");
         writer.start();
         try (InputStream in = options.input() == null ? System.in
@@ -87,6 +88,35 @@ public final class Batch {
             return 128 + interruptedBy;
         }
         return counts.allOk() ? 0 : 1;
+    }
+
+    /**
+     * Under systemd (NOTIFY_SOCKET), READY=1 once the first worker has loaded its task and said
+     * READY; the status line then follows the counts.
+     */
+    private void notifyWhenReady() {
+        supervisor.service.Notifier notifier = supervisor.service.Notifier.fromEnvironment(System.getenv());
+        if (!notifier.enabled()) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                while (pool.readyWorkers() == 0 && interruptedBy == 0) {
+                    Thread.sleep(20);
+                }
+                notifier.ready("pool of " + options.pool().workers() + " workers running "
+                        + options.pool().workerJar().getFileName());
+                while (interruptedBy == 0) {
+                    Thread.sleep(1000);
+                    notifier.status(counts.done() + " calls done, " + counts.notOk() + " not ok");
+                }
+                notifier.stopping("interrupted: cancelling the calls in flight");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "supervisor-batch-notify");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The user interrupted: stop reading, cancel calls in flight, write what was answered. */

@@ -48,7 +48,12 @@ final class Slot implements Runnable {
                 if (worker == null) {
                     continue;
                 }
-                serve(worker);
+                pool.workerReady(true);
+                try {
+                    serve(worker);
+                } finally {
+                    pool.workerReady(false);
+                }
                 worker.release();
                 worker = null;
             }

@@ -48,6 +48,7 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicLong retried = new AtomicLong();
     private final AtomicLong starts = new AtomicLong();
     private final AtomicLong restarts = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger ready = new java.util.concurrent.atomic.AtomicInteger();
     private final Latencies latencies = new Latencies();
 
     private WorkerPool(PoolSettings settings) {
@@ -251,6 +252,19 @@ public final class WorkerPool implements AutoCloseable {
             room.release();
         }
         return c;
+    }
+
+    /** Workers that have said READY and not ended since. */
+    public int readyWorkers() {
+        return ready.get();
+    }
+
+    void workerReady(boolean up) {
+        if (up) {
+            ready.incrementAndGet();
+        } else {
+            ready.decrementAndGet();
+        }
     }
 
     void workerStarted(boolean replacement) {

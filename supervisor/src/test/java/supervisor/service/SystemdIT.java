@@ -85,6 +85,21 @@ class SystemdIT {
     }
 
     @Test
+    void aPoolSaysReadyOnceAWorkerHasLoadedItsTask(@TempDir Path dir) throws Exception {
+        String socket = dir.resolve("notify").toString();
+        String worker = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar").toString();
+        try (DatagramListener systemd = new DatagramListener(socket);
+             Supervisor s = Supervisor.builder("pool", "--workers", "1", worker).environment("NOTIFY_SOCKET", socket)
+                     .keepStdinOpen().start()) {
+            DatagramListener.Received ready = systemd.await("READY=1", 30_000);
+            assertTrue(ready.text().contains("STATUS=pool of 1 workers running test-tasks-worker.jar"), ready.text());
+            assertTrue(ready.text().contains("MAINPID=" + s.pid()), ready.text());
+            s.process().getOutputStream().close();
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+        }
+    }
+
+    @Test
     void linesToTheJournalCarrySyslogPriorities(@TempDir Path dir) throws Exception {
         Path err = dir.resolve("stderr");
         Files.createFile(err);
