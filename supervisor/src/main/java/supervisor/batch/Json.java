@@ -27,12 +27,9 @@ final class Json {
                 case '\t' -> out.append("\\t");
                 default -> {
                     if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        out.append("\\u00").append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
-                        if (c >= 0x100) {
-                            out.setLength(out.length() - 6);
-                            out.append("\\u").append(HEX[(c >> 12) & 0xf]).append(HEX[(c >> 8) & 0xf])
-                                    .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
-                        }
+                        // Control characters must be escaped; U+2028/9 too, for JavaScript readers.
+                        out.append("\\u").append(HEX[(c >> 12) & 0xf]).append(HEX[(c >> 8) & 0xf])
+                                .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
                     } else {
                         out.append(c);
                     }
