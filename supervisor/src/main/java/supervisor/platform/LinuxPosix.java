@@ -22,6 +22,9 @@ final class LinuxPosix implements Posix {
     private static final int MSG_NOSIGNAL = 0x4000;
     // <sys/wait.h>
     private static final int WNOHANG = 1;
+    private static final int WEXITED = 4;
+    private static final int WNOWAIT = 0x01000000;
+    private static final int P_ALL = 0;
     // <linux/prctl.h>
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     // <asm/unistd.h>: syscalls added after 4.20 have one number on every architecture.
@@ -96,6 +99,35 @@ final class LinuxPosix implements Posix {
                 }
                 throw new PlatformException("waitpid(" + pid + ", WNOHANG) failed: " + strerror(e));
             }
+        }
+    }
+
+    @Override
+    public int awaitAnyChildExit() {
+        // siginfo_t is 128 bytes on every Linux ABI; si_pid is the int at offset 16 for SIGCHLD.
+        int[] info = new int[32];
+        while (true) {
+            try {
+                LibC.waitid(P_ALL, 0, info, WEXITED | WNOWAIT);
+                return info[4];
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == EINTR) {
+                    continue;
+                }
+                if (e.getErrorCode() == ECHILD) {
+                    return -1;
+                }
+                throw new PlatformException("waitid(P_ALL, WEXITED|WNOWAIT) failed: " + strerror(e));
+            }
+        }
+    }
+
+    @Override
+    public void stopBeingSubreaper() {
+        try {
+            LibC.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+        } catch (LastErrorException e) {
+            throw new PlatformException("prctl(PR_SET_CHILD_SUBREAPER, 0) failed: " + strerror(e));
         }
     }
 
@@ -177,6 +209,8 @@ final class LinuxPosix implements Posix {
         static native int close(int fd) throws LastErrorException;
 
         static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
+
+        static native int waitid(int idtype, int id, int[] info, int options) throws LastErrorException;
 
         static native int prctl(int option, long arg2, long arg3, long arg4, long arg5)
                 throws LastErrorException;

@@ -39,6 +39,9 @@ public interface Posix {
      */
     boolean becomeSubreaper();
 
+    /** Undoes {@link #becomeSubreaper()}: orphans go to init again. */
+    void stopBeingSubreaper();
+
     /**
      * Sends one datagram to an AF_UNIX socket: a path, or an abstract name written with a leading
      * '@' (systemd's NOTIFY_SOCKET convention). The JDK cannot send UNIX datagrams.
@@ -46,4 +49,12 @@ public interface Posix {
      * @throws PlatformException naming the socket and the reason
      */
     void sendDatagram(String socket, byte[] message);
+
+    /**
+     * Blocks until some child of this process has exited, and returns its pid without reaping
+     * it (waitid P_ALL, WNOWAIT): the caller decides whether it is its own to reap.
+     *
+     * @return the pid, or -1 when this process has no child at all
+     */
+    int awaitAnyChildExit();
 }

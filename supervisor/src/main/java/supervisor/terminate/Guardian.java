@@ -36,8 +36,16 @@ public final class Guardian {
 
     /** Starts a guardian for a task this JVM spawned. */
     public static Guardian start(ProcessId task, String marker) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("sh", "-c", script(), "supervisor-guardian",
-                Integer.toString(task.pid()), Long.toString(task.startTime()), marker);
+        return start(Integer.toString(task.pid()), Long.toString(task.startTime()), marker, "exact");
+    }
+
+    /** Starts one guardian for every task whose marker is {@code prefix + "." + ...}. */
+    public static Guardian startForPrefix(String prefix) throws IOException {
+        return start("", "", prefix, "prefix");
+    }
+
+    private static Guardian start(String pid, String startTime, String marker, String mode) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", script(), "supervisor-guardian", pid, startTime, marker, mode);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().remove(TaskTree.MARKER_VARIABLE);

@@ -1,4 +1,6 @@
-# supervisor guardian. Usage: guardian.sh TASK_PID TASK_START MARKER   (TASK_START may be "")
+# supervisor guardian. Usage: guardian.sh TASK_PID TASK_START MARKER [prefix]
+#   TASK_START may be ""; with "prefix" (TASK_PID and TASK_START ""), every process whose
+#   SUPERVISOR_TASK starts with MARKER. is killed: one guardian for many tasks.
 #
 # Holds the read end of a pipe whose only writer is the supervisor, which may send these lines:
 #   leaf PATH   the task's cgroup leaf, to kill and remove
@@ -8,7 +10,7 @@
 # supervising: the task's cgroup leaf, its process group, and every process carrying its marker.
 # It runs as a separate, tiny process because a SIGKILLed supervisor runs no code at all.
 trap '' INT HUP TERM QUIT PIPE
-pid=$1 start=$2 marker=$3 leaf=
+pid=$1 start=$2 marker=$3 mode=${4:-exact} leaf=
 
 starttime() { # field 22 of /proc/PID/stat; the fields after comm start after its last ')'
     s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
@@ -16,7 +18,7 @@ starttime() { # field 22 of /proc/PID/stat; the fields after comm start after it
     set -- $s
     eval echo "\${20}"
 }
-[ -n "$start" ] || start=$(starttime "$pid") || start=
+[ -z "$pid" ] || [ -n "$start" ] || start=$(starttime "$pid") || start=
 
 while IFS=' ' read -r word arg; do
     case $word in
@@ -33,9 +35,16 @@ while [ $round -lt 20 ]; do
     found=
     # The task leads its process group; the group id stays ours while any member lives. Skip it
     # only if the pid is alive as a different process (pid reused: not ours to touch).
-    now=$(starttime "$pid") || now=$start
-    if [ "$now" = "$start" ] && kill -KILL -- "-$pid" 2>/dev/null; then found=1; fi
-    for f in $(grep -lzxF "SUPERVISOR_TASK=$marker" /proc/[0-9]*/environ 2>/dev/null); do
+    if [ -n "$pid" ]; then
+        now=$(starttime "$pid") || now=$start
+        if [ "$now" = "$start" ] && kill -KILL -- "-$pid" 2>/dev/null; then found=1; fi
+    fi
+    if [ "$mode" = prefix ]; then
+        files=$(grep -lzF "SUPERVISOR_TASK=$marker." /proc/[0-9]*/environ 2>/dev/null)
+    else
+        files=$(grep -lzxF "SUPERVISOR_TASK=$marker" /proc/[0-9]*/environ 2>/dev/null)
+    fi
+    for f in $files; do
         p=${f#/proc/}
         kill -KILL "${p%/environ}" 2>/dev/null && found=1
     done
