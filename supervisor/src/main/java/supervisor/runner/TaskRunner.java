@@ -58,6 +58,7 @@ public final class TaskRunner implements AutoCloseable {
     private final Thread watcher;
     private final Guardian guardian;
     private volatile boolean closed;
+    private volatile boolean stopWatching;
     /** True while the spawner starts a task and has not yet recorded its pid; guarded by this. */
     private boolean spawning;
 
@@ -156,10 +157,14 @@ public final class TaskRunner implements AutoCloseable {
 
     private Running spawnRecorded(List<String> command, Path output, Duration grace) throws IOException {
         String marker = prefix + "." + sequence.incrementAndGet();
-        // The task is the background child of a subshell that exits at once: it is reparented to
-        // this JVM (the subreaper) straight away, and no shell ever reaps it.
+        // setsid --fork: its first process forks the task and exits at once without waiting, so
+        // the task is reparented to this JVM (the subreaper) and no shell can ever reap it. The
+        // task prints its own pid, then execs the command with its real streams; head holds the
+        // pipeline open until that line is through (the JDK closes the pipe of a process that
+        // has exited, and setsid's own process exits first).
+        String inner = "echo $$; out=$1; shift; exec \"$@\" </dev/null >\"$out\" 2>&1";
         List<String> sh = new ArrayList<>(List.of("sh", "-c",
-                "out=$1; shift; (setsid \"$@\" </dev/null >\"$out\" 2>&1 & echo $!)", "sh",
+                "inner=$1; shift; setsid --fork sh -c \"$inner\" task \"$@\" | head -n 1", "sh", inner,
                 output == null ? "/dev/null" : output.toString()));
         sh.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(sh).redirectErrorStream(true);
@@ -207,7 +212,7 @@ public final class TaskRunner implements AutoCloseable {
 
     /** The one thread that waits for every child of this JVM. */
     private void watch() {
-        while (!closed || !running.isEmpty()) {
+        while (!stopWatching && (!closed || !running.isEmpty())) {
             int pid;
             try {
                 pid = posix.awaitAnyChildExit();
@@ -238,7 +243,9 @@ public final class TaskRunner implements AutoCloseable {
                 }
                 r = running.get(pid);
                 if (r == null) {
-                    posix.reap(pid);
+                    if (!stopWatching) {
+                        posix.reap(pid);
+                    }
                     continue;
                 }
             }
@@ -285,6 +292,10 @@ public final class TaskRunner implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!running.isEmpty() && System.nanoTime() - deadline < 0) {
             sleep(5); // the watcher reaps them
+        }
+        stopWatching = true;
+        for (Running r : running.values()) {
+            r.outcome.completeExceptionally(new IllegalStateException("the runner was closed"));
         }
         if (guardian != null) {
             guardian.release();
