@@ -71,6 +71,7 @@ public final class Main {
                 ready();
                 sleepForever();
             }
+            case "prop" -> System.out.println(System.getProperty(rest[0]));
             case "hang" -> {
                 ready();
                 sleepForever();

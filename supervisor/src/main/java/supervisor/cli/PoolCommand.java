@@ -5,13 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.jar.JarFile;
 import supervisor.batch.Batch;
 import supervisor.batch.BatchOptions;
 import supervisor.config.ConfigException;
 import supervisor.config.Setting;
 import supervisor.config.Settings;
 import supervisor.terminate.Mechanism;
+import supervisor.launch.JarCheck;
+import supervisor.launch.LaunchException;
 import supervisor.log.Log;
 import supervisor.pool.PoolSettings;
 import supervisor.run.SignalEvents;
@@ -111,9 +112,11 @@ final class PoolCommand {
             throw new UsageException("--input: cannot read " + input);
         }
         Path jar = Path.of(a.jar);
-        int refused = checkWorkerJar(jar);
-        if (refused != 0) {
-            return refused;
+        try {
+            JarCheck.checkWorker(jar);
+        } catch (LaunchException e) {
+            Log.error(e.getMessage());
+            return e.status();
         }
         Settings s = c.settings;
         PoolSettings.Builder b = PoolSettings.builder(jar).subreaper(true).workerOutput(Batch.workerOutput())
@@ -144,26 +147,4 @@ final class PoolCommand {
         }
     }
 
-    /** 127 (missing), 126 (not usable as a worker) with a message, or 0. */
-    private static int checkWorkerJar(Path jar) {
-        if (!Files.exists(jar)) {
-            Log.error("worker jar not found: " + jar);
-            return 127;
-        }
-        if (Files.isDirectory(jar) || !Files.isReadable(jar)) {
-            Log.error("cannot use " + jar + " as a worker: " + (Files.isDirectory(jar) ? "it is a directory" : "permission denied"));
-            return 126;
-        }
-        try (JarFile f = new JarFile(jar.toFile())) {
-            String task = f.getManifest() == null ? null : f.getManifest().getMainAttributes().getValue("Task-Class");
-            if (task == null || task.isBlank()) {
-                Log.error("cannot use " + jar + " as a worker: no Task-Class in its manifest");
-                return 126;
-            }
-        } catch (IOException e) {
-            Log.error("cannot use " + jar + " as a worker: not a jar (" + e.getMessage() + ")");
-            return 126;
-        }
-        return 0;
-    }
 }

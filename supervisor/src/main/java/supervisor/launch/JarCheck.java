@@ -17,6 +17,29 @@ public final class JarCheck {
     private JarCheck() {
     }
 
+    /**
+     * Refuses a jar that cannot be a pool worker: 127 when it does not exist, 126 when it is not
+     * a readable jar naming a Task-Class in its manifest.
+     */
+    public static void checkWorker(Path jar) throws LaunchException {
+        if (!Files.exists(jar)) {
+            throw new LaunchException(127, "worker jar not found: " + jar);
+        }
+        if (Files.isDirectory(jar) || !Files.isReadable(jar)) {
+            throw new LaunchException(126, "cannot use " + jar + " as a worker: "
+                    + (Files.isDirectory(jar) ? "it is a directory" : "permission denied"));
+        }
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest m = file.getManifest();
+            String task = m == null ? null : m.getMainAttributes().getValue("Task-Class");
+            if (task == null || task.isBlank()) {
+                throw new LaunchException(126, "cannot use " + jar + " as a worker: no Task-Class in its manifest");
+            }
+        } catch (IOException e) {
+            throw new LaunchException(126, "cannot use " + jar + " as a worker: not a jar (" + e.getMessage() + ")");
+        }
+    }
+
     public static void check(Path jar) throws LaunchException {
         if (!Files.exists(jar)) {
             throw new LaunchException(127, "task jar not found: " + jar);

@@ -1,7 +1,5 @@
 package supervisor.pool;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +8,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.jar.JarFile;
 import supervisor.log.Log;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
@@ -90,18 +87,10 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private static void checkJar(PoolSettings settings) {
-        if (!Files.exists(settings.workerJar)) {
-            throw new IllegalArgumentException("worker jar not found: " + settings.workerJar);
-        }
-        try (JarFile jar = new JarFile(settings.workerJar.toFile())) {
-            String task = jar.getManifest() == null ? null
-                    : jar.getManifest().getMainAttributes().getValue("Task-Class");
-            if (task == null || task.isBlank()) {
-                throw new IllegalArgumentException("cannot use " + settings.workerJar
-                        + " as a worker: no Task-Class in its manifest");
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot use " + settings.workerJar + " as a worker: " + e.getMessage(), e);
+        try {
+            supervisor.launch.JarCheck.checkWorker(settings.workerJar);
+        } catch (supervisor.launch.LaunchException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 

@@ -53,6 +53,8 @@ class HygieneIT {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec 7<\"$1\"; shift; exec \"$@\"", "sh", secret.toString(),
                 Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", Supervisor.TASKS.toString(), "--", "fds");
         pb.environment().put("SUPERVISOR_FAST_PATH", route == Route.FAST ? "1" : "0");
+        String tag = java.util.UUID.randomUUID().toString();
+        pb.environment().put("SUPERVISOR_TEST_ID", tag);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
@@ -61,6 +63,7 @@ class HygieneIT {
         assertTrue(out.contains("0 -> ") && out.contains("1 -> ") && out.contains("2 -> "), out);
         assertFalse(out.contains(secret.toString()), "the supervisor's fd 7 reached the task:\n" + out);
         assertFalse(out.lines().anyMatch(l -> l.startsWith("7 -> ")), out);
+        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
     }
 
     @Test

@@ -162,8 +162,10 @@ class PoolCommandIT {
         Path output = dir.resolve("out.jsonl");
         String command = Supervisor.LAUNCHER.toAbsolutePath() + " pool --workers 1 --input " + input
                 + " --output " + output + " " + WORKER;
-        Process p = new ProcessBuilder(script.toString(), "-qec", command, "/dev/null")
-                .redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(script.toString(), "-qec", command, "/dev/null").redirectErrorStream(true);
+        String tag = java.util.UUID.randomUUID().toString();
+        pb.environment().put("SUPERVISOR_TEST_ID", tag);
+        Process p = pb.start();
         String tty = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), tty);
@@ -171,6 +173,7 @@ class PoolCommandIT {
                 "a progress line with done/total, rate, ETA and failures: " + tty);
         assertTrue(tty.contains("supervisor: 6 calls: 6 ok in "), tty);
         assertEquals(6, parse(Files.readString(output)).size());
+        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
     }
 
     @Test

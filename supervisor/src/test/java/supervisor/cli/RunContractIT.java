@@ -88,8 +88,18 @@ class RunContractIT {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void jvmOptionsReachTheTaskJvmInOrder(Route route) throws Exception {
+        try (Supervisor s = Supervisor.run(route, List.of("--jvm-opt", "-Dprobe=first", "--jvm-opt=-Dprobe=a b"),
+                "prop", "probe")) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("a b\n", s.stdout(), "each option whole, the last one winning as with java itself");
+        }
+    }
+
     @Test
-    void jvmOptionsReachTheTaskJvm() throws Exception {
+    void aTaskOutOfHeapKeepsItsOwnStatusAndStderr() throws Exception {
         try (Supervisor s = Supervisor.run(Route.FAST, List.of("--jvm-opt", "-Xmx24m"), "oom")) {
             assertEquals(1, s.exitCode(LONG), "a task out of heap keeps its own status");
             assertTrue(s.stderr().contains("java.lang.OutOfMemoryError"), s.stderr());
@@ -155,11 +165,14 @@ class RunContractIT {
             cmd.addAll(List.of(Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", jar.toString(), "--", "hello"));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("SUPERVISOR_FAST_PATH", fast);
+            String tag = "SUPERVISOR_TEST_ID=" + java.util.UUID.randomUUID();
+            pb.environment().put("SUPERVISOR_TEST_ID", tag.substring(tag.indexOf('=') + 1));
             Process p = pb.start();
             String err = new String(p.getErrorStream().readAllBytes());
             assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
             assertEquals(126, p.exitValue(), err);
             assertTrue(err.startsWith("supervisor: cannot run " + jar + ": permission denied"), err);
+            supervisor.testing.Procs.assertNoneLeft(tag, Duration.ofSeconds(5));
         }
     }
 

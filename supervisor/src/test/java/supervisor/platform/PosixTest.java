@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import supervisor.launch.ExitStatus;
 import supervisor.platform.Posix.Delivery;
 import supervisor.testing.Await;
+import supervisor.testing.MarkedProcesses;
 import supervisor.testing.Procs;
 
 /** The native layer against real processes: signals aimed by (pid, start time), and reaping. */
@@ -34,8 +32,8 @@ class PosixTest {
 
     private static Posix posix;
 
-    private final String mark = "SUPERVISOR_TEST_MARK=" + UUID.randomUUID();
-    private final List<Process> spawned = new ArrayList<>();
+    private final MarkedProcesses marked = new MarkedProcesses();
+    private final String mark = marked.mark;
     @TempDir
     Path dir;
 
@@ -51,24 +49,12 @@ class PosixTest {
     }
 
     private Process spawn(String... command) throws IOException {
-        ProcessBuilder b = new ProcessBuilder(command).redirectError(Redirect.DISCARD);
-        String[] kv = mark.split("=", 2);
-        b.environment().put(kv[0], kv[1]);
-        Process p = b.start();
-        spawned.add(p);
-        return p;
+        return marked.spawn(command);
     }
 
     @AfterEach
     void leaveNothingBehind() throws InterruptedException {
-        for (Process p : spawned) {
-            p.destroyForcibly();
-            assertTrue(p.waitFor(5, TimeUnit.SECONDS), "pid " + p.pid() + " did not die of SIGKILL");
-        }
-        for (ProcStat p : Procs.withEnv(mark)) {
-            posix.signal(p.id(), Signal.KILL);
-        }
-        Procs.assertNoneLeft(mark, PATIENCE);
+        marked.killAndCheck();
         // Whatever a failed test left adopted, so that the next test does not fail for it.
         List<ProcStat> zombies = Procs.zombieChildren(SELF);
         zombies.forEach(z -> posix.reap(z.pid()));

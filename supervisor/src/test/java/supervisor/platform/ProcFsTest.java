@@ -6,46 +6,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import supervisor.testing.Await;
+import supervisor.testing.MarkedProcesses;
 import supervisor.testing.Procs;
 
 class ProcFsTest {
     private static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final int SELF = (int) ProcessHandle.current().pid();
 
-    /** Carried by every process this test starts, so that none can hide from the clean-up. */
-    private final String mark = "SUPERVISOR_TEST_MARK=" + UUID.randomUUID();
-    private final List<Process> spawned = new ArrayList<>();
+    private final MarkedProcesses marked = new MarkedProcesses();
+    private final String mark = marked.mark;
 
     private Process spawn(String... command) throws IOException {
-        ProcessBuilder b = new ProcessBuilder(command).redirectOutput(Redirect.DISCARD)
-                .redirectError(Redirect.DISCARD);
-        String[] kv = mark.split("=", 2);
-        b.environment().put(kv[0], kv[1]);
-        Process p = b.start();
-        spawned.add(p);
-        return p;
+        return marked.spawn(command);
     }
 
     @AfterEach
     void leaveNothingBehind() throws InterruptedException {
-        for (Process p : spawned) {
-            p.destroyForcibly();
-            assertTrue(p.waitFor(5, TimeUnit.SECONDS), "pid " + p.pid() + " did not die of SIGKILL");
-        }
-        Procs.assertNoneLeft(mark, PATIENCE);
+        marked.killAndCheck();
     }
 
     /**

@@ -107,6 +107,8 @@ class SystemdIT {
         ProcessBuilder pb = new ProcessBuilder(Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", "-v",
                 "--timeout", "500ms", Supervisor.TASKS.toString(), "--", "hang");
         pb.environment().put("JOURNAL_STREAM", stream);
+        String tag = UUID.randomUUID().toString();
+        pb.environment().put("SUPERVISOR_TEST_ID", tag);
         pb.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -116,6 +118,7 @@ class SystemdIT {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("<4>supervisor: timeout 500ms expired")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("<7>supervisor: debug: ")), lines.toString());
         assertTrue(lines.stream().filter(l -> l.contains("supervisor: ")).allMatch(l -> l.startsWith("<")), lines.toString());
+        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
     }
 
     @Test
