@@ -4,8 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import supervisor.config.ConfigException;
 import supervisor.log.Log;
-import supervisor.run.Adoption;
-import supervisor.run.SignalEvents;
 
 /**
  * The command line. Exit statuses are documented in the help of each command and in the README.
@@ -35,21 +33,15 @@ public final class Main {
 
     public static void main(String[] argv) {
         Log.trace("main");
-        if (argv.length > 0 && argv[0].startsWith("--adopt=")) {
-            // The task runs already: from here on INT, TERM and HUP must stop it gracefully
-            // rather than end this JVM with the defaults.
-            SignalEvents.install();
+        if (argv.length > 0 && argv[0].equals("run")) {
+            // From here on INT, TERM and HUP stop the task gracefully once it runs, rather than
+            // end this JVM with the defaults.
+            supervisor.run.SignalEvents.install();
         }
         System.exit(run(Arrays.asList(argv)));
     }
 
     static int run(List<String> args) {
-        Adoption adoption = null;
-        if (!args.isEmpty() && args.get(0).startsWith("--adopt=")) {
-            // Internal: the launcher started the task already (see scripts/supervisor).
-            adoption = Adoption.parse(args.get(0).substring("--adopt=".length()));
-            args = args.subList(1, args.size());
-        }
         try {
             if (args.isEmpty()) {
                 throw new UsageException("missing command (see supervisor --help)");
@@ -63,7 +55,7 @@ public final class Main {
                     return 0;
                 }
                 case "run" -> {
-                    return RunCommand.run(rest, adoption);
+                    return RunCommand.run(rest);
                 }
                 case "pool" -> {
                     return PoolCommand.run(rest);
@@ -75,14 +67,8 @@ public final class Main {
             }
         } catch (UsageException | ConfigException e) {
             Log.error(e.getMessage());
-            if (adoption != null) {
-                adoption.abandon(); // the launcher started the task before we could refuse it
-            }
             return USAGE;
         } catch (HelpRequested e) {
-            if (adoption != null) {
-                adoption.abandon();
-            }
             System.out.print(e.getMessage());
             System.out.flush();
             return 0;

@@ -119,7 +119,7 @@ final class PoolCommand {
             return e.status();
         }
         Settings s = c.settings;
-        PoolSettings.Builder b = PoolSettings.builder(jar).subreaper(true).workerOutput(Batch.workerOutput())
+        PoolSettings.Builder b = PoolSettings.builder(jar).workerOutput(Batch.workerOutput())
                 .workers(s.integer(Setting.WORKERS, Runtime.getRuntime().availableProcessors()))
                 .callTimeout(Duration.ofNanos(c.nanos(Setting.TIMEOUT)))
                 .grace(Duration.ofNanos(c.nanos(Setting.GRACE)))

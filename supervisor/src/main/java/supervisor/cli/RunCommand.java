@@ -8,9 +8,8 @@ import java.util.List;
 import java.util.Map;
 import supervisor.config.ConfigException;
 import supervisor.config.Setting;
-import supervisor.launch.TaskSpec;
 import supervisor.log.Log;
-import supervisor.run.Adoption;
+import supervisor.process.ProcessSpec;
 import supervisor.run.RunOptions;
 import supervisor.run.RunSession;
 import supervisor.terminate.Mechanism;
@@ -78,7 +77,7 @@ final class RunCommand {
     private RunCommand() {
     }
 
-    static RunOptions parse(List<String> args, Adoption adoption)
+    static RunOptions parse(List<String> args)
             throws UsageException, HelpRequested, ConfigException {
         Args a = new Args(args, Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
                 "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output"), List.of("--clear-env", "--temp-workdir", "--keep-workdir"),
@@ -126,15 +125,35 @@ final class RunCommand {
         if (!pass.isEmpty() && !a.flags.contains("--clear-env")) {
             throw new UsageException("--pass-env goes with --clear-env (without it the task gets the whole environment)");
         }
-        TaskSpec spec = new TaskSpec(java.isEmpty() ? TaskSpec.defaultJava() : java, c.jvmOptions(),
-                Path.of(a.jar), a.afterDashes, env, a.flags.contains("--clear-env"), pass, workdir);
-        return new RunOptions(spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
-                Mechanism.parse(c.settings.get(Setting.TERMINATION)), adoption, temp, a.flags.contains("--keep-workdir"),
-                c.limits());
+        Path jar = Path.of(a.jar);
+        List<String> main = new ArrayList<>(List.of("-jar", a.jar));
+        main.addAll(a.afterDashes);
+        ProcessSpec spec = ProcessSpec.java(java.isEmpty() ? defaultJava() : java, c.jvmOptions(), main)
+                .withEnvironment(env)
+                .withLimits(c.limits())
+                .withMechanism(Mechanism.parse(c.settings.get(Setting.TERMINATION)))
+                .withClaimOrphans(true);
+        if (spec.limits().maxOutputBytes() > 0) {
+            spec = spec.withStdio(ProcessSpec.Stdio.PIPED_OUTPUT); // counted on its way through
+        }
+        if (a.flags.contains("--clear-env")) {
+            spec = spec.withClearedEnvironment(pass);
+        }
+        if (temp) {
+            spec = spec.withTempWorkdir(a.flags.contains("--keep-workdir"));
+        } else if (workdir != null) {
+            spec = spec.withWorkdir(workdir);
+        }
+        return new RunOptions(jar, spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE));
     }
 
-    static int run(List<String> args, Adoption adoption) throws UsageException, HelpRequested, ConfigException {
-        RunOptions options = parse(args, adoption);
+    /** The java that runs this supervisor. */
+    static String defaultJava() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static int run(List<String> args) throws UsageException, HelpRequested, ConfigException {
+        RunOptions options = parse(args);
         Log.trace("parsed");
         return new RunSession(options).run();
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import supervisor.launch.ExitStatus;
 import supervisor.log.Log;
 import supervisor.platform.Signal;
@@ -13,9 +14,10 @@ import supervisor.platform.Signal;
 /**
  * Applies a task's {@link Limits} and, once it has ended, says whether one of them ended it.
  *
- * <p>Before the spawn it chooses the mechanisms: {@code prlimit} (util-linux) in front of the
- * command for RLIMIT_CPU, and RLIMIT_NPROC when no pids cgroup exists; JVM options when no memory
- * cgroup exists. After the spawn it moves the task into its memory and pids cgroups. One per task.
+ * <p>Before the spawn it chooses the mechanisms: cgroups where they are writable, RLIMIT_CPU, and
+ * RLIMIT_NPROC when no pids cgroup exists, JVM options when no memory cgroup exists. The task
+ * joins its cgroups and sets its rlimits itself, between fork and exec (see the spawn script), so
+ * nothing it starts is ever outside them. One per task.
  */
 public final class LimitEnforcer {
     private final Limits limits;
@@ -33,48 +35,56 @@ public final class LimitEnforcer {
     }
 
     /**
-     * Prepares the cgroups (before the task starts) and returns the wrapper to put in front of
-     * the task's command and the JVM options to add to it.
+     * Prepares the cgroups (before the task starts) and says what the spawn must do: the cgroup
+     * directories the task joins before it execs, the rlimits it sets on itself, the JVM options.
      *
      * @param v2Leaf the task's cgroup2 leaf, or null
      * @param scratch a private directory for the JVM's out-of-memory flag file
+     * @param jvm true when the command is a JVM that takes JVM options
+     * @param created told each v1 directory's path before it is made (see the guardian)
      */
-    public Prepared prepare(Path v2Leaf, Path scratch) throws IOException {
-        List<String> wrapper = new ArrayList<>();
+    public Prepared prepare(Path v2Leaf, Path scratch, boolean jvm, Consumer<Path> created) throws IOException {
+        List<Path> join = new ArrayList<>();
         List<String> jvmOptions = new ArrayList<>();
-        List<String> prlimit = new ArrayList<>();
+        long cpuSeconds = 0;
+        int nproc = 0;
         if (limits.cpuNanos() > 0) {
-            long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(limits.cpuNanos() + 999_999_999));
-            // SIGXCPU at the soft limit; the hard limit a little later, SIGKILL, for a task that catches it.
-            prlimit.add("--cpu=" + seconds + ":" + (seconds + 2));
+            // SIGXCPU at the soft limit; the hard limit two seconds later, SIGKILL, for a task that catches it.
+            cpuSeconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(limits.cpuNanos() + 999_999_999));
         }
         if (limits.maxProcs() > 0) {
-            pids = ControllerGroup.create("pids", "pids.max", v2Leaf).orElse(null);
+            pids = ControllerGroup.create("pids", "pids.max", v2Leaf, created).orElse(null);
             if (pids != null) {
                 pids.write("pids.max", Integer.toString(limits.maxProcs()));
+                if (pids.v1) {
+                    join.add(pids.dir);
+                }
                 Log.debug("process limit " + limits.maxProcs() + ": " + pids.where());
             } else {
-                prlimit.add("--nproc=" + limits.maxProcs());
+                nproc = limits.maxProcs();
                 Log.warn("no writable pids cgroup: the process limit is RLIMIT_NPROC, which counts every process"
                         + " and thread of this user, not only the task's" + (isRoot() ? ", and does not bind root" : ""));
             }
         }
         if (limits.memoryBytes() > 0) {
-            memory = ControllerGroup.create("memory", "memory.max", v2Leaf).orElse(null);
+            memory = ControllerGroup.create("memory", "memory.max", v2Leaf, created).orElse(null);
             if (memory != null) {
-                memory.write(memory.where().startsWith("cgroup v1") ? "memory.limit_in_bytes" : "memory.max",
-                        Long.toString(limits.memoryBytes()));
+                memory.write(memory.v1 ? "memory.limit_in_bytes" : "memory.max", Long.toString(limits.memoryBytes()));
                 if (Files.exists(memory.dir.resolve("memory.memsw.limit_in_bytes"))) {
                     memory.write("memory.memsw.limit_in_bytes", Long.toString(limits.memoryBytes()));
                 }
                 if (Files.exists(memory.dir.resolve("memory.swap.max"))) {
                     memory.write("memory.swap.max", "0");
                 }
+                if (memory.v1) {
+                    join.add(memory.dir);
+                }
                 Log.debug("memory limit " + Sizes.format(limits.memoryBytes()) + ": " + memory.where());
-                // The JVM sizes its heap from the limit whether or not it sees the cgroup yet
-                // (the task joins it just after it starts), so the same task behaves the same.
-                jvmOptions.add("-XX:MaxRAM=" + limits.memoryBytes());
-            } else {
+                if (jvm) {
+                    // The JVM sizes its heap from the limit, as it would inside a container.
+                    jvmOptions.add("-XX:MaxRAM=" + limits.memoryBytes());
+                }
+            } else if (jvm) {
                 jvmMemoryCap = true;
                 long bytes = limits.memoryBytes();
                 jvmOptions.add("-Xmx" + bytes);
@@ -82,50 +92,47 @@ public final class LimitEnforcer {
                 jvmOptions.add("-XX:MaxDirectMemorySize=" + Math.max(1L << 20, bytes / 4));
                 Log.warn("no writable memory cgroup: the memory limit " + Sizes.format(bytes)
                         + " caps the task JVM's heap, metaspace and direct memory only, not native memory");
+            } else {
+                Log.warn("no writable memory cgroup: the memory limit " + Sizes.format(limits.memoryBytes())
+                        + " cannot be applied to a command that is not a JVM");
             }
-            // Out of Java heap within the limit is the limit too: the JVM says so, then exits.
-            oomFlag = scratch.resolve("out-of-memory");
-            jvmOptions.add("-XX:OnOutOfMemoryError=touch " + oomFlag);
-            jvmOptions.add("-XX:+ExitOnOutOfMemoryError");
-        }
-        if (!prlimit.isEmpty()) {
-            wrapper.add("prlimit");
-            wrapper.addAll(prlimit);
-            wrapper.add("--");
-        }
-        return new Prepared(wrapper, jvmOptions);
-    }
-
-    /** What to add to the task's command line. */
-    public record Prepared(List<String> wrapper, List<String> jvmOptions) {
-    }
-
-    /** Moves the started task into its memory and pids cgroups (v1; a v2 leaf holds it already). */
-    public void admit(int pid) {
-        for (ControllerGroup g : new ControllerGroup[] {memory, pids}) {
-            if (g != null) {
-                try {
-                    g.admit(pid);
-                } catch (IOException e) {
-                    Log.warn("cannot move the task into " + g.where() + ": " + e.getMessage());
-                }
+            if (jvm) {
+                // Out of Java heap within the limit is the limit too: the JVM says so, then exits.
+                oomFlag = scratch.resolve("out-of-memory");
+                jvmOptions.add("-XX:OnOutOfMemoryError=touch " + oomFlag);
+                jvmOptions.add("-XX:+ExitOnOutOfMemoryError");
             }
         }
+        return new Prepared(join, cpuSeconds, nproc, jvmOptions);
+    }
+
+    /**
+     * What the spawn must do for the limits.
+     *
+     * @param join v1 cgroup directories the task joins before it execs
+     * @param cpuSeconds RLIMIT_CPU soft limit (the hard one is 2 s more), 0 for none
+     * @param nproc RLIMIT_NPROC, 0 for none
+     * @param jvmOptions options to add last to the JVM's
+     */
+    public record Prepared(List<Path> join, long cpuSeconds, int nproc, List<String> jvmOptions) {
+        public static final Prepared NONE = new Prepared(List.of(), 0, 0, List.of());
     }
 
     /**
      * After the task ended: the exit status a limit imposes, with its message written, or 0 when
-     * no limit ended it.
+     * no limit ended it. Attributed from facts only: the kernel's OOM-kill count or the JVM's own
+     * out-of-memory flag for memory, SIGXCPU or a SIGKILL at the CPU time for CPU.
      *
      * @param cpuNanos the task's own CPU time at its end, or -1 if unknown
      */
     public int verdict(ExitStatus status, long cpuNanos) {
-        if (memory != null && (memory.count(memory.where().startsWith("cgroup v1") ? "memory.oom_control" : "memory.events",
-                "oom_kill") > 0 || oomFlag != null && Files.exists(oomFlag))) {
+        boolean oomFlagged = oomFlag != null && Files.exists(oomFlag);
+        if (memory != null && (oomFlagged || status.likelySignal() == Signal.KILL
+                && memory.count(memory.v1 ? "memory.oom_control" : "memory.events", "oom_kill") > 0)) {
             Log.error("task killed: memory limit " + Sizes.format(limits.memoryBytes()) + " exceeded");
             return Limits.MEMORY_EXCEEDED;
         }
-        if (jvmMemoryCap && Files.exists(oomFlag)) {
+        if (jvmMemoryCap && oomFlagged) {
             Log.error("task stopped: memory limit " + Sizes.format(limits.memoryBytes())
                     + " exceeded (the limit covers the JVM's heap, metaspace and direct memory)");
             return Limits.MEMORY_EXCEEDED;

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
-import supervisor.launch.TaskSpec;
 import supervisor.terminate.Mechanism;
 
 /**
@@ -28,7 +27,6 @@ public final class PoolSettings {
     final int queueCapacity;
     final int retries;
     final Mechanism mechanism;
-    final boolean subreaper;
     final Duration heartbeat;
     final Consumer<String> workerOutput;
     final supervisor.limits.Limits limits;
@@ -47,7 +45,6 @@ public final class PoolSettings {
         this.queueCapacity = b.queueCapacity;
         this.retries = b.retries;
         this.mechanism = b.mechanism;
-        this.subreaper = b.subreaper;
         this.heartbeat = b.heartbeat;
         this.workerOutput = b.workerOutput;
         this.limits = b.limits;
@@ -79,7 +76,7 @@ public final class PoolSettings {
         private final Path workerJar;
         private int workers = Runtime.getRuntime().availableProcessors();
         private final List<String> jvmOptions = new ArrayList<>();
-        private String java = TaskSpec.defaultJava();
+        private String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         private Duration callTimeout = Duration.ZERO;
         private Duration grace = Duration.ofSeconds(5);
         private int maxCallsPerWorker;
@@ -89,7 +86,6 @@ public final class PoolSettings {
         private int queueCapacity = 1024;
         private int retries;
         private Mechanism mechanism = Mechanism.AUTO;
-        private boolean subreaper;
         private Duration heartbeat = Duration.ofSeconds(1);
         private Consumer<String> workerOutput = line -> System.err.println(line);
         private supervisor.limits.Limits limits = supervisor.limits.Limits.NONE;
@@ -175,16 +171,6 @@ public final class PoolSettings {
 
         public Builder mechanism(Mechanism m) {
             this.mechanism = Objects.requireNonNull(m);
-            return this;
-        }
-
-        /**
-         * Make this JVM the child subreaper, so that orphans of workers are found and reaped here.
-         * Only for a JVM that owns all its children (the {@code supervisor pool} command): the
-         * reaper would otherwise race other code's {@link Process} objects for exit statuses.
-         */
-        public Builder subreaper(boolean on) {
-            this.subreaper = on;
             return this;
         }
 

@@ -71,7 +71,7 @@ final class Slot implements Runnable {
         String id = "w" + (index + 1) + (generation++ == 0 ? "" : "." + generation);
         Worker w;
         try {
-            w = Worker.start(settings, id, pool.marker(id));
+            w = Worker.start(settings, id);
         } catch (IOException e) {
             return startFailed(null, "cannot start worker " + id + ": " + e.getMessage());
         }

@@ -5,24 +5,19 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import supervisor.launch.ExitStatus;
-import supervisor.launch.Spawner;
-import supervisor.launch.Workdirs;
-import supervisor.limits.LimitEnforcer;
+import supervisor.launch.LaunchException;
 import supervisor.log.Log;
-import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
-import supervisor.terminate.Containment;
-import supervisor.terminate.Guardian;
-import supervisor.terminate.OwnedChildren;
-import supervisor.terminate.Terminator;
+import supervisor.process.ProcessSpec;
+import supervisor.process.SupervisedProcess;
 import supervisor.worker.WorkerMain;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameReader;
@@ -30,11 +25,10 @@ import supervisor.worker.protocol.FrameWriter;
 import supervisor.worker.protocol.Hello;
 
 /**
- * One worker JVM: its process, its protocol streams, what holds its tree, and its stderr. Frames
- * are read only by the slot that owns the worker; writes may come from any thread.
+ * One worker JVM: its supervised process, its protocol streams, and its stderr. Frames are read
+ * only by the slot that owns the worker; writes may come from any thread.
  */
 final class Worker {
-    private static final long KILL_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int STDERR_TAIL_LINES = 12;
 
     final String id;
@@ -42,31 +36,20 @@ final class Worker {
     final ProcessId processId;
     final FrameReader reader;
     final FrameWriter writer;
+    private final SupervisedProcess supervised;
     private final InputStream protocolIn;
-    private final Containment containment;
-    private final Terminator terminator;
-    private final Guardian guardian;
     private final Thread stderrPump;
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
-    private final LimitEnforcer limits;
-    private final Path scratch;
-    private boolean released;
 
-    private Worker(String id, Process process, ProcessId processId, Containment containment,
-                   Terminator terminator, Guardian guardian, PoolSettings settings, LimitEnforcer limits,
-                   Path scratch) {
-        this.limits = limits;
-        this.scratch = scratch;
+    private Worker(String id, SupervisedProcess supervised, PoolSettings settings) {
         this.id = id;
-        this.process = process;
-        this.processId = processId;
+        this.supervised = supervised;
+        this.process = supervised.process();
+        this.processId = supervised.id();
         this.protocolIn = new BufferedInputStream(process.getInputStream(), 65536);
         this.reader = new FrameReader(protocolIn, settings.maxFrameBytes);
         this.writer = new FrameWriter(new BufferedOutputStream(process.getOutputStream(), 65536),
                 settings.maxFrameBytes);
-        this.containment = containment;
-        this.terminator = terminator;
-        this.guardian = guardian;
         this.stderrPump = new Thread(() -> pumpStderr(settings), "supervisor-" + id + "-stderr");
         this.stderrPump.setDaemon(true);
         this.stderrPump.start();
@@ -76,60 +59,32 @@ final class Worker {
      * Starts a worker JVM; returns once it runs (not once it is ready: see the slot). Must be
      * called from a thread that outlives the worker (the parent-death signal is per thread).
      */
-    static Worker start(PoolSettings settings, String id, String marker) throws IOException {
-        Containment containment = Containment.prepare(settings.mechanism);
-        LimitEnforcer limits = new LimitEnforcer(settings.limits);
-        LimitEnforcer.Prepared prepared = new LimitEnforcer.Prepared(List.of(), List.of());
-        Path scratch = null;
-        if (settings.limits.any()) {
-            scratch = Workdirs.create("supervisor-" + id + "-");
-            String leaf = containment.leafPath();
-            prepared = limits.prepare(leaf == null ? null : Path.of(leaf), scratch);
-        }
-        List<String> java = new ArrayList<>();
-        java.add(settings.java);
-        java.addAll(settings.jvmOptions);
-        java.addAll(prepared.jvmOptions());
-        java.add("-cp");
-        java.add(stubJar() + ":" + settings.workerJar.toAbsolutePath());
-        java.add(WorkerMain.class.getName());
-        List<String> command = new ArrayList<>(prepared.wrapper());
-        command.addAll(List.of("sh", "-c", "exec 3>&1 1>&2; exec \"$@\"", "sh"));
-        command.addAll(java);
-        ProcessBuilder pb = new ProcessBuilder(Spawner.wrap(command));
-        Map<String, String> env = pb.environment();
-        env.putAll(settings.environment);
+    static Worker start(PoolSettings settings, String id) throws IOException {
+        Map<String, String> env = new HashMap<>(settings.environment);
         env.put("SUPERVISOR_PROTOCOL_FD", "3");
         env.put("SUPERVISOR_WORKER_ID", id);
         env.put("SUPERVISOR_MAX_FRAME", Integer.toString(settings.maxFrameBytes));
         env.put("SUPERVISOR_HEARTBEAT_MS", Long.toString(settings.heartbeat.toMillis()));
-        env.put(supervisor.terminate.TaskTree.MARKER_VARIABLE, marker);
-        Process process;
+        ProcessSpec spec = ProcessSpec.java(settings.java, settings.jvmOptions,
+                        List.of("-cp", stubJar() + ":" + settings.workerJar.toAbsolutePath(), WorkerMain.class.getName()))
+                .withEnvironment(env)
+                .withLimits(settings.limits)
+                .withMechanism(settings.mechanism)
+                .withStdio(ProcessSpec.Stdio.WORKER)
+                .withLabel("worker " + id);
+        SupervisedProcess supervised;
         try {
-            process = OwnedChildren.start(pb);
-        } catch (IOException e) {
-            containment.discard();
-            limits.close();
-            throw e;
+            supervised = SupervisedProcess.start(spec);
+        } catch (LaunchException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        int pid = (int) process.pid();
-        ProcessId processId = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
-        containment.admit(pid);
-        limits.admit(pid);
-        Guardian guardian;
+        Worker w = new Worker(id, supervised, settings);
         try {
-            guardian = Guardian.start(processId, marker);
-            guardian.leaf(containment.leafPath());
+            w.writer.write(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id))));
         } catch (IOException e) {
-            Log.warn("worker " + id + ": cannot start its guardian: " + e.getMessage());
-            guardian = null;
+            // It died at once: the slot reads its end, with its own reason, from the process.
         }
-        int guardianPid = guardian == null ? -1 : guardian.pid();
-        Terminator terminator = containment.terminator(processId, marker, false,
-                p -> p == guardianPid, p -> p == pid || p == guardianPid);
-        Worker w = new Worker(id, process, processId, containment, terminator, guardian, settings, limits, scratch);
-        w.writer.write(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id))));
-        Log.debug("worker " + id + " started: pid " + pid + ", " + terminator.mechanism());
+        Log.debug("worker " + id + " started: pid " + w.processId.pid() + ", " + supervised.mechanism());
         return w;
     }
 
@@ -157,7 +112,7 @@ final class Worker {
 
     /** SIGKILL to the worker and its whole tree; safe from any thread, more than once. */
     void kill() {
-        terminator.kill(System.nanoTime() + KILL_BUDGET_NANOS);
+        supervised.kill();
     }
 
     /**
@@ -179,28 +134,9 @@ final class Worker {
         release();
     }
 
-    /** Kills what is left of the worker's tree and frees its streams, leaf and guardian. */
-    synchronized void release() {
-        if (released) {
-            return;
-        }
-        released = true;
-        if (process.isAlive() || !terminator.empty()) {
-            kill();
-        }
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        terminator.close();
-        limits.close();
-        if (scratch != null) {
-            Workdirs.delete(scratch);
-        }
-        if (guardian != null) {
-            guardian.release();
-        }
+    /** Kills what is left of the worker's tree and frees its streams, leaf, guardian record. */
+    void release() {
+        supervised.release();
         closeQuietly(process.getOutputStream());
         closeQuietly(protocolIn);
         try {
@@ -226,9 +162,9 @@ final class Worker {
     /** How the worker ended, for a crash message: status, hs_err file, last stderr lines. */
     String describeDeath(int status) {
         StringBuilder b = new StringBuilder();
-        if (status >= 0 && limits.limits().any()) {
+        if (status >= 0 && supervised.limited()) {
             // The limit's own message goes to stderr; its reason leads the call's error.
-            int limit = limits.verdict(ExitStatus.fromJdk(status), -1);
+            int limit = supervised.limitVerdict(ExitStatus.fromJdk(status), -1);
             if (limit == supervisor.limits.Limits.MEMORY_EXCEEDED) {
                 b.append("memory limit exceeded: ");
             } else if (limit == supervisor.limits.Limits.CPU_EXCEEDED) {
@@ -237,13 +173,7 @@ final class Worker {
         }
         b.append("worker ").append(id).append(" (pid ").append(processId.pid())
                 .append(") ").append(status < 0 ? "stopped answering" : ExitStatus.fromJdk(status).describe());
-        Path hsErr = Path.of("hs_err_pid" + processId.pid() + ".log").toAbsolutePath();
-        Path tmpErr = Path.of(System.getProperty("java.io.tmpdir"), hsErr.getFileName().toString());
-        if (Files.exists(hsErr)) {
-            b.append("; the JVM wrote ").append(hsErr);
-        } else if (Files.exists(tmpErr)) {
-            b.append("; the JVM wrote ").append(tmpErr);
-        }
+        supervised.crashLog().ifPresent(log -> b.append("; the JVM wrote ").append(log));
         List<String> tail = stderrTail();
         if (!tail.isEmpty()) {
             b.append("; its last stderr lines: ").append(String.join(" | ", tail));

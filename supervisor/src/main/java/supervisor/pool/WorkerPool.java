@@ -35,10 +35,8 @@ public final class WorkerPool implements AutoCloseable {
     private final List<Slot> slots = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong();
-    private final String markerPrefix;
     private final Object lifecycle = new Object();
     private volatile int phase; // 0 open, 1 draining (closed to new calls), 2 abandoning, 3 finished
-    private Thread reaper;
 
     private final AtomicLong submitted = new AtomicLong();
     private final AtomicLong[] outcomes = new AtomicLong[Outcome.values().length];
@@ -51,7 +49,6 @@ public final class WorkerPool implements AutoCloseable {
     private WorkerPool(PoolSettings settings) {
         this.settings = settings;
         this.room = new Semaphore(settings.queueCapacity);
-        this.markerPrefix = ProcessHandle.current().pid() + "." + System.nanoTime() + ".";
         for (int i = 0; i < outcomes.length; i++) {
             outcomes[i] = new AtomicLong();
         }
@@ -72,9 +69,6 @@ public final class WorkerPool implements AutoCloseable {
     public static WorkerPool start(PoolSettings settings) {
         checkJar(settings);
         WorkerPool pool = new WorkerPool(settings);
-        if (settings.subreaper) {
-            pool.startReaper();
-        }
         for (int i = 0; i < settings.workers; i++) {
             Slot slot = new Slot(pool, i);
             Thread t = new Thread(slot, "supervisor-pool-w" + (i + 1));
@@ -197,9 +191,6 @@ public final class WorkerPool implements AutoCloseable {
             lifecycle.notifyAll();
         }
         timer.shutdownNow();
-        if (reaper != null) {
-            reaper.interrupt();
-        }
     }
 
     /** Closes at once: running calls are cancelled, queued ones fail, workers are stopped. */
@@ -208,10 +199,6 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     // ---- for the slots -------------------------------------------------------------------
-
-    String marker(String workerId) {
-        return markerPrefix + workerId;
-    }
 
     boolean draining() {
         return phase >= 1;
@@ -289,24 +276,5 @@ public final class WorkerPool implements AutoCloseable {
 
     private long count(Outcome o) {
         return outcomes[o.ordinal()].get();
-    }
-
-    /** Becomes child subreaper and reaps adopted orphans once a second. */
-    private void startReaper() {
-        reaper = new Thread(() -> {
-            try {
-                Platform.posix().becomeSubreaper();
-                while (!Thread.currentThread().isInterrupted()) {
-                    Thread.sleep(1000);
-                    OwnedChildren.reap(Platform.posix(), pid -> false);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (PlatformException e) {
-                Log.warn("cannot become child subreaper: " + e.getMessage());
-            }
-        }, "supervisor-pool-reaper");
-        reaper.setDaemon(true);
-        reaper.start();
     }
 }

@@ -1,19 +1,19 @@
 package supervisor.run;
 
-import supervisor.launch.TaskSpec;
+import java.nio.file.Path;
 import supervisor.limits.Limits;
-import supervisor.terminate.Mechanism;
+import supervisor.process.ProcessSpec;
 
 /**
  * Everything {@code supervisor run} was asked to do.
  *
+ * @param jar the task's jar, checked before anything starts
+ * @param spec the task's process: command, environment, working directory, limits, mechanism
  * @param timeoutNanos 0 for no timeout
  * @param graceNanos how long a stopped task has between SIGTERM and SIGKILL
- * @param adoption non-null when the launcher already started the task
- * @param tempWorkdir run the task in a fresh private directory, removed afterwards
- * @param keepWorkdir keep that directory
- * @param limits what the task may use
  */
-public record RunOptions(TaskSpec task, long timeoutNanos, long graceNanos, Mechanism mechanism,
-                         Adoption adoption, boolean tempWorkdir, boolean keepWorkdir, Limits limits) {
+public record RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos) {
+    public Limits limits() {
+        return spec.limits();
+    }
 }

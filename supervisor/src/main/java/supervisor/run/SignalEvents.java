@@ -12,7 +12,8 @@ import sun.misc.SignalHandler;
  * handlers would exit at once; signals that arrive before the session connects are kept.
  *
  * <p>A signal that was ignored when the JVM started (INT for a job started with {@code &} from a
- * script, HUP under nohup) stays ignored, as the shell intended.
+ * non-interactive shell, which is how a script's background jobs start) is handled all the same:
+ * the supervisor is the one who must stop its task on it, as GNU timeout does.
  */
 public final class SignalEvents {
     private static final List<Integer> EARLY = new ArrayList<>();
@@ -31,10 +32,7 @@ public final class SignalEvents {
     public static void install() {
         for (String name : new String[] {"INT", "TERM", "HUP"}) {
             Signal signal = new Signal(name);
-            SignalHandler previous = Signal.handle(signal, HANDLER);
-            if (previous == SignalHandler.SIG_IGN) {
-                Signal.handle(signal, SignalHandler.SIG_IGN);
-            }
+            Signal.handle(signal, HANDLER);
         }
     }
 

@@ -23,12 +23,16 @@ public final class Reaper {
      */
     public static int reapZombieChildren(Posix posix, IntPredicate owned) {
         int reaped = 0;
+        // Every supervised process leads a session of its own (setsid), and so does every orphan
+        // it leaves, or belongs to one of those sessions. A child in this JVM's own session is
+        // someone else's: a host application's Process, whose exit status the JDK must collect.
+        int ownSession = ProcFs.stat(SELF).map(ProcStat::session).orElse(-1);
         for (int pid : ProcFs.children(SELF)) {
             if (owned.test(pid)) {
                 continue;
             }
             ProcStat s = ProcFs.stat(pid).orElse(null);
-            if (s != null && s.isDead() && s.ppid() == SELF && posix.reap(pid) != -1) {
+            if (s != null && s.isDead() && s.ppid() == SELF && s.session() != ownSession && posix.reap(pid) != -1) {
                 reaped++;
             }
         }

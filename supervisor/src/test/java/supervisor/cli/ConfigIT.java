@@ -35,7 +35,7 @@ class ConfigIT {
     @Test
     void aConfigFileTimeoutStopsTheTask(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("s.properties"), "timeout = 1s\ngrace = 1s\n");
-        try (Supervisor s = Supervisor.run(Route.FAST, List.of("--config", file.toString()), "hang-with-hook")) {
+        try (Supervisor s = Supervisor.run(Route.TREE, List.of("--config", file.toString()), "hang-with-hook")) {
             assertEquals(124, s.exitCode(LONG), s.stderr());
             assertTrue(s.stderr().contains("timeout 1s expired"), s.stderr());
         }
@@ -74,7 +74,7 @@ class ConfigIT {
         // On the launcher's fast path the task starts before the JVM reads the environment: it
         // must be killed when the JVM then refuses the value.
         try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hang")
-                .route(Route.FAST).environment("SUPERVISOR_TIMEOUT", "soon").start()) {
+                .route(Route.TREE).environment("SUPERVISOR_TIMEOUT", "soon").start()) {
             assertEquals(2, s.exitCode(LONG));
             assertTrue(s.stderr().contains("supervisor: SUPERVISOR_TIMEOUT: invalid duration 'soon'"), s.stderr());
         }

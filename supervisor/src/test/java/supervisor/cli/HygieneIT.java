@@ -52,7 +52,7 @@ class HygieneIT {
         // fd 7 is opened without close-on-exec by a shell, as a careless parent would leave it.
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec 7<\"$1\"; shift; exec \"$@\"", "sh", secret.toString(),
                 Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", Supervisor.TASKS.toString(), "--", "fds");
-        pb.environment().put("SUPERVISOR_FAST_PATH", route == Route.FAST ? "1" : "0");
+        pb.environment().put("SUPERVISOR_TERMINATION", route == Route.CGROUP ? "cgroup" : "tree");
         String tag = java.util.UUID.randomUUID().toString();
         pb.environment().put("SUPERVISOR_TEST_ID", tag);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);

@@ -100,7 +100,7 @@ class RunContractIT {
 
     @Test
     void aTaskOutOfHeapKeepsItsOwnStatusAndStderr() throws Exception {
-        try (Supervisor s = Supervisor.run(Route.FAST, List.of("--jvm-opt", "-Xmx24m"), "oom")) {
+        try (Supervisor s = Supervisor.run(Route.TREE, List.of("--jvm-opt", "-Xmx24m"), "oom")) {
             assertEquals(1, s.exitCode(LONG), "a task out of heap keeps its own status");
             assertTrue(s.stderr().contains("java.lang.OutOfMemoryError"), s.stderr());
             assertFalse(s.stderr().contains("supervisor:"), "its stderr untouched: " + s.stderr());
@@ -130,7 +130,7 @@ class RunContractIT {
 
     @Test
     void javaThatCannotStartIs125() throws Exception {
-        try (Supervisor s = Supervisor.run(Route.FAST, List.of("--java", "/nonexistent/java"), "hello")) {
+        try (Supervisor s = Supervisor.run(Route.TREE, List.of("--java", "/nonexistent/java"), "hello")) {
             assertEquals(125, s.exitCode(LONG));
             assertTrue(s.stderr().startsWith("supervisor: cannot start java: /nonexistent/java not found"), s.stderr());
         }
@@ -153,18 +153,19 @@ class RunContractIT {
 
     @Test
     void unreadableJarIs126(@TempDir Path dir) throws Exception {
-        // Root reads any file: as root, the supervisor is run as nobody (setpriv, util-linux).
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        // Root reads any file: as root, the supervisor runs without the capabilities that let it
+        // (setpriv, util-linux), as root still, so that it can reach a checkout only root may enter.
         Path jar = Files.copy(Supervisor.TASKS, dir.resolve("locked.jar"));
         Files.setPosixFilePermissions(jar, java.util.Set.of());
-        for (String fast : List.of("1", "0")) {
+        for (Route route : Route.values()) {
             List<String> cmd = new java.util.ArrayList<>();
             if (supervisor.testing.Procs.isRoot()) {
-                cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
+                cmd.addAll(List.of("setpriv", "--bounding-set=-dac_override,-dac_read_search",
+                        "--inh-caps=-dac_override,-dac_read_search", "--"));
             }
             cmd.addAll(List.of(Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", jar.toString(), "--", "hello"));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            pb.environment().put("SUPERVISOR_FAST_PATH", fast);
+            pb.environment().put("SUPERVISOR_TERMINATION", route == Route.CGROUP ? "auto" : "tree");
             String tag = "SUPERVISOR_TEST_ID=" + java.util.UUID.randomUUID();
             pb.environment().put("SUPERVISOR_TEST_ID", tag.substring(tag.indexOf('=') + 1));
             Process p = pb.start();

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import supervisor.platform.Cgroups;
 import supervisor.platform.Platform;
 import supervisor.platform.Posix;
 import supervisor.platform.ProcFs;
@@ -47,28 +48,26 @@ class CgroupTerminatorTest {
 
     private final String marker = UUID.randomUUID().toString();
     private final String markerEntry = TaskTree.MARKER_VARIABLE + "=" + marker;
-    private Containment containment;
     private Path leaf;
     private Process root;
 
     @BeforeAll
     static void needsACgroup() {
-        assumeTrue(CgroupLeaf.writableParent().isPresent(),
+        assumeTrue(Cgroups.writableV2Parent().isPresent(),
                 "no writable cgroup2 hierarchy: needs root or Delegate=yes");
         posix = Platform.posix();
     }
 
     @BeforeEach
     void startInALeaf() throws IOException {
-        containment = Containment.prepare(Mechanism.CGROUP);
-        assertNotNull(containment.leafPath());
-        leaf = Path.of(containment.leafPath());
+        leaf = Cgroups.createUnique(Cgroups.writableV2Parent().orElseThrow(), "supervisor-test");
+        CgroupLeaf.adopt(leaf);
         assertTrue(Files.isDirectory(leaf));
         ProcessBuilder b = new ProcessBuilder("setsid", "sh", "-c", HOSTILE)
                 .redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD);
         b.environment().put(TaskTree.MARKER_VARIABLE, marker);
         root = b.start();
-        containment.admit((int) root.pid());
+        Cgroups.admit(leaf, (int) root.pid());
     }
 
     @AfterEach
@@ -126,7 +125,12 @@ class CgroupTerminatorTest {
 
     private Terminator terminator() {
         ProcessId id = ProcFs.id((int) root.pid()).orElseThrow();
-        return containment.terminator(id, marker, false, pid -> false, pid -> pid == id.pid());
+        try {
+            return new CgroupTerminator(CgroupLeaf.adopt(leaf),
+                    new TreeTerminator(new TaskTree(id, marker, false, pid -> false), pid -> pid == id.pid()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

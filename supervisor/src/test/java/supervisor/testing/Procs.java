@@ -53,6 +53,20 @@ public final class Procs {
     }
 
     /** Zombies whose parent is {@code pid}. */
+    /**
+     * Live processes whose command line is exactly {@code cmdline} (words joined by spaces): for
+     * processes that cleared their environment, which no test marker can then find.
+     */
+    public static List<ProcStat> withCmdline(String cmdline) {
+        List<ProcStat> found = new java.util.ArrayList<>();
+        for (ProcStat p : supervisor.platform.ProcFs.scan()) {
+            if (!p.isDead() && cmdline.equals(cmdline(p.pid()))) {
+                found.add(p);
+            }
+        }
+        return found;
+    }
+
     public static List<ProcStat> zombieChildren(int pid) {
         List<ProcStat> out = new ArrayList<>();
         for (ProcStat p : ProcFs.scan()) {

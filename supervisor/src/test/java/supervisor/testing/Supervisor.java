@@ -22,8 +22,11 @@ import supervisor.platform.ProcStat;
  * {@link #close()} can prove that nothing was left behind.
  */
 public final class Supervisor implements AutoCloseable {
-    /** How the task is started: the launcher's fast path, or spawned by the supervisor JVM. */
-    public enum Route { FAST, JVM }
+    /**
+     * Which termination mechanism holds the task: a cgroup leaf (the test is skipped, saying why,
+     * where no cgroup2 hierarchy is writable), or the process tree alone.
+     */
+    public enum Route { CGROUP, TREE }
 
     public static final Path LAUNCHER = Path.of(System.getProperty("supervisor.launcher", "../scripts/supervisor"));
     public static final Path TASKS = Path.of(System.getProperty("test.tasks.jar", "../test-tasks/target/test-tasks.jar"))
@@ -58,7 +61,7 @@ public final class Supervisor implements AutoCloseable {
 
     public static final class Builder {
         private final List<String> args;
-        private Route route = Route.FAST;
+        private Route route = Route.TREE;
         private byte[] stdin = new byte[0];
         private boolean keepStdinOpen;
         private boolean digestStdout;
@@ -108,7 +111,11 @@ public final class Supervisor implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             String id = UUID.randomUUID().toString();
             pb.environment().put("SUPERVISOR_TEST_ID", id);
-            pb.environment().put("SUPERVISOR_FAST_PATH", route == Route.FAST ? "1" : "0");
+            if (route == Route.CGROUP) {
+                org.junit.jupiter.api.Assumptions.assumeTrue(supervisor.platform.Cgroups.writableV2Parent().isPresent(),
+                        "no writable cgroup2 hierarchy here (needs root, or a systemd unit with Delegate=yes)");
+            }
+            pb.environment().put("SUPERVISOR_TERMINATION", route == Route.CGROUP ? "cgroup" : "tree");
             pb.environment().putAll(env);
             if (dir != null) {
                 pb.directory(dir.toFile());

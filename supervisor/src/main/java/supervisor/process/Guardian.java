@@ -1,0 +1,180 @@
+package supervisor.process;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import supervisor.log.Log;
+import supervisor.platform.ProcessId;
+import supervisor.terminate.OwnedChildren;
+import supervisor.terminate.TaskTree;
+
+/**
+ * Cleans up after this JVM should it die without running another line (SIGKILL, the OOM killer):
+ * a tiny {@code sh} process ({@code guardian.sh}) reading a pipe whose only writer is this JVM.
+ * The kernel closes the pipe when this JVM dies, however it dies; the guardian sees EOF and kills
+ * every recorded process tree and cgroup, and removes every recorded directory.
+ *
+ * <p>One guardian serves every supervised process of this JVM, each through a {@link Lease}; it
+ * leaves when the last lease is released, so a library user's JVM keeps no child process once
+ * its pools and runners are closed. Everything a process needs cleaned up is recorded
+ * <em>before</em> it is created: a kill at any moment leaves nothing behind.
+ *
+ * <p>It runs in a session of its own ({@code setsid}): {@code kill -KILL -- -PGID} on the
+ * supervisor's group, which is what {@code timeout -s KILL} and many process managers send, does
+ * not reach it. Thread-safe.
+ */
+final class Guardian {
+    private static final Object LOCK = new Object();
+    private static Guardian current; // guarded by LOCK
+    private static long nextLease; // guarded by LOCK
+
+    private final Process process;
+    private final OutputStream pipe;
+    private int leases; // guarded by LOCK
+
+    private Guardian(Process process) {
+        this.process = process;
+        this.pipe = process.getOutputStream();
+    }
+
+    /**
+     * A share of the guardian for one supervised process: what it records is killed and removed
+     * if this JVM dies before {@link #release()}.
+     */
+    static final class Lease {
+        private final Guardian guardian; // null: no guardian could be started
+        private final long id;
+        private boolean released;
+
+        private Lease(Guardian guardian, long id) {
+            this.guardian = guardian;
+            this.id = id;
+        }
+
+        /** The guardian's pid, or -1. */
+        int pid() {
+            return guardian == null ? -1 : (int) guardian.process.pid();
+        }
+
+        void task(ProcessId task, String marker) {
+            say("task " + task.pid() + " " + task.startTime() + " " + marker);
+        }
+
+        void cgroup(Path dir) {
+            say("cgroup " + dir);
+        }
+
+        void dir(Path dir) {
+            say("dir " + dir);
+        }
+
+        private void say(String what) {
+            if (guardian != null) {
+                guardian.write(id + " " + what);
+            }
+        }
+
+        /** Everything recorded was cleaned up normally; the guardian forgets it. Idempotent. */
+        void release() {
+            synchronized (LOCK) {
+                if (released || guardian == null) {
+                    released = true;
+                    return;
+                }
+                released = true;
+                guardian.write("drop " + id);
+                if (--guardian.leases == 0) {
+                    guardian.dismiss();
+                    if (current == guardian) {
+                        current = null;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A lease on this JVM's guardian, starting one if none runs. When none can be started, says so
+     * once and returns a lease that records nothing: the task then has its other layers only.
+     */
+    static Lease lease() {
+        synchronized (LOCK) {
+            long id = ++nextLease;
+            if (current == null || !current.process.isAlive()) {
+                try {
+                    current = start();
+                } catch (IOException e) {
+                    Log.warn("cannot start the guardian (" + e.getMessage() + "): should the supervisor be killed,"
+                            + " its tasks' processes and directories will not be cleaned up");
+                    current = null;
+                    return new Lease(null, id);
+                }
+            }
+            current.leases++;
+            return new Lease(current, id);
+        }
+    }
+
+    private static Guardian start() throws IOException {
+        List<String> command = new ArrayList<>();
+        Helpers.setsid().ifPresent(command::add);
+        command.addAll(List.of(Helpers.SH, "-c", script(), "supervisor-guardian"));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().remove(TaskTree.MARKER_VARIABLE);
+        // Its helpers (grep, rm, sleep) come from the system, whatever PATH the supervisor has.
+        pb.environment().put("PATH", Helpers.SYSTEM_PATH);
+        return new Guardian(OwnedChildren.start(pb));
+    }
+
+    private void write(String line) {
+        if (line.indexOf('\n') >= 0) {
+            // A path with a newline cannot be recorded; it is not ours to guess at.
+            Log.warn("the guardian cannot record a name with a newline in it: " + line.replace("\n", "\\n"));
+            return;
+        }
+        synchronized (this) {
+            try {
+                pipe.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                pipe.flush();
+            } catch (IOException e) {
+                // The guardian is gone; the next lease starts another.
+            }
+        }
+    }
+
+    private void dismiss() {
+        write("done");
+        try {
+            pipe.close();
+        } catch (IOException e) {
+            // gone already
+        }
+        try {
+            process.waitFor(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static volatile String script;
+
+    private static String script() throws IOException {
+        String s = script;
+        if (s == null) {
+            try (InputStream in = Guardian.class.getResourceAsStream("guardian.sh")) {
+                if (in == null) {
+                    throw new IOException("guardian.sh is missing from the supervisor jar");
+                }
+                s = script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+        return s;
+    }
+}

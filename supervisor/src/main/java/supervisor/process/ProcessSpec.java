@@ -1,0 +1,266 @@
+package supervisor.process;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import supervisor.limits.Limits;
+import supervisor.terminate.Mechanism;
+
+/**
+ * What to run and under which rules: the command, its environment and working directory, its
+ * limits, how its processes are held, and where its standard streams go. Immutable; made with
+ * {@link #java} or {@link #command} and the {@code with...} methods.
+ */
+public final class ProcessSpec {
+    /** Where the process's standard streams go. */
+    public enum Stdio {
+        /** The supervisor's own stdin, stdout and stderr: the task writes them directly. */
+        INHERIT,
+        /** stdin inherited; stdout and stderr are pipes the supervisor reads (an output cap). */
+        PIPED_OUTPUT,
+        /**
+         * A pool worker: stdin is a pipe from the supervisor, the protocol goes out on fd 3 (the
+         * {@code Process}'s input stream), and fd 1 is joined to stderr, a pipe the supervisor
+         * reads, so that whatever the task prints, natively included, never reaches the protocol.
+         */
+        WORKER,
+        /** stdin from /dev/null, stdout and stderr appended to {@link #outputFile()}. */
+        FILE
+    }
+
+    /** Variables a supervisor's service manager gives it, which are the supervisor's, not the task's. */
+    static final List<String> SERVICE_VARIABLES = List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
+            "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES");
+
+    /** The PATH a task gets when its environment is cleared. */
+    public static final String MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+    private List<String> command;
+    private int jvmOptionsEnd; // where limit JVM options go, after the user's; -1: not a JVM
+    private Map<String, String> environment = Map.of();
+    private boolean clearEnvironment;
+    private List<String> passEnvironment = List.of();
+    private Path workdir;
+    private boolean tempWorkdir;
+    private boolean keepWorkdir;
+    private Limits limits = Limits.NONE;
+    private Mechanism mechanism = Mechanism.AUTO;
+    private Stdio stdio = Stdio.INHERIT;
+    private Path outputFile;
+    private String label = "task";
+    private boolean claimOrphans;
+
+    private ProcessSpec() {
+    }
+
+    private ProcessSpec copy() {
+        ProcessSpec c = new ProcessSpec();
+        c.command = command;
+        c.jvmOptionsEnd = jvmOptionsEnd;
+        c.environment = environment;
+        c.clearEnvironment = clearEnvironment;
+        c.passEnvironment = passEnvironment;
+        c.workdir = workdir;
+        c.tempWorkdir = tempWorkdir;
+        c.keepWorkdir = keepWorkdir;
+        c.limits = limits;
+        c.mechanism = mechanism;
+        c.stdio = stdio;
+        c.outputFile = outputFile;
+        c.label = label;
+        c.claimOrphans = claimOrphans;
+        return c;
+    }
+
+    /**
+     * A JVM: {@code java [jvmOptions] [main...]}, where {@code main} is {@code -jar JAR ARGS} or
+     * {@code -cp PATH CLASS ARGS}. Limits may add JVM options after the given ones.
+     */
+    public static ProcessSpec java(String java, List<String> jvmOptions, List<String> main) {
+        ProcessSpec s = new ProcessSpec();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Objects.requireNonNull(java));
+        cmd.addAll(jvmOptions);
+        s.jvmOptionsEnd = cmd.size();
+        cmd.addAll(main);
+        s.command = List.copyOf(cmd);
+        return s;
+    }
+
+    /** Any program and its arguments, no shell. */
+    public static ProcessSpec command(List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("empty command");
+        }
+        ProcessSpec s = new ProcessSpec();
+        s.command = List.copyOf(command);
+        s.jvmOptionsEnd = -1;
+        return s;
+    }
+
+    /** Variables set in the process's environment, over the inherited or cleared one. */
+    public ProcessSpec withEnvironment(Map<String, String> variables) {
+        ProcessSpec c = copy();
+        c.environment = Map.copyOf(new LinkedHashMap<>(variables));
+        return c;
+    }
+
+    /** Starts from an empty environment (plus {@link #MINIMAL_PATH}) and the variables named in {@code pass}. */
+    public ProcessSpec withClearedEnvironment(List<String> pass) {
+        ProcessSpec c = copy();
+        c.clearEnvironment = true;
+        c.passEnvironment = List.copyOf(pass);
+        return c;
+    }
+
+    public ProcessSpec withWorkdir(Path dir) {
+        ProcessSpec c = copy();
+        c.workdir = dir;
+        c.tempWorkdir = false;
+        return c;
+    }
+
+    /** A fresh private working directory, removed when the process is released unless {@code keep}. */
+    public ProcessSpec withTempWorkdir(boolean keep) {
+        ProcessSpec c = copy();
+        c.workdir = null;
+        c.tempWorkdir = true;
+        c.keepWorkdir = keep;
+        return c;
+    }
+
+    public ProcessSpec withLimits(Limits limits) {
+        ProcessSpec c = copy();
+        c.limits = Objects.requireNonNull(limits);
+        return c;
+    }
+
+    public ProcessSpec withMechanism(Mechanism mechanism) {
+        ProcessSpec c = copy();
+        c.mechanism = Objects.requireNonNull(mechanism);
+        return c;
+    }
+
+    public ProcessSpec withStdio(Stdio stdio) {
+        ProcessSpec c = copy();
+        c.stdio = Objects.requireNonNull(stdio);
+        return c;
+    }
+
+    /** stdout and stderr appended to {@code file} (null: /dev/null), stdin from /dev/null. */
+    public ProcessSpec withOutputFile(Path file) {
+        ProcessSpec c = copy();
+        c.stdio = Stdio.FILE;
+        c.outputFile = file;
+        return c;
+    }
+
+    /** How messages name the process: "task", "worker w1". */
+    public ProcessSpec withLabel(String label) {
+        ProcessSpec c = copy();
+        c.label = Objects.requireNonNull(label);
+        return c;
+    }
+
+    /**
+     * Every orphan reparented to this JVM (its child subreaper) belongs to this process: true only
+     * when the JVM supervises this one process ({@code supervisor run}).
+     */
+    public ProcessSpec withClaimOrphans(boolean claim) {
+        ProcessSpec c = copy();
+        c.claimOrphans = claim;
+        return c;
+    }
+
+    public List<String> command() {
+        return command;
+    }
+
+    public boolean jvm() {
+        return jvmOptionsEnd >= 0;
+    }
+
+    /** The command with {@code extra} JVM options after the user's own (so that they win). */
+    List<String> commandWith(List<String> extra) {
+        if (extra.isEmpty() || !jvm()) {
+            return command;
+        }
+        List<String> cmd = new ArrayList<>(command.subList(0, jvmOptionsEnd));
+        cmd.addAll(extra);
+        cmd.addAll(command.subList(jvmOptionsEnd, command.size()));
+        return cmd;
+    }
+
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    public boolean clearEnvironment() {
+        return clearEnvironment;
+    }
+
+    public List<String> passEnvironment() {
+        return passEnvironment;
+    }
+
+    public Path workdir() {
+        return workdir;
+    }
+
+    public boolean tempWorkdir() {
+        return tempWorkdir;
+    }
+
+    public boolean keepWorkdir() {
+        return keepWorkdir;
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    public Mechanism mechanism() {
+        return mechanism;
+    }
+
+    public Stdio stdio() {
+        return stdio;
+    }
+
+    public Path outputFile() {
+        return outputFile;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public boolean claimOrphans() {
+        return claimOrphans;
+    }
+
+    /**
+     * The environment the process gets: the supervisor's (less the service manager's variables,
+     * which belong to the supervisor), or only what {@code pass} names; then the variables set.
+     */
+    Map<String, String> buildEnvironment(Map<String, String> supervisorEnv, Map<String, String> target) {
+        target.clear();
+        if (clearEnvironment) {
+            target.put("PATH", MINIMAL_PATH);
+            for (String key : passEnvironment) {
+                String value = supervisorEnv.get(key);
+                if (value != null) {
+                    target.put(key, value);
+                }
+            }
+        } else {
+            target.putAll(supervisorEnv);
+            SERVICE_VARIABLES.forEach(target::remove);
+        }
+        target.putAll(environment);
+        return target;
+    }
+}

@@ -1,0 +1,427 @@
+package supervisor.process;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import supervisor.launch.ExitStatus;
+import supervisor.launch.LaunchException;
+import supervisor.launch.Workdirs;
+import supervisor.limits.LimitEnforcer;
+import supervisor.log.Log;
+import supervisor.platform.Cgroups;
+import supervisor.platform.PlatformException;
+import supervisor.platform.ProcFs;
+import supervisor.platform.ProcessId;
+import supervisor.terminate.CgroupLeaf;
+import supervisor.terminate.CgroupTerminator;
+import supervisor.terminate.KillReport;
+import supervisor.terminate.Mechanism;
+import supervisor.terminate.OwnedChildren;
+import supervisor.terminate.PortableTerminator;
+import supervisor.terminate.TaskTree;
+import supervisor.terminate.Terminator;
+import supervisor.terminate.TreeTerminator;
+
+/**
+ * The life of one supervised process, the same for {@code supervisor run}, pool workers, the
+ * task runner and the zt-exec stopper. In order:
+ * <ol>
+ *   <li><b>record</b>: this JVM's {@link Guardian} is told of every cgroup and directory before it
+ *       is made and of the process as soon as it exists, so a {@code kill -9} of the supervisor at
+ *       any moment leaves nothing behind;</li>
+ *   <li><b>contain</b>: a cgroup2 leaf where one can be had, else the process tree (session,
+ *       {@code SUPERVISOR_TASK} marker, this JVM as child subreaper, made so before the spawn);</li>
+ *   <li><b>limit</b>: memory and pids cgroups, rlimits, JVM options ({@link LimitEnforcer});</li>
+ *   <li><b>spawn</b>: {@code setsid setpriv --pdeathsig KILL -- sh -c SPAWN ...}: the shell joins
+ *       the cgroups and sets the rlimits on itself, then execs the command, so nothing the command
+ *       starts, however early, is outside them; environment and working directory from the spec;</li>
+ *   <li><b>stop</b>: {@link #terminate()} (polite), {@link #kill()} (the whole tree, within
+ *       {@link #KILL_BUDGET_NANOS});</li>
+ *   <li><b>decode</b>: the exit status, a limit that caused it, the JVM's crash log;</li>
+ *   <li><b>release</b>: kill what is left, remove the leaf, the cgroups, the scratch and temporary
+ *       directories (moving a crash log out first), and drop the guardian's records.</li>
+ * </ol>
+ * Spawn from a thread that lives as long as the process: the parent-death signal is tied to the
+ * spawning thread. {@link #kill()} and {@link #release()} may be called from any thread.
+ */
+public final class SupervisedProcess {
+    /** How long a kill of a whole tree may take before its survivors are reported. */
+    public static final long KILL_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /**
+     * The spawn: join the cgroups, set the rlimits, then exec. Arguments: the number N of cgroup
+     * directories, the N directories, RLIMIT_CPU seconds (0: none), RLIMIT_NPROC (0: none),
+     * 1 to move stdout to fd 3 and join fd 1 to stderr (a pool worker) or 0, then the command.
+     * A failure here happens before the command runs: one line on stderr and status 125.
+     */
+    static final String SPAWN_SCRIPT = """
+            n=$1; shift
+            while [ "$n" -gt 0 ]; do
+                echo $$ > "$1/cgroup.procs" || { echo "supervisor: cannot move pid $$ into the cgroup $1" >&2; exit 125; }
+                shift; n=$((n - 1))
+            done
+            if [ "$1" != 0 ]; then
+                ulimit -S -t "$1" && ulimit -H -t $(($1 + 2)) || { echo "supervisor: cannot set RLIMIT_CPU to $1 s" >&2; exit 125; }
+            fi
+            if [ "$2" != 0 ]; then
+                { ulimit -p "$2" || ulimit -u "$2"; } 2>/dev/null || { echo "supervisor: cannot set RLIMIT_NPROC to $2" >&2; exit 125; }
+            fi
+            [ "$3" = 0 ] || exec 3>&1 1>&2
+            shift 3
+            exec "$@"
+            """;
+
+    private final ProcessSpec spec;
+    private final String marker = Names.marker();
+    private final LimitEnforcer limits;
+    private final Guardian.Lease lease;
+    private CgroupLeaf leaf;
+    private Path scratch;
+    private Path workdir;
+    private Process process;
+    private ProcessId id;
+    private Terminator terminator;
+    private CompletableFuture<ExitStatus> exit;
+    private boolean released; // guarded by this
+    private volatile Path savedCrashLog; // moved out of a temporary working directory
+
+    private SupervisedProcess(ProcessSpec spec) {
+        this.spec = spec;
+        this.limits = new LimitEnforcer(spec.limits());
+        this.lease = Guardian.lease();
+    }
+
+    /**
+     * Starts {@code spec}'s process, contained and limited.
+     *
+     * @throws LaunchException with status 125 and a message naming what failed (the program, the
+     *     working directory, the cgroup); everything made for the process is released first
+     */
+    public static SupervisedProcess start(ProcessSpec spec) throws LaunchException {
+        SupervisedProcess p = new SupervisedProcess(spec);
+        try {
+            p.launch();
+            return p;
+        } catch (LaunchException e) {
+            p.release();
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            p.release();
+            throw new LaunchException(125, "cannot start the " + spec.label() + ": " + e, e);
+        }
+    }
+
+    private void launch() throws LaunchException, IOException {
+        String program = checkProgram(spec.command().get(0));
+        workdir = spec.workdir();
+        if (spec.tempWorkdir()) {
+            workdir = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-task");
+        } else if (workdir != null) {
+            checkWorkdir(workdir);
+        }
+        contain();
+        LimitEnforcer.Prepared prepared = LimitEnforcer.Prepared.NONE;
+        if (spec.limits().any()) {
+            scratch = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-scratch");
+            prepared = limits.prepare(leaf == null ? null : leaf.dir(), scratch, spec.jvm(), lease::cgroup);
+        }
+        List<Path> join = new ArrayList<>();
+        if (leaf != null) {
+            join.add(leaf.dir());
+        }
+        join.addAll(prepared.join());
+
+        List<String> command = new ArrayList<>();
+        Helpers.setsid().ifPresent(command::add);
+        Helpers.setpriv().ifPresent(p -> command.addAll(List.of(p, "--pdeathsig", "KILL", "--")));
+        command.addAll(List.of(Helpers.SH, "-c", SPAWN_SCRIPT, "supervisor-spawn", Integer.toString(join.size())));
+        join.forEach(d -> command.add(d.toString()));
+        command.add(Long.toString(prepared.cpuSeconds()));
+        command.add(Integer.toString(prepared.nproc()));
+        command.add(spec.stdio() == ProcessSpec.Stdio.WORKER ? "1" : "0");
+        List<String> own = new ArrayList<>(spec.commandWith(prepared.jvmOptions()));
+        own.set(0, program);
+        command.addAll(own);
+        Helpers.warnIfMissing();
+
+        ProcessBuilder pb = new ProcessBuilder(command);
+        spec.buildEnvironment(System.getenv(), pb.environment()).put(TaskTree.MARKER_VARIABLE, marker);
+        if (workdir != null) {
+            pb.directory(workdir.toFile());
+        }
+        switch (spec.stdio()) {
+            case INHERIT -> pb.inheritIO();
+            case PIPED_OUTPUT -> pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
+            case WORKER -> { }
+            case FILE -> pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(spec.outputFile() == null ? ProcessBuilder.Redirect.DISCARD
+                            : ProcessBuilder.Redirect.appendTo(spec.outputFile().toFile()));
+        }
+        try {
+            process = OwnedChildren.start(pb);
+        } catch (IOException e) {
+            throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): "
+                    + e.getMessage(), e);
+        }
+        int pid = (int) process.pid();
+        // A process that is already gone still has its zombie, which /proc shows until the JDK reaps it.
+        id = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
+        lease.task(id, marker);
+        exit = process.onExit().thenApply(p -> ExitStatus.fromJdk(p.exitValue()));
+        int guardian = lease.pid();
+        if (!ProcFs.available()) {
+            terminator = new PortableTerminator(id);
+            Log.warn("not Linux (" + System.getProperty("os.name") + "): the " + spec.label() + "'s processes are"
+                    + " found through ProcessHandle only; a process that leaves its parent's tree will not be killed");
+        } else {
+            TreeTerminator tree = new TreeTerminator(new TaskTree(id, marker, spec.claimOrphans(), p -> p == guardian),
+                    p -> p == pid || p == guardian);
+            terminator = leaf == null ? tree : new CgroupTerminator(leaf, tree);
+        }
+        Log.debug(spec.label() + " pid " + pid + "; termination mechanism: " + terminator.mechanism());
+    }
+
+    /**
+     * A cgroup2 leaf where the machine allows one; else the process tree, with this JVM as the
+     * subreaper before anything is spawned, so that no orphan can get away to init.
+     */
+    private void contain() throws LaunchException {
+        Mechanism mechanism = spec.mechanism();
+        if (mechanism != Mechanism.TREE && ProcFs.available()) {
+            Optional<Path> parent = Cgroups.writableV2Parent();
+            if (parent.isPresent()) {
+                try {
+                    Path dir = parent.get().resolve("supervisor-" + Cgroups.randomName());
+                    lease.cgroup(dir);
+                    Files.createDirectory(dir);
+                    leaf = CgroupLeaf.adopt(dir);
+                } catch (IOException e) {
+                    if (mechanism == Mechanism.CGROUP) {
+                        throw new LaunchException(125, "cannot create a cgroup below " + parent.get() + ": " + e.getMessage(), e);
+                    }
+                    Log.warn("cannot create a cgroup below " + parent.get() + " (" + e.getMessage()
+                            + "): the " + spec.label() + " is held by its process tree instead");
+                }
+            } else if (mechanism == Mechanism.CGROUP) {
+                throw new LaunchException(125, "--termination cgroup: no writable cgroup2 hierarchy with cgroup.kill here"
+                        + " (needs root, or a systemd unit with Delegate=yes)");
+            } else {
+                Log.debug("no writable cgroup2 hierarchy: the " + spec.label() + " is held by its process tree");
+            }
+        }
+        if (leaf == null && ProcFs.available()) {
+            Subreaper.become();
+        } else if (leaf != null && spec.claimOrphans()) {
+            // The leaf holds every process; being the subreaper only saves init some zombies.
+            Subreaper.becomeSoon(100);
+        }
+    }
+
+    /** A directory of our own below {@code parent}, recorded with the guardian before it exists. */
+    private Path newDirectory(Path parent, String prefix) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path dir = parent.resolve(prefix + "-" + Cgroups.randomName());
+            lease.dir(dir);
+            try {
+                Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                return dir;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt == 8) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The program as an absolute path: a missing or non-executable java is the supervisor's failure (125). */
+    private static String checkProgram(String program) throws LaunchException {
+        Path path;
+        if (program.contains("/")) {
+            path = Path.of(program);
+        } else {
+            path = Helpers.find(program).map(Path::of).orElse(null);
+            if (path == null) {
+                throw new LaunchException(125, "cannot start " + program + ": not found on PATH");
+            }
+        }
+        if (!Files.exists(path)) {
+            throw new LaunchException(125, "cannot start " + program + ": no such file");
+        }
+        if (Files.isDirectory(path) || !Files.isExecutable(path)) {
+            throw new LaunchException(125, "cannot start " + program + ": not executable");
+        }
+        return path.toString();
+    }
+
+    private void checkWorkdir(Path dir) throws LaunchException {
+        try {
+            if (!Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class).isDirectory()) {
+                throw new LaunchException(125, "working directory " + dir + ": not a directory");
+            }
+        } catch (NoSuchFileException e) {
+            throw new LaunchException(125, "working directory " + dir + ": no such directory (deleted?)");
+        } catch (IOException e) {
+            throw new LaunchException(125, "working directory " + dir + ": " + e.getMessage());
+        }
+        if (!Files.isExecutable(dir)) {
+            throw new LaunchException(125, "working directory " + dir + ": permission denied");
+        }
+    }
+
+    public ProcessId id() {
+        return id;
+    }
+
+    public int pid() {
+        return id.pid();
+    }
+
+    /** The JDK's handle: its streams for {@link ProcessSpec.Stdio#WORKER} and {@code PIPED_OUTPUT}. */
+    public Process process() {
+        return process;
+    }
+
+    /** The working directory the process was started in (null: the supervisor's). */
+    public Path workdir() {
+        return workdir;
+    }
+
+    public String mechanism() {
+        return terminator.mechanism();
+    }
+
+    /** Completes when the process itself has ended; what it started may live on. */
+    public CompletableFuture<ExitStatus> exit() {
+        return exit;
+    }
+
+    /** The stop signal (SIGTERM) to the process and its group, so that shutdown hooks run. */
+    public void terminate() {
+        terminator.terminate();
+    }
+
+    /**
+     * SIGKILL to the process and everything it started, however it hid; returns once all are
+     * dead or {@link #KILL_BUDGET_NANOS} has passed. Thread-safe.
+     */
+    public synchronized KillReport kill() {
+        return terminator.kill(System.nanoTime() + KILL_BUDGET_NANOS);
+    }
+
+    /** True when none of the process's tree is alive (reads /proc only: no native code). */
+    public synchronized boolean treeEmpty() {
+        return terminator.empty();
+    }
+
+    /**
+     * The exit status a limit imposed on this ending (121, 122), with its message written, or 0.
+     *
+     * @param cpuNanos the process's CPU time at its end, or -1 if unknown
+     */
+    public int limitVerdict(ExitStatus status, long cpuNanos) {
+        return limits.verdict(status, cpuNanos);
+    }
+
+    /** Whether the limits are in force at all. */
+    public boolean limited() {
+        return spec.limits().any();
+    }
+
+    /**
+     * The crash log a JVM writes when it dies of a signal ({@code hs_err_pidN.log}): in its
+     * working directory, or in the temporary directory when that was not writable; after
+     * {@link #release()}, where it was moved to out of a temporary working directory.
+     */
+    public Optional<Path> crashLog() {
+        if (savedCrashLog != null) {
+            return Optional.of(savedCrashLog);
+        }
+        String name = "hs_err_pid" + id.pid() + ".log";
+        Path dir = workdir == null ? Path.of("").toAbsolutePath() : workdir;
+        for (Path candidate : new Path[] {dir.resolve(name), Path.of(System.getProperty("java.io.tmpdir"), name)}) {
+            if (Files.exists(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Kills whatever of the process's tree still lives, waits for the process to end, then removes
+     * everything that was made for it. Idempotent; thread-safe; returns within about twice
+     * {@link #KILL_BUDGET_NANOS}.
+     *
+     * @return the kill's report when something had to be killed, else null
+     */
+    public KillReport release() {
+        synchronized (this) {
+            if (released) {
+                return null;
+            }
+            released = true;
+        }
+        KillReport report = null;
+        if (process != null) {
+            if (process.isAlive() || !terminator.empty()) {
+                try {
+                    report = kill();
+                } catch (PlatformException e) {
+                    Log.error("cannot kill the " + spec.label() + "'s processes: " + e.getMessage());
+                }
+            }
+            try {
+                process.waitFor(KILL_BUDGET_NANOS, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            limits.reportProcesses();
+            terminator.close();
+        } else if (leaf != null) {
+            leaf.remove();
+        }
+        limits.close();
+        if (scratch != null) {
+            Workdirs.delete(scratch);
+        }
+        if (spec.tempWorkdir() && workdir != null) {
+            if (spec.keepWorkdir()) {
+                Log.info("kept the " + spec.label() + "'s working directory " + workdir);
+            } else {
+                saveCrashLog();
+                Workdirs.delete(workdir);
+            }
+        }
+        lease.release();
+        return report;
+    }
+
+    /** A crash log inside a temporary working directory is moved out before the directory goes. */
+    private void saveCrashLog() {
+        if (id == null) {
+            return;
+        }
+        Path log = workdir.resolve("hs_err_pid" + id.pid() + ".log");
+        if (!Files.exists(log)) {
+            return;
+        }
+        for (Path dir : new Path[] {Path.of("").toAbsolutePath(), Path.of(System.getProperty("java.io.tmpdir"))}) {
+            try {
+                savedCrashLog = Files.move(log, dir.resolve(log.getFileName()));
+                return;
+            } catch (AccessDeniedException e) {
+                // try the next place
+            } catch (IOException e) {
+                Log.debug("cannot move " + log + " to " + dir + ": " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+# supervisor guardian: cleans up after a supervisor JVM that died without running another line
+# (SIGKILL, the OOM killer, a crash). One per supervisor JVM, shared by all its tasks.
+#
+# Its standard input is a pipe whose only writer is the supervisor. The kernel closes that pipe
+# when the supervisor dies, however it dies. Lines the supervisor writes, each recorded until
+# dropped ("ID" is the supervisor's number for one supervised process):
+#   ID task PID START MARKER  a process tree: the group PID leads (if PID still started at START)
+#                             and every process whose environment holds SUPERVISOR_TASK=MARKER
+#   ID cgroup PATH            a cgroup directory (v1 or v2): kill what is in it, then remove it
+#   ID dir PATH               a directory to remove with everything in it
+#   drop ID                   forget ID: its process was stopped and cleaned up normally
+#   done                      the supervisor has finished normally: leave
+# At EOF without "done", everything still recorded is killed and removed.
+#
+# The supervisor starts it in a session of its own, so a signal to the supervisor's process group
+# or session does not reach it; it ignores the signals a terminal or a shell sends.
+trap '' INT HUP TERM QUIT PIPE
+nl='
+'
+entries=
+
+while IFS= read -r line; do
+    case $line in
+        done) exit 0 ;;
+        "drop "*)
+            id=${line#drop } kept=
+            while IFS= read -r e; do
+                case $e in "$id "*|"") ;; *) kept=$kept$e$nl ;; esac
+            done <<END
+$entries
+END
+            entries=$kept ;;
+        *) entries=$entries$line$nl ;;
+    esac
+done
+
+# The supervisor is gone. Field 22 of /proc/PID/stat (the fields after comm start after its last ')').
+starttime() {
+    read -r s < "/proc/$1/stat" 2>/dev/null || return 1
+    s=${s##*) }
+    set -- $s
+    eval echo "\${20}"
+}
+
+kill_cgroup() { # $1: a cgroup directory
+    [ -d "$1" ] || return 1
+    if [ -e "$1/cgroup.kill" ]; then
+        echo 1 > "$1/cgroup.kill" 2>/dev/null
+    fi
+    hit=
+    while read -r p; do kill -KILL "$p" 2>/dev/null && hit=1; done < "$1/cgroup.procs"
+    [ -n "$hit" ]
+}
+
+round=0
+while [ $round -lt 20 ]; do
+    found=
+    markers=
+    while IFS=' ' read -r id kind a b c; do
+        case $kind in
+            cgroup) kill_cgroup "$a" && found=1 ;;
+            task)
+                # The task leads its process group; the group id stays its own while any member
+                # lives. Skipped if the pid is alive as a different process (reused: not ours).
+                now=$(starttime "$a") || now=$b
+                if [ "$now" = "$b" ] && kill -KILL -- "-$a" 2>/dev/null; then found=1; fi
+                markers="$markers -e SUPERVISOR_TASK=$c" ;;
+        esac
+    done <<END
+$entries
+END
+    if [ -n "$markers" ]; then
+        for f in $(grep -lzxF $markers /proc/[0-9]*/environ 2>/dev/null); do
+            p=${f#/proc/}
+            kill -KILL "${p%/environ}" 2>/dev/null && found=1
+        done
+    fi
+    [ -n "$found" ] || break
+    round=$((round + 1))
+done
+
+while IFS=' ' read -r id kind path; do
+    case $kind in
+        cgroup) for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$path" 2>/dev/null && break; [ -d "$path" ] || break; sleep 0.1; done ;;
+        dir) rm -rf -- "$path" ;;
+    esac
+done <<END
+$entries
+END
+exit 0
