@@ -45,6 +45,8 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicLong restarts = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger ready = new java.util.concurrent.atomic.AtomicInteger();
     private final Latencies latencies = new Latencies();
+    /** One guardian for all the pool's workers, however often they are replaced. */
+    private final AutoCloseable guardian = supervisor.process.SupervisedProcess.pinGuardian();
 
     private WorkerPool(PoolSettings settings) {
         this.settings = settings;
@@ -191,6 +193,11 @@ public final class WorkerPool implements AutoCloseable {
             lifecycle.notifyAll();
         }
         timer.shutdownNow();
+        try {
+            guardian.close();
+        } catch (Exception e) {
+            // releasing a pin cannot fail
+        }
     }
 
     /** Closes at once: running calls are cancelled, queued ones fail, workers are stopped. */

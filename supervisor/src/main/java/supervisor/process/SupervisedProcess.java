@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +76,8 @@ public final class SupervisedProcess {
                 { ulimit -p "$2" || ulimit -u "$2"; } 2>/dev/null || { echo "supervisor: cannot set RLIMIT_NPROC to $2" >&2; exit 125; }
             fi
             [ "$3" = 0 ] || exec 3>&1 1>&2
-            shift 3
+            [ "$4" = 1 ] || unset PWD
+            shift 4
             exec "$@"
             """;
 
@@ -91,6 +94,16 @@ public final class SupervisedProcess {
     private CompletableFuture<ExitStatus> exit;
     private boolean released; // guarded by this
     private volatile Path savedCrashLog; // moved out of a temporary working directory
+
+    /**
+     * Keeps this JVM's guardian running while many processes come and go (a pool's workers, a
+     * runner's tasks), instead of one guardian per process; closing the last pin and releasing
+     * the last process dismisses it, so the JVM is left with no child process.
+     */
+    public static AutoCloseable pinGuardian() {
+        Guardian.Lease pin = Guardian.lease();
+        return pin::release;
+    }
 
     private SupervisedProcess(ProcessSpec spec) {
         this.spec = spec;
@@ -146,13 +159,17 @@ public final class SupervisedProcess {
         command.add(Long.toString(prepared.cpuSeconds()));
         command.add(Integer.toString(prepared.nproc()));
         command.add(spec.stdio() == ProcessSpec.Stdio.WORKER ? "1" : "0");
+        Map<String, String> environment = spec.buildEnvironment(System.getenv(), new HashMap<>());
+        command.add(environment.containsKey("PWD") ? "1" : "0");
         List<String> own = new ArrayList<>(spec.commandWith(prepared.jvmOptions()));
         own.set(0, program);
         command.addAll(own);
         Helpers.warnIfMissing();
 
         ProcessBuilder pb = new ProcessBuilder(command);
-        spec.buildEnvironment(System.getenv(), pb.environment()).put(TaskTree.MARKER_VARIABLE, marker);
+        pb.environment().clear();
+        pb.environment().putAll(environment);
+        pb.environment().put(TaskTree.MARKER_VARIABLE, marker);
         if (workdir != null) {
             pb.directory(workdir.toFile());
         }

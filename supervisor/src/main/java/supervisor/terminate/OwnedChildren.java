@@ -49,9 +49,14 @@ public final class OwnedChildren {
 
     /** Reaps adopted zombies other than the owned ones, and {@code alsoOwned}. */
     public static int reap(Posix posix, IntPredicate alsoOwned) {
+        return reap(posix, alsoOwned, pid -> false);
+    }
+
+    /** As {@link #reap(Posix, IntPredicate)}, and also the zombies {@code ours} names in this JVM's session. */
+    public static int reap(Posix posix, IntPredicate alsoOwned, IntPredicate ours) {
         LOCK.lock();
         try {
-            return Reaper.reapZombieChildren(posix, pid -> PIDS.contains(pid) || alsoOwned.test(pid));
+            return Reaper.reapZombieChildren(posix, pid -> PIDS.contains(pid) || alsoOwned.test(pid), ours);
         } finally {
             LOCK.unlock();
         }

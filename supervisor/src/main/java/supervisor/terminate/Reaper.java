@@ -22,6 +22,16 @@ public final class Reaper {
      * @return how many zombies were reaped
      */
     public static int reapZombieChildren(Posix posix, IntPredicate owned) {
+        return reapZombieChildren(posix, owned, pid -> false);
+    }
+
+    /**
+     * @param owned pids whose status someone else collects (JDK processes, observed tasks)
+     * @param ours pids known to belong to a supervised tree (seen alive as members), reaped
+     *     whatever their session
+     * @return how many zombies were reaped
+     */
+    public static int reapZombieChildren(Posix posix, IntPredicate owned, IntPredicate ours) {
         int reaped = 0;
         // Every supervised process leads a session of its own (setsid), and so does every orphan
         // it leaves, or belongs to one of those sessions. A child in this JVM's own session is
@@ -32,7 +42,8 @@ public final class Reaper {
                 continue;
             }
             ProcStat s = ProcFs.stat(pid).orElse(null);
-            if (s != null && s.isDead() && s.ppid() == SELF && s.session() != ownSession && posix.reap(pid) != -1) {
+            if (s != null && s.isDead() && s.ppid() == SELF && (s.session() != ownSession || ours.test(pid))
+                    && posix.reap(pid) != -1) {
                 reaped++;
             }
         }

@@ -81,7 +81,7 @@ public final class TreeTerminator implements Terminator {
                     killed.put(p.id(), posix.signal(p.id(), Signal.KILL) == Posix.Delivery.SENT);
                 }
             }
-            reapAdopted(posix);
+            reapAdopted(posix, killed);
             if (alive.isEmpty()) {
                 break;
             }
@@ -133,9 +133,11 @@ public final class TreeTerminator implements Terminator {
         return stopped;
     }
 
-    /** Reaps zombies among this process's own children, other than those owned elsewhere. */
-    void reapAdopted(Posix posix) {
-        OwnedChildren.reap(posix, doNotReap);
+    /** Reaps zombies among this process's own children that were members of the tree, other than those owned elsewhere. */
+    void reapAdopted(Posix posix, Map<ProcessId, Boolean> members) {
+        Set<Integer> pids = new HashSet<>();
+        members.keySet().forEach(id -> pids.add(id.pid()));
+        OwnedChildren.reap(posix, doNotReap, pids::contains);
     }
 
     @Override
