@@ -19,6 +19,7 @@ final class LinuxPosix implements Posix {
     private static final int AF_UNIX = 1;
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_NOSIGNAL = 0x4000;
     // <sys/wait.h>
     private static final int WNOHANG = 1;
@@ -151,7 +152,9 @@ final class LinuxPosix implements Posix {
             throw new PlatformException("socket(AF_UNIX, SOCK_DGRAM) failed: " + strerror(e));
         }
         try {
-            LibC.sendto(fd, message, message.length, MSG_NOSIGNAL, address, address.length);
+            // MSG_DONTWAIT: a receiver whose queue is full (net.unix.max_dgram_qlen) would
+            // otherwise block sendto until it reads, forever if it never does; now it is EAGAIN.
+            LibC.sendto(fd, message, message.length, MSG_DONTWAIT | MSG_NOSIGNAL, address, address.length);
         } catch (LastErrorException e) {
             throw new PlatformException("sendto " + socket + " failed: " + strerror(e));
         } finally {

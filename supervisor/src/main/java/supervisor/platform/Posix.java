@@ -45,8 +45,11 @@ public interface Posix {
     /**
      * Sends one datagram to an AF_UNIX socket: a path, or an abstract name written with a leading
      * '@' (systemd's NOTIFY_SOCKET convention). The JDK cannot send UNIX datagrams.
+     * Never blocks: when the receiver's queue is full it fails at once (EAGAIN) instead of
+     * waiting for the receiver to read.
      *
-     * @throws PlatformException naming the socket and the reason
+     * @throws PlatformException naming the socket and the reason (no such socket, nobody
+     *         listening, queue full, ...)
      */
     void sendDatagram(String socket, byte[] message);
 

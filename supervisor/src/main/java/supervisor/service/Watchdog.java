@@ -7,7 +7,9 @@ import supervisor.log.Log;
 
 /**
  * Sends WATCHDOG=1 at half the interval systemd asked for (WATCHDOG_USEC), as long as the task is
- * healthy; stops sending when it is not, so that systemd restarts the service.
+ * healthy; stops sending when it is not, so that systemd restarts the service. A beat only queues
+ * the message ({@link Notifier#watchdog()}), so a notify socket that nobody reads delays neither
+ * the beats nor the health checks; the beats keep to a fixed schedule on {@link System#nanoTime()}.
  */
 public final class Watchdog {
     private Watchdog() {
@@ -39,6 +41,7 @@ public final class Watchdog {
         long periodNanos = TimeUnit.MICROSECONDS.toNanos(interval) / 2;
         Thread t = new Thread(() -> {
             boolean announced = false;
+            long next = System.nanoTime();
             while (true) {
                 if (healthy.getAsBoolean()) {
                     notifier.watchdog();
@@ -46,8 +49,14 @@ public final class Watchdog {
                     announced = true;
                     Log.warn("the task is not responsive: no longer answering systemd's watchdog");
                 }
+                next += periodNanos;
+                long wait = next - System.nanoTime();
+                if (wait < 0) { // a health check took longer than a period: beat now, anchor again
+                    next = System.nanoTime();
+                    continue;
+                }
                 try {
-                    TimeUnit.NANOSECONDS.sleep(periodNanos);
+                    TimeUnit.NANOSECONDS.sleep(wait);
                 } catch (InterruptedException e) {
                     return;
                 }

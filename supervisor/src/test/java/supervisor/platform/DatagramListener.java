@@ -9,11 +9,19 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real AF_UNIX datagram socket that receives what the supervisor sends, as systemd's would.
+ * A real AF_UNIX datagram socket that receives what the supervisor sends, as systemd's would; or,
+ * made by {@link #unread}, one that is bound but never read, its receive queue full.
  * Test code; JNA because the JDK cannot receive UNIX datagrams either.
  */
 public final class DatagramListener implements AutoCloseable {
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int EAGAIN = 11;
+
     private final int fd;
+    private final String name;
     private final Thread reader;
     private final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private volatile boolean closed;
@@ -22,16 +30,66 @@ public final class DatagramListener implements AutoCloseable {
     public record Received(String text, long nanos) {
     }
 
+    /** A socket that reads everything sent to it. */
     public DatagramListener(String name) {
-        fd = Lib.socket(1, 2 | 0x80000, 0);
+        this(name, true);
+    }
+
+    private DatagramListener(String name, boolean read) {
+        this.name = name;
+        fd = Lib.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         byte[] address = LinuxPosix.unixAddress(name);
         Lib.bind(fd, address, address.length);
+        if (!read) {
+            reader = null;
+            return;
+        }
         // SO_RCVTIMEO 100 ms, so that the reader notices close() without a signal.
         long[] timeval = {0, 100_000};
         Lib.setsockopt(fd, 1, 20, timeval, 16);
         reader = new Thread(this::read, "datagram-listener");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /**
+     * A socket bound to {@code name} that nobody ever reads, with its receive queue filled, so that
+     * a blocking sendto to it would never return: a hung or hostile service manager.
+     */
+    public static DatagramListener unread(String name) {
+        DatagramListener l = new DatagramListener(name, false);
+        l.fill();
+        return l;
+    }
+
+    /**
+     * Sends datagrams to this socket until a fresh sender gets EAGAIN on its first try: the
+     * receive queue (net.unix.max_dgram_qlen) is full, not merely one sender's send buffer.
+     */
+    private void fill() {
+        byte[] address = LinuxPosix.unixAddress(name);
+        byte[] filler = {'x'};
+        for (int senders = 0; senders < 1000; senders++) {
+            int out = Lib.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            try {
+                for (int sent = 0; ; sent++) {
+                    try {
+                        Lib.sendto(out, filler, filler.length, MSG_DONTWAIT, address, address.length);
+                    } catch (LastErrorException e) {
+                        if (e.getErrorCode() != EAGAIN) {
+                            throw e;
+                        }
+                        if (sent == 0) {
+                            return;
+                        }
+                        break;
+                    }
+                }
+            } finally {
+                Lib.close(out);
+            }
+        }
+        throw new AssertionError("the receive queue of " + name + " never filled");
     }
 
     private void read() {
@@ -79,10 +137,12 @@ public final class DatagramListener implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        try {
-            reader.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (reader != null) {
+            try {
+                reader.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         Lib.close(fd);
     }
@@ -99,6 +159,9 @@ public final class DatagramListener implements AutoCloseable {
         static native int setsockopt(int fd, int level, int name, long[] value, int length) throws LastErrorException;
 
         static native long recv(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
+
+        static native long sendto(int fd, byte[] buffer, long length, int flags, byte[] address, int addressLength)
+                throws LastErrorException;
 
         static native int close(int fd) throws LastErrorException;
     }

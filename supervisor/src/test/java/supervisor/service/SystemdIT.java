@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import supervisor.platform.DatagramListener;
+import supervisor.testing.Await;
 import supervisor.testing.Supervisor;
 
 /** systemd integration against a real notify socket, as systemd would hold it. */
@@ -81,6 +82,79 @@ class SystemdIT {
             Supervisor.kill("CONT", s.taskJvm().pid());
             s.signal("TERM");
             assertEquals(143, s.exitCode(LONG));
+        }
+    }
+
+    /** How many lines of stderr say that a notification failed: at most one, ever. */
+    private static long notifyWarnings(Supervisor s) {
+        return s.stderr().lines().filter(l -> l.contains("cannot notify systemd")).count();
+    }
+
+    @Test
+    void aSocketNobodyReadsDoesNotStallTheTimeout(@TempDir Path dir) throws Exception {
+        String socket = dir.resolve("notify").toString();
+        long timeout = 2;
+        long grace = 2;
+        try (DatagramListener unread = DatagramListener.unread(socket)) {
+            long start = System.nanoTime();
+            try (Supervisor s = run(socket, "400000", "--timeout", timeout + "s", "--grace", grace + "s")) {
+                int status = s.exitCode(LONG);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                System.out.printf("unread notify socket: --timeout %ds --grace %ds ended with %d after %.2f s%n",
+                        timeout, grace, status, seconds);
+                assertEquals(124, status, s.stderr());
+                assertTrue(s.stderr().contains("timeout 2s expired: sending SIGTERM"), s.stderr());
+                // JVM start-ups on a busy machine are the margin; a stalled loop would never end.
+                assertTrue(seconds < timeout + grace + 10, "took " + seconds + " s");
+                assertEquals(1, notifyWarnings(s), s.stderr());
+            }
+        }
+    }
+
+    @Test
+    void aSocketNobodyReadsDoesNotStallSigterm(@TempDir Path dir) throws Exception {
+        String socket = dir.resolve("notify").toString();
+        try (DatagramListener unread = DatagramListener.unread(socket);
+             Supervisor s = run(socket, "400000")) {
+            // the task runs, so READY=1 was attempted
+            Await.until(LONG, "the task to say ready", () -> s.stderr().lines().anyMatch("ready"::equals));
+            s.awaitStderr("cannot notify systemd", LONG);
+            long start = System.nanoTime();
+            s.signal("TERM");
+            assertEquals(143, s.exitCode(LONG), s.stderr());
+            System.out.printf("unread notify socket: SIGTERM to exit in %.2f s%n", (System.nanoTime() - start) / 1e9);
+            assertEquals(1, notifyWarnings(s), s.stderr());
+        }
+    }
+
+    @Test
+    void aNotifySocketThatDoesNotExistCostsOneWarning(@TempDir Path dir) throws Exception {
+        String socket = dir.resolve("no-such-dir/notify").toString();
+        try (Supervisor s = run(socket, "400000", "--timeout", "1s")) {
+            assertEquals(124, s.exitCode(LONG), s.stderr());
+            assertEquals(1, notifyWarnings(s), s.stderr());
+            assertTrue(s.stderr().contains("No such file or directory"), s.stderr());
+        }
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "exit", "7")
+                .environment("NOTIFY_SOCKET", socket).start()) {
+            assertEquals(7, s.exitCode(LONG), s.stderr());
+            assertTrue(notifyWarnings(s) <= 1, s.stderr());
+        }
+    }
+
+    @Test
+    void aNewlineInTheJarNameCannotAddAFieldToTheStatus(@TempDir Path dir) throws Exception {
+        Path jar = Files.copy(Supervisor.TASKS, dir.resolve("task\nSTOPPING=1\n.jar"));
+        String socket = dir.resolve("notify").toString();
+        try (DatagramListener systemd = new DatagramListener(socket);
+             Supervisor s = Supervisor.builder("run", "--timeout", "500ms", jar.toString(), "--", "hang")
+                     .environment("NOTIFY_SOCKET", socket).start()) {
+            String ready = systemd.await("READY=1", 20_000).text();
+            assertEquals(List.of("READY=1", "MAINPID=" + s.pid(), "STATUS=running task\\nSTOPPING=1\\n.jar (pid "),
+                    ready.lines().map(l -> l.startsWith("STATUS=") ? l.substring(0, l.indexOf("(pid ") + 5) : l).toList(),
+                    ready);
+            assertTrue(systemd.await("STOPPING=1", 20_000).text().startsWith("STOPPING=1\nSTATUS=stopping"));
+            assertEquals(124, s.exitCode(LONG), s.stderr());
         }
     }
 
