@@ -125,12 +125,25 @@ final class Guardian {
         Helpers.setsid().ifPresent(command::add);
         command.addAll(List.of(Helpers.SH, "-c", script(), "supervisor-guardian"));
         ProcessBuilder pb = new ProcessBuilder(command);
-        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().remove(TaskTree.MARKER_VARIABLE);
         // Its helpers (grep, rm, sleep) come from the system, whatever PATH the supervisor has.
         pb.environment().put("PATH", Helpers.SYSTEM_PATH);
-        return new Guardian(OwnedChildren.start(pb));
+        Process p = OwnedChildren.start(pb);
+        // Until setsid has run, the guardian is in this JVM's process group, where a kill of the
+        // group would take it too: it says "ready" once it is in a session of its own.
+        InputStream out = p.getInputStream();
+        byte[] ready = new byte[6];
+        int n = 0;
+        for (int r; n < ready.length && (r = out.read(ready, n, ready.length - n)) > 0; ) {
+            n += r;
+        }
+        if (n < ready.length || !new String(ready, StandardCharsets.US_ASCII).equals("ready\n")) {
+            p.destroyForcibly();
+            throw new IOException("the guardian exited as it started");
+        }
+        out.close();
+        return new Guardian(p);
     }
 
     private void write(String line) {

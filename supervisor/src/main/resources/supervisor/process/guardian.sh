@@ -15,6 +15,8 @@
 # The supervisor starts it in a session of its own, so a signal to the supervisor's process group
 # or session does not reach it; it ignores the signals a terminal or a shell sends.
 trap '' INT HUP TERM QUIT PIPE
+# In its own session now (setsid has run): the supervisor waits for this before relying on it.
+echo ready
 nl='
 '
 entries=

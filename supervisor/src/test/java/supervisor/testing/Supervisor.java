@@ -210,8 +210,9 @@ public final class Supervisor implements AutoCloseable {
         kill(name, process.pid());
     }
 
+    /** {@code kill -SIGNAL PID}; a negative pid names a process group. */
     public static void kill(String signal, long pid) throws IOException, InterruptedException {
-        Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        Process k = new ProcessBuilder("kill", "-" + signal, "--", Long.toString(pid)).inheritIO().start();
         if (k.waitFor() != 0) {
             throw new AssertionError("kill -" + signal + " " + pid + " failed");
         }
