@@ -51,6 +51,19 @@ final class PoolCommand {
               -v, --verbose        say more on stderr
               -h, --help           show this help
 
+            Values (the same in options, SUPERVISOR_* variables and config files):
+              DURATION  ASCII digits, optionally with a fraction, and a unit: ms, s, m, h or d
+                        (500ms, 1.5s, 2m, 7d); a bare number means seconds; 0 to 1000d;
+                        a timeout of 0 means none
+              SIZE      ASCII digits and a unit: K, M, G or T, powers of 1024, alone or with B
+                        or iB (512M, 512MB, 512MiB; also 512m, 2g); a bare number means bytes;
+                        0 to 1024T, 0 means none; --memory is at least 32M (a JVM needs that)
+              N, BYTES  ASCII digits, 0 to 2147483647 (--workers, --queue from 1,
+                        --max-frame from 1024)
+
+            No sign, exponent or white space; digits of other scripts are refused. A bad value
+            is a usage error naming it.
+
             Input: UTF-8 text, one call per line; the call's input is the line without its
             newline; a blank line is a call with empty input.
             Output: {"line":1,"status":"ok","output":"...","attempts":1,"ms":12} per line, where
@@ -62,7 +75,8 @@ final class PoolCommand {
               0          every call is ok
               1          some call is not ok
               2          usage error; nothing runs
-              126        the worker jar cannot be used (not a jar, no Task-Class)
+              126        the worker jar cannot be used (not a jar, a directory, a FIFO, socket
+                         or device, unreadable, no Task-Class)
               127        the worker jar does not exist
               130, 143   interrupted by SIGINT or SIGTERM: calls in flight are cancelled, every
                          line already answered is written, no worker is left

@@ -32,7 +32,7 @@ final class RunCommand {
               --java PATH          the java to run the task with (default: the supervisor's)
               --termination MECH   auto, cgroup or tree: how the task's processes are held and
                                    killed (default: auto, a cgroup where one is writable)
-              --memory SIZE        cap the task's memory (512m, 2g): a cgroup's memory limit
+              --memory SIZE        cap the task's memory (512M, 2G): a cgroup's memory limit
                                    where one is writable, else the task JVM's heap, metaspace
                                    and direct memory only (then native memory is not capped)
               --cpu-time DURATION  cap the CPU time of each of the task's processes (RLIMIT_CPU)
@@ -54,8 +54,17 @@ final class RunCommand {
               -v, --verbose        say more on stderr (the mechanism, kill timings)
               -h, --help           show this help
 
-            DURATION is a number with a unit of ms, s, m or h (500ms, 1.5s, 2m); a bare number
-            means seconds; a timeout of 0 means none, a grace of 0 means SIGKILL at once. Everything after the first -- goes to the task as it is.
+            Values (the same in options, SUPERVISOR_* variables and config files):
+              DURATION  ASCII digits, optionally with a fraction, and a unit: ms, s, m, h or d
+                        (500ms, 1.5s, 2m, 7d); a bare number means seconds; 0 to 1000d;
+                        a timeout of 0 means none, a grace of 0 means SIGKILL at once
+              SIZE      ASCII digits and a unit: K, M, G or T, powers of 1024, alone or with B
+                        or iB (512M, 512MB, 512MiB; also 512m, 2g); a bare number means bytes;
+                        0 to 1024T, 0 means none; --memory is at least 32M (a JVM needs that)
+              N         ASCII digits, 0 to 2147483647
+
+            No sign, exponent or white space; digits of other scripts are refused. A bad value
+            is a usage error naming it. Everything after the first -- goes to the task as it is.
 
             Exit status:
               the task's own     the task ended by itself (0-255)
@@ -63,8 +72,8 @@ final class RunCommand {
                                  (137 for SIGKILL from elsewhere, 134 when a JVM crashes)
               124                the timeout expired and the task was stopped
               125                the supervisor itself failed (e.g. java cannot be started)
-              126                the jar cannot be run (not a jar, a directory, unreadable,
-                                 no Main-Class)
+              126                the jar cannot be run (not a jar, a directory, a FIFO, socket
+                                 or device, unreadable, a symlink loop, no Main-Class)
               127                the jar does not exist
               121                the task went over its memory limit
               122                the task went over its CPU time limit

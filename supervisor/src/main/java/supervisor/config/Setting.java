@@ -1,6 +1,8 @@
 package supervisor.config;
 
 import java.util.Locale;
+import supervisor.limits.Sizes;
+import supervisor.log.Printable;
 
 /**
  * One setting: its key in a config file, its environment variable, its default and how a value is
@@ -14,7 +16,7 @@ public enum Setting {
     JAVA("java", "", "the java that runs tasks and workers (empty: the supervisor's own)", Kind.TEXT),
     TERMINATION("termination", "auto", "how a task's processes are held and killed: auto, cgroup or tree", Kind.MECHANISM),
     LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", Kind.LEVEL),
-    MEMORY("memory", "", "cap the task's (or each worker's) memory, e.g. 512m (empty: none)", Kind.SIZE),
+    MEMORY("memory", "", "cap the task's (or each worker's) memory, at least 32M, e.g. 512M (empty: none)", Kind.MEMORY),
     CPU_TIME("cpu-time", "0", "cap the CPU time of each process of the task (0 = none)", Kind.DURATION),
     MAX_PROCS("max-procs", "0", "cap the processes and threads of the task's tree (0 = none)", Kind.COUNT),
     MAX_OUTPUT("max-output", "", "run: cap the task's stdout plus stderr, e.g. 100m (empty: none)", Kind.SIZE),
@@ -25,7 +27,7 @@ public enum Setting {
     MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", Kind.FRAME),
     QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
 
-    private enum Kind { DURATION, TEXT, MECHANISM, LEVEL, SIZE, COUNT, POSITIVE, POSITIVE_OR_EMPTY, FRAME }
+    private enum Kind { DURATION, TEXT, MECHANISM, LEVEL, SIZE, MEMORY, COUNT, POSITIVE, POSITIVE_OR_EMPTY, FRAME }
 
     public final String key;
     public final String defaultValue;
@@ -62,6 +64,7 @@ public enum Setting {
             case MECHANISM -> oneOf(value, "auto", "cgroup", "tree");
             case LEVEL -> oneOf(value, "info", "debug");
             case SIZE -> size(value);
+            case MEMORY -> memory(value);
             case COUNT -> number(value, 0, false);
             case POSITIVE -> number(value, 1, false);
             case POSITIVE_OR_EMPTY -> number(value, 1, true);
@@ -75,7 +78,13 @@ public enum Setting {
 
     private static void size(String v) {
         if (!v.isEmpty()) {
-            supervisor.limits.Sizes.parse(v);
+            Sizes.parse(v);
+        }
+    }
+
+    private static void memory(String v) {
+        if (!v.isEmpty()) {
+            Sizes.parseMemory(v);
         }
     }
 
@@ -85,21 +94,23 @@ public enum Setting {
                 return;
             }
         }
-        throw new IllegalArgumentException("'" + v + "' is not one of " + String.join(", ", allowed));
+        throw new IllegalArgumentException(Printable.quote(v) + " is not one of " + String.join(", ", allowed));
     }
 
+    /** ASCII digits only: Long.parseLong would also take '+' and the digits of other scripts. */
     private static void number(String v, long min, boolean emptyAllowed) {
         if (emptyAllowed && v.isEmpty()) {
             return;
         }
-        try {
-            long n = Long.parseLong(v);
-            if (n >= min && n <= Integer.MAX_VALUE) {
-                return;
-            }
-        } catch (NumberFormatException e) {
-            // below
+        long n = v.isEmpty() ? -1 : 0;
+        for (int i = 0; i < v.length() && n >= 0; i++) {
+            char c = v.charAt(i);
+            // Saturate just above the bound instead of overflowing.
+            n = Durations.isAsciiDigit(c) ? Math.min(n * 10 + (c - '0'), Integer.MAX_VALUE + 1L) : -1;
         }
-        throw new IllegalArgumentException("'" + v + "' is not a whole number from " + min);
+        if (n < min || n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(Printable.quote(v) + " is not a whole number from " + min
+                    + " to " + Integer.MAX_VALUE + " (ASCII digits only)");
+        }
     }
 }

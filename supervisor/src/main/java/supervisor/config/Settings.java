@@ -1,12 +1,10 @@
 package supervisor.config;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import supervisor.log.Printable;
 
 /**
  * The effective settings and where each came from. Precedence: the command line, then the
@@ -45,11 +43,11 @@ public final class Settings {
             String v = env.get(setting.environmentVariable());
             if (v != null) {
                 try {
-                    setting.check(v.trim());
+                    setting.check(blankTrimmed(v));
                 } catch (IllegalArgumentException e) {
                     throw new ConfigException(setting.environmentVariable() + ": " + e.getMessage());
                 }
-                s.put(setting, v.trim(), "environment " + setting.environmentVariable());
+                s.put(setting, blankTrimmed(v), "environment " + setting.environmentVariable());
             }
         }
         commandLine.forEach((setting, v) -> s.put(setting, v, "command line"));
@@ -57,45 +55,47 @@ public final class Settings {
     }
 
     private void readFile(Path file) throws ConfigException {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + reason(e));
-        }
+        String name = Printable.escape(file.toString());
+        List<String> lines = ConfigFile.lines(file, name);
         for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).trim();
+            String line = blankTrimmed(lines.get(i));
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
-            String where = file + ":" + (i + 1);
+            String where = name + ":" + (i + 1);
             int eq = line.indexOf('=');
             if (eq < 0) {
-                throw new ConfigException(where + ": expected KEY = VALUE, not '" + line + "'");
+                throw new ConfigException(where + ": expected KEY = VALUE, not " + Printable.quote(line));
             }
-            String key = line.substring(0, eq).trim();
-            String value = line.substring(eq + 1).trim();
+            String key = blankTrimmed(line.substring(0, eq));
+            String value = blankTrimmed(line.substring(eq + 1));
             Setting setting = Setting.byKey(key);
             if (setting == null) {
-                throw new ConfigException(where + ": unknown setting '" + key + "'");
+                throw new ConfigException(where + ": unknown setting " + Printable.quote(key));
             }
             try {
                 setting.check(value);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(where + ": " + key + ": " + e.getMessage());
             }
-            put(setting, value, file + ":" + (i + 1));
+            put(setting, value, where);
         }
     }
 
-    private static String reason(IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file";
+    /**
+     * Without the spaces and tabs around it. Not String.trim(), which drops every control
+     * character at either end: a NUL or an escape sequence must reach the check and be refused.
+     */
+    static String blankTrimmed(String v) {
+        int start = 0;
+        int end = v.length();
+        while (start < end && (v.charAt(start) == ' ' || v.charAt(start) == '\t')) {
+            start++;
         }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
+        while (end > start && (v.charAt(end - 1) == ' ' || v.charAt(end - 1) == '\t')) {
+            end--;
         }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return v.substring(start, end);
     }
 
     private void put(Setting s, String value, String source) {
@@ -130,7 +130,8 @@ public final class Settings {
     public String describe() {
         StringBuilder b = new StringBuilder();
         for (Setting s : Setting.values()) {
-            b.append(String.format("%-16s = %-24s # %s%n", s.key, get(s), source(s)));
+            // Escaped: a newline in a value from the environment must not make a line of its own.
+            b.append(String.format("%-16s = %-24s # %s%n", s.key, Printable.escape(get(s)), source(s)));
         }
         return b.toString();
     }

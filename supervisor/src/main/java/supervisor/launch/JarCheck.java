@@ -2,17 +2,36 @@ package supervisor.launch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Map;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import supervisor.log.Printable;
 
 /**
  * Refuses a jar that {@code java -jar} could not run, before anything starts: the status says
- * which (127: no such file; 126: there, but not runnable), the message says why.
+ * which (127: no such file; 126: there, but not runnable), the message says why and names the
+ * path printably escaped.
+ *
+ * <p>It never blocks: the check runs before any timeout is armed, so a FIFO opened for reading
+ * would hang the supervisor until a writer came. The file's type is read with stat(2) first and
+ * only a regular file is ever opened. A regular file replaced by a FIFO between the stat and the
+ * open would still block; only whoever can write the jar's directory can do that, and the jar is
+ * theirs to run anyway.
  */
 public final class JarCheck {
     private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
+    /** S_IFMT and the file types of stat(2), from sys/stat.h. */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFIFO = 0010000;
+    private static final int S_IFCHR = 0020000;
+    private static final int S_IFBLK = 0060000;
+    private static final int S_IFSOCK = 0140000;
 
     private JarCheck() {
     }
@@ -22,54 +41,87 @@ public final class JarCheck {
      * a readable jar naming a Task-Class in its manifest.
      */
     public static void checkWorker(Path jar) throws LaunchException {
-        if (!Files.exists(jar)) {
-            throw new LaunchException(127, "worker jar not found: " + jar);
-        }
-        if (Files.isDirectory(jar) || !Files.isReadable(jar)) {
-            throw new LaunchException(126, "cannot use " + jar + " as a worker: "
-                    + (Files.isDirectory(jar) ? "it is a directory" : "permission denied"));
-        }
+        String cannot = "cannot use " + Printable.escape(jar.toString()) + " as a worker: ";
+        regularReadableFile(jar, "worker jar not found: ", cannot);
         try (JarFile file = new JarFile(jar.toFile())) {
             Manifest m = file.getManifest();
             String task = m == null ? null : m.getMainAttributes().getValue("Task-Class");
             if (task == null || task.isBlank()) {
-                throw new LaunchException(126, "cannot use " + jar + " as a worker: no Task-Class in its manifest");
+                throw new LaunchException(126, cannot + "no Task-Class in its manifest");
             }
         } catch (IOException e) {
-            throw new LaunchException(126, "cannot use " + jar + " as a worker: not a jar (" + e.getMessage() + ")");
+            throw new LaunchException(126, cannot + "not a jar (" + Printable.escape(String.valueOf(e.getMessage())) + ")");
         }
     }
 
     public static void check(Path jar) throws LaunchException {
-        if (!Files.exists(jar)) {
-            throw new LaunchException(127, "task jar not found: " + jar);
-        }
-        if (Files.isDirectory(jar)) {
-            throw new LaunchException(126, "cannot run " + jar + ": it is a directory, not a jar");
-        }
-        if (!Files.isReadable(jar)) {
-            throw new LaunchException(126, "cannot run " + jar + ": permission denied");
-        }
+        String cannot = "cannot run " + Printable.escape(jar.toString()) + ": ";
+        regularReadableFile(jar, "task jar not found: ", cannot);
         byte[] head = new byte[4];
         int n;
         try (InputStream in = Files.newInputStream(jar)) {
             n = in.readNBytes(head, 0, 4);
         } catch (IOException e) {
-            throw new LaunchException(126, "cannot run " + jar + ": " + e.getMessage());
+            throw new LaunchException(126, cannot + reason(e));
         }
         if (n < 4 || head[0] != ZIP_MAGIC[0] || head[1] != ZIP_MAGIC[1] || head[2] != ZIP_MAGIC[2]
                 || head[3] != ZIP_MAGIC[3]) {
-            throw new LaunchException(126, "cannot run " + jar + ": not a jar (no zip signature)");
+            throw new LaunchException(126, cannot + "not a jar (no zip signature)");
         }
         Manifest manifest;
         try (JarFile file = new JarFile(jar.toFile())) {
             manifest = file.getManifest();
         } catch (IOException e) {
-            throw new LaunchException(126, "cannot run " + jar + ": corrupt jar (" + e.getMessage() + ")");
+            throw new LaunchException(126, cannot + "corrupt jar (" + Printable.escape(String.valueOf(e.getMessage())) + ")");
         }
         String main = manifest == null ? null : manifest.getMainAttributes().getValue("Main-Class");
         if (main == null || main.isBlank()) {
-            throw new LaunchException(126, "cannot run " + jar + ": no Main-Class in its manifest");
+            throw new LaunchException(126, cannot + "no Main-Class in its manifest");
         }
+    }
+
+    /**
+     * 127 when nothing is there (a dangling symlink included), 126 for anything but a readable
+     * regular file; stat(2) and access(2) only, no open.
+     */
+    private static void regularReadableFile(Path jar, String notFound, String cannot) throws LaunchException {
+        Map<String, Object> attributes;
+        try {
+            // Follows symlinks, as java -jar will: a symlink loop fails here with ELOOP.
+            attributes = Files.readAttributes(jar, "unix:mode,isDirectory,isRegularFile");
+        } catch (NoSuchFileException e) {
+            throw new LaunchException(127, notFound + Printable.escape(jar.toString()));
+        } catch (IOException e) {
+            throw new LaunchException(126, cannot + reason(e));
+        }
+        if (Boolean.TRUE.equals(attributes.get("isDirectory"))) {
+            throw new LaunchException(126, cannot + "it is a directory, not a jar");
+        }
+        if (!Boolean.TRUE.equals(attributes.get("isRegularFile"))) {
+            throw new LaunchException(126, cannot + "it is " + type((Integer) attributes.get("mode")) + ", not a jar");
+        }
+        if (!Files.isReadable(jar)) {
+            throw new LaunchException(126, cannot + "permission denied");
+        }
+    }
+
+    private static String type(int mode) {
+        return switch (mode & S_IFMT) {
+            case S_IFIFO -> "a FIFO";
+            case S_IFSOCK -> "a socket";
+            case S_IFCHR -> "a character device";
+            case S_IFBLK -> "a block device";
+            default -> "a special file";
+        };
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason(); // "Too many levels of symbolic links", "Not a directory"
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : Printable.escape(e.getMessage());
     }
 }

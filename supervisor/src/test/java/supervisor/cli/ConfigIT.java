@@ -50,11 +50,17 @@ class ConfigIT {
         Path unknown = Files.writeString(dir.resolve("u.properties"), "timeout = 1s\n\nfrobnicate = yes\n");
         Path bad = Files.writeString(dir.resolve("b.properties"), "workers = many\n");
         Path noEquals = Files.writeString(dir.resolve("n.properties"), "timeout 5s\n");
+        Path fifo = dir.resolve("f.properties");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        Path big = Files.write(dir.resolve("big.properties"), new byte[(1 << 20) + 1]);
         String[][] cases = {
             {unknown.toString(), unknown + ":3: unknown setting 'frobnicate'"},
             {bad.toString(), bad + ":1: workers: 'many' is not a whole number from 1"},
             {noEquals.toString(), noEquals + ":1: expected KEY = VALUE"},
             {dir.resolve("missing").toString(), dir.resolve("missing") + ": cannot read: no such file"},
+            {"/dev/zero", "/dev/zero: cannot read: not a regular file (a FIFO, socket or device)"},
+            {fifo.toString(), fifo + ": cannot read: not a regular file (a FIFO, socket or device)"},
+            {big.toString(), big + ": cannot read: larger than 1M"},
         };
         for (String[] c : cases) {
             for (String command : List.of("run", "pool", "config")) {

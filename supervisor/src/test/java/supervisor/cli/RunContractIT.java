@@ -149,6 +149,13 @@ class RunContractIT {
         expectRefusal(text.toString(), 126, "not a jar");
         expectRefusal(noMain.toString(), 126, "no Main-Class in its manifest");
         expectRefusal(dir.resolve("missing.jar").toString(), 127, "task jar not found");
+        // Refused at once, before any timeout is armed: opening a FIFO would block until a writer came.
+        Path fifo = dir.resolve("fifo\n.jar");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        expectRefusal(fifo.toString(), 126, "cannot run " + dir + "/fifo\\n.jar: it is a FIFO, not a jar");
+        expectRefusal("/dev/zero", 126, "it is a character device");
+        Path loop = Files.createSymbolicLink(dir.resolve("loop.jar"), dir.resolve("loop.jar"));
+        expectRefusal(loop.toString(), 126, "Too many levels of symbolic links");
     }
 
     @Test
@@ -195,6 +202,11 @@ class RunContractIT {
             {"unknown option --frobnicate", "run", "--frobnicate", jar},
             {"invalid duration '3x'", "run", "--timeout", "3x", jar},
             {"invalid duration '-1s'", "run", "--timeout=-1s", jar},
+            {"--timeout: invalid duration '\\u0661ms'", "run", "--timeout", "\u0661ms", jar},
+            {"invalid duration '1s\\nsupervisor: ok'", "run", "--timeout", "1s\nsupervisor: ok", jar},
+            {"duration '99999999999999h' is too long (at most 1000d)", "run", "--timeout", "99999999999999h", jar},
+            {"--memory: memory limit '10' is 10 bytes, less than the 32M a JVM needs", "run", "--memory", "10", jar},
+            {"'+2' is not a whole number", "run", "--max-procs", "+2", jar},
             {"missing the task jar", "run", "--timeout", "1s"},
             {"task arguments go after --", "run", jar, "hello"},
             {"--grace needs a value", "run", jar, "--grace"},
