@@ -141,10 +141,15 @@ public final class Main {
                 sleepForever();
             }
             case "sh" -> {
-                // sh SCRIPT [exit|hang]: run a shell script as a child, then hang or exit 0.
+                // sh SCRIPT [exit|wait|wait-exit|hang]: run a shell script as a child, then hang or
+                // exit 0, at once or once the script has ended.
                 Process p = spawn(true, "sh", "-c", rest[0]);
-                if (rest.length > 1 && rest[1].equals("wait")) {
+                if (rest.length > 1 && rest[1].startsWith("wait")) {
                     p.waitFor();
+                }
+                if (rest.length > 1 && rest[1].equals("wait-exit")) {
+                    ready();
+                    return;
                 }
                 ready();
                 if (rest.length > 1 && rest[1].equals("exit")) {
@@ -172,6 +177,45 @@ public final class Main {
                 ready();
             }
             case "tree" -> tree(Integer.parseInt(rest[0]));
+            case "hook-file" -> {
+                // hook-file PATH: a JVM whose shutdown hook writes PATH (it ran, so its data is safe).
+                java.nio.file.Path file = java.nio.file.Path.of(rest[0]);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        java.nio.file.Files.writeString(file, "hook ran\n");
+                    } catch (IOException e) {
+                        ERR.println("task: cannot write " + file + ": " + e);
+                    }
+                }));
+                java.nio.file.Files.writeString(java.nio.file.Path.of(rest[0] + ".ready"), "");
+                ready();
+                sleepForever();
+            }
+            case "detached-jvms" -> {
+                // detached-jvms N DIR: starts N JVMs in sessions of their own (setsid), each with a
+                // shutdown hook that writes DIR/hook-I, says "ready" once all N run, then hangs,
+                // with a hook of its own that writes DIR/hook-task.
+                int n = Integer.parseInt(rest[0]);
+                String dir = rest[1];
+                String jar = new java.io.File(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
+                String javaBin = System.getProperty("java.home") + "/bin/java";
+                for (int i = 0; i < n; i++) {
+                    ProcessBuilder pb = new ProcessBuilder("setsid", javaBin, "-jar", jar, "hook-file", dir + "/hook-" + i);
+                    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.PIPE);
+                    Process p = pb.start();
+                    // each says "ready" on stderr once its hook is in place
+                    new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream())).readLine();
+                }
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        java.nio.file.Files.writeString(java.nio.file.Path.of(dir, "hook-task"), "hook ran\n");
+                    } catch (IOException e) {
+                        ERR.println("task: cannot write its hook file: " + e);
+                    }
+                }));
+                ready();
+                sleepForever();
+            }
             case "orphan-churn" -> {
                 // Short-lived grandchildren whose parent exits first: each becomes an orphan.
                 ready();

@@ -32,6 +32,12 @@ final class RunCommand {
               --java PATH          the java to run the task with (default: the supervisor's)
               --termination MECH   auto, cgroup or tree: how the task's processes are held and
                                    killed (default: auto, a cgroup where one is writable)
+              --kill-mode MODE     tree (default): the stop signal goes to every process of the
+                                   task, which all get the grace, also what the task leaves
+                                   running when it exits (systemd's KillMode=control-group);
+                                   task: to the task and its process group, and what is left
+                                   when the task exits is killed at once (KillMode=mixed)
+              --stop-signal SIG    the signal that asks the task to stop (default: TERM)
               --memory SIZE        cap the task's memory (512M, 2G): a cgroup's memory limit
                                    where one is writable, else the task JVM's heap, metaspace
                                    and direct memory only (then native memory is not capped)
@@ -89,6 +95,7 @@ final class RunCommand {
     static RunOptions parse(List<String> args)
             throws UsageException, HelpRequested, ConfigException {
         Args a = new Args(args, Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
+                "--kill-mode", "--stop-signal",
                 "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output"), List.of("--clear-env", "--temp-workdir", "--keep-workdir"),
                 HELP, "supervisor run");
         if (!a.rest.isEmpty()) {
@@ -153,7 +160,9 @@ final class RunCommand {
         } else if (workdir != null) {
             spec = spec.withWorkdir(workdir);
         }
-        return new RunOptions(jar, spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE));
+        return new RunOptions(jar, spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
+                supervisor.platform.Signal.number(c.settings.get(Setting.STOP_SIGNAL)),
+                c.settings.get(Setting.KILL_MODE).equals("tree"));
     }
 
     /** The java that runs this supervisor. */

@@ -15,6 +15,9 @@ public enum Setting {
     JVM_OPTS("jvm-opts", "", "options for the task or worker JVMs, separated by spaces", Kind.TEXT),
     JAVA("java", "", "the java that runs tasks and workers (empty: the supervisor's own)", Kind.TEXT),
     TERMINATION("termination", "auto", "how a task's processes are held and killed: auto, cgroup or tree", Kind.MECHANISM),
+    KILL_MODE("kill-mode", "tree", "who gets the stop signal: tree (every process of the task, as systemd's"
+            + " KillMode=control-group) or task (the task and its process group, as KillMode=mixed)", Kind.KILL_MODE),
+    STOP_SIGNAL("stop-signal", "TERM", "the signal that asks a task to stop (as timeout -s and KillSignal=)", Kind.SIGNAL),
     LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", Kind.LEVEL),
     MEMORY("memory", "", "cap the task's (or each worker's) memory, at least 32M, e.g. 512M (empty: none)", Kind.MEMORY),
     CPU_TIME("cpu-time", "0", "cap the CPU time of each process of the task (0 = none)", Kind.DURATION),
@@ -27,7 +30,7 @@ public enum Setting {
     MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", Kind.FRAME),
     QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
 
-    private enum Kind { DURATION, TEXT, MECHANISM, LEVEL, SIZE, MEMORY, COUNT, POSITIVE, POSITIVE_OR_EMPTY, FRAME }
+    private enum Kind { DURATION, TEXT, MECHANISM, KILL_MODE, SIGNAL, LEVEL, SIZE, MEMORY, COUNT, POSITIVE, POSITIVE_OR_EMPTY, FRAME }
 
     public final String key;
     public final String defaultValue;
@@ -62,6 +65,8 @@ public enum Setting {
             case DURATION -> duration(value);
             case TEXT -> { }
             case MECHANISM -> oneOf(value, "auto", "cgroup", "tree");
+            case KILL_MODE -> oneOf(value, "tree", "task");
+            case SIGNAL -> signal(value);
             case LEVEL -> oneOf(value, "info", "debug");
             case SIZE -> size(value);
             case MEMORY -> memory(value);
@@ -69,6 +74,14 @@ public enum Setting {
             case POSITIVE -> number(value, 1, false);
             case POSITIVE_OR_EMPTY -> number(value, 1, true);
             default -> number(value, 1024, false);
+        }
+    }
+
+    private static void signal(String v) {
+        int n = supervisor.platform.Signal.number(v);
+        if (n < 0 || n == supervisor.platform.Signal.KILL || n == supervisor.platform.Signal.STOP) {
+            throw new IllegalArgumentException(Printable.quote(v) + " is not a signal that asks a process to stop"
+                    + " (expected a name such as TERM, INT, HUP, QUIT, USR1 or USR2; KILL comes after the grace anyway)");
         }
     }
 

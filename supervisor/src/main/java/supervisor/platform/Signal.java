@@ -24,6 +24,27 @@ public final class Signal {
     private Signal() {
     }
 
+    /**
+     * The number of a signal named as in kill(1) and systemd's KillSignal=: "TERM", "SIGTERM",
+     * "term" or "15"; -1 for anything else.
+     */
+    public static int number(String name) {
+        String n = name.toUpperCase(java.util.Locale.ROOT);
+        if (n.startsWith("SIG")) {
+            n = n.substring(3);
+        }
+        for (int i = 1; i < NAMES.length; i++) {
+            if (NAMES[i].equals(n)) {
+                return i;
+            }
+        }
+        if (!n.isEmpty() && n.length() <= 2 && n.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            int v = Integer.parseInt(n);
+            return v >= 1 && v < NAMES.length ? v : -1;
+        }
+        return -1;
+    }
+
     /** "SIGTERM" for 15; "signal 40" for numbers without a classic name. */
     public static String name(int signal) {
         if (signal > 0 && signal < NAMES.length) {

@@ -321,9 +321,20 @@ public final class SupervisedProcess {
         return exit;
     }
 
-    /** The stop signal (SIGTERM) to the process and its group, so that shutdown hooks run. */
+    /** SIGTERM to the process and its group, so that shutdown hooks run. */
     public void terminate() {
         terminator.terminate();
+    }
+
+    /**
+     * Asks the process to stop with {@code signal}: the process and its group, or, with
+     * {@code wholeTree}, every process of its tree however it hid (systemd's
+     * {@code KillMode=control-group}).
+     *
+     * @return how many processes were sent the signal
+     */
+    public synchronized int terminate(int signal, boolean wholeTree) {
+        return terminator.terminate(signal, wholeTree);
     }
 
     /**

@@ -2,6 +2,9 @@ package supervisor.terminate;
 
 import java.io.IOException;
 import java.util.List;
+import supervisor.platform.Platform;
+import supervisor.platform.Posix;
+import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
 
 /**
@@ -24,8 +27,23 @@ public final class CgroupTerminator implements Terminator {
     }
 
     @Override
-    public void terminate() {
-        sweep.terminate();
+    public int terminate(int signal, boolean wholeTree) {
+        int sent = sweep.terminate(signal, wholeTree);
+        if (!wholeTree) {
+            return sent;
+        }
+        // The leaf also holds what hid from the sweep (a cleared environment in a new session);
+        // a second signal to a process the sweep found is harmless, and the leaf's count is exact.
+        try {
+            Posix posix = Platform.posix();
+            List<Integer> pids = leaf.pids();
+            for (int pid : pids) {
+                ProcFs.id(pid).ifPresent(id -> posix.signal(id, signal));
+            }
+            return Math.max(sent, pids.size());
+        } catch (IOException e) {
+            return sent;
+        }
     }
 
     @Override

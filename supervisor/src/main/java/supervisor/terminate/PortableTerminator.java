@@ -24,12 +24,15 @@ public final class PortableTerminator implements Terminator {
         return "ProcessHandle descendants (portable fallback: escapees are not found)";
     }
 
+    /** ProcessHandle can send SIGTERM only: other stop signals are sent as SIGTERM here. */
     @Override
-    public void terminate() {
+    public int terminate(int signal, boolean wholeTree) {
+        int[] sent = {0};
         ProcessHandle.of(task.pid()).ifPresent(h -> {
-            h.descendants().forEach(ProcessHandle::destroy);
-            h.destroy();
+            h.descendants().forEach(d -> sent[0] += d.destroy() ? 1 : 0);
+            sent[0] += h.destroy() ? 1 : 0;
         });
+        return sent[0];
     }
 
     @Override

@@ -15,7 +15,18 @@ public interface Terminator {
      * Asks politely: SIGTERM to the task and to its process group, so that shutdown hooks run.
      * Returns at once.
      */
-    void terminate();
+    default void terminate() {
+        terminate(supervisor.platform.Signal.TERM, false);
+    }
+
+    /**
+     * Asks politely with {@code signal}: to the task and its process group, or, with
+     * {@code wholeTree}, to every process of the task however it hid (systemd's
+     * {@code KillMode=control-group}). Returns at once.
+     *
+     * @return how many processes were sent the signal
+     */
+    int terminate(int signal, boolean wholeTree);
 
     /**
      * Kills the task and every process it started, however they hid: SIGKILL to all, then waits

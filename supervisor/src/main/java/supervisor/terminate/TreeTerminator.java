@@ -49,14 +49,17 @@ public final class TreeTerminator implements Terminator {
     }
 
     @Override
-    public void terminate() {
+    public int terminate(int signal, boolean wholeTree) {
         Posix posix = Platform.posix();
         int group = tree.task().pid(); // the task leads its group, when it was started with setsid
+        int sent = 0;
         for (ProcStat p : tree.members()) {
-            if (!p.isDead() && (p.pgrp() == group || p.id().equals(tree.task()))) {
-                posix.signal(p.id(), Signal.TERM);
+            if (!p.isDead() && (wholeTree || p.pgrp() == group || p.id().equals(tree.task()))
+                    && posix.signal(p.id(), signal) == Posix.Delivery.SENT) {
+                sent++;
             }
         }
+        return sent;
     }
 
     @Override

@@ -1,0 +1,243 @@
+package supervisor.run;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import supervisor.config.Durations;
+import supervisor.launch.ExitStatus;
+import supervisor.limits.Limits;
+import supervisor.log.Log;
+import supervisor.platform.PlatformException;
+import supervisor.platform.Signal;
+import supervisor.terminate.KillReport;
+
+/**
+ * The decisions of {@code supervisor run}, one event at a time: when to ask the task to stop,
+ * when to kill, and which exit status the run ends with. Events (the task ended, a signal, the
+ * output cap) come from a queue; deadlines (the timeout, the grace) are the queue's poll timeouts.
+ * It does nothing to the task itself but through {@link Stoppable}, so that its rules can be
+ * tested with a fake.
+ *
+ * <p>The rules, in order of precedence for the status:
+ * <ol>
+ *   <li>a stop that began (timeout 124, signal 128+N, output cap 123) decides the status, however
+ *       the task then ends; but a memory or CPU limit that ended the task during a stop begun by
+ *       a timeout or signal wins, as the truer cause (never over the output cap, which came first);</li>
+ *   <li>else a limit that ended the task (121, 122);</li>
+ *   <li>else the task's own status.</li>
+ * </ol>
+ * With the {@code tree} kill mode (the default), the stop signal goes to every process of the
+ * task at once and the grace is waited for all of them, also for what a task leaves running when
+ * it exits by itself (systemd's {@code KillMode=control-group}); with {@code task}, to the task
+ * and its process group, and what is left once the task has exited is killed at once
+ * ({@code KillMode=mixed}). A second signal kills at once.
+ */
+final class StopLoop {
+    /** How often the tree is looked at while the task has exited and its leftovers are stopping. */
+    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    /** What the loop needs of the task. */
+    interface Stoppable {
+        int pid();
+
+        /** @return how many processes got the signal */
+        int terminate(int signal, boolean wholeTree);
+
+        KillReport kill();
+
+        boolean treeEmpty();
+
+        /** 121/122 with its message written when a limit ended the task, else 0. */
+        int limitVerdict(ExitStatus status);
+
+        String mechanism();
+    }
+
+    sealed interface Event permits Exited, Signalled, OutputExceeded {
+    }
+
+    record OutputExceeded() implements Event {
+    }
+
+    record Exited(ExitStatus status) implements Event {
+    }
+
+    record Signalled(int signal) implements Event {
+    }
+
+    /**
+     * @param stopSignal the signal that asks the task to stop (SIGTERM by default)
+     * @param wholeTree the kill mode: true for {@code tree}, false for {@code task}
+     */
+    record Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap) {
+    }
+
+    /** Called when a stop begins, with its reason (for systemd's STOPPING=1). */
+    interface StopListener {
+        void stopping(String why);
+    }
+
+    private final Rules rules;
+    private final Stoppable task;
+    private final BlockingQueue<Event> events;
+    private final StopListener listener;
+    private int stopStatus; // non-zero once a stop has begun: the status the run ends with
+    private long graceAt; // non-zero while signalled processes have their grace
+    private ExitStatus exited; // the task's own end, once seen
+    private ExitStatus crashed; // a death by a signal nobody here sent, for the caller to name
+
+    StopLoop(Rules rules, Stoppable task, BlockingQueue<Event> events, StopListener listener) {
+        this.rules = rules;
+        this.task = task;
+        this.events = events;
+        this.listener = listener;
+    }
+
+    /** The task's death by a signal nobody here sent, or null. */
+    ExitStatus crashed() {
+        return crashed;
+    }
+
+    /** Runs until the task and every process it started are gone; returns the run's status. */
+    int run(long spawnedAt) throws InterruptedException {
+        long timeoutAt = spawnedAt + rules.timeoutNanos();
+        while (true) {
+            Event event;
+            long deadline;
+            if (graceAt != 0) {
+                deadline = exited != null ? Math.min(graceAt, System.nanoTime() + DRAIN_POLL_NANOS) : graceAt;
+            } else if (rules.timeoutNanos() > 0 && exited == null) {
+                deadline = timeoutAt;
+            } else {
+                deadline = 0;
+            }
+            event = deadline == 0 ? events.take() : events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (event == null) {
+                if (graceAt == 0) {
+                    String why = "timeout " + Durations.format(rules.timeoutNanos()) + " expired";
+                    Log.warn(why + ": " + stopping());
+                    stopStatus = RunSession.TIMED_OUT;
+                    beginStop(why);
+                } else if (exited != null && task.treeEmpty()) {
+                    return finish();
+                } else if (System.nanoTime() - graceAt >= 0) {
+                    if (rules.graceNanos() > 0) {
+                        Log.warn("grace " + Durations.format(rules.graceNanos()) + " expired: killing the task (pid "
+                                + task.pid() + ") and all its processes with SIGKILL");
+                    }
+                    killAll(false);
+                    return finish();
+                }
+            } else if (event instanceof OutputExceeded) {
+                if (stopStatus == 0) {
+                    String why = "output limit " + supervisor.limits.Sizes.format(rules.outputCap()) + " exceeded";
+                    Log.error("task stopped: " + why + "; " + stopping());
+                    stopStatus = Limits.OUTPUT_EXCEEDED;
+                    beginStop(why);
+                }
+            } else if (event instanceof Signalled s && stopStatus == 0) {
+                Log.warn("got " + Signal.name(s.signal()) + ": " + stopping()
+                        + (rules.graceNanos() > 0 ? "; send it again to kill at once" : ""));
+                stopStatus = 128 + s.signal();
+                beginStop("got " + Signal.name(s.signal()));
+            } else if (event instanceof Signalled s) {
+                Log.warn("got " + Signal.name(s.signal()) + " again: killing the task (pid " + task.pid()
+                        + ") and all its processes now");
+                killAll(false);
+                return finish();
+            } else if (event instanceof Exited e) {
+                exited = e.status();
+                Log.trace("task exited");
+                if (stopStatus != 0) {
+                    Log.debug("task " + e.status().describe() + " after " + Signal.name(rules.stopSignal()));
+                }
+                if (!rules.wholeTree() || rules.graceNanos() == 0 || task.treeEmpty()) {
+                    // "The JVM exited" is not the end: what it started may ignore the stop signal.
+                    killAll(true);
+                    Log.trace("tree checked");
+                    return finish();
+                }
+                if (graceAt == 0) {
+                    // The task ended by itself and left processes: they are stopped as politely.
+                    int n = task.terminate(rules.stopSignal(), true);
+                    Log.warn("the task exited and left " + plural(n, "process") + " running: sending them "
+                            + Signal.name(rules.stopSignal()) + ", grace " + Durations.format(rules.graceNanos()));
+                    graceAt = System.nanoTime() + rules.graceNanos();
+                }
+            }
+        }
+    }
+
+    private String stopping() {
+        String whom = rules.wholeTree() ? "the task (pid " + task.pid() + ") and all its processes"
+                : "the task (pid " + task.pid() + ")";
+        if (rules.graceNanos() == 0) {
+            return "killing the task (pid " + task.pid() + ") and all its processes with SIGKILL (no grace)";
+        }
+        return "sending " + Signal.name(rules.stopSignal()) + " to " + whom + ", grace " + Durations.format(rules.graceNanos());
+    }
+
+    private void beginStop(String why) {
+        listener.stopping("stopping the task: " + why);
+        if (rules.graceNanos() == 0) {
+            graceAt = System.nanoTime(); // no grace: straight to SIGKILL
+            return;
+        }
+        try {
+            task.terminate(rules.stopSignal(), rules.wholeTree());
+        } catch (PlatformException e) {
+            Log.error("cannot send " + Signal.name(rules.stopSignal()) + ": " + e.getMessage() + "; killing instead");
+            graceAt = System.nanoTime();
+            return;
+        }
+        graceAt = System.nanoTime() + rules.graceNanos();
+    }
+
+    /**
+     * Kills whatever of the task still lives.
+     *
+     * @param leftovers true when the task's own process has ended and only what it left remains
+     */
+    private void killAll(boolean leftovers) {
+        if (leftovers && task.treeEmpty()) {
+            return;
+        }
+        KillReport report;
+        try {
+            report = task.kill();
+        } catch (PlatformException e) {
+            Log.error("cannot kill the task's processes: " + e.getMessage());
+            return;
+        }
+        if (leftovers && report.killed() > 0) {
+            Log.warn("killed " + plural(report.killed(), "process") + " the task left running");
+        }
+        Log.debug("killed " + plural(report.killed(), "process") + " in " + report.millis()
+                + " (" + task.mechanism() + ")");
+        if (!report.complete()) {
+            Log.error("could not kill " + plural(report.survivors().size(), "process") + " of the task within "
+                    + Durations.format(supervisor.process.SupervisedProcess.KILL_BUDGET_NANOS) + ": " + report.survivors());
+        }
+    }
+
+    /** The run's status, by the rules in the class comment. */
+    private int finish() {
+        int limit = exited == null ? 0 : task.limitVerdict(exited);
+        if (stopStatus != 0) {
+            return stopStatus == Limits.OUTPUT_EXCEEDED || limit == 0 ? stopStatus : limit;
+        }
+        if (limit != 0) {
+            return limit;
+        }
+        int signal = exited.likelySignal();
+        if (signal > 0 && signal < 65) {
+            crashed = exited;
+        } else {
+            Log.debug("task " + exited.describe());
+        }
+        return exited.code();
+    }
+
+    private static String plural(int n, String word) {
+        return n + " " + word + (n == 1 ? "" : "es");
+    }
+}

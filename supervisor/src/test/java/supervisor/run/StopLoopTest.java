@@ -1,0 +1,201 @@
+package supervisor.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import supervisor.launch.ExitStatus;
+import supervisor.limits.Limits;
+import supervisor.platform.Signal;
+import supervisor.terminate.KillReport;
+
+/**
+ * The stop rules and the status precedence of {@code supervisor run}, against a fake task: what
+ * is signalled, when it is killed, and which status wins. The real processes are in RunContractIT
+ * and NoProcessLeftBehindIT; this pins down every combination quickly.
+ */
+class StopLoopTest {
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** A task whose tree is "alive" until it is killed or, if it obeys, until it is signalled. */
+    private static final class FakeTask implements StopLoop.Stoppable {
+        final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean treeAlive;
+        boolean obeys = true;
+        int verdict;
+
+        @Override
+        public int pid() {
+            return 4242;
+        }
+
+        @Override
+        public int terminate(int signal, boolean wholeTree) {
+            calls.add("terminate " + Signal.name(signal) + (wholeTree ? " tree" : " task"));
+            if (obeys) {
+                treeAlive = false;
+            }
+            return 2;
+        }
+
+        @Override
+        public KillReport kill() {
+            calls.add("kill");
+            treeAlive = false;
+            return new KillReport(1, 0, List.of());
+        }
+
+        @Override
+        public boolean treeEmpty() {
+            return !treeAlive;
+        }
+
+        @Override
+        public int limitVerdict(ExitStatus status) {
+            return verdict;
+        }
+
+        @Override
+        public String mechanism() {
+            return "fake";
+        }
+    }
+
+    private final LinkedBlockingQueue<StopLoop.Event> events = new LinkedBlockingQueue<>();
+    private final List<String> stops = new ArrayList<>();
+
+    private StopLoop loop(FakeTask task, long timeout, long grace, boolean wholeTree) {
+        return new StopLoop(new StopLoop.Rules(timeout, grace, Signal.TERM, wholeTree, 1000), task, events, stops::add);
+    }
+
+    private static StopLoop.Exited exit(int code) {
+        return new StopLoop.Exited(new ExitStatus(code, 0));
+    }
+
+    @Test
+    void aTaskThatEndsAloneGivesItsOwnStatusAndIsNotSignalled() throws Exception {
+        FakeTask t = new FakeTask();
+        events.add(exit(7));
+        assertEquals(7, loop(t, 0, 5000 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of(), t.calls);
+    }
+
+    @Test
+    void treeModeStopsWhatAnEndedTaskLeftPolitelyThenKillsTheStubborn() throws Exception {
+        FakeTask obeying = new FakeTask();
+        obeying.treeAlive = true;
+        events.add(exit(3));
+        assertEquals(3, loop(obeying, 0, 5000 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree"), obeying.calls, "leftovers that obey are not killed");
+
+        FakeTask stubborn = new FakeTask();
+        stubborn.treeAlive = true;
+        stubborn.obeys = false;
+        events.add(exit(3));
+        assertEquals(3, loop(stubborn, 0, 50 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree", "kill"), stubborn.calls, "killed once the grace is over");
+    }
+
+    @Test
+    void taskModeKillsWhatAnEndedTaskLeftAtOnce() throws Exception {
+        FakeTask t = new FakeTask();
+        t.treeAlive = true;
+        events.add(exit(3));
+        assertEquals(3, loop(t, 0, 5000 * MS, false).run(System.nanoTime()));
+        assertEquals(List.of("kill"), t.calls);
+    }
+
+    @Test
+    void aTimeoutIs124HoweverTheTaskThenEnds() throws Exception {
+        FakeTask t = new FakeTask();
+        t.treeAlive = true;
+        new Thread(() -> {
+            // the task ends on SIGTERM, with 143, some time after the timeout
+            while (!t.calls.contains("terminate SIGTERM tree")) {
+                Thread.onSpinWait();
+            }
+            events.add(exit(143));
+        }).start();
+        assertEquals(124, loop(t, 30 * MS, 5000 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree"), t.calls);
+        assertEquals(List.of("stopping the task: timeout 30ms expired"), stops);
+    }
+
+    @Test
+    void aTaskThatIgnoresTheStopIsKilledWhenTheGraceEnds() throws Exception {
+        FakeTask t = new FakeTask();
+        t.treeAlive = true;
+        t.obeys = false;
+        assertEquals(124, loop(t, 20 * MS, 30 * MS, false).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM task", "kill"), t.calls);
+    }
+
+    @Test
+    void aSignalIs128PlusNAndASecondOneKillsAtOnce() throws Exception {
+        FakeTask t = new FakeTask();
+        t.treeAlive = true;
+        t.obeys = false;
+        events.add(new StopLoop.Signalled(Signal.INT));
+        events.add(new StopLoop.Signalled(Signal.INT));
+        assertEquals(130, loop(t, 0, 60_000 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree", "kill"), t.calls);
+    }
+
+    @Test
+    void aMemoryOrCpuLimitThatEndedTheTaskWinsOverATimeoutButNotOverTheOutputCap() throws Exception {
+        FakeTask t = new FakeTask();
+        t.verdict = Limits.MEMORY_EXCEEDED;
+        events.add(new StopLoop.Signalled(Signal.TERM));
+        events.add(exit(137));
+        assertEquals(121, loop(t, 0, 5000 * MS, true).run(System.nanoTime()));
+
+        FakeTask capped = new FakeTask();
+        capped.verdict = Limits.MEMORY_EXCEEDED;
+        events.add(new StopLoop.OutputExceeded());
+        events.add(exit(137));
+        assertEquals(123, loop(capped, 0, 5000 * MS, true).run(System.nanoTime()));
+
+        FakeTask alone = new FakeTask();
+        alone.verdict = Limits.CPU_EXCEEDED;
+        events.add(exit(152));
+        assertEquals(122, loop(alone, 0, 5000 * MS, true).run(System.nanoTime()));
+    }
+
+    @Test
+    void theStopSignalIsTheOneConfigured() throws Exception {
+        FakeTask t = new FakeTask();
+        t.treeAlive = true;
+        events.add(new StopLoop.Signalled(Signal.HUP));
+        events.add(exit(130));
+        StopLoop l = new StopLoop(new StopLoop.Rules(0, 5000 * MS, Signal.INT, true, 0), t, events, stops::add);
+        assertEquals(129, l.run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGINT tree"), t.calls);
+    }
+
+    @Test
+    void noGraceMeansSigkillAtOnce() throws Exception {
+        FakeTask t = new FakeTask();
+        t.treeAlive = true;
+        assertEquals(124, loop(t, 10 * MS, 0, true).run(System.nanoTime()));
+        assertEquals(List.of("kill"), t.calls);
+    }
+
+    @Test
+    void aDeathBySignalIsReportedAsACrash() throws Exception {
+        FakeTask t = new FakeTask();
+        events.add(new StopLoop.Exited(new ExitStatus(134, 6)));
+        StopLoop l = loop(t, 0, 5000 * MS, true);
+        assertEquals(134, l.run(System.nanoTime()));
+        assertNotNull(l.crashed());
+
+        events.add(exit(1));
+        StopLoop plain = loop(new FakeTask(), 0, 5000 * MS, true);
+        assertEquals(1, plain.run(System.nanoTime()));
+        assertNull(plain.crashed());
+    }
+}
