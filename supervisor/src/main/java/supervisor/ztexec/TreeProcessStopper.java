@@ -1,6 +1,7 @@
 package supervisor.ztexec;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.zeroturnaround.exec.ProcessExecutor;
 import org.zeroturnaround.exec.listener.ProcessListener;
@@ -73,11 +74,16 @@ public final class TreeProcessStopper implements ProcessStopper {
     }
 
     private final class Containment extends ProcessListener {
+        private List<String> command; // as the user gave it: an executor run again is wrapped once
+
         @Override
         public void beforeStart(ProcessExecutor executor) {
+            if (command == null) {
+                command = List.copyOf(executor.getCommand());
+            }
             SupervisedProcess p = SupervisedProcess.prepare(marker, "process");
             prepared = p;
-            executor.command(p.wrap(executor.getCommand()));
+            executor.command(p.wrap(command));
         }
 
         @Override
