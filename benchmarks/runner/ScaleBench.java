@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import supervisor.runner.TaskOutcome;
+import supervisor.runner.TaskRequest;
 import supervisor.runner.TaskRunner;
 
 /**
@@ -29,8 +30,9 @@ public final class ScaleBench {
                     List<String> cmd = kind.equals("sleep") ? List.of("sleep", "2")
                             : List.of(javaBin, "-jar", jar, "hang");
                     // The JVM tasks hang: each is stopped at its 8 s timeout (SIGTERM, then SIGKILL).
-                    all.add(runner.run(cmd, null, kind.equals("jvm") ? Duration.ofSeconds(8) : Duration.ZERO,
-                            Duration.ofSeconds(2)));
+                    all.add(runner.run(TaskRequest.builder(cmd)
+                            .timeout(kind.equals("jvm") ? Duration.ofSeconds(8) : Duration.ZERO)
+                            .grace(Duration.ofSeconds(2)).build()));
                 }
                 int threads = 0;
                 int concurrent = 0;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,12 @@ import supervisor.terminate.TreeTerminator;
  * </ol>
  * Spawn from a thread that lives as long as the process: the parent-death signal is tied to the
  * spawning thread. {@link #kill()} and {@link #release()} may be called from any thread.
+ *
+ * <p>Three ways in, one life: {@link #start} (a {@link Process}, for one task or a pool worker),
+ * {@link #startDetached} (no {@code Process}, no JDK thread: many one-shot tasks, observed by one
+ * {@link ChildWatcher}), and {@link #of} (a {@code Process} someone else started, held by its
+ * marker: the zt-exec stopper). They differ only in how the process starts and how its exit is
+ * observed.
  */
 public final class SupervisedProcess {
     /** How long a kill of a whole tree may take before its survivors are reported. */
@@ -60,8 +67,10 @@ public final class SupervisedProcess {
     /**
      * The spawn: join the cgroups, set the rlimits, then exec. Arguments: the number N of cgroup
      * directories, the N directories, RLIMIT_CPU seconds (0: none), RLIMIT_NPROC (0: none),
-     * 1 to move stdout to fd 3 and join fd 1 to stderr (a pool worker) or 0, then the command.
-     * A failure here happens before the command runs: one line on stderr and status 125.
+     * 1 to move stdout to fd 3 and join fd 1 to stderr (a pool worker), 2 for stdin from
+     * /dev/null and stdout and stderr to fd 4 (a detached task: see {@link #DETACHED_PRELUDE}),
+     * or 0, 1 when the task's environment has its own PWD (else the shell's is unset), then the
+     * command. A failure here happens before the command runs: one line on stderr and status 125.
      */
     static final String SPAWN_SCRIPT = """
             n=$1; shift
@@ -75,16 +84,50 @@ public final class SupervisedProcess {
             if [ "$2" != 0 ]; then
                 { ulimit -p "$2" || ulimit -u "$2"; } 2>/dev/null || { echo "supervisor: cannot set RLIMIT_NPROC to $2" >&2; exit 125; }
             fi
-            [ "$3" = 0 ] || exec 3>&1 1>&2
+            case $3 in
+                1) exec 3>&1 1>&2 ;;
+                2) exec </dev/null >&4 2>&4 4>&- ;;
+            esac
             [ "$4" = 1 ] || unset PWD
             shift 4
             exec "$@"
             """;
 
+    /**
+     * A detached launch, run by a short-lived {@code sh} that is a {@link Process}: it starts
+     * {@code setsid --fork sh -c DETACHED_PRELUDE ...}, whose first process exits at once, so the
+     * task is reparented to this JVM (its child subreaper) and no shell can ever reap it. The loop
+     * passes on what the task says on its way (its pid, a failure) and keeps this launcher alive
+     * until the task has let go of the pipe: the JDK closes a process's pipe when it exits.
+     */
+    static final String LAUNCH_SCRIPT = """
+            "$@" | while IFS= read -r line; do printf '%s\\n' "$line"; done
+            """;
+
+    /**
+     * The detached task before {@link #SPAWN_SCRIPT}: it says its pid, then waits for "go", which
+     * the supervisor sends once the pid is registered as its own (with the guardian, and with
+     * {@link OwnedChildren}, so that no reaper of this JVM takes its exit status): it cannot exit
+     * before. EOF instead of "go" (the supervisor died) ends it. It opens its output file on fd 4;
+     * the spawn script moves it to fds 1 and 2 right before the exec, so that a failure of the
+     * spawn itself still reaches the supervisor. Arguments: the output file, the spawn script,
+     * then the spawn script's arguments.
+     */
+    static final String DETACHED_PRELUDE = """
+            echo $$
+            read -r go && [ "$go" = go ] || exit 125
+            out=$1 script=$2
+            shift 2
+            exec 4>>"$out" || exit 125
+            eval "$script"
+            """;
+
     private final ProcessSpec spec;
-    private final String marker = Names.marker();
+    private final String marker;
     private final LimitEnforcer limits;
     private final Guardian.Lease lease;
+    private final ChildWatcher watcher; // non-null: detached
+    private boolean foreign; // started by someone else: of, prepare
     private CgroupLeaf leaf;
     private Path scratch;
     private Path workdir;
@@ -93,6 +136,7 @@ public final class SupervisedProcess {
     private Terminator terminator;
     private CompletableFuture<ExitStatus> exit;
     private boolean released; // guarded by this
+    private boolean treeClosed; // guarded by this: released, and its tree let go
     private volatile Path savedCrashLog; // moved out of a temporary working directory
 
     /**
@@ -105,8 +149,10 @@ public final class SupervisedProcess {
         return pin::release;
     }
 
-    private SupervisedProcess(ProcessSpec spec) {
+    private SupervisedProcess(ProcessSpec spec, ChildWatcher watcher, String marker) {
         this.spec = spec;
+        this.watcher = watcher;
+        this.marker = marker;
         this.limits = new LimitEnforcer(spec.limits());
         this.lease = Guardian.lease();
     }
@@ -118,7 +164,93 @@ public final class SupervisedProcess {
      *     working directory, the cgroup); everything made for the process is released first
      */
     public static SupervisedProcess start(ProcessSpec spec) throws LaunchException {
-        SupervisedProcess p = new SupervisedProcess(spec);
+        return launched(new SupervisedProcess(spec, null, Names.marker()));
+    }
+
+    /**
+     * Starts {@code spec}'s process, contained and limited like {@link #start}, but not as a
+     * {@link Process}: it costs no JDK thread while it runs. It leads a session of its own,
+     * reparented to this JVM; {@code watcher} observes its exit, read from /proc, then reaps it.
+     * No parent-death signal: should this JVM die, the guardian kills it. Its standard streams
+     * must be {@link ProcessSpec.Stdio#FILE}; it may not claim orphans (many run at once).
+     * Blocks until the process has started its command or failed to.
+     *
+     * @throws LaunchException with status 125 and a message naming what failed (the program, the
+     *     working directory, the output file, the cgroup); everything made for it is released first
+     */
+    public static SupervisedProcess startDetached(ProcessSpec spec, ChildWatcher watcher) throws LaunchException {
+        if (spec.stdio() != ProcessSpec.Stdio.FILE || spec.claimOrphans()) {
+            throw new IllegalArgumentException("a detached process writes to a file and claims no orphans");
+        }
+        return launched(new SupervisedProcess(spec, Objects.requireNonNull(watcher), Names.marker()));
+    }
+
+    /**
+     * Takes charge of a process this supervisor did not start (zt-exec's, say): it is held by its
+     * tree and by {@code marker}, which it must have been started with in its environment
+     * ({@code SUPERVISOR_TASK=marker}, see {@link Names#marker()}); no cgroup, no limits. Stop,
+     * kill and release are those of every supervised process. Linux for the marker; elsewhere
+     * the portable fallback.
+     *
+     * @param label how messages name it ("process")
+     */
+    public static SupervisedProcess of(Process process, String marker, String label) {
+        ProcessSpec spec = ProcessSpec.command(List.of(label)).withLabel(label).withMechanism(Mechanism.TREE);
+        SupervisedProcess p = new SupervisedProcess(spec, null, Objects.requireNonNull(marker));
+        p.foreign = true;
+        return p.take(process);
+    }
+
+    /**
+     * For a process someone else is about to start (zt-exec's): its containment, made now, so
+     * that it holds the process from its first instruction. A cgroup leaf where the machine
+     * allows one (recorded with the guardian), else the marker alone. Start the command given by
+     * {@link #wrap}, with {@code SUPERVISOR_TASK=marker} in its environment, then hand the
+     * {@code Process} to {@link #take}; {@link #release()} in any case.
+     */
+    public static SupervisedProcess prepare(String marker, String label) {
+        ProcessSpec spec = ProcessSpec.command(List.of(label)).withLabel(label);
+        SupervisedProcess p = new SupervisedProcess(spec, null, Objects.requireNonNull(marker));
+        p.foreign = true;
+        try {
+            p.contain();
+        } catch (LaunchException e) {
+            // Only a required cgroup fails, and AUTO requires none.
+            Log.debug(e.getMessage());
+        }
+        return p;
+    }
+
+    /**
+     * {@code command} made to join this process's cgroup leaf before it execs, through the spawn
+     * script; unchanged when it has none.
+     */
+    public List<String> wrap(List<String> command) {
+        if (leaf == null) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of(Helpers.SH, "-c", SPAWN_SCRIPT, "supervisor-spawn", "1",
+                leaf.dir().toString(), "0", "0", "0", "1"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    /** Takes charge of {@code process}, started by someone else (see {@link #of}, {@link #prepare}). */
+    public SupervisedProcess take(Process process) {
+        if (this.process != null || watcher != null) {
+            throw new IllegalStateException("the " + spec.label() + " has its process already");
+        }
+        this.process = process;
+        int pid = (int) process.pid();
+        id = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
+        hold(pid);
+        lease.task(id, marker);
+        exit = process.onExit().thenApply(x -> ExitStatus.fromJdk(x.exitValue()));
+        return this;
+    }
+
+    private static SupervisedProcess launched(SupervisedProcess p) throws LaunchException {
+        ProcessSpec spec = p.spec;
         try {
             p.launch();
             return p;
@@ -152,13 +284,16 @@ public final class SupervisedProcess {
         join.addAll(prepared.join());
 
         List<String> command = new ArrayList<>();
-        Helpers.setsid().ifPresent(command::add);
-        Helpers.setpriv().ifPresent(p -> command.addAll(List.of(p, "--pdeathsig", "KILL", "--")));
-        command.addAll(List.of(Helpers.SH, "-c", SPAWN_SCRIPT, "supervisor-spawn", Integer.toString(join.size())));
+        if (watcher == null) {
+            Helpers.setsid().ifPresent(command::add);
+            Helpers.setpriv().ifPresent(p -> command.addAll(List.of(p, "--pdeathsig", "KILL", "--")));
+            command.addAll(List.of(Helpers.SH, "-c", SPAWN_SCRIPT, "supervisor-spawn"));
+        }
+        command.add(Integer.toString(join.size()));
         join.forEach(d -> command.add(d.toString()));
         command.add(Long.toString(prepared.cpuSeconds()));
         command.add(Integer.toString(prepared.nproc()));
-        command.add(spec.stdio() == ProcessSpec.Stdio.WORKER ? "1" : "0");
+        command.add(spec.stdio() == ProcessSpec.Stdio.WORKER ? "1" : watcher != null ? "2" : "0");
         Map<String, String> environment = spec.buildEnvironment(System.getenv(), new HashMap<>());
         command.add(environment.containsKey("PWD") ? "1" : "0");
         List<String> own = new ArrayList<>(spec.commandWith(prepared.jvmOptions()));
@@ -172,6 +307,10 @@ public final class SupervisedProcess {
         pb.environment().put(TaskTree.MARKER_VARIABLE, marker);
         if (workdir != null) {
             pb.directory(workdir.toFile());
+        }
+        if (watcher != null) {
+            launchDetached(pb, program);
+            return;
         }
         switch (spec.stdio()) {
             case INHERIT -> pb.inheritIO();
@@ -193,6 +332,11 @@ public final class SupervisedProcess {
         id = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
         lease.task(id, marker);
         exit = process.onExit().thenApply(p -> ExitStatus.fromJdk(p.exitValue()));
+        hold(pid);
+    }
+
+    /** How the process's tree is held: its cgroup leaf, else its session, marker and descendants. */
+    private void hold(int pid) {
         int guardian = lease.pid();
         if (!ProcFs.available()) {
             terminator = new PortableTerminator(id);
@@ -204,6 +348,90 @@ public final class SupervisedProcess {
             terminator = leaf == null ? tree : new CgroupTerminator(leaf, tree);
         }
         Log.debug(spec.label() + " pid " + pid + "; termination mechanism: " + terminator.mechanism());
+    }
+
+    /**
+     * The detached start (see {@link #LAUNCH_SCRIPT}): the task's pid is registered with the
+     * watcher, the guardian and {@link OwnedChildren} while the task waits for "go", so it cannot
+     * end unseen, nor be reaped by another, nor outlive this JVM unrecorded.
+     */
+    private void launchDetached(ProcessBuilder pb, String program) throws LaunchException, IOException {
+        if (Helpers.setsid().isEmpty()) {
+            throw new LaunchException(125, "cannot start the " + spec.label() + " detached: setsid (util-linux) is not installed");
+        }
+        Path output = spec.outputFile() == null ? Path.of("/dev/null") : spec.outputFile();
+        try {
+            Files.newOutputStream(output, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND).close();
+        } catch (IOException e) {
+            throw new LaunchException(125, "cannot open the " + spec.label() + "'s output file " + output + ": " + e, e);
+        }
+        List<String> command = new ArrayList<>(List.of(Helpers.SH, "-c", LAUNCH_SCRIPT, "supervisor-launch",
+                Helpers.setsid().get(), "--fork", Helpers.SH, "-c", DETACHED_PRELUDE, "supervisor-spawn",
+                output.toString(), SPAWN_SCRIPT));
+        command.addAll(pb.command()); // the spawn script's arguments
+        pb.command(command).redirectErrorStream(true);
+        Process launcher;
+        try {
+            launcher = OwnedChildren.start(pb);
+        } catch (IOException e) {
+            throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): " + e.getMessage(), e);
+        }
+        try {
+            java.io.InputStream said = launcher.getInputStream();
+            // Bounded: the launcher prints the pid or ends at once, whatever the command.
+            String first = readLine(said);
+            int pid;
+            try {
+                pid = Integer.parseInt(first);
+            } catch (NumberFormatException e) {
+                throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): "
+                        + failure(first + "\n" + new String(said.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            id = ProcFs.id(pid).orElse(null);
+            if (id == null) {
+                throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): pid " + pid
+                        + " vanished before it was told to go");
+            }
+            hold(pid);
+            exit = watcher.watch(pid);
+            lease.task(id, marker);
+            try (java.io.OutputStream go = launcher.getOutputStream()) {
+                go.write("go\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                // It is gone already: what it said, and its status through the watcher, tell why.
+            }
+            if (!launcher.waitFor(KILL_BUDGET_NANOS, TimeUnit.NANOSECONDS)) {
+                throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): its launcher did"
+                        + " not finish within " + TimeUnit.NANOSECONDS.toSeconds(KILL_BUDGET_NANOS) + " s");
+            }
+            String rest = new String(said.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!rest.isBlank()) {
+                // The spawn failed before its exec (a cgroup, an rlimit): the task exits 125.
+                throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): " + failure(rest));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LaunchException(125, "interrupted while starting the " + spec.label(), e);
+        } finally {
+            launcher.destroyForcibly(); // a no-op once it has ended, which it has unless this failed
+        }
+        Log.debug(spec.label() + " pid " + id.pid() + " (detached); termination mechanism: " + terminator.mechanism());
+    }
+
+    /** One line from the launcher, without reading past it (what follows is read after "go"). */
+    private static String readLine(java.io.InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+            b.append((char) c);
+        }
+        return b.toString();
+    }
+
+    /** What the launcher said, less the spawn script's "supervisor: " prefix; "no reason given" when nothing. */
+    private static String failure(String said) {
+        String s = said.strip().replace("supervisor: ", "").replace('\n', ';');
+        return s.isEmpty() ? "it ended before it started, no reason given" : s;
     }
 
     /**
@@ -234,7 +462,11 @@ public final class SupervisedProcess {
                 Log.debug("no writable cgroup2 hierarchy: the " + spec.label() + " is held by its process tree");
             }
         }
-        if (leaf == null && ProcFs.available()) {
+        if (watcher != null) {
+            // The watcher made this JVM the subreaper, and reaps adopted orphans itself.
+        } else if (foreign) {
+            // Not this supervisor's JVM: it is not made a subreaper behind its owner's back.
+        } else if (leaf == null && ProcFs.available()) {
             Subreaper.become();
         } else if (leaf != null && spec.claimOrphans()) {
             // The leaf holds every process; being the subreaper only saves init some zombies.
@@ -302,7 +534,10 @@ public final class SupervisedProcess {
         return id.pid();
     }
 
-    /** The JDK's handle: its streams for {@link ProcessSpec.Stdio#WORKER} and {@code PIPED_OUTPUT}. */
+    /**
+     * The JDK's handle: its streams for {@link ProcessSpec.Stdio#WORKER} and {@code PIPED_OUTPUT};
+     * null for a detached process.
+     */
     public Process process() {
         return process;
     }
@@ -316,7 +551,11 @@ public final class SupervisedProcess {
         return terminator.mechanism();
     }
 
-    /** Completes when the process itself has ended; what it started may live on. */
+    /**
+     * Completes when the process itself has ended; what it started may live on. For a detached
+     * process it completes on the watcher's thread: attach only quick actions, or use the
+     * {@code ...Async} variants.
+     */
     public CompletableFuture<ExitStatus> exit() {
         return exit;
     }
@@ -342,6 +581,13 @@ public final class SupervisedProcess {
      * dead or {@link #KILL_BUDGET_NANOS} has passed. Thread-safe.
      */
     public synchronized KillReport kill() {
+        if (treeClosed) {
+            return new KillReport(0, 0, List.of()); // release() killed what there was
+        }
+        return killTree();
+    }
+
+    private synchronized KillReport killTree() {
         return terminator.kill(System.nanoTime() + KILL_BUDGET_NANOS);
     }
 
@@ -398,21 +644,31 @@ public final class SupervisedProcess {
             released = true;
         }
         KillReport report = null;
-        if (process != null) {
-            if (process.isAlive() || !terminator.empty()) {
+        if (exit != null) {
+            boolean running = process != null ? process.isAlive() : !exit.isDone();
+            if (running || !terminator.empty()) {
                 try {
-                    report = kill();
+                    report = killTree();
                 } catch (PlatformException e) {
                     Log.error("cannot kill the " + spec.label() + "'s processes: " + e.getMessage());
                 }
             }
             try {
-                process.waitFor(KILL_BUDGET_NANOS, TimeUnit.NANOSECONDS);
+                if (process != null) {
+                    process.waitFor(KILL_BUDGET_NANOS, TimeUnit.NANOSECONDS);
+                } else {
+                    exit.get(KILL_BUDGET_NANOS, TimeUnit.NANOSECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                Log.debug("the " + spec.label() + " (pid " + id.pid() + ") was not seen to end: " + e);
             }
             limits.reportProcesses();
-            terminator.close();
+            synchronized (this) {
+                terminator.close();
+                treeClosed = true;
+            }
         } else if (leaf != null) {
             leaf.remove();
         }

@@ -1,24 +1,36 @@
 package supervisor.ztexec;
 
 import java.time.Duration;
-import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.zeroturnaround.exec.ProcessExecutor;
+import org.zeroturnaround.exec.listener.ProcessListener;
 import org.zeroturnaround.exec.stop.ProcessStopper;
-import supervisor.platform.ProcFs;
-import supervisor.platform.ProcessId;
+import supervisor.process.Names;
+import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 import supervisor.terminate.TaskTree;
-import supervisor.terminate.TreeTerminator;
 
 /**
  * A zt-exec {@link ProcessStopper} that stops the whole tree, not only the direct child (which
  * is all zt-exec's default does, and why its users see grandchildren survive): SIGTERM to the
- * process and its group, a grace period, then SIGSTOP/rescan/SIGKILL over every descendant.
+ * process, a grace period, then SIGSTOP/rescan/SIGKILL over every descendant. The process is
+ * taken in charge as a {@link SupervisedProcess} ({@link SupervisedProcess#of}): the same stop,
+ * kill and release as every process the supervisor starts.
  *
- * <p>Descendants that double-fork away from their parent are found too when the process was
- * started with this stopper's marker in its environment:
+ * <p>Best, let the stopper set the process up ({@link #applyTo}): it then runs in a cgroup leaf
+ * of its own from its first instruction where the machine allows one (root, or a delegated
+ * cgroup2 subtree), so that nothing it starts escapes, however it hides; and whatever it leaves
+ * running when it ends is killed then, not only at a timeout:
  * <pre>{@code
  * TreeProcessStopper stopper = new TreeProcessStopper(Duration.ofSeconds(5));
+ * stopper.applyTo(new ProcessExecutor().command("...").timeout(30, TimeUnit.SECONDS)).execute();
+ * }</pre>
+ * Without a cgroup, or when only {@link ProcessExecutor#stopper} is set, the tree is the
+ * process's descendants and every process with the stopper's marker in its environment, which
+ * finds those that double-fork away from their parent, not those that also clear their
+ * environment:
+ * <pre>{@code
  * new ProcessExecutor().command("...").environment(stopper.markerVariable(), stopper.marker())
  *         .timeout(30, TimeUnit.SECONDS).stopper(stopper).execute();
  * }</pre>
@@ -27,8 +39,9 @@ import supervisor.terminate.TreeTerminator;
  */
 public final class TreeProcessStopper implements ProcessStopper {
     private final long graceNanos;
-    private final String marker = UUID.randomUUID().toString();
+    private final String marker = Names.marker();
     private volatile KillReport lastReport; // written once the kill has ended
+    private volatile SupervisedProcess prepared; // set up by applyTo's listener
 
     public TreeProcessStopper(Duration grace) {
         this.graceNanos = grace.toNanos();
@@ -48,21 +61,63 @@ public final class TreeProcessStopper implements ProcessStopper {
         return lastReport;
     }
 
+    /**
+     * Sets {@code executor} up for this stopper: the marker in its environment, this stopper, and
+     * a listener that contains the process from its start (a cgroup leaf where one can be had:
+     * the command is run through a short {@code sh} that joins it, then execs the command) and
+     * kills what it leaves and releases its leaf when it ends.
+     *
+     * @return {@code executor}
+     */
+    public ProcessExecutor applyTo(ProcessExecutor executor) {
+        return executor.environment(markerVariable(), marker).stopper(this).addListener(new Containment());
+    }
+
+    private final class Containment extends ProcessListener {
+        private List<String> command; // as the user gave it: an executor run again is wrapped once
+
+        @Override
+        public void beforeStart(ProcessExecutor executor) {
+            if (command == null) {
+                command = List.copyOf(executor.getCommand());
+            }
+            SupervisedProcess p = SupervisedProcess.prepare(marker, "process");
+            prepared = p;
+            executor.command(p.wrap(command));
+        }
+
+        @Override
+        public void afterStart(Process process, ProcessExecutor executor) {
+            SupervisedProcess p = prepared.take(process);
+            // At the process's end, not at afterStop: zt-exec reads its output to EOF first, and
+            // what the process left running may hold that pipe open for ever.
+            process.onExit().thenRunAsync(p::release);
+        }
+
+        @Override
+        public void afterStop(Process process) {
+            SupervisedProcess p = prepared;
+            if (p != null) {
+                p.release(); // kills what the process left running, removes its leaf
+            }
+        }
+    }
+
     @Override
     public void stop(Process process) {
-        int pid = (int) process.pid();
-        ProcessId id = ProcFs.id(pid).orElse(null);
-        if (id == null) {
-            return;
-        }
-        // zt-exec's child shares this JVM's session, so the tree is its descendants and marker.
-        TreeTerminator tree = new TreeTerminator(new TaskTree(id, marker, false, p -> false), p -> p == pid);
-        tree.terminate();
+        SupervisedProcess own = prepared;
+        SupervisedProcess p = own != null && own.process() == process ? own
+                : SupervisedProcess.of(process, marker, "process");
         try {
-            process.waitFor(graceNanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            p.terminate();
+            try {
+                process.waitFor(graceNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            lastReport = p.kill();
+        } finally {
+            p.release();
         }
-        lastReport = tree.kill(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
     }
 }

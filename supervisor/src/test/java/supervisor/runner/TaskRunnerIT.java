@@ -1,6 +1,8 @@
 package supervisor.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -10,11 +12,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import supervisor.platform.ProcFs;
+import supervisor.platform.ProcStat;
+import supervisor.testing.Await;
 import supervisor.testing.Procs;
 
 /**
@@ -22,57 +28,69 @@ import supervisor.testing.Procs;
  * per class), since the runner makes the JVM a child subreaper.
  */
 class TaskRunnerIT {
-    private final String id = "SUPERVISOR_TEST_ID=" + UUID.randomUUID();
+    private static final int SELF = (int) ProcessHandle.current().pid();
+    private final String id = UUID.randomUUID().toString();
     private TaskRunner runner;
 
     @BeforeEach
-    void start() throws Exception {
+    void start() {
         runner = TaskRunner.start();
     }
 
     @AfterEach
     void nothingLeftBehind() {
         runner.close();
-        Procs.assertNoneLeft(id, Duration.ofSeconds(5));
-        assertTrue(Procs.zombieChildren((int) ProcessHandle.current().pid()).isEmpty(), "no zombie left");
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(5));
+        assertTrue(Procs.zombieChildren(SELF).isEmpty(), "no zombie left: " + Procs.describe(Procs.zombieChildren(SELF)));
+        // The guardian leaves with the runner's last lease: this JVM has no child left at all.
+        assertTrue(Await.within(Duration.ofSeconds(5), () -> ProcFs.children(SELF).isEmpty()),
+                "children left: " + ProcFs.children(SELF));
     }
 
-    private List<String> sh(String script) {
-        return List.of("env", id, "sh", "-c", script);
+    /** A shell script as a task, marked with this test's id through the request's environment. */
+    private TaskRequest.Builder sh(String script) {
+        return TaskRequest.builder("sh", "-c", script).environment("SUPERVISOR_TEST_ID", id);
     }
 
     @Test
-    void twoHundredConcurrentTasksWithAFixedNumberOfThreads() throws Exception {
-        int before = Thread.activeCount();
-        List<CompletableFuture<TaskOutcome>> all = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            all.add(runner.run(sh("sleep 1; exit " + (i % 7)), null, Duration.ZERO, Duration.ofSeconds(1)));
-        }
-        int most = 0;
-        int concurrent = 0;
-        while (!CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).isDone()) {
-            most = Math.max(most, Thread.activeCount());
-            concurrent = Math.max(concurrent, runner.running());
-            try {
-                CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                // not all done yet: sample again
+    void twoHundredConcurrentTasksWithAFixedNumberOfThreads(@TempDir Path dir) throws Exception {
+        // Every task waits for a shared lock on a file that a helper holds exclusively until all
+        // 200 run: how many run at once does not depend on how fast a loaded machine starts them.
+        Path gate = Files.createFile(dir.resolve("gate"));
+        Process holder = new ProcessBuilder("flock", "-x", gate.toString(), "-c", "echo locked; exec cat")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            assertEquals("locked", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
+            int before = Thread.activeCount();
+            List<CompletableFuture<TaskOutcome>> all = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                all.add(runner.run(sh("flock -s '" + gate + "' true; exit " + (i % 7)).grace(Duration.ofSeconds(1)).build()));
             }
+            int[] most = {0};
+            Await.until(Duration.ofMinutes(3), "200 tasks running", () -> {
+                most[0] = Math.max(most[0], Thread.activeCount());
+                return runner.running() == 200 || all.stream().anyMatch(CompletableFuture::isDone);
+            });
+            assertEquals(200, runner.running(), "tasks running at once");
+            holder.getOutputStream().close(); // cat ends, the lock is free
+            assertEquals(0, holder.waitFor());
+            for (int i = 0; i < all.size(); i++) {
+                most[0] = Math.max(most[0], Thread.activeCount());
+                TaskOutcome o = all.get(i).get(60, TimeUnit.SECONDS);
+                assertEquals(i % 7, o.status(), "task " + i);
+                assertEquals(0, o.signal());
+            }
+            assertTrue(most[0] - before <= TaskRunner.THREADS + 4, "threads went from " + before + " to " + most[0]);
+            System.out.printf("200 one-shot tasks at once; threads %d -> at most %d%n", before, most[0]);
+        } finally {
+            holder.destroyForcibly().waitFor();
         }
-        for (int i = 0; i < all.size(); i++) {
-            TaskOutcome o = all.get(i).get();
-            assertEquals(i % 7, o.status(), "task " + i);
-            assertEquals(0, o.signal());
-        }
-        assertTrue(concurrent >= 100, "at most " + concurrent + " ran at once");
-        assertTrue(most - before <= TaskRunner.THREADS + 4, "threads went from " + before + " to " + most);
-        System.out.printf("200 one-shot tasks: at most %d at once; threads %d -> at most %d%n", concurrent, before, most);
     }
 
     @Test
     void aTimeoutStopsTheWholeTreeEvenWhatIgnoresSigterm() throws Exception {
-        TaskOutcome o = runner.run(sh("trap '' TERM; sleep 1061 & (setsid sleep 1062 &); exec sleep 1063"), null,
-                Duration.ofMillis(300), Duration.ofMillis(200)).get(30, TimeUnit.SECONDS);
+        TaskOutcome o = runner.run(sh("trap '' TERM; sleep 1061 & (setsid sleep 1062 &); exec sleep 1063")
+                .timeout(Duration.ofMillis(300)).grace(Duration.ofMillis(200)).build()).get(30, TimeUnit.SECONDS);
         assertTrue(o.timedOut());
         assertEquals(137, o.status(), "killed after the grace: " + o);
         assertEquals(9, o.signal());
@@ -81,27 +99,94 @@ class TaskRunnerIT {
     @Test
     void whatATaskLeavesRunningIsKilledWhenItEnds(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out.txt");
-        TaskOutcome o = runner.run(sh("echo started; setsid sleep 1064 & exit 0"), out, Duration.ZERO,
-                Duration.ofSeconds(1)).get(30, TimeUnit.SECONDS);
+        TaskOutcome o = runner.run(sh("echo started; setsid sleep 1064 & exit 0").output(out).build())
+                .get(30, TimeUnit.SECONDS);
         assertEquals(0, o.status());
         assertEquals(1, o.killedLeftovers(), o.toString());
         assertEquals("started\n", Files.readString(out));
     }
 
     @Test
+    void environmentAndWorkingDirectoryReachTheTask(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out.txt");
+        Path work = Files.createDirectory(dir.resolve("work"));
+        TaskOutcome o = runner.run(sh("pwd; echo \"$GREETING\"; echo oops >&2").output(out).workingDirectory(work)
+                .environment("GREETING", "hello there").build()).get(30, TimeUnit.SECONDS);
+        assertEquals(0, o.status());
+        assertEquals(work.toRealPath() + "\nhello there\noops\n", Files.readString(out));
+    }
+
+    @Test
     void oneRunnerAtATime() {
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, TaskRunner::start);
+        assertThrows(IllegalStateException.class, TaskRunner::start);
     }
 
     @Test
     void aTaskThatEndsAtOnceIsStillSeen() throws Exception {
         for (int i = 0; i < 50; i++) {
-            TaskOutcome o = runner.run(List.of("env", id, "true"), null, Duration.ZERO, Duration.ZERO)
+            TaskOutcome o = runner.run(TaskRequest.builder("true").environment("SUPERVISOR_TEST_ID", id).build())
                     .get(30, TimeUnit.SECONDS);
             assertEquals(0, o.status());
         }
-        TaskOutcome missing = runner.run(List.of("env", id, "/nonexistent/program"), null, Duration.ZERO, Duration.ZERO)
-                .get(30, TimeUnit.SECONDS);
-        assertEquals(127, missing.status());
+    }
+
+    @Test
+    void hundredTasksThatExitAtOnceReportTheirStatus() throws Exception {
+        List<CompletableFuture<TaskOutcome>> all = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            all.add(runner.run(sh("exit " + status(i)).build()));
+        }
+        for (int i = 0; i < all.size(); i++) {
+            TaskOutcome o = all.get(i).get(60, TimeUnit.SECONDS);
+            assertEquals(status(i), o.status(), "task " + i + ": " + o);
+            assertEquals(0, o.signal(), "task " + i + ": " + o);
+            assertEquals(0, o.killedLeftovers(), "task " + i + ": " + o);
+        }
+    }
+
+    /** 0..255 in 100 steps, 127, 137 and 255 among them: statuses that look like signals are exits too. */
+    private static int status(int i) {
+        return i == 0 ? 127 : i == 1 ? 137 : i == 2 ? 255 : (i * 37) % 256;
+    }
+
+    @Test
+    void aCpuTimeLimitEndsASpinningTaskWith122() throws Exception {
+        TaskOutcome o = runner.run(sh("while :; do :; done").cpuTime(Duration.ofSeconds(1))
+                .timeout(Duration.ofSeconds(30)).build()).get(60, TimeUnit.SECONDS);
+        assertEquals(122, o.status(), o.toString());
+        assertEquals(24, o.signal(), "SIGXCPU: " + o);
+        assertTrue(!o.timedOut(), o.toString());
+    }
+
+    @Test
+    void aProgramThatDoesNotExistFailsTheFuture(@TempDir Path dir) {
+        for (String program : List.of("/nonexistent/program", "no-such-program-" + id)) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> runner.run(TaskRequest.builder(program, "arg").build()).get(30, TimeUnit.SECONDS));
+            assertInstanceOf(TaskStartException.class, e.getCause());
+            String message = e.getCause().getMessage();
+            assertTrue(message.contains(program) && (message.contains("no such file") || message.contains("not found")),
+                    message);
+        }
+        ExecutionException e = assertThrows(ExecutionException.class, () -> runner.run(TaskRequest.builder("true")
+                .workingDirectory(dir.resolve("missing")).build()).get(30, TimeUnit.SECONDS));
+        assertInstanceOf(TaskStartException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().contains("missing"), e.getCause().getMessage());
+    }
+
+    @Test
+    void taskRunner_hidingForksNeverSurvive() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            // Forks that hide in the task's first milliseconds: they leave its session and clear
+            // their environment (so no marker finds them), and the task exits at once.
+            TaskOutcome o = runner.run(sh("env -i setsid sleep 1013 & (env -i setsid sleep 1014 &); exit 0").build())
+                    .get(30, TimeUnit.SECONDS);
+            assertEquals(0, o.status(), "round " + i + ": " + o);
+            for (String hidden : List.of("sleep 1013", "sleep 1014")) {
+                List<ProcStat> left = Procs.withCmdline(hidden);
+                left.forEach(p -> ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly));
+                assertEquals(List.of(), left, "round " + i + ": '" + hidden + "' escaped: " + Procs.describe(left));
+            }
+        }
     }
 }

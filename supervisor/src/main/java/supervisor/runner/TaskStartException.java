@@ -1,0 +1,16 @@
+package supervisor.runner;
+
+import java.io.IOException;
+
+/**
+ * A task could not be started: its program is missing or not executable, its working directory
+ * or output file is unusable, or its containment or limits could not be set up. Nothing of it
+ * runs, and nothing made for it is left. The message says which and why.
+ */
+public final class TaskStartException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public TaskStartException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
