@@ -32,6 +32,7 @@ public final class Main {
     }
 
     public static void main(String[] argv) {
+        Log.useStderr(); // the library's messages become this command's "supervisor: " lines
         Log.trace("main");
         if (argv.length > 0 && argv[0].equals("run")) {
             // From here on INT, TERM and HUP stop the task gracefully once it runs, rather than

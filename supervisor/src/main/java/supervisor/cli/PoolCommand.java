@@ -12,6 +12,7 @@ import supervisor.config.Setting;
 import supervisor.config.Settings;
 import supervisor.terminate.Mechanism;
 import supervisor.launch.JarCheck;
+import supervisor.limits.Limits;
 import supervisor.launch.LaunchException;
 import supervisor.log.Log;
 import supervisor.pool.PoolSettings;
@@ -142,8 +143,10 @@ final class PoolCommand {
                 .startupTimeout(Duration.ofNanos(Math.max(1, c.nanos(Setting.STARTUP_TIMEOUT))))
                 .maxFrameBytes(s.integer(Setting.MAX_FRAME, 64 << 20))
                 .queueCapacity(s.integer(Setting.QUEUE, 1024))
-                .mechanism(Mechanism.parse(s.get(Setting.TERMINATION)))
-                .limits(c.limits());
+                .termination(PoolSettings.Termination.valueOf(Mechanism.parse(s.get(Setting.TERMINATION)).name()));
+        Limits limits = c.limits();
+        b.memoryLimit(limits.memoryBytes()).cpuTimeLimit(Duration.ofNanos(limits.cpuNanos()))
+                .maxProcesses(limits.maxProcs());
         if (!s.get(Setting.JAVA).isEmpty()) {
             b.java(s.get(Setting.JAVA));
         }

@@ -6,12 +6,20 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The supervisor's own messages. They go to stderr, which the task shares, so each message is one
- * line starting with {@code supervisor: } and written with a single write(2): a line split over
- * two writes could have task output land in the middle of it. Never stdout: that is the task's.
+ * The supervisor's own messages, the one place every package writes them through.
+ *
+ * <p>In a library (a {@code WorkerPool} or {@code TaskRunner} inside someone's application) they go
+ * to the {@link System.Logger} named {@code supervisor}, so that the application decides where they
+ * end up: error, warn, info and debug map to the levels of the same names.
+ *
+ * <p>The command line calls {@link #useStderr()} first thing. Messages then go to stderr, which
+ * the task shares, so each message is one line starting with {@code supervisor: } and written with
+ * a single write(2): a line split over two writes could have task output land in the middle of it.
+ * Never stdout: that is the task's. No logger is looked up on that path: it costs start-up time.
  */
 public final class Log {
     private static final FileOutputStream STDERR = new FileOutputStream(FileDescriptor.err);
+    private static volatile boolean stderr;
     private static volatile boolean debug;
     /**
      * True when stderr is the journal (JOURNAL_STREAM names its device and inode): lines then carry
@@ -22,33 +30,60 @@ public final class Log {
     private Log() {
     }
 
+    /** Held apart so that the command line, which never logs through it, never loads it. */
+    private static final class Library {
+        static final System.Logger LOGGER = System.getLogger("supervisor");
+    }
+
+    /** From now on, messages are {@code supervisor: } lines on stderr: for the command line only. */
+    public static void useStderr() {
+        stderr = true;
+    }
+
+    /** Whether debug messages are written on stderr (--verbose); the logger has its own levels. */
     public static void setDebug(boolean on) {
         debug = on;
     }
 
     public static boolean debugEnabled() {
-        return debug;
+        return stderr ? debug : Library.LOGGER.isLoggable(System.Logger.Level.DEBUG);
     }
 
     /** Something failed, or a task was stopped. Always written. */
     public static void error(String message) {
-        write(JOURNAL ? "<3>" : "", message);
+        if (stderr) {
+            write(JOURNAL ? "<3>" : "", message);
+        } else {
+            Library.LOGGER.log(System.Logger.Level.ERROR, message);
+        }
     }
 
     /** Something the user should know. Always written. */
     public static void warn(String message) {
-        write(JOURNAL ? "<4>" : "", message);
+        if (stderr) {
+            write(JOURNAL ? "<4>" : "", message);
+        } else {
+            Library.LOGGER.log(System.Logger.Level.WARNING, message);
+        }
     }
 
     /** Informational, always written: a summary, say. */
     public static void info(String message) {
-        write(JOURNAL ? "<6>" : "", message);
+        if (stderr) {
+            write(JOURNAL ? "<6>" : "", message);
+        } else {
+            Library.LOGGER.log(System.Logger.Level.INFO, message);
+        }
     }
 
-    /** Details for whoever asked for them with --verbose. */
+    /** Details for whoever asked for them with --verbose, or a logger at DEBUG level. */
     public static void debug(String message) {
-        if (debug) {
-            write(JOURNAL ? "<7>" : "", "debug: " + message);
+        if (stderr) {
+            if (debug) {
+                write(JOURNAL ? "<7>" : "", "debug: " + message);
+            }
+        } else {
+            Library.LOGGER.log(System.Logger.Level.DEBUG, message);
         }
     }
 
@@ -68,7 +103,10 @@ public final class Log {
 
     private static final boolean TRACE = System.getenv("SUPERVISOR_TRACE") != null;
 
-    /** Timestamps (epoch microseconds) for start-up measurements; SUPERVISOR_TRACE=1 turns them on. */
+    /**
+     * Timestamps (epoch microseconds) for start-up measurements; SUPERVISOR_TRACE=1 turns them on.
+     * Always on stderr: they measure the command line.
+     */
     public static void trace(String event) {
         if (TRACE) {
             java.time.Instant now = java.time.Instant.now();

@@ -1,10 +1,21 @@
 package supervisor.pool;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * The future of one call. {@link #cancel} does what a timeout does: a cancel message to the
- * worker, then, if the call does not stop within the grace, the worker is killed and replaced.
+ * The future of one call. Only the pool completes it: {@link #complete}, {@link #completeExceptionally},
+ * {@link #obtrudeValue}, {@link #obtrudeException}, {@link #completeAsync}, {@link #orTimeout} and
+ * {@link #completeOnTimeout} throw {@link UnsupportedOperationException} and change nothing, since a
+ * result set by the caller would leave the call running in its worker and the pool's counts wrong.
+ * A call's timeout is given to {@link WorkerPool#submit(byte[], java.time.Duration)}.
+ *
+ * <p>{@link #cancel} does what a timeout does: a cancel message to the worker, then, if the call
+ * does not stop within the grace, the worker is killed and replaced. Everything else (get, join,
+ * whenComplete, thenApply...) is that of {@link CompletableFuture}; the futures that thenApply and
+ * the like return are plain ones of the caller's.
  */
 public final class CallFuture extends CompletableFuture<byte[]> {
     private final Call call;
@@ -34,5 +45,68 @@ public final class CallFuture extends CompletableFuture<byte[]> {
             r.cancelledByCaller();
         }
         return done;
+    }
+
+    /** The pool's way to give the result; false if the future was already complete. */
+    boolean succeed(byte[] result) {
+        return super.complete(result);
+    }
+
+    /** The pool's way to fail the call; false if the future was already complete. */
+    boolean fail(Throwable why) {
+        return super.completeExceptionally(why);
+    }
+
+    /** Refused: only the pool completes a call. */
+    @Override
+    public boolean complete(byte[] value) {
+        throw refused("complete");
+    }
+
+    /** Refused: only the pool completes a call; {@link #cancel} stops it. */
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+        throw refused("completeExceptionally");
+    }
+
+    /** Refused: only the pool completes a call. */
+    @Override
+    public void obtrudeValue(byte[] value) {
+        throw refused("obtrudeValue");
+    }
+
+    /** Refused: only the pool completes a call. */
+    @Override
+    public void obtrudeException(Throwable ex) {
+        throw refused("obtrudeException");
+    }
+
+    /** Refused: only the pool completes a call. */
+    @Override
+    public CompletableFuture<byte[]> completeAsync(Supplier<? extends byte[]> supplier, Executor executor) {
+        throw refused("completeAsync");
+    }
+
+    /** Refused: only the pool completes a call. */
+    @Override
+    public CompletableFuture<byte[]> completeAsync(Supplier<? extends byte[]> supplier) {
+        throw refused("completeAsync");
+    }
+
+    /** Refused: a call's timeout is given to submit, which then also stops the call in its worker. */
+    @Override
+    public CompletableFuture<byte[]> orTimeout(long timeout, TimeUnit unit) {
+        throw refused("orTimeout");
+    }
+
+    /** Refused: only the pool completes a call. */
+    @Override
+    public CompletableFuture<byte[]> completeOnTimeout(byte[] value, long timeout, TimeUnit unit) {
+        throw refused("completeOnTimeout");
+    }
+
+    private static UnsupportedOperationException refused(String method) {
+        return new UnsupportedOperationException(method + ": a call's future is completed by its pool only"
+                + " (cancel(true) stops the call; submit(input, timeout) gives it a timeout)");
     }
 }

@@ -8,12 +8,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import supervisor.limits.Limits;
 import supervisor.terminate.Mechanism;
 
 /**
  * How a {@link WorkerPool} runs its workers. Immutable; made with {@link #builder(Path)}.
  */
 public final class PoolSettings {
+    /** How a worker's whole process tree is held, so that stopping it leaves nothing behind. */
+    public enum Termination {
+        /** {@link #CGROUP} where a cgroup can be made, {@link #TREE} otherwise. */
+        AUTO,
+        /**
+         * A cgroup v2 leaf per worker, killed with cgroup.kill: nothing escapes it, whatever it
+         * did. A worker cannot start where no cgroup can be made.
+         */
+        CGROUP,
+        /**
+         * The worker's session, group, environment marker and descendants, found through /proc,
+         * frozen with SIGSTOP, then killed. Never a cgroup.
+         */
+        TREE
+    }
+
     final Path workerJar;
     final int workers;
     final List<String> jvmOptions;
@@ -26,10 +43,15 @@ public final class PoolSettings {
     final Map<String, String> environment;
     final int queueCapacity;
     final int retries;
-    final Mechanism mechanism;
+    final Termination termination;
     final Duration heartbeat;
     final Consumer<String> workerOutput;
-    final supervisor.limits.Limits limits;
+    final long memoryLimit;
+    final Duration cpuTimeLimit;
+    final int maxProcesses;
+    // The same, as the types of the internal packages that start a worker (see Worker.start).
+    final Mechanism mechanism;
+    final Limits limits;
 
     private PoolSettings(Builder b) {
         this.workerJar = b.workerJar;
@@ -44,10 +66,19 @@ public final class PoolSettings {
         this.environment = Map.copyOf(b.environment);
         this.queueCapacity = b.queueCapacity;
         this.retries = b.retries;
-        this.mechanism = b.mechanism;
+        this.termination = b.termination;
         this.heartbeat = b.heartbeat;
         this.workerOutput = b.workerOutput;
-        this.limits = b.limits;
+        this.memoryLimit = b.memoryLimit;
+        this.cpuTimeLimit = b.cpuTimeLimit;
+        this.maxProcesses = b.maxProcesses;
+        this.mechanism = switch (termination) {
+            case AUTO -> Mechanism.AUTO;
+            case CGROUP -> Mechanism.CGROUP;
+            case TREE -> Mechanism.TREE;
+        };
+        // A worker's stdout is its protocol and its stderr goes to workerOutput: no output limit.
+        this.limits = new Limits(memoryLimit, cpuTimeLimit.toNanos(), maxProcesses, 0);
     }
 
     /** Settings for a pool of workers running the Task-Class named in {@code workerJar}'s manifest. */
@@ -71,6 +102,25 @@ public final class PoolSettings {
         return grace;
     }
 
+    public Termination termination() {
+        return termination;
+    }
+
+    /** Memory of each worker in bytes; 0 means no limit. */
+    public long memoryLimit() {
+        return memoryLimit;
+    }
+
+    /** CPU time of each process of a worker; zero means no limit. */
+    public Duration cpuTimeLimit() {
+        return cpuTimeLimit;
+    }
+
+    /** Processes and threads of each worker's tree; 0 means no limit. */
+    public int maxProcesses() {
+        return maxProcesses;
+    }
+
     /** Builds {@link PoolSettings}. Not thread-safe. */
     public static final class Builder {
         private final Path workerJar;
@@ -85,10 +135,12 @@ public final class PoolSettings {
         private final Map<String, String> environment = new HashMap<>();
         private int queueCapacity = 1024;
         private int retries;
-        private Mechanism mechanism = Mechanism.AUTO;
+        private Termination termination = Termination.AUTO;
         private Duration heartbeat = Duration.ofSeconds(1);
         private Consumer<String> workerOutput = line -> System.err.println(line);
-        private supervisor.limits.Limits limits = supervisor.limits.Limits.NONE;
+        private long memoryLimit;
+        private Duration cpuTimeLimit = Duration.ZERO;
+        private int maxProcesses;
 
         private Builder(Path workerJar) {
             this.workerJar = Objects.requireNonNull(workerJar, "workerJar");
@@ -169,8 +221,9 @@ public final class PoolSettings {
             return this;
         }
 
-        public Builder mechanism(Mechanism m) {
-            this.mechanism = Objects.requireNonNull(m);
+        /** How each worker's process tree is held and killed (default {@link Termination#AUTO}). */
+        public Builder termination(Termination t) {
+            this.termination = Objects.requireNonNull(t, "termination");
             return this;
         }
 
@@ -187,11 +240,42 @@ public final class PoolSettings {
         }
 
         /**
-         * Limits for each worker: memory, CPU time and processes (the output limit does not apply:
-         * a worker's output is its protocol and its stderr).
+         * The memory of each worker in bytes (default 0: no limit): its cgroup's memory.max where
+         * there is one, else the JVM's heap, metaspace and direct memory. A worker over it is
+         * killed and its call fails with {@link WorkerCrashedException}.
          */
-        public Builder limits(supervisor.limits.Limits l) {
-            this.limits = Objects.requireNonNull(l);
+        public Builder memoryLimit(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("memoryLimit must be >= 0, not " + bytes);
+            }
+            this.memoryLimit = bytes;
+            return this;
+        }
+
+        /**
+         * The CPU time of each process of a worker (RLIMIT_CPU, whole seconds, rounded up; default
+         * zero: no limit). It counts over the worker's life, not per call.
+         */
+        public Builder cpuTimeLimit(Duration d) {
+            notNegative(d, "cpuTimeLimit");
+            try {
+                d.toNanos();
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("cpuTimeLimit is too long: " + d);
+            }
+            this.cpuTimeLimit = d;
+            return this;
+        }
+
+        /**
+         * The processes and threads of each worker's tree (default 0: no limit): its cgroup's
+         * pids.max where there is one, else RLIMIT_NPROC, which counts all processes of the user.
+         */
+        public Builder maxProcesses(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxProcesses must be >= 0, not " + n);
+            }
+            this.maxProcesses = n;
             return this;
         }
 

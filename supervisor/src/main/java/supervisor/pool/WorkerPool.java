@@ -109,7 +109,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         Call call = new Call(ids.incrementAndGet(), input, timeout.toNanos());
         if (phase != 0) {
-            call.future.completeExceptionally(new PoolClosedException("the pool is closed"));
+            call.future.fail(new PoolClosedException("the pool is closed"));
             return call.future;
         }
         try {
@@ -259,7 +259,7 @@ public final class WorkerPool implements AutoCloseable {
 
     void succeed(Call call, byte[] result) {
         call.completedAt = System.nanoTime();
-        if (call.future.complete(result)) {
+        if (call.future.succeed(result)) {
             latencies.record(System.nanoTime() - call.submittedAt);
         }
         outcomes[Outcome.SUCCEEDED.ordinal()].incrementAndGet();
@@ -267,7 +267,7 @@ public final class WorkerPool implements AutoCloseable {
 
     void fail(Call call, Throwable why, Outcome outcome) {
         call.completedAt = System.nanoTime();
-        call.future.completeExceptionally(why);
+        call.future.fail(why);
         outcomes[outcome.ordinal()].incrementAndGet();
     }
 

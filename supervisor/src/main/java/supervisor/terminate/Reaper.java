@@ -11,7 +11,7 @@ import supervisor.platform.ProcStat;
  * lives. Only children already seen as zombies are waited for, each by its own pid: never
  * {@code waitpid(-1)}, which could steal the exit status of a {@link Process}.
  */
-public final class Reaper {
+final class Reaper {
     private static final int SELF = (int) ProcessHandle.current().pid();
 
     private Reaper() {

@@ -137,7 +137,7 @@ class LimitsIT {
         String id = java.util.UUID.randomUUID().toString();
         Path jar = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar");
         WorkerPool pool = WorkerPool.start(PoolSettings.builder(jar).workers(1)
-                .environment("SUPERVISOR_TEST_ID", id).limits(new Limits(64L << 20, 0, 0, 0)).build());
+                .environment("SUPERVISOR_TEST_ID", id).memoryLimit(64L << 20).build());
         try {
             Throwable t = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
                     () -> pool.submit("alloc".getBytes(StandardCharsets.UTF_8)).get(60, TimeUnit.SECONDS)).getCause();

@@ -103,6 +103,17 @@ class WorkerPoolIT {
     }
 
     @Test
+    void onlyThePoolCompletesACall() throws Exception {
+        WorkerPool p = pool(1, b -> { });
+        CallFuture running = p.submit(bytes("sleep 300"));
+        CallFutureTest.assertCallerCannotComplete(running);
+        assertEquals("slept", text(running), "the worker's result, not the caller's");
+        CallFutureTest.assertCallerCannotComplete(running);
+        assertEquals("slept", text(running));
+        assertEquals(1, p.stats().succeeded());
+    }
+
+    @Test
     void cancellingTheFutureStopsTheCall() throws Exception {
         WorkerPool p = pool(1, b -> b.grace(Duration.ofMillis(300)));
         CompletableFuture<byte[]> hanging = p.submit(bytes("hang"));
