@@ -24,7 +24,7 @@ TASKS=$repo/test-tasks/target/test-tasks.jar
 TARGET=$bench_dir/target
 
 # The knobs that change what is measured; the benchmarks set them explicitly where they want them.
-unset SUPERVISOR_FAST_PATH SUPERVISOR_TERMINATION SUPERVISOR_TRACE SUPERVISOR_CDS_TRAINING
+unset SUPERVISOR_TERMINATION SUPERVISOR_TRACE SUPERVISOR_CDS_TRAINING
 
 # The java the launcher will use (its own rule), so that "plain java" is the same JVM.
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
@@ -256,8 +256,8 @@ print_table() {
 
 # run_variant VARIANT TASK-ARGS...: one run of test-tasks.jar, marked, stdin from /dev/null.
 #   plain       java -jar test-tasks.jar ARGS
-#   sup         scripts/supervisor run test-tasks.jar -- ARGS           (default: fast path)
-#   sup-nofast  the same with SUPERVISOR_FAST_PATH=0
+#   sup         scripts/supervisor run test-tasks.jar -- ARGS           (default: auto, a cgroup here)
+#   sup-tree    the same with SUPERVISOR_TERMINATION=tree (subreaper, so JNA, before the spawn)
 #   timeout     timeout 30s java -jar test-tasks.jar ARGS               (GNU coreutils)
 run_variant() {
     local v=$1
@@ -265,7 +265,7 @@ run_variant() {
     case $v in
         plain) BENCH_RUN=$RUN_ID "$JAVA" -jar "$TASKS" "$@" </dev/null ;;
         sup) BENCH_RUN=$RUN_ID "$SUP" run "$TASKS" -- "$@" </dev/null ;;
-        sup-nofast) BENCH_RUN=$RUN_ID SUPERVISOR_FAST_PATH=0 "$SUP" run "$TASKS" -- "$@" </dev/null ;;
+        sup-tree) BENCH_RUN=$RUN_ID SUPERVISOR_TERMINATION=tree "$SUP" run "$TASKS" -- "$@" </dev/null ;;
         timeout) BENCH_RUN=$RUN_ID timeout 30s "$JAVA" -jar "$TASKS" "$@" </dev/null ;;
         *) echo "run_variant: unknown variant $v" >&2; return 2 ;;
     esac

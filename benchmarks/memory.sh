@@ -4,7 +4,7 @@
 # into the supervisor JVM, so the pid we started is the supervisor's. 2 s after the start, VmRSS
 # and VmHWM are read from /proc/PID/status; then the supervisor gets SIGTERM and stops the task.
 # Median of 3 runs (1 with --quick). The task JVM's own VmRSS is shown for comparison, and the
-# same with SUPERVISOR_FAST_PATH=0 as an information row.
+# same with SUPERVISOR_TERMINATION=tree (the native layer loaded) as an information row.
 #
 # Usage: benchmarks/memory.sh [--quick] [--in-place]
 . "${BASH_SOURCE[0]%/*}/lib.sh" "$@"
@@ -13,12 +13,12 @@ runs=3
 [ "$QUICK" = 1 ] && runs=1
 settle_ms=2000
 
-# one_run FAST: sets rss, hwm (KiB), task_rss (KiB), cpu_ms (the supervisor's CPU time so far), exe, error.
+# one_run MECHANISM: sets rss, hwm (KiB), task_rss (KiB), cpu_ms (the supervisor's CPU time so far), exe, error.
 one_run() {
     local err=$TMP/mem.err a tp now
     rss= hwm= task_rss= cpu_ms= task_cpu_ms= exe= error=
     a=$(now_us)
-    BENCH_RUN=$RUN_ID SUPERVISOR_FAST_PATH=$1 "$SUP" run -v "$TASKS" -- hang </dev/null >/dev/null 2>"$err" &
+    BENCH_RUN=$RUN_ID SUPERVISOR_TERMINATION=$1 "$SUP" run -v "$TASKS" -- hang </dev/null >/dev/null 2>"$err" &
     local sp=$!
     started+=("$sp")
     if ! wait_for_line "$err" ready 30000; then
@@ -44,12 +44,12 @@ one_run() {
     [[ $exe == */java ]] || { error="pid $sp is $exe, not the supervisor JVM"; return 1; }
 }
 
-for fast in 1 0; do
-    ((fast == 0 && QUICK == 1)) && continue
-    progress "memory, SUPERVISOR_FAST_PATH=$fast: $runs run(s) of a hang task, ${settle_ms} ms each"
+for mech in auto tree; do
+    [ "$mech" = tree ] && ((QUICK == 1)) && continue
+    progress "memory, SUPERVISOR_TERMINATION=$mech: $runs run(s) of a hang task, ${settle_ms} ms each"
     rsss=() hwms=() tasks=() cpus=() task_cpus=() errors=
     for ((i = 1; i <= runs; i++)); do
-        if one_run "$fast"; then
+        if one_run "$mech"; then
             rsss+=("$rss")
             hwms+=("$hwm")
             [ -n "$task_rss" ] && tasks+=("$task_rss")
@@ -60,7 +60,7 @@ for fast in 1 0; do
         fi
     done
     if ((${#rsss[@]} == 0)); then
-        row "supervisor JVM memory (fast path=$fast)" "not measured" "<= 48 MiB" "not measured" "$errors"
+        row "supervisor JVM memory (termination $mech)" "not measured" "<= 48 MiB" "not measured" "$errors"
         continue
     fi
     mr=$(median "${rsss[@]}")
@@ -72,10 +72,10 @@ for fast in 1 0; do
     ((${#cpus[@]} > 0)) && detail="$detail the supervisor JVM's CPU time (user+sys) after 2 s: $(median "${cpus[@]}") ms (the task JVM's: $(median "${task_cpus[@]}") ms);"
     detail="$detail median of ${#rsss[@]} run(s)"
     [ -n "$errors" ] && detail="$detail; FAILED:$errors"
-    if ((fast == 1)); then
+    if [ "$mech" = auto ]; then
         row "supervisor JVM memory (VmRSS / VmHWM), one hang task" "$(fmt_mib "$mr") / $(fmt_mib "$mh") MiB" "<= 48 MiB" "$verdict" "$detail"
     else
-        row "supervisor JVM memory, SUPERVISOR_FAST_PATH=0 (info)" "$(fmt_mib "$mr") / $(fmt_mib "$mh") MiB" "-" "info" "$detail"
+        row "supervisor JVM memory, SUPERVISOR_TERMINATION=tree (info)" "$(fmt_mib "$mr") / $(fmt_mib "$mh") MiB" "-" "info" "$detail"
     fi
 done
 exit 0

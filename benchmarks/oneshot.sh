@@ -3,7 +3,7 @@
 # `java -jar test-tasks.jar hello`, whole process, default flags, output to /dev/null.
 #
 # stdout goes to /dev/null; stderr to a file in /tmp (empty unless something fails; a failed run's
-# stderr is kept in benchmarks/target/logs). Paired runs: each round runs plain, supervisor (fast path), supervisor with SUPERVISOR_FAST_PATH=0
+# stderr is kept in benchmarks/target/logs). Paired runs: each round runs plain, supervisor (default mechanism), supervisor with SUPERVISOR_TERMINATION=tree
 # and GNU `timeout 30s java -jar` once each, the order rotating from round to round; a ratio is
 # taken within a round, and the row reports the median of those ratios and the median time of each.
 #
@@ -16,7 +16,7 @@
 pairs=30 warm=3 traced=12
 if [ "$QUICK" = 1 ]; then pairs=10 warm=2 traced=4; fi
 
-variants=(plain sup sup-nofast timeout)
+variants=(plain sup sup-tree timeout)
 rm -f "$TARGET"/logs/oneshot.*
 declare -A times=() ratios=() failures=()
 
@@ -55,7 +55,7 @@ done
 
 # shellcheck disable=SC2086
 med_plain=$(median ${times[plain]})
-for v in sup sup-nofast timeout; do
+for v in sup sup-tree timeout; do
     # shellcheck disable=SC2086
     {
         mr=$(median ${ratios[$v]})
@@ -69,8 +69,8 @@ for v in sup sup-nofast timeout; do
         sup)
             if ((mr <= 1500)); then verdict="within budget"; else verdict="OVER budget"; fi
             row "one-shot overhead: supervisor run / plain java (hello)" "$(fmt_ratio "$mr")x" "<= 1.5x" "$verdict" "$detail" ;;
-        sup-nofast)
-            row "one-shot overhead, SUPERVISOR_FAST_PATH=0 (info)" "$(fmt_ratio "$mr")x" "-" "info" "$detail" ;;
+        sup-tree)
+            row "one-shot overhead, SUPERVISOR_TERMINATION=tree (info)" "$(fmt_ratio "$mr")x" "-" "info" "$detail" ;;
         timeout)
             row "one-shot anchor: timeout 30s java -jar / plain java (info)" "$(fmt_ratio "$mr")x" "-" "info" "$detail" ;;
     esac
@@ -83,8 +83,7 @@ make_trace_wrapper
 # traced_run VARIANT LOG: one traced run; the log gets start, the wrapper's lines, the
 # supervisor's trace lines and end, each as "EVENT MICROS".
 traced_run() {
-    local v=$1 log=$2 a b fast=1 mech=auto
-    [ "$v" = sup-nofast ] && fast=0
+    local v=$1 log=$2 a b mech=auto
     [ "$v" = sup-tree ] && mech=tree
     : >"$log"
     a=$EPOCHREALTIME
@@ -94,7 +93,7 @@ traced_run() {
                            </dev/null >/dev/null 2>&1 ;;
         version) BENCH_RUN=$RUN_ID SUPERVISOR_TRACE=1 "$SUP" --version </dev/null >/dev/null 2>"$log.err" ;;
         *) BENCH_RUN=$RUN_ID BENCH_TRACE_LOG=$log JAVA_HOME=$wrapper_home SUPERVISOR_TRACE=1 \
-               SUPERVISOR_FAST_PATH=$fast SUPERVISOR_TERMINATION=$mech \
+               SUPERVISOR_TERMINATION=$mech \
                "$SUP" run --java "$wrapper_home/bin/java" "$TASKS" -- hello </dev/null >/dev/null 2>"$log.err" ;;
     esac
     b=$EPOCHREALTIME
@@ -113,13 +112,15 @@ traced_run() {
 progress "breakdown: $traced traced rounds (SUPERVISOR_TRACE=1, java wrapper)"
 declare -A seg=()
 segments=(
-    "launcher: start -> task JVM exec'ed|start|task-exec"
     "launcher: start -> supervisor JVM exec'ed|start|supervisor-exec"
-    "task JVM: exec -> exit (runs beside the supervisor's start)|task-exec|task-exit"
     "supervisor JVM: exec -> main|supervisor-exec|main"
     "supervisor: main -> parsed|main|parsed"
-    "supervisor: parsed -> adopted (spawned without fast path)|parsed|adopted"
-    "supervisor: adopted -> set up (set-up thread)|adopted|set-up"
+    "supervisor: parsed -> launch (jar checked)|parsed|launch"
+    "supervisor: launch -> guardian ready|launch|guardian-ready"
+    "supervisor: guardian ready -> contained (cgroup leaf made)|guardian-ready|contained"
+    "supervisor: contained -> spawned (ProcessBuilder.start)|contained|spawned"
+    "task: spawned -> task JVM exec'ed (setsid, setpriv, sh)|spawned|task-exec"
+    "task JVM: exec -> exit|task-exec|task-exit"
     "supervisor: task JVM exit -> 'task exited' seen|task-exit|task-exited"
     "supervisor: 'task exited' -> 'tree checked' (post-exit check)|task-exited|tree-checked"
     "supervisor: 'tree checked' -> released (leaf removed, guardian told)|tree-checked|released"
@@ -132,7 +133,7 @@ segments=(
 to_main="start -> supervisor main (launcher + JVM start)"
 from_main="supervisor main -> end"
 for ((r = 0; r < traced; r++)); do
-    for v in plain plain-wrapped sup sup-nofast sup-tree version; do
+    for v in plain plain-wrapped sup sup-tree version; do
         log=$TMP/trace.$v.$r
         traced_run "$v" "$log"
         for s in "${segments[@]}"; do
@@ -156,17 +157,17 @@ note "Traced runs use SUPERVISOR_TRACE=1 and a bash java wrapper (JAVA_HOME and 
 note "is exec'ed and when the task JVM ends. The wrapper costs $(fmt_ms "$wrapper_cost") ms per JVM (plain java through it"
 note "$(fmt_ms "$(m plain-wrapped "$total")") ms vs $(fmt_ms "$plain_t") ms without it, in the same rounds), so traced totals run a little above row 1."
 note "All times come from one clock: bash \$EPOCHREALTIME and the JVM's Instant.now(), in epoch microseconds." ""
-note "| segment | fast path (default) | SUPERVISOR_FAST_PATH=0 | SUPERVISOR_TERMINATION=tree |" "|---|---|---|---|"
+note "| segment | default (cgroup here) | SUPERVISOR_TERMINATION=tree |" "|---|---|---|"
 for s in "${segments[@]}"; do
     IFS='|' read -r label _ _ <<<"$s"
     cells=
-    for v in sup sup-nofast sup-tree; do
+    for v in sup sup-tree; do
         x=$(m "$v" "$label")
         cells="$cells | ${x:+$(fmt_ms "$x")}"
         [ -z "$x" ] && cells="$cells-"
     done
     note "| $label$cells |"
 done
-note "| for comparison: plain java -jar hello (same rounds) | $(fmt_ms "$plain_t") | | |"
-note "| for comparison: scripts/supervisor --version (the supervisor JVM alone, no task) | $(fmt_ms "$(m version "$total")") | | |"
+note "| for comparison: plain java -jar hello (same rounds) | $(fmt_ms "$plain_t") | |"
+note "| for comparison: scripts/supervisor --version (the supervisor JVM alone, no task) | $(fmt_ms "$(m version "$total")") | |"
 note "" "Of which for --version: start -> main $(fmt_ms "$(m version "$to_main")") ms, main -> end $(fmt_ms "$(m version "$from_main")") ms." ""

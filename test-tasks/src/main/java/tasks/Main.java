@@ -64,6 +64,15 @@ public final class Main {
                     }
                 }
             }
+            case "spin-through-xcpu" -> {
+                // Handles SIGXCPU (the soft CPU limit) and spins on, until the hard limit's SIGKILL.
+                sun.misc.Signal.handle(new sun.misc.Signal("XCPU"), sig -> ERR.println("task: got SIGXCPU, spinning on"));
+                ready();
+                long n = 0;
+                while (true) {
+                    n++;
+                }
+            }
             case "fork-many" -> {
                 // Up to N sleeps as fast as the shell can fork: a bounded fork bomb.
                 spawn(true, "sh", "-c", "i=0; while [ $i -lt " + rest[0] + " ]; do sleep 1000 & i=$((i+1)); done; "

@@ -141,6 +141,19 @@ public final class ProcFs {
     /** Clock ticks per second of /proc start times; 100 on every Linux build that matters. */
     public static final long TICKS_PER_SECOND = 100;
 
+    /** The CPU time (user + system, fields 14 and 15) a live process has used so far, or -1. */
+    public static long cpuNanos(int pid) {
+        try {
+            String line = new String(java.nio.file.Files.readAllBytes(PROC.resolve(Integer.toString(pid)).resolve("stat")),
+                    java.nio.charset.StandardCharsets.US_ASCII);
+            String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
+            long ticks = Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]);
+            return ticks * (1_000_000_000L / TICKS_PER_SECOND);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     static ProcStat parse(String line) {
         // "pid (comm) state ppid ..." where comm may itself hold spaces and parentheses: the
         // fields after comm start after the LAST ')'.

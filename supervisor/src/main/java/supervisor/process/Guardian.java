@@ -107,7 +107,9 @@ final class Guardian {
             long id = ++nextLease;
             if (current == null || !current.process.isAlive()) {
                 try {
+                    Log.trace("guardian");
                     current = start();
+                    Log.trace("guardian ready");
                 } catch (IOException e) {
                     Log.warn("cannot start the guardian (" + e.getMessage() + "): should the supervisor be killed,"
                             + " its tasks' processes and directories will not be cleaned up");

@@ -48,20 +48,6 @@ final class Subreaper {
         return on;
     }
 
-    /** Becomes the subreaper in the background, {@code delayMillis} from now. */
-    static void becomeSoon(long delayMillis) {
-        Thread t = new Thread(() -> {
-            try {
-                Thread.sleep(delayMillis);
-            } catch (InterruptedException e) {
-                return;
-            }
-            become();
-        }, "supervisor-subreaper");
-        t.setDaemon(true);
-        t.start();
-    }
-
     /** Reaps the zombies of adopted orphans; never a child whose status the JDK or a task owns. */
     private static void reapLoop(Posix posix) {
         while (true) {

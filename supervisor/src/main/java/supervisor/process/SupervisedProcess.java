@@ -138,6 +138,8 @@ public final class SupervisedProcess {
     private boolean released; // guarded by this
     private boolean treeClosed; // guarded by this: released, and its tree let go
     private volatile Path savedCrashLog; // moved out of a temporary working directory
+    private volatile long lastCpuNanos = -1; // sampled when a CPU limit has no leaf to count it
+    private static final long CPU_SAMPLE_MILLIS = 200;
 
     /**
      * Keeps this JVM's guardian running while many processes come and go (a pool's workers, a
@@ -264,6 +266,7 @@ public final class SupervisedProcess {
     }
 
     private void launch() throws LaunchException, IOException {
+        Log.trace("launch");
         String program = checkProgram(spec.command().get(0));
         workdir = spec.workdir();
         if (spec.tempWorkdir()) {
@@ -272,6 +275,7 @@ public final class SupervisedProcess {
             checkWorkdir(workdir);
         }
         contain();
+        Log.trace("contained");
         LimitEnforcer.Prepared prepared = LimitEnforcer.Prepared.NONE;
         if (spec.limits().any()) {
             scratch = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-scratch");
@@ -321,6 +325,7 @@ public final class SupervisedProcess {
                     .redirectOutput(spec.outputFile() == null ? ProcessBuilder.Redirect.DISCARD
                             : ProcessBuilder.Redirect.appendTo(spec.outputFile().toFile()));
         }
+        Log.trace("spawning");
         try {
             process = OwnedChildren.start(pb);
         } catch (IOException e) {
@@ -332,6 +337,9 @@ public final class SupervisedProcess {
         id = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
         lease.task(id, marker);
         exit = process.onExit().thenApply(p -> ExitStatus.fromJdk(p.exitValue()));
+        if (spec.limits().cpuNanos() > 0 && leaf == null) {
+            sampleCpuTime();
+        }
         hold(pid);
     }
 
@@ -395,6 +403,9 @@ public final class SupervisedProcess {
             }
             hold(pid);
             exit = watcher.watch(pid);
+            if (spec.limits().cpuNanos() > 0 && leaf == null) {
+                sampleCpuTime();
+            }
             lease.task(id, marker);
             try (java.io.OutputStream go = launcher.getOutputStream()) {
                 go.write("go\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -456,7 +467,7 @@ public final class SupervisedProcess {
                             + "): the " + spec.label() + " is held by its process tree instead");
                 }
             } else if (mechanism == Mechanism.CGROUP) {
-                throw new LaunchException(125, "--termination cgroup: no writable cgroup2 hierarchy with cgroup.kill here"
+                throw new LaunchException(125, "the cgroup mechanism was asked for, but there is no writable cgroup2 hierarchy with cgroup.kill here"
                         + " (needs root, or a systemd unit with Delegate=yes)");
             } else {
                 Log.debug("no writable cgroup2 hierarchy: the " + spec.label() + " is held by its process tree");
@@ -468,9 +479,10 @@ public final class SupervisedProcess {
             // Not this supervisor's JVM: it is not made a subreaper behind its owner's back.
         } else if (leaf == null && ProcFs.available()) {
             Subreaper.become();
-        } else if (leaf != null && spec.claimOrphans()) {
-            // The leaf holds every process; being the subreaper only saves init some zombies.
-            Subreaper.becomeSoon(100);
+        } else if (ProcessHandle.current().pid() == 1) {
+            // The leaf holds every process and orphans go to init; but in a container init is
+            // this JVM, which must then reap them as they end.
+            Subreaper.become();
         }
     }
 
@@ -602,7 +614,42 @@ public final class SupervisedProcess {
      * @param cpuNanos the process's CPU time at its end, or -1 if unknown
      */
     public int limitVerdict(ExitStatus status, long cpuNanos) {
-        return limits.verdict(status, cpuNanos);
+        return limits.verdict(status, cpuNanos >= 0 ? cpuNanos : cpuNanos());
+    }
+
+    /**
+     * The CPU time the process used, for a verdict on its CPU limit: its leaf's count where there
+     * is one (the whole tree's), else the last sample of its own, taken while it ran.
+     */
+    private long cpuNanos() {
+        if (leaf != null) {
+            long usec = Cgroups.value(leaf.dir(), "cpu.stat", "usage_usec");
+            if (usec >= 0) {
+                return usec * 1000;
+            }
+        }
+        return lastCpuNanos;
+    }
+
+    /** With a CPU limit and no leaf to count it, samples the process's CPU time while it runs. */
+    private void sampleCpuTime() {
+        Thread t = new Thread(() -> {
+            while (!exit.isDone()) {
+                long n = ProcFs.cpuNanos(id.pid());
+                if (n >= 0) {
+                    lastCpuNanos = n;
+                }
+                try {
+                    exit.get(CPU_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // sample again
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        }, "supervisor-cpu-sampler");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Whether the limits are in force at all. */

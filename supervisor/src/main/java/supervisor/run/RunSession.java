@@ -83,8 +83,11 @@ public final class RunSession {
         if (crashed != null) {
             Path hsErr = task.crashLog().orElse(null);
             if (hsErr != null) {
-                Log.error("task crashed with " + Signal.name(crashed.likelySignal()) + " (status " + crashed.code()
-                        + "); the JVM wrote " + hsErr);
+                // The JVM aborts after writing its log: its own header names the real signal and frame.
+                String what = supervisor.process.CrashLog.read(hsErr).map(supervisor.process.CrashLog::describe)
+                        .orElse(Signal.name(crashed.likelySignal()));
+                Log.error("task crashed: " + what + " (status " + crashed.code() + ", "
+                        + Signal.name(crashed.likelySignal()) + "); the JVM wrote " + hsErr);
             } else {
                 Log.warn("task " + crashed.describe() + ", a signal the supervisor did not send");
             }

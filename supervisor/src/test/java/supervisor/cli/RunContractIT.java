@@ -124,7 +124,21 @@ class RunContractIT {
         try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "crash")
                 .route(route).directory(dir).start()) {
             assertEquals(134, s.exitCode(LONG));
-            assertTrue(s.stderr().contains("supervisor: task crashed") && s.stderr().contains("hs_err_pid"), s.stderr());
+            // The JVM aborts (134) after a SIGSEGV in native code: the message names the real signal and frame.
+            assertTrue(s.stderr().contains("supervisor: task crashed: SIGSEGV in libjvm.so (") && s.stderr().contains("hs_err_pid"),
+                    s.stderr());
+        }
+    }
+
+    @Test
+    void runTempWorkdirCrashLogIsMovedOutBeforeTheDirectoryGoes(@TempDir Path dir) throws Exception {
+        try (Supervisor s = Supervisor.builder("run", "--temp-workdir", Supervisor.TASKS.toString(), "--", "crash")
+                .directory(dir).start()) {
+            assertEquals(134, s.exitCode(LONG));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("the JVM wrote (\\S+hs_err_pid\\d+\\.log)").matcher(s.stderr());
+            assertTrue(m.find(), s.stderr());
+            assertTrue(Files.exists(Path.of(m.group(1))), "the named crash log exists: " + s.stderr());
+            assertEquals(dir.toRealPath(), Path.of(m.group(1)).getParent().toRealPath(), "moved next to the run");
         }
     }
 

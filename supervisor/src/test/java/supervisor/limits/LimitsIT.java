@@ -27,6 +27,7 @@ class LimitsIT {
     private static final Duration LONG = Duration.ofSeconds(60);
 
     /** Samples a process's resident memory until it exits; returns the highest seen, in KiB. */
+    /** The supervisor's peak VmRSS in KiB, sampled every 20 ms while it lives; see {@link #peak}. */
     private static AtomicLong watchRss(long pid) {
         AtomicLong max = new AtomicLong();
         Thread t = new Thread(() -> {
@@ -49,13 +50,20 @@ class LimitsIT {
         return max;
     }
 
+    /** The peak, which must rest on at least one sample: a watcher that saw nothing proves nothing. */
+    private static long peak(AtomicLong rss) {
+        assertTrue(rss.get() > 0, "no RSS sample of the supervisor was taken");
+        return rss.get();
+    }
+
     @Test
     void aTaskThatAllocatesPastTheCapIsKilledWith121() throws Exception {
         try (Supervisor s = Supervisor.builder("run", "--memory", "64m", Supervisor.TASKS.toString(), "--", "oom").start()) {
             AtomicLong rss = watchRss(s.pid());
             assertEquals(Limits.MEMORY_EXCEEDED, s.exitCode(LONG), s.stderr());
             assertTrue(s.stderr().contains("supervisor: task killed: memory limit 64M exceeded"), s.stderr());
-            assertTrue(rss.get() < 160 * 1024, "supervisor RSS " + rss.get() + " KiB");
+            long peak = peak(rss);
+            assertTrue(peak < 160 * 1024, "supervisor RSS " + peak + " KiB");
         }
     }
 
@@ -67,6 +75,18 @@ class LimitsIT {
             assertTrue(s.stderr().contains("caps the task JVM's heap, metaspace and direct memory only"), s.stderr());
             assertTrue(s.stderr().contains("supervisor: task stopped: memory limit 64M exceeded (the limit covers"),
                     s.stderr());
+        }
+    }
+
+    /** A task that handles SIGXCPU dies of the hard limit's SIGKILL: still 122, read from its CPU time. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(supervisor.testing.Supervisor.Route.class)
+    void runTaskThatHandlesSigxcpuIsStill122(supervisor.testing.Supervisor.Route route) throws Exception {
+        try (Supervisor s = Supervisor.builder("run", "--cpu-time", "1s", "--timeout", "30s", Supervisor.TASKS.toString(),
+                "--", "spin-through-xcpu").route(route).start()) {
+            assertEquals(Limits.CPU_EXCEEDED, s.exitCode(LONG), s.stderr());
+            assertTrue(s.stderr().contains("task: got SIGXCPU, spinning on"), s.stderr());
+            assertTrue(s.stderr().contains("supervisor: task killed: CPU time limit 1s exceeded"), s.stderr());
         }
     }
 
@@ -128,7 +148,8 @@ class LimitsIT {
                 }
             }
             assertTrue(s.stderr().contains("supervisor: task stopped: output limit 1M exceeded"), s.stderr());
-            assertTrue(rss.get() < 160 * 1024, "supervisor RSS " + rss.get() + " KiB");
+            long peak = peak(rss);
+            assertTrue(peak < 160 * 1024, "supervisor RSS " + peak + " KiB");
         }
     }
 

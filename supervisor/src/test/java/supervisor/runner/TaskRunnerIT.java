@@ -61,21 +61,21 @@ class TaskRunnerIT {
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             assertEquals("locked", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
-            int before = Thread.activeCount();
+            int before = supervisor.testing.Threads.count();
             List<CompletableFuture<TaskOutcome>> all = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 all.add(runner.run(sh("flock -s '" + gate + "' true; exit " + (i % 7)).grace(Duration.ofSeconds(1)).build()));
             }
             int[] most = {0};
             Await.until(Duration.ofMinutes(3), "200 tasks running", () -> {
-                most[0] = Math.max(most[0], Thread.activeCount());
+                most[0] = Math.max(most[0], supervisor.testing.Threads.count());
                 return runner.running() == 200 || all.stream().anyMatch(CompletableFuture::isDone);
             });
             assertEquals(200, runner.running(), "tasks running at once");
             holder.getOutputStream().close(); // cat ends, the lock is free
             assertEquals(0, holder.waitFor());
             for (int i = 0; i < all.size(); i++) {
-                most[0] = Math.max(most[0], Thread.activeCount());
+                most[0] = Math.max(most[0], supervisor.testing.Threads.count());
                 TaskOutcome o = all.get(i).get(60, TimeUnit.SECONDS);
                 assertEquals(i % 7, o.status(), "task " + i);
                 assertEquals(0, o.signal());

@@ -94,6 +94,7 @@ public final class Supervisor implements AutoCloseable {
             return this;
         }
 
+        /** Sets a variable for the supervisor; a null value removes it (the route's own included). */
         public Builder environment(String key, String value) {
             env.put(key, value);
             return this;
@@ -116,7 +117,13 @@ public final class Supervisor implements AutoCloseable {
                         "no writable cgroup2 hierarchy here (needs root, or a systemd unit with Delegate=yes)");
             }
             pb.environment().put("SUPERVISOR_TERMINATION", route == Route.CGROUP ? "cgroup" : "tree");
-            pb.environment().putAll(env);
+            env.forEach((k, v) -> {
+                if (v == null) {
+                    pb.environment().remove(k);
+                } else {
+                    pb.environment().put(k, v);
+                }
+            });
             if (dir != null) {
                 pb.directory(dir.toFile());
             }

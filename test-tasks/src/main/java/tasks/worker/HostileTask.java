@@ -69,6 +69,8 @@ public final class HostileTask implements Task {
             case "spawn":
                 new ProcessBuilder("setsid", "sleep", "1000").start();
                 return "spawned".getBytes(StandardCharsets.UTF_8);
+            case "prop":
+                return String.valueOf(System.getProperty(arg)).getBytes(StandardCharsets.UTF_8);
             case "pid":
                 return Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
             default:
