@@ -1,6 +1,5 @@
 package supervisor.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,8 +14,10 @@ import supervisor.launch.JarCheck;
 import supervisor.limits.Limits;
 import supervisor.launch.LaunchException;
 import supervisor.log.Log;
+import supervisor.log.Printable;
 import supervisor.pool.PoolSettings;
 import supervisor.run.SignalEvents;
+import supervisor.worker.protocol.Frame;
 
 /** {@code supervisor pool [OPTIONS] WORKER.jar [OPTIONS]}. */
 final class PoolCommand {
@@ -123,9 +124,8 @@ final class PoolCommand {
             }
         }
         Configured c = new Configured(a);
-        if (input != null && !Files.isReadable(input)) {
-            throw new UsageException("--input: cannot read " + input);
-        }
+        checkInput(input);
+        checkOutput(output);
         Path jar = Path.of(a.jar);
         try {
             JarCheck.checkWorker(jar);
@@ -134,6 +134,13 @@ final class PoolCommand {
             return e.status();
         }
         Settings s = c.settings;
+        int maxFrame = s.integer(Setting.MAX_FRAME, 64 << 20);
+        if (maxFrame > Frame.MAX_MAX_LENGTH) {
+            // Checked here, whichever source gave it (option, variable, config file): the pool
+            // would only refuse it in each worker's thread, once workers run.
+            throw new UsageException("--max-frame: " + maxFrame + " is above the protocol's maximum of "
+                    + Frame.MAX_MAX_LENGTH + " bytes");
+        }
         PoolSettings.Builder b = PoolSettings.builder(jar).workerOutput(Batch.workerOutput())
                 .workers(s.integer(Setting.WORKERS, Runtime.getRuntime().availableProcessors()))
                 .callTimeout(Duration.ofNanos(c.nanos(Setting.TIMEOUT)))
@@ -141,7 +148,7 @@ final class PoolCommand {
                 .retries(s.integer(Setting.RETRIES, 0))
                 .maxCallsPerWorker(s.integer(Setting.MAX_CALLS, 0))
                 .startupTimeout(Duration.ofNanos(Math.max(1, c.nanos(Setting.STARTUP_TIMEOUT))))
-                .maxFrameBytes(s.integer(Setting.MAX_FRAME, 64 << 20))
+                .maxFrameBytes(maxFrame)
                 .queueCapacity(s.integer(Setting.QUEUE, 1024))
                 .termination(PoolSettings.Termination.valueOf(Mechanism.parse(s.get(Setting.TERMINATION)).name()));
         Limits limits = c.limits();
@@ -151,16 +158,54 @@ final class PoolCommand {
             b.java(s.get(Setting.JAVA));
         }
         c.jvmOptions().forEach(b::jvmOption);
-        Batch batch = new Batch(new BatchOptions(b.build(), input, output, shardIndex, shardCount));
+        PoolSettings settings;
+        try {
+            settings = b.build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Batch batch = new Batch(new BatchOptions(settings, maxFrame, input, output, shardIndex, shardCount));
         SignalEvents.connect(batch::interrupt);
         try {
             return batch.run();
-        } catch (IOException e) {
-            Log.error("cannot read the input: " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        } catch (RuntimeException | Error e) {
+            // A bug: one line and the exception's class, never a stack trace.
+            Log.error("internal error: " + e);
+            return 125;
+        }
+    }
+
+    /**
+     * A file, a pipe, a FIFO, /dev/stdin or a {@code <(...)}: anything readable but a directory.
+     * Only checked, never opened here: opening a FIFO waits for its writer.
+     */
+    private static void checkInput(Path input) throws UsageException {
+        if (input == null) {
+            return;
+        }
+        if (Files.isDirectory(input)) {
+            throw new UsageException("--input: " + Printable.quote(input.toString()) + " is a directory");
+        }
+        if (!Files.isReadable(input)) {
+            throw new UsageException("--input: cannot read " + Printable.quote(input.toString())
+                    + (Files.exists(input) ? " (permission denied)" : " (no such file)"));
+        }
+    }
+
+    /** The output's directory must exist: a run of hours must not end in "No such file". */
+    private static void checkOutput(Path output) throws UsageException {
+        if (output == null) {
+            return;
+        }
+        if (Files.isDirectory(output)) {
+            throw new UsageException("--output: " + Printable.quote(output.toString()) + " is a directory");
+        }
+        Path dir = output.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new UsageException("--output: no such directory: " + Printable.quote(dir.toString()));
+        }
+        if (Files.exists(output) ? !Files.isWritable(output) : dir != null && !Files.isWritable(dir)) {
+            throw new UsageException("--output: cannot write " + Printable.quote(output.toString()) + " (permission denied)");
         }
     }
 
