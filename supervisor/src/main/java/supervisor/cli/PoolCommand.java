@@ -38,13 +38,16 @@ final class PoolCommand {
                                    (default: 0; for idempotent work)
               --max-calls N        recycle a worker after N calls (default: never)
               --jvm-opt OPT        an option for every worker JVM (repeatable)
-              --input FILE         read lines from FILE (default: stdin)
-              --output FILE        write answers to FILE (default: stdout)
+              --input FILE         read lines from FILE, read once: a file, a FIFO, /dev/stdin
+                                   or <(...) (default: stdin)
+              --output FILE        write answers to FILE, in an existing directory
+                                   (default: stdout)
               --shard I/N          only the lines whose 0-based index mod N is I
               --java PATH          the java for workers (default: the supervisor's)
               --termination MECH   auto, cgroup or tree (see supervisor run --help)
               --startup-timeout D  time a worker has to start (default: 30s)
-              --max-frame BYTES    the largest protocol frame (default: 64 MiB)
+              --max-frame BYTES    the largest protocol frame, 1024 to 2147483583 (default:
+                                   64 MiB); a longer input line is answered "protocol"
               --queue N            calls that may wait for a worker (default: 1024)
               --memory SIZE        cap each worker's memory (see supervisor run --help)
               --cpu-time DURATION  cap the CPU time of each worker process
@@ -69,14 +72,19 @@ final class PoolCommand {
             Input: UTF-8 text, one call per line; the call's input is the line without its
             newline; a blank line is a call with empty input.
             Output: {"line":1,"status":"ok","output":"...","attempts":1,"ms":12} per line, where
-            status is ok, failed (the task threw; "error" names it), timeout, crashed ("error"
-            says how) or protocol; an output that is not UTF-8 is written as "output_base64".
+            status is ok, failed (the task threw; "error" names it), timeout ("timeout_ms"),
+            crashed ("error" says how, "exit_status") or protocol (also for an input line longer
+            than a frame: "input_bytes", "max_input_bytes"); an output that is not UTF-8 is
+            written as "output_base64". Each answer is flushed as soon as it and the lines
+            before it are answered, so a client may wait for it before writing its next line.
             A summary line ends stderr; a progress line shows while stderr is a terminal.
 
             Exit status:
               0          every call is ok
-              1          some call is not ok
+              1          some call is not ok, or the output could not be written or the
+                         input read (a line names the failure)
               2          usage error; nothing runs
+              125        internal error (an Error on one of its threads); one line names it
               126        the worker jar cannot be used (not a jar, a directory, a FIFO, socket
                          or device, unreadable, no Task-Class)
               127        the worker jar does not exist
