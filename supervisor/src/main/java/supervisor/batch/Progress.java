@@ -17,13 +17,13 @@ final class Progress {
     private static final boolean TTY = stderrIsTerminal();
     private static volatile boolean shown;
 
-    private final long total;
+    private volatile long total;
     private final Batch.Counts counts;
     private final long started;
     private final Thread painter;
 
-    private Progress(long total, Batch.Counts counts, long started) {
-        this.total = total;
+    private Progress(Batch.Counts counts, long started) {
+        this.total = -1;
         this.counts = counts;
         this.started = started;
         if (TTY) {
@@ -35,17 +35,23 @@ final class Progress {
         }
     }
 
-    static Progress forStderr(long total, Batch.Counts counts, long started) {
-        return new Progress(total, counts, started);
+    static Progress forStderr(Batch.Counts counts, long started) {
+        return new Progress(counts, started);
+    }
+
+    /** True when the progress line shows (stderr is a terminal). */
+    boolean shown() {
+        return painter != null;
+    }
+
+    /** The number of calls, once known; until then the line shows no total and no ETA. */
+    void total(long calls) {
+        total = calls;
     }
 
     /** A worker's stderr line, written whole, above the progress line. */
     static void stderrLine(String line) {
         write((shown ? "\r\033[K" : "") + line + "\n");
-    }
-
-    void tick() {
-        // The painter samples the counters; nothing to do per line.
     }
 
     void finish() {
@@ -76,7 +82,8 @@ final class Progress {
     }
 
     String line() {
-        int done = counts.done();
+        long done = counts.done();
+        long total = this.total;
         double seconds = (System.nanoTime() - started) / 1e9;
         double rate = seconds > 0 ? done / seconds : 0;
         StringBuilder b = new StringBuilder("supervisor: ").append(done);

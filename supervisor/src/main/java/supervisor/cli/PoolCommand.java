@@ -1,6 +1,5 @@
 package supervisor.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,8 +14,10 @@ import supervisor.launch.JarCheck;
 import supervisor.limits.Limits;
 import supervisor.launch.LaunchException;
 import supervisor.log.Log;
+import supervisor.log.Printable;
 import supervisor.pool.PoolSettings;
 import supervisor.run.SignalEvents;
+import supervisor.worker.protocol.Frame;
 
 /** {@code supervisor pool [OPTIONS] WORKER.jar [OPTIONS]}. */
 final class PoolCommand {
@@ -37,13 +38,16 @@ final class PoolCommand {
                                    (default: 0; for idempotent work)
               --max-calls N        recycle a worker after N calls (default: never)
               --jvm-opt OPT        an option for every worker JVM (repeatable)
-              --input FILE         read lines from FILE (default: stdin)
-              --output FILE        write answers to FILE (default: stdout)
+              --input FILE         read lines from FILE, read once: a file, a FIFO, /dev/stdin
+                                   or <(...) (default: stdin)
+              --output FILE        write answers to FILE, in an existing directory
+                                   (default: stdout)
               --shard I/N          only the lines whose 0-based index mod N is I
               --java PATH          the java for workers (default: the supervisor's)
               --termination MECH   auto, cgroup or tree (see supervisor run --help)
               --startup-timeout D  time a worker has to start (default: 30s)
-              --max-frame BYTES    the largest protocol frame (default: 64 MiB)
+              --max-frame BYTES    the largest protocol frame, 1024 to 2147483583 (default:
+                                   64 MiB); a longer input line is answered "protocol"
               --queue N            calls that may wait for a worker (default: 1024)
               --memory SIZE        cap each worker's memory (see supervisor run --help)
               --cpu-time DURATION  cap the CPU time of each worker process
@@ -68,14 +72,19 @@ final class PoolCommand {
             Input: UTF-8 text, one call per line; the call's input is the line without its
             newline; a blank line is a call with empty input.
             Output: {"line":1,"status":"ok","output":"...","attempts":1,"ms":12} per line, where
-            status is ok, failed (the task threw; "error" names it), timeout, crashed ("error"
-            says how) or protocol; an output that is not UTF-8 is written as "output_base64".
+            status is ok, failed (the task threw; "error" names it), timeout ("timeout_ms"),
+            crashed ("error" says how, "exit_status") or protocol (also for an input line longer
+            than a frame: "input_bytes", "max_input_bytes"); an output that is not UTF-8 is
+            written as "output_base64". Each answer is flushed as soon as it and the lines
+            before it are answered, so a client may wait for it before writing its next line.
             A summary line ends stderr; a progress line shows while stderr is a terminal.
 
             Exit status:
               0          every call is ok
-              1          some call is not ok
+              1          some call is not ok, or the output could not be written or the
+                         input read (a line names the failure)
               2          usage error; nothing runs
+              125        internal error (an Error on one of its threads); one line names it
               126        the worker jar cannot be used (not a jar, a directory, a FIFO, socket
                          or device, unreadable, no Task-Class)
               127        the worker jar does not exist
@@ -123,9 +132,8 @@ final class PoolCommand {
             }
         }
         Configured c = new Configured(a);
-        if (input != null && !Files.isReadable(input)) {
-            throw new UsageException("--input: cannot read " + input);
-        }
+        checkInput(input);
+        checkOutput(output);
         Path jar = Path.of(a.jar);
         try {
             JarCheck.checkWorker(jar);
@@ -134,6 +142,13 @@ final class PoolCommand {
             return e.status();
         }
         Settings s = c.settings;
+        int maxFrame = s.integer(Setting.MAX_FRAME, 64 << 20);
+        if (maxFrame > Frame.MAX_MAX_LENGTH) {
+            // Checked here, whichever source gave it (option, variable, config file): the pool
+            // would only refuse it in each worker's thread, once workers run.
+            throw new UsageException("--max-frame: " + maxFrame + " is above the protocol's maximum of "
+                    + Frame.MAX_MAX_LENGTH + " bytes");
+        }
         PoolSettings.Builder b = PoolSettings.builder(jar).workerOutput(Batch.workerOutput())
                 .workers(s.integer(Setting.WORKERS, Runtime.getRuntime().availableProcessors()))
                 .callTimeout(Duration.ofNanos(c.nanos(Setting.TIMEOUT)))
@@ -141,7 +156,7 @@ final class PoolCommand {
                 .retries(s.integer(Setting.RETRIES, 0))
                 .maxCallsPerWorker(s.integer(Setting.MAX_CALLS, 0))
                 .startupTimeout(Duration.ofNanos(Math.max(1, c.nanos(Setting.STARTUP_TIMEOUT))))
-                .maxFrameBytes(s.integer(Setting.MAX_FRAME, 64 << 20))
+                .maxFrameBytes(maxFrame)
                 .queueCapacity(s.integer(Setting.QUEUE, 1024))
                 .termination(PoolSettings.Termination.valueOf(Mechanism.parse(s.get(Setting.TERMINATION)).name()));
         Limits limits = c.limits();
@@ -151,16 +166,54 @@ final class PoolCommand {
             b.java(s.get(Setting.JAVA));
         }
         c.jvmOptions().forEach(b::jvmOption);
-        Batch batch = new Batch(new BatchOptions(b.build(), input, output, shardIndex, shardCount));
+        PoolSettings settings;
+        try {
+            settings = b.build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Batch batch = new Batch(new BatchOptions(settings, maxFrame, input, output, shardIndex, shardCount));
         SignalEvents.connect(batch::interrupt);
         try {
             return batch.run();
-        } catch (IOException e) {
-            Log.error("cannot read the input: " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        } catch (RuntimeException | Error e) {
+            // A bug: one line and the exception's class, never a stack trace.
+            Log.error("internal error: " + e);
+            return 125;
+        }
+    }
+
+    /**
+     * A file, a pipe, a FIFO, /dev/stdin or a {@code <(...)}: anything readable but a directory.
+     * Only checked, never opened here: opening a FIFO waits for its writer.
+     */
+    private static void checkInput(Path input) throws UsageException {
+        if (input == null) {
+            return;
+        }
+        if (Files.isDirectory(input)) {
+            throw new UsageException("--input: " + Printable.quote(input.toString()) + " is a directory");
+        }
+        if (!Files.isReadable(input)) {
+            throw new UsageException("--input: cannot read " + Printable.quote(input.toString())
+                    + (Files.exists(input) ? " (permission denied)" : " (no such file)"));
+        }
+    }
+
+    /** The output's directory must exist: a run of hours must not end in "No such file". */
+    private static void checkOutput(Path output) throws UsageException {
+        if (output == null) {
+            return;
+        }
+        if (Files.isDirectory(output)) {
+            throw new UsageException("--output: " + Printable.quote(output.toString()) + " is a directory");
+        }
+        Path dir = output.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new UsageException("--output: no such directory: " + Printable.quote(dir.toString()));
+        }
+        if (Files.exists(output) ? !Files.isWritable(output) : dir != null && !Files.isWritable(dir)) {
+            throw new UsageException("--output: cannot write " + Printable.quote(output.toString()) + " (permission denied)");
         }
     }
 

@@ -24,6 +24,7 @@ class PoolCommandIT {
     private static final Pattern LINE = Pattern.compile(
             "\\{\"line\":(\\d+),\"status\":\"(ok|failed|timeout|crashed|protocol)\""
             + "(,\"output\":\"(?:[^\"\\\\]|\\\\.)*\"|,\"output_base64\":\"[A-Za-z0-9+/=]*\"|,\"error\":\"(?:[^\"\\\\]|\\\\.)*\")?"
+            + "(?:,\"(?:timeout_ms|exit_status|input_bytes|max_input_bytes)\":\\d+)*"
             + ",\"attempts\":(\\d+),\"ms\":(\\d+)}");
 
     private static Supervisor pool(String input, String... options) throws Exception {
@@ -65,6 +66,9 @@ class PoolCommandIT {
             assertEquals(",\"error\":\"java.lang.IllegalStateException: bad\"", lines.get(1)[2]);
             assertEquals("crashed", lines.get(2)[1]);
             assertTrue(lines.get(2)[2].contains("exited with status 3"), lines.get(2)[2]);
+            assertTrue(s.stdout().contains("\"line\":3,\"status\":\"crashed\",") && s.stdout().contains(",\"exit_status\":3,"),
+                    "the exit status as a field: " + s.stdout());
+            assertTrue(s.stdout().contains(",\"timeout_ms\":1000,"), "the timeout as a field: " + s.stdout());
             assertEquals("failed", lines.get(3)[1], "a blank line is a call with empty input");
             assertEquals(",\"output_base64\":\"Y2Fm6Q==\"", lines.get(4)[2], "Latin-1 bytes are not UTF-8");
             assertEquals(",\"output\":\"\\\"quoted\\\\\\\"\"", lines.get(5)[2]);
@@ -182,6 +186,8 @@ class PoolCommandIT {
             {"--workers", "0", WORKER}, {"--workers", "x", WORKER}, {"--shard", "2/2", WORKER},
             {"--timeout", "fast", WORKER}, {"--retries", "-1", WORKER}, {"--frob", WORKER}, {},
             {WORKER, "extra"}, {"--input", "/nonexistent/in.txt", WORKER},
+            {"--max-frame", "2147483584", WORKER}, {"--max-frame", "2147483600", WORKER},
+            {"--output", "/nonexistent/dir/out.jsonl", WORKER}, {"--input", "/tmp", WORKER}, {"--output", "/tmp", WORKER},
         };
         for (String[] args : usage) {
             List<String> all = new ArrayList<>(List.of("pool"));
@@ -189,6 +195,7 @@ class PoolCommandIT {
             try (Supervisor s = Supervisor.builder(all.toArray(String[]::new)).start()) {
                 assertEquals(2, s.exitCode(LONG), String.join(" ", args) + ": " + s.stderr());
                 assertEquals(1, s.stderr().lines().count(), s.stderr());
+                assertTrue(s.stderr().startsWith("supervisor: "), s.stderr());
             }
         }
         try (Supervisor s = Supervisor.builder("pool", "/nonexistent/worker.jar").start()) {
@@ -197,6 +204,179 @@ class PoolCommandIT {
         try (Supervisor s = Supervisor.builder("pool", Supervisor.TASKS.toString()).start()) {
             assertEquals(126, s.exitCode(LONG));
             assertTrue(s.stderr().contains("no Task-Class"), s.stderr());
+        }
+    }
+
+    // ---- bounded memory, streaming, stopping, failed output (issues 13 and 17) ------------------
+
+    /** Writes a line of {@code n} bytes without holding it: the test's heap stays small too. */
+    private static void writeLongLine(Path file, String head, long n, String after) throws Exception {
+        try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            out.write(head.getBytes(StandardCharsets.UTF_8));
+            byte[] xs = new byte[1 << 16];
+            java.util.Arrays.fill(xs, (byte) 'x');
+            for (long left = n; left > 0; left -= xs.length) {
+                out.write(xs, 0, (int) Math.min(xs.length, left));
+            }
+            out.write(('\n' + after).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aLineLongerThanAFrameIsAnsweredProtocolAndTheRunGoesOn(@TempDir Path dir) throws Exception {
+        // 150 MB against the launcher's 128 MiB heap and the default 64 MiB frame.
+        Path input = dir.resolve("in.txt");
+        writeLongLine(input, "echo ", 150_000_000L, "echo after\n");
+        try (Supervisor s = Supervisor.builder("pool", "--workers", "1", "--input", input.toString(), WORKER).start()) {
+            assertEquals(1, s.exitCode(LONG), s.stderr());
+            List<String[]> lines = parse(s.stdout());
+            assertEquals(2, lines.size(), s.stdout());
+            assertEquals("protocol", lines.get(0)[1]);
+            assertTrue(s.stdout().contains("\"input_bytes\":150000005,\"max_input_bytes\":67108855,"), s.stdout());
+            assertEquals(",\"output\":\"after\"", lines.get(1)[2]);
+            assertTrue(s.stderr().contains("supervisor: 2 calls: 1 ok, 1 protocol in "), s.stderr());
+            assertTrue(!s.stderr().contains("Error"), s.stderr());
+        }
+    }
+
+    @Test
+    void aBigResultStreamsThroughAndIsCountedOnlyOnceWritten() throws Exception {
+        // 20 MB of NULs is 120 MB of JSON: never built as one String on a 128 MiB heap.
+        try (Supervisor s = Supervisor.builder("pool", "--workers", "1", WORKER).digestStdout()
+                .stdin("big 20000000\necho after\n".getBytes(StandardCharsets.UTF_8)).start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            long json = "{\"line\":1,\"status\":\"ok\",\"output\":\"".length() + 6L * 20_000_000
+                    + "\",\"attempts\":1,\"ms\":".length();
+            assertTrue(s.stdoutCount() > json + "{\"line\":2,\"status\":\"ok\",\"output\":\"after\"".length(),
+                    s.stdoutCount() + " bytes");
+            assertTrue(s.stderr().contains("supervisor: 2 calls: 2 ok in "), s.stderr());
+        }
+    }
+
+    @Test
+    void aClientThatWaitsForEachAnswerGetsItOverAPipe() throws Exception {
+        try (Supervisor s = Supervisor.builder("pool", "--workers", "1", WORKER).keepStdinOpen().start()) {
+            var in = s.process().getOutputStream();
+            for (int i = 1; i <= 3; i++) {
+                in.write(("echo " + i + "\n").getBytes(StandardCharsets.UTF_8));
+                in.flush();
+                // The stdin stays open: the answer must come without more input or EOF.
+                s.awaitStdout("{\"line\":" + i + ",\"status\":\"ok\",\"output\":\"" + i + "\"", LONG);
+            }
+            in.close();
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals(3, parse(s.stdout()).size());
+        }
+    }
+
+    @Test
+    void aFifoWithAShardIsReadOnceAndAnsweredLineByLine(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("in.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        try (Supervisor s = Supervisor.builder("pool", "--workers", "1", "--shard", "1/2", "--input", fifo.toString(),
+                WORKER).start()) {
+            // Opening blocks until the supervisor opens its end; the writer then stays open.
+            try (var out = Files.newOutputStream(fifo)) {
+                out.write("echo 0\necho 1\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                s.awaitStdout("{\"line\":2,\"status\":\"ok\",\"output\":\"1\"", LONG);
+                out.write("echo 2\necho 3\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                s.awaitStdout("{\"line\":4,\"status\":\"ok\",\"output\":\"3\"", LONG);
+            }
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals(2, parse(s.stdout()).size(), s.stdout());
+        }
+    }
+
+    @Test
+    void devStdinAndProcessSubstitutionAreInputs() throws Exception {
+        try (Supervisor s = pool("echo a\necho b\necho c\n", "--workers", "1", "--input", "/dev/stdin", "--shard", "0/2")) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("{\"line\":1,", s.stdout().substring(0, 10));
+            assertEquals(2, parse(s.stdout()).size(), s.stdout());
+        }
+        String tag = java.util.UUID.randomUUID().toString();
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", Supervisor.LAUNCHER.toAbsolutePath()
+                + " pool --workers 1 --input <(printf 'echo a\\necho b\\n') " + WORKER);
+        pb.environment().put("SUPERVISOR_TEST_ID", tag);
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String all = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), all);
+        assertTrue(all.contains("\"line\":2,\"status\":\"ok\",\"output\":\"b\""), all);
+        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void sigtermWhileIdleEndsWithinTheGracePlusOneSecond() throws Exception {
+        try (Supervisor s = Supervisor.builder("pool", "--workers", "2", "--grace", "1s", WORKER).keepStdinOpen().start()) {
+            var in = s.process().getOutputStream();
+            in.write("echo a\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            s.awaitStdout("\"output\":\"a\"", LONG);
+            long t0 = System.nanoTime();
+            s.signal("TERM");
+            assertEquals(143, s.exitCode(LONG), s.stderr());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 2000, "exited " + ms + " ms after SIGTERM; the grace is 1 s");
+            assertEquals(1, parse(s.stdout()).size(), s.stdout());
+        }
+    }
+
+    @Test
+    void sigtermDuringAHungCallEndsWithinTheGracePlusOneSecond() throws Exception {
+        try (Supervisor s = Supervisor.builder("pool", "--workers", "1", "--grace", "1s", WORKER).keepStdinOpen()
+                .stdin("echo a\nhang\necho b\n".getBytes(StandardCharsets.UTF_8)).start()) {
+            s.awaitStdout("\"output\":\"a\"", LONG);
+            long t0 = System.nanoTime();
+            s.signal("TERM");
+            assertEquals(143, s.exitCode(LONG), s.stderr());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 2000, "exited " + ms + " ms after SIGTERM; the grace is 1 s");
+            assertEquals(1, parse(s.stdout()).size(), "only the answered line: " + s.stdout());
+        }
+    }
+
+    @Test
+    void aFullOutputEndsTheRunWithOneAndSaysSo() throws Exception {
+        try (Supervisor s = pool("echo a\necho b\n", "--workers", "1", "--output", "/dev/full")) {
+            assertEquals(1, s.exitCode(Duration.ofSeconds(30)), s.stderr());
+            assertTrue(s.stderr().contains("supervisor: cannot write the output /dev/full: No space left on device"), s.stderr());
+            assertTrue(s.stderr().contains("supervisor: 0 calls: 0 ok in "), "nothing written, nothing counted: " + s.stderr());
+        }
+        String[] shells = {
+            " pool --workers 1 " + WORKER + " < <(printf 'echo a\\n') > /dev/full",
+            " pool --workers 1 " + WORKER + " < <(yes 'echo a' | head -n 20000) | head -n 1 > /dev/null",
+        };
+        for (String shell : shells) {
+            String tag = java.util.UUID.randomUUID().toString();
+            ProcessBuilder pb = new ProcessBuilder("bash", "-c", Supervisor.LAUNCHER.toAbsolutePath() + shell
+                    + "; echo \"status=${PIPESTATUS[0]}\" >&2");
+            pb.environment().put("SUPERVISOR_TEST_ID", tag);
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            String all = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), all);
+            assertTrue(all.contains("status=1"), shell + ": " + all);
+            assertTrue(all.contains("supervisor: cannot write the output (stdout): "), all);
+            supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void theProtocolMaximumFrameIsAccepted() throws Exception {
+        try (Supervisor s = pool("echo a\n", "--workers", "1", "--max-frame", "2147483583")) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals(1, parse(s.stdout()).size());
+        }
+        try (Supervisor s = pool("echo " + "y".repeat(2000) + "\necho b\n", "--workers", "1", "--max-frame", "1024")) {
+            assertEquals(1, s.exitCode(LONG), s.stderr());
+            List<String[]> lines = parse(s.stdout());
+            assertEquals("protocol", lines.get(0)[1]);
+            assertTrue(s.stdout().contains("\"input_bytes\":2005,\"max_input_bytes\":1015,"), s.stdout());
+            assertEquals("ok", lines.get(1)[1]);
         }
     }
 }
