@@ -38,6 +38,9 @@ public final class Main {
             // From here on INT, TERM and HUP stop the task gracefully once it runs, rather than
             // end this JVM with the defaults.
             supervisor.run.SignalEvents.install();
+            // Its start (a process spawn, the first of this JVM and so the slowest) overlaps the
+            // parsing and the jar check; it does nothing until a task is recorded with it.
+            supervisor.process.SupervisedProcess.prestartGuardian();
         }
         System.exit(run(Arrays.asList(argv)));
     }

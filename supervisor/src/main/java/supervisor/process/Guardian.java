@@ -105,6 +105,15 @@ final class Guardian {
     static Lease lease() {
         synchronized (LOCK) {
             long id = ++nextLease;
+            if (current == null && starting != null) {
+                // Started ahead by prestart(): take it when it is ready.
+                try {
+                    current = starting.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    current = null;
+                }
+                starting = null;
+            }
             if (current == null || !current.process.isAlive()) {
                 try {
                     Log.trace("guardian");
@@ -119,6 +128,32 @@ final class Guardian {
             }
             current.leases++;
             return new Lease(current, id);
+        }
+    }
+
+    private static java.util.concurrent.CompletableFuture<Guardian> starting; // guarded by LOCK
+
+    /**
+     * Starts the guardian in the background, so that the first {@link #lease()} does not wait for
+     * a process start (a one-shot run's critical path: the spawn of a shell that must say it is
+     * ready); returns at once.
+     */
+    static void prestart() {
+        synchronized (LOCK) {
+            if (current != null || starting != null) {
+                return;
+            }
+            java.util.concurrent.CompletableFuture<Guardian> f = new java.util.concurrent.CompletableFuture<>();
+            starting = f;
+            Thread t = new Thread(() -> {
+                try {
+                    f.complete(start());
+                } catch (IOException | RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            }, "supervisor-guardian-start");
+            t.setDaemon(true);
+            t.start();
         }
     }
 

@@ -151,6 +151,24 @@ public final class SupervisedProcess {
         return pin::release;
     }
 
+    /**
+     * Gets ready for {@link #start} while the caller checks other things: starts the guardian and,
+     * when {@code spec} will be held by the process tree, loads the native layer that the subreaper
+     * needs. Both would otherwise sit on the critical path of a one-shot run. Returns at once.
+     */
+    /** Starts this JVM's guardian in the background, ahead of the first {@link #start}; returns at once. */
+    public static void prestartGuardian() {
+        Guardian.prestart();
+    }
+
+    public static void prepareToStart(ProcessSpec spec) {
+        Guardian.prestart();
+        if (spec.mechanism() == Mechanism.TREE || spec.mechanism() == Mechanism.AUTO && ProcFs.available()
+                && Cgroups.writableV2Parent().isEmpty()) {
+            supervisor.platform.Platform.preload();
+        }
+    }
+
     private SupervisedProcess(ProcessSpec spec, ChildWatcher watcher, String marker) {
         this.spec = spec;
         this.watcher = watcher;

@@ -45,8 +45,11 @@ public final class RunSession {
         Log.trace("session");
         SignalEvents.connect(signal -> events.add(new StopLoop.Signalled(signal)));
         SupervisedProcess task;
+        // The guardian (and the native layer, for the process tree) start while the jar is checked.
+        SupervisedProcess.prepareToStart(options.spec());
         try {
             JarCheck.check(options.jar());
+            Log.trace("jar checked");
             task = SupervisedProcess.start(options.spec());
         } catch (LaunchException e) {
             Log.error(e.getMessage());
