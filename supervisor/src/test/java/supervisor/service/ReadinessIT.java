@@ -235,4 +235,24 @@ class ReadinessIT {
                     () -> !Files.exists(tmp) && !Files.exists(notifyDir));
         }
     }
+
+    @Test
+    void aPoolWorkerHasAPrivateTmpGoneWithIt() throws Exception {
+        String testId = java.util.UUID.randomUUID().toString();
+        Path jar = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar");
+        Path tmp;
+        try (supervisor.pool.WorkerPool pool = supervisor.pool.WorkerPool.start(supervisor.pool.PoolSettings.builder(jar)
+                .workers(1).environment("SUPERVISOR_TEST_ID", testId).jvmOption("-Xmx64m").build())) {
+            List<String> said = new String(pool.submit("tmpdir".getBytes(StandardCharsets.UTF_8)).get(60,
+                    java.util.concurrent.TimeUnit.SECONDS), StandardCharsets.UTF_8).lines().toList();
+            tmp = Path.of(said.get(0));
+            assertEquals(tmp, Path.of(said.get(1)), "TMPDIR and java.io.tmpdir are the same");
+            assertTrue(tmp.getFileName().toString().startsWith("supervisor-tmp-"), tmp.toString());
+            try (var files = Files.list(tmp)) {
+                assertEquals(1, files.count(), "the worker's file is in it");
+            }
+        }
+        assertFalse(Files.exists(tmp), tmp + " is removed with the worker");
+        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + testId, Duration.ofSeconds(5));
+    }
 }
