@@ -233,11 +233,79 @@ public final class Main {
                     Thread.sleep(20);
                 }
             }
+            case "http-server" -> httpServer(Integer.parseInt(rest[0]), Long.parseLong(rest[1]));
+            case "notify" -> {
+                // notify MESSAGE...: each MESSAGE as one datagram to $NOTIFY_SOCKET, in order, as a
+                // service would send them; then hang. A JVM cannot send UNIX datagrams without
+                // native code, so perl (perl-base, on every Debian) sends them.
+                Process p = new ProcessBuilder(concat(List.of("perl", "-MSocket", "-e", NOTIFY_PERL, "--"), rest))
+                        .inheritIO().start();
+                if (p.waitFor() != 0) {
+                    ERR.println("task: notify failed");
+                    System.exit(1);
+                }
+                ready();
+                sleepForever();
+            }
+            case "tmpdir" -> {
+                // tmpdir [hang]: where temporary files go, one made there, then exit or hang.
+                System.out.println("TMPDIR=" + System.getenv("TMPDIR"));
+                System.out.println("java.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+                java.io.File f = java.io.File.createTempFile("task-", ".tmp");
+                System.out.println("made " + f);
+                System.out.flush();
+                ready();
+                if (rest.length > 0 && rest[0].equals("hang")) {
+                    sleepForever();
+                }
+            }
             default -> {
                 ERR.println("test-tasks: unknown behaviour " + args[0]);
                 System.exit(64);
             }
         }
+    }
+
+    private static final String NOTIFY_PERL = "socket(my $s, PF_UNIX, SOCK_DGRAM, 0) or die \"socket: $!\\n\";"
+            + " my $a = pack_sockaddr_un($ENV{NOTIFY_SOCKET} // die \"no NOTIFY_SOCKET\\n\");"
+            + " for (@ARGV) { send($s, $_, 0, $a) or die \"send to $ENV{NOTIFY_SOCKET}: $!\\n\" }";
+
+    private static List<String> concat(List<String> a, String[] b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(Arrays.asList(b));
+        return all;
+    }
+
+    /**
+     * A real HTTP server on 127.0.0.1:PORT that starts listening only after DELAY_MS, as a server
+     * that loads its application first: GET / answers "hello"; GET /stop answers, then closes the
+     * listening socket while the JVM lives on (a server that stopped serving, not a dead one).
+     */
+    private static void httpServer(int port, long delayMillis) throws Exception {
+        ERR.println("task: starting, listening in " + delayMillis + " ms");
+        Thread.sleep(delayMillis); // the application loading, not a synchronisation
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 50);
+        server.createContext("/", exchange -> {
+            byte[] body = "hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.createContext("/stop", exchange -> {
+            byte[] body = "stopping\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+            new Thread(() -> {
+                server.stop(0);
+                ERR.println("task: stopped listening");
+            }).start();
+        });
+        server.start();
+        ERR.println("task: listening on 127.0.0.1:" + port);
+        ready();
+        sleepForever();
     }
 
     /** N processes: groups of sleeps under sh, a quarter of them setsid'ed and TERM-immune. */

@@ -50,6 +50,9 @@ final class Configured {
         if (!jvmOptions.isEmpty()) {
             cli.put(Setting.JVM_OPTS, String.join(" ", jvmOptions));
         }
+        if (args.flags.contains("--private-tmp") && !cli.containsKey(Setting.PRIVATE_TMP)) {
+            cli.put(Setting.PRIVATE_TMP, "yes"); // the flag alone; --private-tmp=no is a value
+        }
         if (args.verbose) {
             cli.put(Setting.LOG_LEVEL, "debug");
         }

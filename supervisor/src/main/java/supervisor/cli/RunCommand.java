@@ -12,6 +12,7 @@ import supervisor.log.Log;
 import supervisor.process.ProcessSpec;
 import supervisor.run.RunOptions;
 import supervisor.run.RunSession;
+import supervisor.service.Readiness;
 import supervisor.terminate.Mechanism;
 
 /** {@code supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]}. */
@@ -38,6 +39,20 @@ final class RunCommand {
                                    task: to the task and its process group, and what is left
                                    when the task exits is killed at once (KillMode=mixed)
               --stop-signal SIG    the signal that asks the task to stop (default: TERM)
+              --ready MODE         when the task is ready, so that systemd hears READY=1, and
+                                   healthy, so that the watchdog beats: start (default: when
+                                   it runs), notify (it says READY=1 on the NOTIFY_SOCKET it is
+                                   given; its READY=1 and STATUS= are passed on, nothing else),
+                                   tcp:PORT (a connection to 127.0.0.1:PORT succeeds), or
+                                   file:PATH (the file exists; relative: in the task's
+                                   working directory)
+              --ready-timeout DURATION
+                                   stop the task (status 120) if it is not ready this long
+                                   after it started (default: 0, no limit)
+              --private-tmp        give the task a private directory as TMPDIR and
+                                   java.io.tmpdir, removed with everything in it when the
+                                   task's processes are gone (--private-tmp=no: none, the
+                                   default)
               --memory SIZE        cap the task's memory (512M, 2G): a cgroup's memory limit
                                    where one is writable, else the task JVM's heap, metaspace
                                    and direct memory only (then native memory is not capped)
@@ -77,6 +92,7 @@ final class RunCommand {
               128+N              the task died of signal N that the supervisor did not send
                                  (137 for SIGKILL from elsewhere, 134 when a JVM crashes)
               124                the timeout expired and the task was stopped
+              120                the task was not ready within --ready-timeout and was stopped
               125                the supervisor itself failed (e.g. java cannot be started)
               126                the jar cannot be run (not a jar, a directory, a FIFO, socket
                                  or device, unreadable, a symlink loop, no Main-Class)
@@ -95,8 +111,8 @@ final class RunCommand {
     static RunOptions parse(List<String> args)
             throws UsageException, HelpRequested, ConfigException {
         Args a = new Args(args, Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
-                "--kill-mode", "--stop-signal",
-                "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output"), List.of("--clear-env", "--temp-workdir", "--keep-workdir"),
+                "--kill-mode", "--stop-signal", "--ready", "--ready-timeout", "--private-tmp",
+                "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output"), List.of("--clear-env", "--temp-workdir", "--keep-workdir", "--private-tmp"),
                 HELP, "supervisor run");
         if (!a.rest.isEmpty()) {
             throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the task jar: "
@@ -148,7 +164,12 @@ final class RunCommand {
                 .withEnvironment(env)
                 .withLimits(c.limits())
                 .withMechanism(Mechanism.parse(c.settings.get(Setting.TERMINATION)))
-                .withClaimOrphans(true);
+                .withClaimOrphans(true)
+                .withPrivateTmp(c.settings.get(Setting.PRIVATE_TMP).equals("yes"));
+        Readiness readiness = Readiness.parse(c.settings.get(Setting.READY));
+        if (readiness.kind() == Readiness.Kind.NOTIFY) {
+            spec = spec.withNotifySocket(true);
+        }
         if (spec.limits().maxOutputBytes() > 0) {
             spec = spec.withStdio(ProcessSpec.Stdio.PIPED_OUTPUT); // counted on its way through
         }
@@ -162,7 +183,7 @@ final class RunCommand {
         }
         return new RunOptions(jar, spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
                 supervisor.platform.Signal.number(c.settings.get(Setting.STOP_SIGNAL)),
-                c.settings.get(Setting.KILL_MODE).equals("tree"));
+                c.settings.get(Setting.KILL_MODE).equals("tree"), readiness, c.nanos(Setting.READY_TIMEOUT));
     }
 
     /** The java that runs this supervisor. */

@@ -18,6 +18,13 @@ public enum Setting {
     KILL_MODE("kill-mode", "tree", "who gets the stop signal: tree (every process of the task, as systemd's"
             + " KillMode=control-group) or task (the task and its process group, as KillMode=mixed)", Kind.KILL_MODE),
     STOP_SIGNAL("stop-signal", "TERM", "the signal that asks a task to stop (as timeout -s and KillSignal=)", Kind.SIGNAL),
+    READY("ready", "start", "run: when the task is ready (READY=1 to systemd), and healthy for the watchdog: start,"
+            + " notify (it says READY=1 on its own NOTIFY_SOCKET), tcp:PORT (127.0.0.1:PORT accepts connections)"
+            + " or file:PATH (the file exists)", Kind.READY),
+    READY_TIMEOUT("ready-timeout", "0", "run: stop the task, status 120, if it is not ready this long after it"
+            + " started (0 = no limit)", Kind.DURATION),
+    PRIVATE_TMP("private-tmp", "no", "run: give the task a private TMPDIR and java.io.tmpdir, removed after it"
+            + " (yes or no; pool workers always have one)", Kind.YES_NO),
     LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", Kind.LEVEL),
     MEMORY("memory", "", "cap the task's (or each worker's) memory, at least 32M, e.g. 512M (empty: none)", Kind.MEMORY),
     CPU_TIME("cpu-time", "0", "cap the CPU time of each process of the task (0 = none)", Kind.DURATION),
@@ -30,7 +37,8 @@ public enum Setting {
     MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", Kind.FRAME),
     QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
 
-    private enum Kind { DURATION, TEXT, MECHANISM, KILL_MODE, SIGNAL, LEVEL, SIZE, MEMORY, COUNT, POSITIVE, POSITIVE_OR_EMPTY, FRAME }
+    private enum Kind { DURATION, TEXT, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
+        POSITIVE_OR_EMPTY, FRAME }
 
     public final String key;
     public final String defaultValue;
@@ -67,6 +75,8 @@ public enum Setting {
             case MECHANISM -> oneOf(value, "auto", "cgroup", "tree");
             case KILL_MODE -> oneOf(value, "tree", "task");
             case SIGNAL -> signal(value);
+            case READY -> supervisor.service.Readiness.parse(value);
+            case YES_NO -> oneOf(value, "yes", "no");
             case LEVEL -> oneOf(value, "info", "debug");
             case SIZE -> size(value);
             case MEMORY -> memory(value);

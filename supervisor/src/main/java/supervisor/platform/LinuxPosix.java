@@ -14,6 +14,7 @@ final class LinuxPosix implements Posix {
     private static final int ESRCH = 3;
     private static final int EINTR = 4;
     private static final int ECHILD = 10;
+    private static final int EAGAIN = 11;
     private static final int ENOSYS = 38;
     // <sys/socket.h>
     private static final int AF_UNIX = 1;
@@ -21,6 +22,9 @@ final class LinuxPosix implements Posix {
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_TRUNC = 0x20;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_RCVTIMEO = 20;
     // <sys/wait.h>
     private static final int WNOHANG = 1;
     private static final int WEXITED = 4;
@@ -162,6 +166,88 @@ final class LinuxPosix implements Posix {
         }
     }
 
+    @Override
+    public DatagramReceiver bindDatagram(java.nio.file.Path path, int pollMillis) {
+        byte[] address = unixAddress(path.toString());
+        int fd;
+        try {
+            fd = LibC.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            throw new PlatformException("socket(AF_UNIX, SOCK_DGRAM) failed: " + strerror(e));
+        }
+        try {
+            LibC.bind(fd, address, address.length);
+            // struct timeval {tv_sec, tv_usec}, two longs on the 64-bit ABIs this runs on.
+            long[] timeval = {pollMillis / 1000, (pollMillis % 1000) * 1000L};
+            LibC.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval, 16);
+        } catch (LastErrorException e) {
+            LibC.close(fd);
+            throw new PlatformException("bind " + path + " failed: " + strerror(e));
+        }
+        return new UnixReceiver(fd, path.toString());
+    }
+
+    /**
+     * The fd is closed by whichever of {@link #close()} and the receiving thread comes last: an fd
+     * closed while another thread is in recv(2) could be reused by an open elsewhere before that
+     * recv returns, which would then read someone else's descriptor.
+     */
+    private static final class UnixReceiver implements DatagramReceiver {
+        private final int fd;
+        private final String path;
+        private boolean closed; // guarded by this
+        private boolean receiving; // guarded by this
+
+        UnixReceiver(int fd, String path) {
+            this.fd = fd;
+            this.path = path;
+        }
+
+        @Override
+        public byte[] receive(int limit) {
+            synchronized (this) {
+                if (closed) {
+                    return null;
+                }
+                receiving = true;
+            }
+            try {
+                byte[] buffer = new byte[limit + 1];
+                // MSG_TRUNC: the datagram's real length, so that an overlong one is seen as such.
+                long n = LibC.recv(fd, buffer, buffer.length, MSG_TRUNC);
+                return n > limit ? null : java.util.Arrays.copyOf(buffer, (int) n);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == EAGAIN || e.getErrorCode() == EINTR) {
+                    return null; // the poll interval passed
+                }
+                throw new PlatformException("recv on " + path + " failed: " + strerror(e));
+            } finally {
+                synchronized (this) {
+                    receiving = false;
+                    if (closed) {
+                        LibC.close(fd);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public synchronized boolean closed() {
+            return closed;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!receiving) {
+                LibC.close(fd);
+            }
+        }
+    }
+
     /**
      * A struct sockaddr_un: sun_family in native byte order, then the path (NUL-terminated), or,
      * for an abstract name, a NUL and the name with no terminator, the length counting only it.
@@ -219,6 +305,12 @@ final class LinuxPosix implements Posix {
                 throws LastErrorException;
 
         static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+        static native int bind(int fd, byte[] address, int addressLength) throws LastErrorException;
+
+        static native int setsockopt(int fd, int level, int name, long[] value, int length) throws LastErrorException;
+
+        static native long recv(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
 
         static native long sendto(int fd, byte[] buffer, long length, int flags, byte[] address, int addressLength)
                 throws LastErrorException;

@@ -54,6 +54,16 @@ public interface Posix {
     void sendDatagram(String socket, byte[] message);
 
     /**
+     * Binds a new AF_UNIX datagram socket to {@code path}, which must not exist, for receiving:
+     * the notify socket a task is given ({@code NOTIFY_SOCKET}). The JDK cannot receive UNIX
+     * datagrams. A receive waits at most {@code pollMillis}, so the receiving thread notices
+     * {@link DatagramReceiver#close()} without a signal.
+     *
+     * @throws PlatformException naming the path and the reason (too long, exists, no permission)
+     */
+    DatagramReceiver bindDatagram(java.nio.file.Path path, int pollMillis);
+
+    /**
      * Blocks until some child of this process has exited, and returns its pid without reaping
      * it (waitid P_ALL, WNOWAIT): the caller decides whether it is its own to reap.
      *

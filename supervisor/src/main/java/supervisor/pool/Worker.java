@@ -71,6 +71,7 @@ final class Worker {
                 .withLimits(settings.limits)
                 .withMechanism(settings.mechanism)
                 .withStdio(ProcessSpec.Stdio.WORKER)
+                .withPrivateTmp(true)
                 .withLabel("worker " + id);
         SupervisedProcess supervised;
         try {

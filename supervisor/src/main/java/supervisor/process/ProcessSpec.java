@@ -52,6 +52,8 @@ public final class ProcessSpec {
     private Path outputFile;
     private String label = "task";
     private boolean claimOrphans;
+    private boolean privateTmp;
+    private boolean notifySocket;
 
     private ProcessSpec() {
     }
@@ -72,6 +74,8 @@ public final class ProcessSpec {
         c.outputFile = outputFile;
         c.label = label;
         c.claimOrphans = claimOrphans;
+        c.privateTmp = privateTmp;
+        c.notifySocket = notifySocket;
         return c;
     }
 
@@ -175,6 +179,28 @@ public final class ProcessSpec {
         return c;
     }
 
+    /**
+     * A fresh private directory as the process's {@code TMPDIR} (and, for a JVM, its
+     * {@code java.io.tmpdir}), removed with everything in it once its tree is gone (systemd's
+     * {@code PrivateTmp=}); crash logs are moved out first.
+     */
+    public ProcessSpec withPrivateTmp(boolean on) {
+        ProcessSpec c = copy();
+        c.privateTmp = on;
+        return c;
+    }
+
+    /**
+     * A notify socket of the process's own as its {@code NOTIFY_SOCKET}: an AF_UNIX datagram
+     * socket bound in a private directory before the spawn, read through
+     * {@link SupervisedProcess#notifySocket()}, closed and removed on release.
+     */
+    public ProcessSpec withNotifySocket(boolean on) {
+        ProcessSpec c = copy();
+        c.notifySocket = on;
+        return c;
+    }
+
     public List<String> command() {
         return command;
     }
@@ -240,6 +266,14 @@ public final class ProcessSpec {
 
     public boolean claimOrphans() {
         return claimOrphans;
+    }
+
+    public boolean privateTmp() {
+        return privateTmp;
+    }
+
+    public boolean notifySocket() {
+        return notifySocket;
     }
 
     /**

@@ -49,7 +49,8 @@ import supervisor.terminate.TreeTerminator;
  *       {@link #KILL_BUDGET_NANOS});</li>
  *   <li><b>decode</b>: the exit status, a limit that caused it, the JVM's crash log;</li>
  *   <li><b>release</b>: kill what is left, remove the leaf, the cgroups, the scratch and temporary
- *       directories (moving a crash log out first), and drop the guardian's records.</li>
+ *       directories, the private {@code TMPDIR} and the notify socket (moving crash logs out
+ *       first), and drop the guardian's records.</li>
  * </ol>
  * Spawn from a thread that lives as long as the process: the parent-death signal is tied to the
  * spawning thread. {@link #kill()} and {@link #release()} may be called from any thread.
@@ -63,6 +64,8 @@ import supervisor.terminate.TreeTerminator;
 public final class SupervisedProcess {
     /** How long a kill of a whole tree may take before its survivors are reported. */
     public static final long KILL_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How long a receive on the process's notify socket waits, so that its reader sees the close. */
+    private static final int NOTIFY_POLL_MILLIS = 100;
 
     /**
      * The spawn: join the cgroups, set the rlimits, then exec. Arguments: the number N of cgroup
@@ -137,7 +140,10 @@ public final class SupervisedProcess {
     private CompletableFuture<ExitStatus> exit;
     private boolean released; // guarded by this
     private boolean treeClosed; // guarded by this: released, and its tree let go
-    private volatile Path savedCrashLog; // moved out of a temporary working directory
+    private volatile Path savedCrashLog; // moved out of a temporary working directory or TMPDIR
+    private Path privateTmp; // the process's TMPDIR, when the spec asks for one
+    private Path notifyDir; // holds the process's own notify socket
+    private volatile supervisor.platform.DatagramReceiver notifySocket;
     private volatile long lastCpuNanos = -1; // sampled when a CPU limit has no leaf to count it
     private static final long CPU_SAMPLE_MILLIS = 200;
 
@@ -299,6 +305,15 @@ public final class SupervisedProcess {
             scratch = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-scratch");
             prepared = limits.prepare(leaf == null ? null : leaf.dir(), scratch, spec.jvm(), lease::cgroup);
         }
+        List<String> jvmOptions = new ArrayList<>(prepared.jvmOptions());
+        if (spec.privateTmp()) {
+            privateTmp = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-tmp");
+            jvmOptions.add("-Djava.io.tmpdir=" + privateTmp);
+        }
+        if (spec.notifySocket()) {
+            notifyDir = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-notify");
+            notifySocket = supervisor.platform.Platform.posix().bindDatagram(notifyDir.resolve("notify"), NOTIFY_POLL_MILLIS);
+        }
         List<Path> join = new ArrayList<>();
         if (leaf != null) {
             join.add(leaf.dir());
@@ -317,8 +332,14 @@ public final class SupervisedProcess {
         command.add(Integer.toString(prepared.nproc()));
         command.add(spec.stdio() == ProcessSpec.Stdio.WORKER ? "1" : watcher != null ? "2" : "0");
         Map<String, String> environment = spec.buildEnvironment(System.getenv(), new HashMap<>());
+        if (privateTmp != null) {
+            environment.put("TMPDIR", privateTmp.toString());
+        }
+        if (notifyDir != null) {
+            environment.put("NOTIFY_SOCKET", notifyDir.resolve("notify").toString());
+        }
         command.add(environment.containsKey("PWD") ? "1" : "0");
-        List<String> own = new ArrayList<>(spec.commandWith(prepared.jvmOptions()));
+        List<String> own = new ArrayList<>(spec.commandWith(jvmOptions));
         own.set(0, program);
         command.addAll(own);
         Helpers.warnIfMissing();
@@ -572,6 +593,20 @@ public final class SupervisedProcess {
         return process;
     }
 
+    /**
+     * The process's own notify socket, whose path it has as {@code NOTIFY_SOCKET}, when the spec
+     * asks for one ({@link ProcessSpec#withNotifySocket}); closed by {@link #release()}, after
+     * which a receive returns null.
+     */
+    public Optional<supervisor.platform.DatagramReceiver> notifySocket() {
+        return Optional.ofNullable(notifySocket);
+    }
+
+    /** The process's private {@code TMPDIR} (null: none); gone after {@link #release()}. */
+    public Path privateTmp() {
+        return privateTmp;
+    }
+
     /** The working directory the process was started in (null: the supervisor's). */
     public Path workdir() {
         return workdir;
@@ -686,8 +721,9 @@ public final class SupervisedProcess {
         }
         String name = "hs_err_pid" + id.pid() + ".log";
         Path dir = workdir == null ? Path.of("").toAbsolutePath() : workdir;
-        for (Path candidate : new Path[] {dir.resolve(name), Path.of(System.getProperty("java.io.tmpdir"), name)}) {
-            if (Files.exists(candidate)) {
+        for (Path candidate : new Path[] {dir.resolve(name), Path.of(System.getProperty("java.io.tmpdir"), name),
+                privateTmp == null ? null : privateTmp.resolve(name)}) {
+            if (candidate != null && Files.exists(candidate)) {
                 return Optional.of(candidate);
             }
         }
@@ -745,32 +781,60 @@ public final class SupervisedProcess {
             if (spec.keepWorkdir()) {
                 Log.info("kept the " + spec.label() + "'s working directory " + workdir);
             } else {
-                saveCrashLog();
+                saveCrashLogs(workdir);
                 Workdirs.delete(workdir);
             }
+        }
+        if (privateTmp != null) {
+            saveCrashLogs(privateTmp);
+            Workdirs.delete(privateTmp);
+        }
+        if (notifySocket != null) {
+            notifySocket.close();
+        }
+        if (notifyDir != null) {
+            Workdirs.delete(notifyDir);
         }
         lease.release();
         return report;
     }
 
-    /** A crash log inside a temporary working directory is moved out before the directory goes. */
-    private void saveCrashLog() {
+    /**
+     * Crash logs ({@code hs_err_pidN.log}, the process's own and its child JVMs') inside a
+     * directory that is about to go are moved out first: to the supervisor's working directory,
+     * else its temporary directory.
+     */
+    private void saveCrashLogs(Path from) {
         if (id == null) {
             return;
         }
-        Path log = workdir.resolve("hs_err_pid" + id.pid() + ".log");
-        if (!Files.exists(log)) {
-            return;
+        List<Path> logs;
+        try (java.util.stream.Stream<Path> files = Files.list(from)) {
+            logs = files.filter(f -> f.getFileName().toString().matches("hs_err_pid[0-9]+\\.log")).toList();
+        } catch (IOException e) {
+            return; // gone already, or unreadable: nothing to save from it
         }
+        for (Path log : logs) {
+            Path moved = moveOut(log);
+            if (moved != null && log.getFileName().toString().equals("hs_err_pid" + id.pid() + ".log")) {
+                savedCrashLog = moved;
+            } else if (moved != null) {
+                Log.info("moved the crash log " + log.getFileName() + " out of the " + spec.label() + "'s directory "
+                        + from + " to " + moved);
+            }
+        }
+    }
+
+    private static Path moveOut(Path log) {
         for (Path dir : new Path[] {Path.of("").toAbsolutePath(), Path.of(System.getProperty("java.io.tmpdir"))}) {
             try {
-                savedCrashLog = Files.move(log, dir.resolve(log.getFileName()));
-                return;
+                return Files.move(log, dir.resolve(log.getFileName()));
             } catch (AccessDeniedException e) {
                 // try the next place
             } catch (IOException e) {
                 Log.debug("cannot move " + log + " to " + dir + ": " + e.getMessage());
             }
         }
+        return null;
     }
 }

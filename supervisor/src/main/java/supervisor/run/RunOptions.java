@@ -3,6 +3,7 @@ package supervisor.run;
 import java.nio.file.Path;
 import supervisor.limits.Limits;
 import supervisor.process.ProcessSpec;
+import supervisor.service.Readiness;
 
 /**
  * Everything {@code supervisor run} was asked to do.
@@ -14,14 +15,23 @@ import supervisor.process.ProcessSpec;
  * @param stopSignal the signal that asks the task to stop
  * @param wholeTree the kill mode: the stop signal to every process of the task ({@code tree}), or
  *     to the task and its process group only ({@code task})
+ * @param readiness when the task counts as ready, and healthy ({@code --ready})
+ * @param readyTimeoutNanos how long it may take to be ready before it is stopped (0: no limit)
  */
 public record RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos, int stopSignal,
-                         boolean wholeTree) {
+                         boolean wholeTree, Readiness readiness, long readyTimeoutNanos) {
+    public RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree) {
+        this(jar, spec, timeoutNanos, graceNanos, stopSignal, wholeTree, Readiness.START, 0);
+    }
+
     public Limits limits() {
         return spec.limits();
     }
 
     StopLoop.Rules rules() {
-        return new StopLoop.Rules(timeoutNanos, graceNanos, stopSignal, wholeTree, spec.limits().maxOutputBytes());
+        // Ready at start cannot be late.
+        long readyTimeout = readiness.kind() == Readiness.Kind.START ? 0 : readyTimeoutNanos;
+        return new StopLoop.Rules(timeoutNanos, graceNanos, stopSignal, wholeTree, spec.limits().maxOutputBytes(),
+                readyTimeout, readiness.toString());
     }
 }

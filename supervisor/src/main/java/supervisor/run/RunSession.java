@@ -3,6 +3,8 @@ package supervisor.run;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import supervisor.config.Durations;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
@@ -12,6 +14,8 @@ import supervisor.platform.ProcFs;
 import supervisor.platform.Signal;
 import supervisor.process.SupervisedProcess;
 import supervisor.service.Notifier;
+import supervisor.service.NotifyRelay;
+import supervisor.service.Readiness;
 import supervisor.service.Watchdog;
 import supervisor.terminate.KillReport;
 
@@ -28,6 +32,8 @@ import supervisor.terminate.KillReport;
 public final class RunSession {
     /** Exit status when the timeout expired, whatever the task then did (as timeout(1)). */
     public static final int TIMED_OUT = 124;
+    /** Exit status when the task was not ready within --ready-timeout and was stopped. */
+    public static final int NOT_READY = 120;
     /** Exit status when the supervisor itself failed. */
     public static final int FAILED = 125;
 
@@ -62,13 +68,38 @@ public final class RunSession {
             output.start(task.process());
         }
         task.exit().thenAccept(status -> events.add(new StopLoop.Exited(status)));
-        if (notifier.enabled()) {
-            notifier.ready("running " + options.jar().getFileName() + " (pid " + task.pid() + ")");
-            Watchdog.start(notifier, System.getenv(), () -> ProcFs.stat(task.pid())
-                    .map(s -> s.startTime() == task.id().startTime() && !s.isDead() && !s.isStopped())
-                    .orElse(false));
+        Readiness readiness = options.readiness();
+        AtomicBoolean ready = new AtomicBoolean(readiness.kind() == Readiness.Kind.START);
+        Thread probe = null;
+        if (ready.get()) {
+            notifier.ready(running(task));
+        } else {
+            Log.debug("waiting for the task to be ready: until " + readiness.meaning()
+                    + (options.readyTimeoutNanos() > 0 ? ", at most " + Durations.format(options.readyTimeoutNanos()) : ""));
+            if (readiness.kind() == Readiness.Kind.NOTIFY) {
+                task.notifySocket().ifPresent(socket ->
+                        NotifyRelay.start(socket, notifier, status -> events.add(new StopLoop.Ready(status))));
+            } else {
+                probe = readiness.await(task.workdir(), () -> events.add(new StopLoop.Ready(null)));
+            }
         }
-        StopLoop loop = new StopLoop(options.rules(), stoppable(task), events, notifier::stopping);
+        if (notifier.enabled()) {
+            Watchdog.start(notifier, System.getenv(), () -> health(task, readiness, ready.get()));
+        }
+        StopLoop loop = new StopLoop(options.rules(), stoppable(task), events, new StopLoop.StopListener() {
+            @Override
+            public void stopping(String why) {
+                notifier.stopping(why);
+            }
+
+            @Override
+            public void ready(String status, long afterNanos) {
+                ready.set(true);
+                Log.debug("task ready after " + Durations.format(afterNanos) + ": " + readiness.meaning()
+                        + " (--ready " + readiness + ")");
+                notifier.ready(status != null ? status : running(task));
+            }
+        });
         int status;
         try {
             status = loop.run(spawnedAt);
@@ -76,6 +107,9 @@ public final class RunSession {
             Thread.currentThread().interrupt();
             task.kill();
             status = FAILED;
+        }
+        if (probe != null) {
+            probe.interrupt();
         }
         ExitStatus crashed = loop.crashed();
         if (output != null) {
@@ -96,6 +130,28 @@ public final class RunSession {
             }
         }
         return status;
+    }
+
+    private String running(SupervisedProcess task) {
+        return "running " + options.jar().getFileName() + " (pid " + task.pid() + ")";
+    }
+
+    /**
+     * What is wrong with the task for systemd's watchdog, or null: it must be alive and not
+     * frozen, and once ready, still pass its probe (tcp:, file:). Before it is ready, systemd's
+     * start timeout is the judge, not the probe.
+     */
+    private static String health(SupervisedProcess task, Readiness readiness, boolean ready) {
+        boolean alive = ProcFs.stat(task.pid())
+                .map(s -> s.startTime() == task.id().startTime() && !s.isDead() && !s.isStopped())
+                .orElse(false);
+        if (!alive) {
+            return "is not responsive (frozen, stopped or gone)";
+        }
+        if (ready && readiness.probed() && !readiness.check(task.workdir())) {
+            return "is not healthy: " + readiness.failure() + " (--ready " + readiness + ")";
+        }
+        return null;
     }
 
     /** The loop's view of the task. */

@@ -19,7 +19,7 @@ import supervisor.terminate.KillReport;
  *
  * <p>The rules, in order of precedence for the status:
  * <ol>
- *   <li>a stop that began (timeout 124, signal 128+N, output cap 123) decides the status, however
+ *   <li>a stop that began (timeout 124, not ready in time 120, signal 128+N, output cap 123) decides the status, however
  *       the task then ends; but a memory or CPU limit that ended the task during a stop begun by
  *       a timeout or signal wins, as the truer cause (never over the output cap, which came first);</li>
  *   <li>else a limit that ended the task (121, 122);</li>
@@ -30,6 +30,10 @@ import supervisor.terminate.KillReport;
  * it exits by itself (systemd's {@code KillMode=control-group}); with {@code task}, to the task
  * and its process group, and what is left once the task has exited is killed at once
  * ({@code KillMode=mixed}). A second signal kills at once.
+ *
+ * <p>Readiness ({@code --ready}) arrives as an event too, from a probe or the task's notify
+ * socket: the first one, if no stop has begun, is passed to the listener (systemd's READY=1), and
+ * ends the ready deadline ({@code --ready-timeout}, counted from the spawn like the timeout).
  */
 final class StopLoop {
     /** How often the tree is looked at while the task has exited and its leftovers are stopping. */
@@ -52,7 +56,11 @@ final class StopLoop {
         String mechanism();
     }
 
-    sealed interface Event permits Exited, Signalled, OutputExceeded {
+    sealed interface Event permits Exited, Signalled, OutputExceeded, Ready {
+    }
+
+    /** The task is ready; {@code status} is what it said with it (STATUS=), or null. */
+    record Ready(String status) implements Event {
     }
 
     record OutputExceeded() implements Event {
@@ -68,12 +76,24 @@ final class StopLoop {
      * @param stopSignal the signal that asks the task to stop (SIGTERM by default)
      * @param wholeTree the kill mode: true for {@code tree}, false for {@code task}
      */
-    record Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap) {
+    record Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap,
+                 long readyTimeoutNanos, String readiness) {
+        /** No ready deadline: ready at start. */
+        Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap) {
+            this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, 0, "start");
+        }
     }
 
-    /** Called when a stop begins, with its reason (for systemd's STOPPING=1). */
+    /** What the loop tells the service manager: a stop begins (STOPPING=1), the task is ready (READY=1). */
     interface StopListener {
         void stopping(String why);
+
+        /**
+         * The task became ready, {@code afterNanos} after it was spawned; {@code status} is what it
+         * said with it, or null. Called at most once, never once a stop has begun.
+         */
+        default void ready(String status, long afterNanos) {
+        }
     }
 
     private final Rules rules;
@@ -84,6 +104,7 @@ final class StopLoop {
     private long graceAt; // non-zero while signalled processes have their grace
     private ExitStatus exited; // the task's own end, once seen
     private ExitStatus crashed; // a death by a signal nobody here sent, for the caller to name
+    private boolean ready; // a Ready event was passed on
 
     StopLoop(Rules rules, Stoppable task, BlockingQueue<Event> events, StopListener listener) {
         this.rules = rules;
@@ -100,19 +121,32 @@ final class StopLoop {
     /** Runs until the task and every process it started are gone; returns the run's status. */
     int run(long spawnedAt) throws InterruptedException {
         long timeoutAt = spawnedAt + rules.timeoutNanos();
+        long readyAt = spawnedAt + rules.readyTimeoutNanos();
         while (true) {
             Event event;
             long deadline;
+            boolean readyDue = rules.readyTimeoutNanos() > 0 && !ready;
             if (graceAt != 0) {
                 deadline = exited != null ? Math.min(graceAt, System.nanoTime() + DRAIN_POLL_NANOS) : graceAt;
-            } else if (rules.timeoutNanos() > 0 && exited == null) {
+            } else if (exited == null && rules.timeoutNanos() > 0 && readyDue) {
+                deadline = readyAt - timeoutAt < 0 ? readyAt : timeoutAt;
+            } else if (exited == null && rules.timeoutNanos() > 0) {
                 deadline = timeoutAt;
+            } else if (exited == null && readyDue) {
+                deadline = readyAt;
             } else {
                 deadline = 0;
             }
             event = deadline == 0 ? events.take() : events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             if (event == null) {
-                if (graceAt == 0) {
+                if (graceAt == 0 && readyDue && System.nanoTime() - readyAt >= 0
+                        && (rules.timeoutNanos() == 0 || readyAt - timeoutAt <= 0)) {
+                    String why = "not ready within " + Durations.format(rules.readyTimeoutNanos())
+                            + " (--ready " + rules.readiness() + ")";
+                    Log.error("task " + why + ": " + stopping());
+                    stopStatus = RunSession.NOT_READY;
+                    beginStop(why);
+                } else if (graceAt == 0) {
                     String why = "timeout " + Durations.format(rules.timeoutNanos()) + " expired";
                     Log.warn(why + ": " + stopping());
                     stopStatus = RunSession.TIMED_OUT;
@@ -126,6 +160,11 @@ final class StopLoop {
                     }
                     killAll(false);
                     return finish();
+                }
+            } else if (event instanceof Ready r) {
+                if (!ready && stopStatus == 0 && exited == null) {
+                    ready = true;
+                    listener.ready(r.status(), System.nanoTime() - spawnedAt);
                 }
             } else if (event instanceof OutputExceeded) {
                 if (stopStatus == 0) {

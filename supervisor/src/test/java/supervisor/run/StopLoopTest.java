@@ -23,7 +23,7 @@ class StopLoopTest {
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** A task whose tree is "alive" until it is killed or, if it obeys, until it is signalled. */
-    private static final class FakeTask implements StopLoop.Stoppable {
+    private static class FakeTask implements StopLoop.Stoppable {
         final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile boolean treeAlive;
         boolean obeys = true;
@@ -197,5 +197,83 @@ class StopLoopTest {
         StopLoop plain = loop(new FakeTask(), 0, 5000 * MS, true);
         assertEquals(1, plain.run(System.nanoTime()));
         assertNull(plain.crashed());
+    }
+
+    /** A loop that waits for readiness, telling {@code readies} when the task is ready. */
+    private StopLoop readyLoop(FakeTask task, long timeout, long readyTimeout, List<String> readies) {
+        return new StopLoop(new StopLoop.Rules(timeout, 5000 * MS, Signal.TERM, true, 0, readyTimeout, "tcp:8080"), task,
+                events, new StopLoop.StopListener() {
+                    @Override
+                    public void stopping(String why) {
+                        stops.add(why);
+                    }
+
+                    @Override
+                    public void ready(String status, long afterNanos) {
+                        readies.add(String.valueOf(status));
+                    }
+                });
+    }
+
+    /** A fake task that ends, with 143, as soon as it is asked to stop. */
+    private FakeTask endingOnStop() {
+        return new FakeTask() {
+            @Override
+            public int terminate(int signal, boolean wholeTree) {
+                int n = super.terminate(signal, wholeTree);
+                events.add(exit(143));
+                return n;
+            }
+        };
+    }
+
+    @Test
+    void aTaskNotReadyInTimeIsStoppedWith120() throws Exception {
+        FakeTask t = endingOnStop();
+        t.treeAlive = true;
+        List<String> readies = new ArrayList<>();
+        assertEquals(120, readyLoop(t, 0, 30 * MS, readies).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree"), t.calls);
+        assertEquals(List.of("stopping the task: not ready within 30ms (--ready tcp:8080)"), stops);
+        assertEquals(List.of(), readies);
+    }
+
+    @Test
+    void readinessEndsTheReadyDeadlineAndIsPassedOnOnce() throws Exception {
+        FakeTask t = new FakeTask();
+        List<String> readies = new ArrayList<>();
+        events.add(new StopLoop.Ready("serving"));
+        events.add(new StopLoop.Ready("again"));
+        new Thread(() -> {
+            // long after the ready deadline would have passed
+            long end = System.nanoTime() + 100 * MS;
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+            events.add(exit(0));
+        }).start();
+        assertEquals(0, readyLoop(t, 0, 20 * MS, readies).run(System.nanoTime()));
+        assertEquals(List.of("serving"), readies);
+        assertEquals(List.of(), t.calls);
+    }
+
+    @Test
+    void theEarlierOfTimeoutAndReadyDeadlineDecides() throws Exception {
+        FakeTask t = endingOnStop();
+        assertEquals(124, readyLoop(t, 20 * MS, 5000 * MS, new ArrayList<>()).run(System.nanoTime()));
+        FakeTask u = endingOnStop();
+        assertEquals(120, readyLoop(u, 5000 * MS, 20 * MS, new ArrayList<>()).run(System.nanoTime()));
+    }
+
+    @Test
+    void readinessAfterAStopBeganIsNotPassedOn() throws Exception {
+        FakeTask t = new FakeTask();
+        t.treeAlive = true;
+        List<String> readies = new ArrayList<>();
+        events.add(new StopLoop.Signalled(Signal.TERM));
+        events.add(new StopLoop.Ready(null));
+        events.add(exit(143));
+        assertEquals(143, readyLoop(t, 0, 5000 * MS, readies).run(System.nanoTime()));
+        assertEquals(List.of(), readies);
     }
 }

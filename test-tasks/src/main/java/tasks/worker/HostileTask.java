@@ -13,7 +13,8 @@ import supervisor.worker.Task;
  * A pool worker task that misbehaves on request. The input is "COMMAND [ARGUMENT]":
  * echo, sleep MS (cooperative), hang (ignores cancel and interrupts), exit N, crash, throw MSG,
  * print TEXT (to System.out and to fd 1), garbage (a bogus frame on the protocol pipe),
- * latin1 TEXT (a result that is not UTF-8), big N (an N-byte result), spawn (leaves a setsid'ed child), pid.
+ * latin1 TEXT (a result that is not UTF-8), big N (an N-byte result), spawn (leaves a setsid'ed child), pid,
+ * tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there).
  */
 public final class HostileTask implements Task {
     private static final java.util.List<long[]> HOG = new java.util.ArrayList<>();
@@ -71,6 +72,9 @@ public final class HostileTask implements Task {
                 return "spawned".getBytes(StandardCharsets.UTF_8);
             case "prop":
                 return String.valueOf(System.getProperty(arg)).getBytes(StandardCharsets.UTF_8);
+            case "tmpdir":
+                java.io.File.createTempFile("worker-", ".tmp");
+                return (System.getenv("TMPDIR") + "\n" + System.getProperty("java.io.tmpdir")).getBytes(StandardCharsets.UTF_8);
             case "pid":
                 return Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
             default:
