@@ -5,16 +5,20 @@ package supervisor.pool;
  * runs it, that run (so that a cancel can reach the worker).
  */
 final class Call {
+    final WorkerPool pool;
     final long id;
     final byte[] input;
     final long timeoutNanos;
     final long submittedAt = System.nanoTime();
     final CallFuture future = new CallFuture(this);
-    int attempts;
+    int attempts; // guarded by this
     volatile long completedAt;
+    /** True while the call counts against the queue's capacity: from submit until a worker starts it. */
+    boolean holdsRoom; // guarded by the pool's queue discipline: one owner at a time
     private Slot.Run run;
 
-    Call(long id, byte[] input, long timeoutNanos) {
+    Call(WorkerPool pool, long id, byte[] input, long timeoutNanos) {
+        this.pool = pool;
         this.id = id;
         this.input = input;
         this.timeoutNanos = timeoutNanos;
@@ -22,6 +26,13 @@ final class Call {
 
     synchronized void attach(Slot.Run r) {
         this.run = r;
+    }
+
+    /** Detaches {@code r} if it is still the run of this call (a retry may have replaced it). */
+    synchronized void detach(Slot.Run r) {
+        if (run == r) {
+            run = null;
+        }
     }
 
     synchronized Slot.Run run() {

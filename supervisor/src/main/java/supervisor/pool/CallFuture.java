@@ -12,8 +12,9 @@ import java.util.function.Supplier;
  * result set by the caller would leave the call running in its worker and the pool's counts wrong.
  * A call's timeout is given to {@link WorkerPool#submit(byte[], java.time.Duration)}.
  *
- * <p>{@link #cancel} does what a timeout does: a cancel message to the worker, then, if the call
- * does not stop within the grace, the worker is killed and replaced. Everything else (get, join,
+ * <p>{@link #cancel} completes the future at once, then does what a timeout does: a cancel message
+ * to the worker, then, if the call does not stop within the grace, the worker is killed and
+ * replaced; the caller never waits for that. Everything else (get, join,
  * whenComplete, thenApply...) is that of {@link CompletableFuture}; the futures that thenApply and
  * the like return are plain ones of the caller's.
  */
@@ -40,9 +41,12 @@ public final class CallFuture extends CompletableFuture<byte[]> {
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
         boolean done = super.cancel(mayInterruptIfRunning);
-        Slot.Run r = call.run();
-        if (done && r != null) {
-            r.cancelledByCaller();
+        if (done && call.pool != null) { // null: a unit test's call without a pool
+            call.pool.cancelled(call);
+            Slot.Run r = call.run();
+            if (r != null) {
+                r.cancelledByCaller();
+            }
         }
         return done;
     }
