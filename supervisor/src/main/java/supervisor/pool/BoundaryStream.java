@@ -10,8 +10,13 @@ import java.io.InputStream;
  * idle and never finishes it) is noticed by the slot, which never blocks on the stream itself.
  */
 final class BoundaryStream extends FilterInputStream {
+    /** Below this rate a frame that has taken longer than the stall limit is stuck (heartbeats trickling into a bogus frame). */
+    static final long MIN_BYTES_PER_SECOND = 1 << 20;
+
     private volatile boolean inFrame;
     private volatile long lastByteAt;
+    private volatile long frameStartAt;
+    private volatile long bytesInFrame;
 
     BoundaryStream(InputStream in) {
         super(in);
@@ -27,10 +32,33 @@ final class BoundaryStream extends FilterInputStream {
         return inFrame ? Math.max(1, System.nanoTime() - lastByteAt) : 0;
     }
 
+    /**
+     * True when the frame in progress has taken longer than {@code limitNanos} and either no byte
+     * came for that long or its bytes come slower than {@link #MIN_BYTES_PER_SECOND}. A worker
+     * writes a frame with one write, which a pipe delivers as fast as it is read.
+     */
+    boolean stuck(long limitNanos) {
+        if (!inFrame) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long took = now - frameStartAt;
+        if (now - lastByteAt > limitNanos) {
+            return true;
+        }
+        return took > limitNanos && bytesInFrame < (took / 1_000_000L) * (MIN_BYTES_PER_SECOND / 1000);
+    }
+
     private void arrived(int n) {
         if (n > 0) {
-            lastByteAt = System.nanoTime();
-            inFrame = true;
+            long now = System.nanoTime();
+            lastByteAt = now;
+            if (!inFrame) {
+                frameStartAt = now;
+                bytesInFrame = 0;
+                inFrame = true;
+            }
+            bytesInFrame += n; // one reader thread writes it
         }
     }
 

@@ -16,6 +16,19 @@ final class Call {
     /** True while the call counts against the queue's capacity: from submit until a worker starts it. */
     boolean holdsRoom; // guarded by the pool's queue discipline: one owner at a time
     private Slot.Run run;
+    private boolean claimed; // guarded by this
+
+    /**
+     * The right to complete this call, given once: whoever gets it counts the outcome, then
+     * completes the future, so that a completed future is always counted already.
+     */
+    synchronized boolean claim() {
+        if (claimed) {
+            return false;
+        }
+        claimed = true;
+        return true;
+    }
 
     Call(WorkerPool pool, long id, byte[] input, long timeoutNanos) {
         this.pool = pool;

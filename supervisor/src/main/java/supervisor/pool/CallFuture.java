@@ -40,9 +40,14 @@ public final class CallFuture extends CompletableFuture<byte[]> {
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        boolean done = super.cancel(mayInterruptIfRunning);
-        if (done && call.pool != null) { // null: a unit test's call without a pool
+        if (!call.claim()) {
+            return false; // completed, or being completed, by the pool
+        }
+        if (call.pool != null) { // null: a unit test's call without a pool
             call.pool.cancelled(call);
+        }
+        boolean done = super.cancel(mayInterruptIfRunning);
+        if (done && call.pool != null) {
             Slot.Run r = call.run();
             if (r != null) {
                 r.cancelledByCaller();
@@ -53,12 +58,22 @@ public final class CallFuture extends CompletableFuture<byte[]> {
 
     /** The pool's way to give the result; false if the future was already complete. */
     boolean succeed(byte[] result) {
-        return super.complete(result);
+        return call.claim() && super.complete(result);
+    }
+
+    /** Completes a claimed call (see {@link Call#claim}) with its result. */
+    void complete(byte[] result, boolean claimed) {
+        super.complete(result);
+    }
+
+    /** Completes a claimed call (see {@link Call#claim}) with a failure. */
+    void complete(Throwable why) {
+        super.completeExceptionally(why);
     }
 
     /** The pool's way to fail the call; false if the future was already complete. */
     boolean fail(Throwable why) {
-        return super.completeExceptionally(why);
+        return call.claim() && super.completeExceptionally(why);
     }
 
     /** Refused: only the pool completes a call. */

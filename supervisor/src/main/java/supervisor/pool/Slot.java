@@ -330,9 +330,9 @@ final class Slot implements Runnable {
                                 Log.warn("worker " + w.id + " left no end of stream after its kill; replacing it");
                                 return Next.REPLACE;
                             }
-                        } else if (w.stalledInFrame() > FRAME_STALL_NANOS) {
-                            return protocolError("worker " + w.id + " stopped in the middle of a frame for "
-                                    + TimeUnit.NANOSECONDS.toMillis(FRAME_STALL_NANOS) + " ms");
+                        } else if (w.stuckInFrame(FRAME_STALL_NANOS)) {
+                            return protocolError("worker " + w.id + " stopped in the middle of a frame (nothing, or"
+                                    + " less than 1 MiB/s, for " + TimeUnit.NANOSECONDS.toMillis(FRAME_STALL_NANOS) + " ms)");
                         }
                         continue;
                     }

@@ -162,6 +162,11 @@ final class Worker {
         return protocolIn.stalled();
     }
 
+    /** See {@link BoundaryStream#stuck}. */
+    boolean stuckInFrame(long limitNanos) {
+        return protocolIn.stuck(limitNanos);
+    }
+
     /**
      * Writes one frame. Should the write not finish within the grace plus
      * {@link #WRITE_DEADLINE_NANOS} (a healthy worker reads its stdin at all times, so only one

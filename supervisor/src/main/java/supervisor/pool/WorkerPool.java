@@ -420,15 +420,18 @@ public final class WorkerPool implements AutoCloseable {
      * {@code outcome} if this completed it. True if it did.
      */
     boolean complete(Call call, byte[] result, Throwable why, Outcome outcome) {
-        boolean done = why == null ? call.future.succeed(result) : call.future.fail(why);
-        if (done) {
-            call.completedAt = System.nanoTime();
-            outcomes[outcome.ordinal()].incrementAndGet();
-            if (why == null) {
-                latencies.record(call.completedAt - call.submittedAt);
-            }
+        if (!call.claim()) {
+            return false;
         }
-        return done;
+        call.completedAt = System.nanoTime();
+        outcomes[outcome.ordinal()].incrementAndGet();
+        if (why == null) {
+            latencies.record(call.completedAt - call.submittedAt);
+            call.future.complete(result, true);
+        } else {
+            call.future.complete(why);
+        }
+        return true;
     }
 
     /** The caller cancelled the call's future: counted here, once. */
