@@ -235,10 +235,7 @@ public final class WorkerPool implements AutoCloseable {
             setPhase(1);
             joinSlots(start + deadline.toNanos());
             setPhase(2);
-            for (Call c; (c = queue.pollFirst()) != null; ) {
-                leaveQueue(c);
-                complete(c, null, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
-            }
+            failQueued();
             slots.forEach(Slot::abandon);
             long stopped = System.nanoTime() + settings.grace.toNanos() + TimeUnit.SECONDS.toNanos(4);
             joinSlots(stopped);
@@ -252,6 +249,8 @@ public final class WorkerPool implements AutoCloseable {
                     Log.warn("pool thread " + t.getName() + " did not end in time; giving up on it");
                 }
             }
+            failQueued(); // a call a slot put back or retried while the pool closed
+            slots.forEach(Slot::abandon);
             setPhase(3);
             timer.shutdownNow();
             killer.shutdown();
@@ -268,6 +267,13 @@ public final class WorkerPool implements AutoCloseable {
             } catch (Exception e) {
                 // releasing a pin cannot fail
             }
+        }
+    }
+
+    private void failQueued() {
+        for (Call c; (c = queue.pollFirst()) != null; ) {
+            leaveQueue(c);
+            complete(c, null, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
         }
     }
 
@@ -338,6 +344,10 @@ public final class WorkerPool implements AutoCloseable {
     /** A call taken from the queue that did not start (its worker was found broken): first in line again. */
     void putBack(Call call) {
         queue.addFirst(call);
+        if (abandoning() && queue.remove(call)) {
+            leaveQueue(call);
+            complete(call, null, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
+        }
     }
 
     /** The call no longer counts against the queue's capacity. */
@@ -454,7 +464,7 @@ public final class WorkerPool implements AutoCloseable {
                 call.holdsRoom = true;
             }
             retried.incrementAndGet();
-            queue.addFirst(call);
+            putBack(call);
             return;
         }
         complete(call, null, why, outcome);
