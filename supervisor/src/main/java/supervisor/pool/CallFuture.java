@@ -12,8 +12,9 @@ import java.util.function.Supplier;
  * result set by the caller would leave the call running in its worker and the pool's counts wrong.
  * A call's timeout is given to {@link WorkerPool#submit(byte[], java.time.Duration)}.
  *
- * <p>{@link #cancel} does what a timeout does: a cancel message to the worker, then, if the call
- * does not stop within the grace, the worker is killed and replaced. Everything else (get, join,
+ * <p>{@link #cancel} completes the future at once, then does what a timeout does: a cancel message
+ * to the worker, then, if the call does not stop within the grace, the worker is killed and
+ * replaced; the caller never waits for that. Everything else (get, join,
  * whenComplete, thenApply...) is that of {@link CompletableFuture}; the futures that thenApply and
  * the like return are plain ones of the caller's.
  */
@@ -39,22 +40,40 @@ public final class CallFuture extends CompletableFuture<byte[]> {
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
+        if (!call.claim()) {
+            return false; // completed, or being completed, by the pool
+        }
+        if (call.pool != null) { // null: a unit test's call without a pool
+            call.pool.cancelled(call);
+        }
         boolean done = super.cancel(mayInterruptIfRunning);
-        Slot.Run r = call.run();
-        if (done && r != null) {
-            r.cancelledByCaller();
+        if (done && call.pool != null) {
+            Slot.Run r = call.run();
+            if (r != null) {
+                r.cancelledByCaller();
+            }
         }
         return done;
     }
 
     /** The pool's way to give the result; false if the future was already complete. */
     boolean succeed(byte[] result) {
-        return super.complete(result);
+        return call.claim() && super.complete(result);
+    }
+
+    /** Completes a claimed call (see {@link Call#claim}) with its result. */
+    void complete(byte[] result, boolean claimed) {
+        super.complete(result);
+    }
+
+    /** Completes a claimed call (see {@link Call#claim}) with a failure. */
+    void complete(Throwable why) {
+        super.completeExceptionally(why);
     }
 
     /** The pool's way to fail the call; false if the future was already complete. */
     boolean fail(Throwable why) {
-        return super.completeExceptionally(why);
+        return call.claim() && super.completeExceptionally(why);
     }
 
     /** Refused: only the pool completes a call. */

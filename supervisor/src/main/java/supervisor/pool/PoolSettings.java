@@ -47,6 +47,9 @@ public final class PoolSettings {
     final Duration heartbeat;
     final Consumer<String> workerOutput;
     final long memoryLimit;
+    final int restartIntensity;
+    final Duration restartPeriod;
+    final boolean recycleAfterFatalError;
     final Duration cpuTimeLimit;
     final int maxProcesses;
     // The same, as the types of the internal packages that start a worker (see Worker.start).
@@ -70,6 +73,9 @@ public final class PoolSettings {
         this.heartbeat = b.heartbeat;
         this.workerOutput = b.workerOutput;
         this.memoryLimit = b.memoryLimit;
+        this.restartIntensity = b.restartIntensity;
+        this.restartPeriod = b.restartPeriod;
+        this.recycleAfterFatalError = b.recycleAfterFatalError;
         this.cpuTimeLimit = b.cpuTimeLimit;
         this.maxProcesses = b.maxProcesses;
         this.mechanism = switch (termination) {
@@ -139,6 +145,9 @@ public final class PoolSettings {
         private Duration heartbeat = Duration.ofSeconds(1);
         private Consumer<String> workerOutput = line -> System.err.println(line);
         private long memoryLimit;
+        private int restartIntensity = 5;
+        private Duration restartPeriod = Duration.ofSeconds(60);
+        private boolean recycleAfterFatalError = true;
         private Duration cpuTimeLimit = Duration.ZERO;
         private int maxProcesses;
 
@@ -193,8 +202,9 @@ public final class PoolSettings {
 
         /** The largest protocol frame either side accepts (default 64 MiB). */
         public Builder maxFrameBytes(int n) {
-            if (n < 1024) {
-                throw new IllegalArgumentException("maxFrameBytes must be >= 1024, not " + n);
+            if (n < supervisor.worker.protocol.Frame.MIN_MAX_LENGTH || n > supervisor.worker.protocol.Frame.MAX_MAX_LENGTH) {
+                throw new IllegalArgumentException("maxFrameBytes must be within " + supervisor.worker.protocol.Frame.MIN_MAX_LENGTH
+                        + ".." + supervisor.worker.protocol.Frame.MAX_MAX_LENGTH + ", not " + n);
             }
             this.maxFrameBytes = n;
             return this;
@@ -276,6 +286,35 @@ public final class PoolSettings {
                 throw new IllegalArgumentException("maxProcesses must be >= 0, not " + n);
             }
             this.maxProcesses = n;
+            return this;
+        }
+
+        /**
+         * The restart intensity (Erlang/OTP's intensity and period, systemd's StartLimitBurst and
+         * StartLimitIntervalSec): when more than {@code failures} worker starts fail in a row (no
+         * worker became ready in between) within {@code period}, the pool gives up starting
+         * workers; the calls waiting, and every call submitted later, fail with
+         * {@link WorkerStartException} and the last worker's reason. Failed starts are retried
+         * after a back-off (100 ms doubling to 5 s) until then. Default: 5 within 60 s.
+         */
+        public Builder restartIntensity(int failures, Duration period) {
+            if (failures < 0) {
+                throw new IllegalArgumentException("restartIntensity must be >= 0, not " + failures);
+            }
+            this.restartIntensity = failures;
+            this.restartPeriod = positive(period, "restart period");
+            return this;
+        }
+
+        /**
+         * Whether a worker whose call threw an {@link OutOfMemoryError}, {@link StackOverflowError},
+         * {@link InternalError} or {@link UnknownError} is stopped and replaced after the call
+         * (which fails with {@link TaskFailedException}): a JVM is not trustworthy after any of them
+         * (a lock left held, a static initialiser half run). Default true: a fresh worker costs a
+         * JVM start, a poisoned one wrong answers.
+         */
+        public Builder recycleAfterFatalError(boolean recycle) {
+            this.recycleAfterFatalError = recycle;
             return this;
         }
 

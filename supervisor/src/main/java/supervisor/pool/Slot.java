@@ -1,7 +1,7 @@
 package supervisor.pool;
 
 import java.io.IOException;
-import java.util.concurrent.CancellationException;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import supervisor.log.Log;
@@ -13,24 +13,33 @@ import supervisor.worker.protocol.ProtocolException;
 
 /**
  * One place in the pool, and the thread that owns it: starts a worker, feeds it calls one at a
- * time, reads its answers, and replaces it when it dies, hangs, breaks the protocol or has served
- * its quota. The same thread spawns every worker of the slot and lives as long as the pool, so
- * the workers' parent-death signal is tied to a thread that does not end before them.
+ * time, waits for its answers, and replaces it when it dies, hangs, breaks the protocol or has
+ * served its quota. The same thread spawns every worker of the slot and lives as long as the
+ * pool, so the workers' parent-death signal is tied to a thread that does not end before them.
  *
- * <p>The only way to interrupt a worker is to kill it: timeouts and cancels run on the pool's
- * timer thread and end, if the worker does not stop by itself, in a kill, which the blocked read
- * here sees as the end of the stream.
+ * <p>This thread never blocks on a worker without a deadline: it waits for the worker's
+ * {@link Worker.Event}s (frames, their end, stops) with one, or until close posts a stop, and its
+ * writes are guarded by {@link Worker#send}. A call's future is completed by whoever decides its
+ * fate, at that moment: the timer at the timeout, the caller's cancel, close; stopping the worker
+ * (a cancel, then a kill after the grace) happens here afterwards, without holding the caller.
  */
 final class Slot implements Runnable {
-    private static final int QUIET_START_FAILURES = 3;
     private static final long IDLE_POLL_MILLIS = 200;
+    /** How long a worker may stay inside a frame without sending a byte (see {@link Worker#stalledInFrame}). */
+    static final long FRAME_STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long STALL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** After a kill, how long to wait for the worker's output to end before giving up on it. */
+    private static final long END_AFTER_KILL_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** Errors after which the worker's JVM is not trusted with another call. */
+    private static final Set<String> FATAL_ERRORS = Set.of("java.lang.OutOfMemoryError", "java.lang.StackOverflowError",
+            "java.lang.InternalError", "java.lang.UnknownError");
 
     private final WorkerPool pool;
     private final PoolSettings settings;
     private final int index;
     private int generation;
-    private int startFailures;
-    private Worker worker;
+    private volatile Worker worker;
+    private volatile Run current;
 
     Slot(WorkerPool pool, int index) {
         this.pool = pool;
@@ -38,30 +47,48 @@ final class Slot implements Runnable {
         this.index = index;
     }
 
-    private enum Next { CONTINUE, REPLACE }
+    private enum Next { CONTINUE, RECYCLE, REPLACE }
 
     @Override
     public void run() {
-        try {
-            while (!pool.finished()) {
+        while (!pool.finished()) {
+            try {
                 worker = startReady();
-                if (worker == null) {
-                    continue;
+                if (worker != null) {
+                    pool.workerReady(true);
+                    readyWorker = worker;
+                    try {
+                        serve(worker);
+                    } finally {
+                        readyWorker = null;
+                        pool.workerReady(false);
+                    }
                 }
-                pool.workerReady(true);
-                try {
-                    serve(worker);
-                } finally {
-                    pool.workerReady(false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Throwable t) {
+                // An Error (or a bug) here must not cost a call its completion nor the pool a slot.
+                Run r = current;
+                if (r != null) {
+                    pool.complete(r.call, null, new SupervisorErrorException("the supervisor failed while running call "
+                            + r.call.id + ": " + t, t), Outcome.PROTOCOL);
                 }
-                worker.release();
+                Log.error("pool slot " + (index + 1) + " failed: " + t + "; replacing its worker");
+                if (worker != null) {
+                    worker.kill();
+                }
+            } finally {
+                current = null;
+                Worker w = worker;
                 worker = null;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            if (worker != null) {
-                worker.release();
+                if (w != null) {
+                    try {
+                        w.release();
+                    } catch (Throwable t) {
+                        Log.error("cannot release worker " + w.id + ": " + t);
+                    }
+                }
             }
         }
     }
@@ -69,70 +96,83 @@ final class Slot implements Runnable {
     /** Starts a worker and waits for READY; null (after a back-off) when it could not start. */
     private Worker startReady() throws InterruptedException {
         String id = "w" + (index + 1) + (generation++ == 0 ? "" : "." + generation);
+        boolean first = generation == 1;
         Worker w;
         try {
-            w = Worker.start(settings, id);
+            w = Worker.start(pool, id);
         } catch (IOException e) {
-            return startFailed(null, "cannot start worker " + id + ": " + e.getMessage());
+            return startFailed(null, first, new WorkerStartException("cannot start worker " + id + ": " + e.getMessage(), -1));
         }
-        pool.workerStarted(generation > 1);
-        // A worker that does not become ready in time is killed: the read below then ends.
-        ScheduledFuture<?> deadline = pool.timer.schedule(w::kill, settings.startupTimeout.toNanos(),
-                TimeUnit.NANOSECONDS);
+        worker = w;
+        pool.workerStarted(!first);
+        long deadline = System.nanoTime() + settings.startupTimeout.toNanos();
+        boolean hello = false;
         try {
-            Frame hello = w.reader.read();
-            if (hello == null || hello.type() != FrameType.HELLO) {
-                return startFailed(w, w.describeDeath(w.awaitExit(2000)) + " before saying hello");
-            }
-            Hello.decode(hello.payload());
             while (true) {
-                Frame f = w.reader.read();
-                if (f == null) {
-                    int status = w.awaitExit(2000);
-                    String why = deadline.isDone() ? "worker " + id + " did not start within "
-                            + settings.startupTimeout.toMillis() + " ms" : w.describeDeath(status) + " while starting";
-                    return startFailed(w, why);
+                Worker.Event e = w.next(deadline);
+                if (e == null) {
+                    w.kill();
+                    return startFailed(w, first, new WorkerStartException("worker " + id + " did not start within "
+                            + settings.startupTimeout.toMillis() + " ms", -1));
                 }
-                if (f.type() == FrameType.READY) {
-                    startFailures = 0;
+                if (e instanceof Worker.Stop) {
+                    if (pool.abandoning()) {
+                        w.kill();
+                        return null; // closed while it started: not a failure
+                    }
+                    continue;
+                }
+                if (e instanceof Worker.Ended end) {
+                    if (end.failure() instanceof ProtocolException p) {
+                        w.kill();
+                        return startFailed(w, first, notStarted(w, " broke the protocol while starting: " + p.getMessage()));
+                    }
+                    return startFailed(w, first, notStarted(w, " before it was ready"));
+                }
+                Frame f = ((Worker.Received) e).frame();
+                if (!hello) {
+                    if (f.type() != FrameType.HELLO) {
+                        w.kill();
+                        return startFailed(w, first, notStarted(w, " sent " + f.type() + " before HELLO"));
+                    }
+                    Hello.decode(f.payload());
+                    hello = true;
+                } else if (f.type() == FrameType.READY) {
+                    pool.startSucceeded(index);
                     return w;
-                }
-                if (f.type() == FrameType.FATAL) {
-                    ErrorPayload e = ErrorPayload.decode(f.payload());
-                    return startFailed(w, "worker " + id + " cannot load its task: " + e.className()
-                            + (e.message() == null ? "" : ": " + e.message()));
-                }
-                if (f.type() != FrameType.HEARTBEAT) {
-                    return startFailed(w, "worker " + id + " sent " + f.type() + " before READY");
+                } else if (f.type() == FrameType.FATAL) {
+                    ErrorPayload err = ErrorPayload.decode(f.payload());
+                    return startFailed(w, first, notStarted(w, " cannot load its task: " + err.className()
+                            + (err.message() == null ? "" : ": " + err.message()) + ";"));
+                } else {
+                    w.kill();
+                    return startFailed(w, first, notStarted(w, " sent " + f.type() + " before READY"));
                 }
             }
         } catch (ProtocolException e) {
-            return startFailed(w, "worker " + id + " broke the protocol while starting: " + e.getMessage());
-        } catch (IOException e) {
-            return startFailed(w, w.describeDeath(w.awaitExit(2000)) + " while starting");
-        } finally {
-            deadline.cancel(false);
+            w.kill();
+            return startFailed(w, first, notStarted(w, " broke the protocol while starting: " + e.getMessage()));
         }
     }
 
-    /**
-     * A start failed. After a few in a row the worker jar is presumably broken: one waiting call
-     * is failed with the reason each time, so that callers hear of it instead of waiting forever.
-     */
-    private Worker startFailed(Worker w, String why) throws InterruptedException {
+    /** The worker's own reason for not starting: what it said, then how it ended and its last stderr lines. */
+    private static WorkerStartException notStarted(Worker w, String what) {
+        int status = w.awaitExit(2000);
+        Worker.Death d = w.death(status);
+        return new WorkerStartException("worker " + w.id + what + " " + d.message(), status);
+    }
+
+    /** A start failed: the pool decides (fail fast, or count it against the restart intensity); then a back-off. */
+    private Worker startFailed(Worker w, boolean first, WorkerStartException why) throws InterruptedException {
+        worker = null;
         if (w != null) {
             w.release();
         }
-        startFailures++;
-        Log.warn(why);
-        if (startFailures >= QUIET_START_FAILURES) {
-            Call c = pool.pollCall(0);
-            if (c != null) {
-                pool.fail(c, new WorkerCrashedException(why, -1), Outcome.CRASHED);
-            }
+        int failures = pool.startFailed(index, first, why);
+        if (!pool.finished()) {
+            Log.warn(why.getMessage());
+            pool.awaitFinishedOrTimeout(Math.min(5000, 50L << Math.min(failures, 7)));
         }
-        long backoff = Math.min(5000, 50L << Math.min(startFailures, 7));
-        pool.awaitFinishedOrTimeout(backoff);
         return null;
     }
 
@@ -141,22 +181,22 @@ final class Slot implements Runnable {
         int served = 0;
         while (true) {
             Call call = pool.pollCall(IDLE_POLL_MILLIS);
-            if (call == null) {
-                if (pool.draining()) {
-                    w.stop(settings.grace.toNanos());
-                    return;
+            if (!idleCheck(w)) {
+                if (call != null) {
+                    pool.putBack(call); // it never started: first in line for the next worker
                 }
-                if (!w.alive() || !drainIdle(w)) {
-                    Log.warn(w.describeDeath(w.awaitExit(1000)) + " while idle; replacing it");
+                return;
+            }
+            if (call == null) {
+                if (pool.finished()) {
+                    w.stop(settings.grace.toNanos());
                     return;
                 }
                 continue;
             }
-            if (call.future.isDone()) {
-                continue; // cancelled while it waited
-            }
             if (pool.abandoning()) {
-                pool.fail(call, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
+                pool.leaveQueue(call);
+                pool.complete(call, null, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
                 continue;
             }
             Run run = new Run(call, w);
@@ -171,6 +211,11 @@ final class Slot implements Runnable {
                 return;
             }
             served++;
+            if (next == Next.RECYCLE) {
+                Log.debug("worker " + w.id + " had a fatal error in a call: recycling it");
+                w.stop(settings.grace.toNanos());
+                return;
+            }
             if (settings.maxCallsPerWorker > 0 && served >= settings.maxCallsPerWorker) {
                 Log.debug("worker " + w.id + " served " + served + " calls: recycling it");
                 w.stop(settings.grace.toNanos());
@@ -179,32 +224,61 @@ final class Slot implements Runnable {
         }
     }
 
-    /** Reads what an idle worker sent (heartbeats); false if it sent anything else. */
-    private boolean drainIdle(Worker w) {
-        try {
-            while (w.frameWaiting()) {
-                Frame f = w.reader.read();
-                if (f == null || f.type() != FrameType.HEARTBEAT) {
-                    return false;
-                }
+    /**
+     * Between calls a worker may send heartbeats only. False (the worker killed) when it sent
+     * anything else, ended, or stays inside a frame; such a worker must not get a call.
+     */
+    private boolean idleCheck(Worker w) throws InterruptedException {
+        for (Worker.Event e; (e = w.events.poll()) != null; ) {
+            if (e instanceof Worker.Received r) {
+                Log.warn("worker " + w.id + " sent " + r.frame().type() + " while idle; replacing it");
+                w.kill();
+                return false;
             }
-            return true;
-        } catch (IOException e) {
-            return false;
+            if (e instanceof Worker.Ended end) {
+                if (end.failure() != null && w.alive()) {
+                    Log.warn("worker " + w.id + " broke the protocol while idle: " + end.failure().getMessage()
+                            + "; replacing it");
+                    w.kill();
+                } else {
+                    Log.warn(w.death(w.awaitExit(1000)).message() + " while idle; replacing it");
+                }
+                return false;
+            }
+            // a stale Stop: of a run already over, or close (the caller checks the phase)
         }
+        long stalled = w.stalledInFrame();
+        if (stalled == 0) {
+            return true;
+        }
+        // A frame in progress between calls: a heartbeat arriving (one write, gone in microseconds),
+        // or a worker that started a frame and stopped. Give it the stall limit to finish.
+        long deadline = System.nanoTime() + FRAME_STALL_NANOS - stalled;
+        while (w.stalledInFrame() > 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                Log.warn("worker " + w.id + " started a frame while idle and sent nothing more for "
+                        + TimeUnit.NANOSECONDS.toMillis(FRAME_STALL_NANOS) + " ms; replacing it");
+                w.kill();
+                return false;
+            }
+            Worker.Event e = w.next(Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5)));
+            if (e != null && !(e instanceof Worker.Stop)) {
+                w.events.offer(e); // looked at again below; a Stop between calls is stale
+                return idleCheck(w);
+            }
+        }
+        return true;
     }
-
-    /** The state of the call in flight, shared by this slot's thread and the pool's timer. */
-    private enum State { RUNNING, TIMED_OUT, CANCELLED, CLOSED, KILLED }
 
     /** One call on one worker. */
     final class Run {
-        private final Call call;
+        final Call call;
         private final Worker w;
-        private State state = State.RUNNING;
-        private State stopReason;
-        private ScheduledFuture<?> timer;
-        private boolean over; // the read loop has ended: nothing may stop or kill for this run
+        private ScheduledFuture<?> deadline;
+        private String stopReason; // set by this slot's thread only
+        private long killAt;
+        private boolean over; // guarded by this: the run's wait has ended; no kill for it any more
+        private boolean killing; // guarded by this
 
         Run(Call call, Worker w) {
             this.call = call;
@@ -212,156 +286,207 @@ final class Slot implements Runnable {
         }
 
         Next execute() throws InterruptedException {
+            pool.leaveQueue(call);
+            if (call.future.isDone()) {
+                return Next.CONTINUE; // cancelled or timed out while it waited
+            }
             synchronized (call) {
                 call.attempts++;
             }
             call.attach(this);
             try {
-                w.writer.write(Frame.call(call.id, call.input));
-            } catch (IOException | IllegalArgumentException e) {
-                return crashed(w.awaitExit(2000));
-            }
-            long timeout = call.timeoutNanos;
-            synchronized (this) {
-                if (timeout > 0) {
-                    timer = pool.timer.schedule(() -> stop(State.TIMED_OUT), timeout, TimeUnit.NANOSECONDS);
+                if (call.timeoutNanos > 0) {
+                    deadline = pool.timer.schedule(this::timedOut, call.timeoutNanos, TimeUnit.NANOSECONDS);
+                }
+                try {
+                    w.send(Frame.call(call.id, call.input));
+                } catch (IOException | IllegalArgumentException e) {
+                    return ended(null);
+                }
+                if (call.future.isDone()) {
+                    stop(call.future.isCancelled() ? "cancelled" : "stopped");
+                }
+                return await();
+            } finally {
+                call.detach(this);
+                synchronized (this) {
+                    over = true;
+                }
+                if (deadline != null) {
+                    deadline.cancel(false);
                 }
             }
-            if (call.future.isCancelled()) {
-                cancelledByCaller();
-            } else if (pool.abandoning()) {
-                stop(State.CLOSED);
-            }
+        }
+
+        private Next await() throws InterruptedException {
             try {
                 while (true) {
-                    Frame f = w.reader.read();
-                    if (f == null) {
-                        return ended(w.awaitExit(5000));
-                    }
-                    if (f.type() == FrameType.HEARTBEAT) {
+                    long now = System.nanoTime();
+                    long wake = stopReason != null ? killAt : now + STALL_CHECK_NANOS;
+                    Worker.Event e = w.next(wake);
+                    if (e == null) {
+                        if (stopReason != null && System.nanoTime() - killAt >= 0) {
+                            if (!killFor("the call did not stop within the grace")) {
+                                Log.warn("worker " + w.id + " left no end of stream after its kill; replacing it");
+                                return Next.REPLACE;
+                            }
+                        } else if (w.stuckInFrame(FRAME_STALL_NANOS)) {
+                            return protocolError("worker " + w.id + " stopped in the middle of a frame (nothing, or"
+                                    + " less than 1 MiB/s, for " + TimeUnit.NANOSECONDS.toMillis(FRAME_STALL_NANOS) + " ms)");
+                        }
                         continue;
                     }
+                    if (e instanceof Worker.Stop s) {
+                        if (s.run() == this || s.run() == null) {
+                            stop(s.reason());
+                        }
+                        continue;
+                    }
+                    if (e instanceof Worker.Ended end) {
+                        return ended(end.failure());
+                    }
+                    Frame f = ((Worker.Received) e).frame();
                     if ((f.type() == FrameType.RESULT || f.type() == FrameType.ERROR) && f.callId() == call.id) {
                         return answered(f);
                     }
-                    return protocolError("worker " + w.id + " sent " + f.type() + " for call " + f.callId()
+                    return protocolError("worker " + w.id + " sent " + f.type() + " for call " + Long.toUnsignedString(f.callId())
                             + " while call " + call.id + " was running");
                 }
             } catch (ProtocolException e) {
                 return protocolError("worker " + w.id + " broke the protocol: " + e.getMessage());
-            } catch (IOException e) {
-                return ended(w.awaitExit(5000));
-            } finally {
-                call.attach(null);
-                synchronized (this) {
-                    // A timeout that fires as the answer arrives must not kill the worker later,
-                    // in the middle of its next call.
-                    over = true;
-                    if (timer != null) {
-                        timer.cancel(false);
-                    }
-                }
             }
         }
 
-        /** The caller cancelled the future: stop the call as a timeout would. */
+        /** The timer's, at the deadline: the future completes now; the worker is stopped after. */
+        private void timedOut() {
+            long ms = TimeUnit.NANOSECONDS.toMillis(call.timeoutNanos);
+            if (pool.complete(call, null, new CallTimeoutException("call " + call.id + " timed out after " + ms + " ms",
+                    java.time.Duration.ofNanos(call.timeoutNanos)), Outcome.TIMED_OUT)) {
+                w.post(new Worker.Stop(this, "timed out"));
+            }
+        }
+
+        /** The caller cancelled the future (already complete): stop the call as a timeout would. */
         void cancelledByCaller() {
-            stop(State.CANCELLED);
+            w.post(new Worker.Stop(this, "cancelled"));
         }
 
-        /** Sends CANCEL now, and kills the worker if the call still runs after the grace. */
-        void stop(State reason) {
-            synchronized (this) {
-                if (state != State.RUNNING || over) {
-                    return;
-                }
-                state = reason;
-                stopReason = reason;
-                if (timer != null) {
-                    timer.cancel(false);
-                }
-                timer = pool.timer.schedule(this::kill, settings.grace.toNanos(), TimeUnit.NANOSECONDS);
+        /** Close: the future is complete already. */
+        void closed() {
+            w.post(new Worker.Stop(this, "closed"));
+        }
+
+        /** Sends CANCEL now (from this slot's thread), and kills the worker if the call still runs after the grace. */
+        private void stop(String reason) {
+            if (stopReason != null) {
+                return;
             }
+            stopReason = reason;
+            killAt = System.nanoTime() + settings.grace.toNanos();
             try {
-                w.writer.write(Frame.cancel(call.id));
+                w.send(Frame.cancel(call.id));
             } catch (IOException e) {
-                // the worker is dying; the read will tell
+                // the worker is dying; its end of stream will tell
             }
         }
 
-        private void kill() {
+        /** Kills the worker, then waits (bounded) for its end of stream; false if none came. */
+        private boolean killFor(String why) throws InterruptedException {
             synchronized (this) {
-                if (state == State.RUNNING || state == State.KILLED || over) {
-                    return;
-                }
-                state = State.KILLED;
+                killing = true;
             }
-            Log.debug("worker " + w.id + ": call " + call.id + " did not stop within the grace: killing the worker");
+            Log.debug("worker " + w.id + ": call " + call.id + ": " + why + ": killing the worker");
             w.kill();
-        }
-
-        private synchronized State stopReason() {
-            return stopReason;
+            long end = System.nanoTime() + END_AFTER_KILL_NANOS;
+            while (true) {
+                Worker.Event e = w.next(end);
+                if (e == null) {
+                    return false;
+                }
+                if (e instanceof Worker.Ended) {
+                    w.events.offer(e);
+                    return true;
+                }
+            }
         }
 
         private Next answered(Frame f) throws ProtocolException {
-            State reason = stopReason();
-            if (reason != null) {
-                // It stopped within the grace: the worker is fine, the call still failed.
-                finishStopped(reason);
-                return Next.CONTINUE;
+            if (stopReason != null) {
+                // It stopped within the grace: the worker is fine; the call's future was completed already.
+                synchronized (this) {
+                    over = true;
+                    return killing ? Next.REPLACE : Next.CONTINUE;
+                }
             }
             if (f.type() == FrameType.RESULT) {
-                pool.succeed(call, f.payload());
-            } else {
-                ErrorPayload e = ErrorPayload.decode(f.payload());
-                pool.fail(call, new TaskFailedException(e.className(), e.message(), e.stackTrace()), Outcome.TASK_FAILED);
+                pool.complete(call, f.payload(), null, Outcome.SUCCEEDED);
+                return Next.CONTINUE;
             }
-            return Next.CONTINUE;
+            ErrorPayload e = ErrorPayload.decode(f.payload());
+            pool.complete(call, null, new TaskFailedException(e.className(), e.message(), e.stackTrace()), Outcome.TASK_FAILED);
+            return settings.recycleAfterFatalError && FATAL_ERRORS.contains(e.className()) ? Next.RECYCLE : Next.CONTINUE;
         }
 
-        /** The stream ended: the worker died, or was killed on our side. */
-        private Next ended(int status) {
-            State reason = stopReason();
-            if (reason != null) {
-                finishStopped(reason);
+        /** The worker's output ended: it died, was killed, broke the protocol, or the supervisor could not take a frame. */
+        private Next ended(Throwable failure) {
+            if (failure instanceof Error error) {
+                w.kill();
+                pool.complete(call, null, new SupervisorErrorException("the supervisor could not receive the answer of call "
+                        + call.id + " from worker " + w.id + " (" + error + "); the worker was replaced", error),
+                        Outcome.PROTOCOL);
                 return Next.REPLACE;
             }
-            return crashed(status);
-        }
-
-        private Next crashed(int status) {
-            String why = w.describeDeath(status) + " while running call " + call.id;
-            Log.warn(why);
-            pool.retryOrFail(call, new WorkerCrashedException(why, status), Outcome.CRASHED);
-            return Next.REPLACE;
-        }
-
-        private void finishStopped(State reason) {
-            switch (reason) {
-                case TIMED_OUT -> pool.retryOrFail(call, new CallTimeoutException("call " + call.id + " timed out after "
-                        + TimeUnit.NANOSECONDS.toMillis(call.timeoutNanos) + " ms"), Outcome.TIMED_OUT);
-                case CLOSED -> pool.fail(call, new PoolClosedException("the pool was closed while the call ran"),
-                        Outcome.CANCELLED);
-                default -> pool.fail(call, new CancellationException("cancelled"), Outcome.CANCELLED);
+            if (stopReason != null) {
+                return Next.REPLACE; // its future was completed when it was stopped
             }
+            if (failure instanceof ProtocolException p && w.alive()) {
+                return protocolError("worker " + w.id + " broke the protocol: " + p.getMessage());
+            }
+            int status = w.awaitExit(5000);
+            Worker.Death d = w.death(status);
+            if (status < 0) {
+                w.kill();
+            }
+            String why = d.message() + " while running call " + call.id;
+            Log.warn(why);
+            pool.retryOrFail(call, d.crashed(" while running call " + call.id), Outcome.CRASHED);
+            return Next.REPLACE;
         }
 
         private Next protocolError(String why) {
             Log.warn(why + "; killing and replacing it");
             w.kill();
-            pool.fail(call, new ProtocolErrorException(why), Outcome.PROTOCOL);
+            pool.complete(call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
             return Next.REPLACE;
         }
     }
 
-    /** Stops the call in flight, if any, because the pool is being closed. */
+    /** Close: the call in flight is stopped, a starting worker is given up. */
     void abandon() {
         Run r = current;
         if (r != null) {
-            r.stop(State.CLOSED);
+            pool.complete(r.call, null, new PoolClosedException("the pool was closed while the call ran"), Outcome.CANCELLED);
+            r.closed();
+        }
+        Worker w = worker;
+        if (w != null) {
+            w.post(new Worker.Stop(null, "closed"));
         }
     }
 
-    private volatile Run current;
+    /** Close, when this slot's thread did not end in time: kill its worker from the closing thread. */
+    void killWorker() {
+        Worker w = worker;
+        if (w != null) {
+            w.kill();
+        }
+    }
+
+    /** The pid of this slot's worker when it is ready or busy; 0 otherwise. For tests. */
+    int readyWorkerPid() {
+        Worker w = worker;
+        return w != null && readyWorker == w ? w.processId.pid() : 0;
+    }
+
+    private volatile Worker readyWorker;
 }

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
@@ -21,45 +23,77 @@ import supervisor.process.SupervisedProcess;
 import supervisor.worker.WorkerMain;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameReader;
+import supervisor.worker.protocol.FrameType;
 import supervisor.worker.protocol.FrameWriter;
 import supervisor.worker.protocol.Hello;
 
 /**
- * One worker JVM: its supervised process, its protocol streams, and its stderr. Frames are read
- * only by the slot that owns the worker; writes may come from any thread.
+ * One worker JVM: its supervised process, its protocol streams, and its stderr.
+ *
+ * <p>No thread of the pool ever blocks on the worker's output: a reader thread of its own turns
+ * the frames the worker sends into {@link Event}s (heartbeats are dropped), and its end, whatever
+ * ended it (end of stream, a protocol error, an {@link OutOfMemoryError} while allocating a
+ * payload), into one last {@link Ended}. The slot waits for events with a deadline. Writes go
+ * through {@link #send}, which kills the worker should a write not finish within its deadline (a
+ * worker that stopped reading its stdin), which makes the blocked write fail.
  */
 final class Worker {
     private static final int STDERR_TAIL_LINES = 12;
+    private static final int MAX_STDERR_LINE = 8192;
+    /** Pending events: a worker flooding frames blocks its own reader, not the supervisor's heap. */
+    private static final int EVENT_CAPACITY = 64;
+
+    /** What the slot waits for. */
+    sealed interface Event permits Received, Ended, Stop { }
+
+    /** A frame other than a heartbeat. */
+    record Received(Frame frame) implements Event { }
+
+    /** The reader is done: clean end of stream when {@code failure} is null. Always the last frame event. */
+    record Ended(Throwable failure) implements Event { }
+
+    /** Stop {@code run} (a timeout, a cancel, close), or, with a null run, whatever the slot waits for (close). */
+    record Stop(Slot.Run run, String reason) implements Event { }
 
     final String id;
     final Process process;
     final ProcessId processId;
-    final FrameReader reader;
-    final FrameWriter writer;
+    final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
+    private final WorkerPool pool;
+    private final FrameReader reader;
+    private final FrameWriter writer;
     private final SupervisedProcess supervised;
-    private final InputStream protocolIn;
+    private final BoundaryStream protocolIn;
     private final Thread stderrPump;
+    private final Thread frameReader;
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
+    private volatile boolean killed;
+    private volatile String killedBecause;
 
-    private Worker(String id, SupervisedProcess supervised, PoolSettings settings) {
+    private Worker(String id, SupervisedProcess supervised, WorkerPool pool) {
         this.id = id;
+        this.pool = pool;
         this.supervised = supervised;
         this.process = supervised.process();
         this.processId = supervised.id();
-        this.protocolIn = new BufferedInputStream(process.getInputStream(), 65536);
+        PoolSettings settings = pool.settings;
+        this.protocolIn = new BoundaryStream(new BufferedInputStream(process.getInputStream(), 65536));
         this.reader = new FrameReader(protocolIn, settings.maxFrameBytes);
         this.writer = new FrameWriter(new BufferedOutputStream(process.getOutputStream(), 65536),
                 settings.maxFrameBytes);
         this.stderrPump = new Thread(() -> pumpStderr(settings), "supervisor-" + id + "-stderr");
         this.stderrPump.setDaemon(true);
-        this.stderrPump.start();
+        this.frameReader = new Thread(this::readFrames, "supervisor-" + id + "-reader");
+        this.frameReader.setDaemon(true);
     }
 
     /**
      * Starts a worker JVM; returns once it runs (not once it is ready: see the slot). Must be
      * called from a thread that outlives the worker (the parent-death signal is per thread).
+     * Whatever fails here releases everything made for the worker.
      */
-    static Worker start(PoolSettings settings, String id) throws IOException {
+    static Worker start(WorkerPool pool, String id) throws IOException {
+        PoolSettings settings = pool.settings;
         Map<String, String> env = new HashMap<>(settings.environment);
         env.put("SUPERVISOR_PROTOCOL_FD", "3");
         env.put("SUPERVISOR_WORKER_ID", id);
@@ -79,9 +113,21 @@ final class Worker {
         } catch (LaunchException e) {
             throw new IOException(e.getMessage(), e);
         }
-        Worker w = new Worker(id, supervised, settings);
+        Worker w;
         try {
-            w.writer.write(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id))));
+            w = new Worker(id, supervised, pool);
+            w.stderrPump.start();
+            w.frameReader.start();
+        } catch (Throwable t) {
+            // Threads or memory ran out: nothing may be left of this worker.
+            supervised.release();
+            closeQuietly(supervised.process().getOutputStream());
+            closeQuietly(supervised.process().getInputStream());
+            closeQuietly(supervised.process().getErrorStream());
+            throw t instanceof IOException io ? io : new IOException("cannot start worker " + id + ": " + t, t);
+        }
+        try {
+            w.send(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id))));
         } catch (IOException e) {
             // It died at once: the slot reads its end, with its own reason, from the process.
         }
@@ -98,21 +144,67 @@ final class Worker {
         }
     }
 
-    /** True when a frame can be read without blocking. */
-    boolean frameWaiting() {
+    /** The next event, waiting until {@code deadline} (System.nanoTime); null when it passed. */
+    Event next(long deadline) throws InterruptedException {
+        return events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /** Posts a stop without blocking; false if the queue is full (of frames: the slot will kill anyway). */
+    boolean post(Stop stop) {
+        return events.offer(stop);
+    }
+
+    /**
+     * How long the reader has been inside a frame without receiving a byte, in nanoseconds; 0 at a
+     * frame boundary. A worker writes each frame with one write, so only a stopped, broken or
+     * hostile worker stays inside a frame.
+     */
+    long stalledInFrame() {
+        return protocolIn.stalled();
+    }
+
+    /** See {@link BoundaryStream#stuck}. */
+    boolean stuckInFrame(long limitNanos) {
+        return protocolIn.stuck(limitNanos);
+    }
+
+    /**
+     * Writes one frame. Should the write not finish within the grace plus
+     * {@link #WRITE_DEADLINE_NANOS} (a healthy worker reads its stdin at all times, so only one
+     * that stopped does not), the worker is killed, which makes the write fail.
+     *
+     * @throws IOException when the worker is gone, or was killed for not reading
+     */
+    void send(Frame frame) throws IOException {
+        ScheduledFuture<?> watchdog = pool.timer.schedule(() -> pool.killLater(this, "it stopped reading its input"),
+                pool.settings.grace.toNanos() + WRITE_DEADLINE_NANOS, TimeUnit.NANOSECONDS);
         try {
-            return protocolIn.available() > 0;
-        } catch (IOException e) {
-            return true; // let the read report it
+            writer.write(frame);
+        } finally {
+            watchdog.cancel(false);
         }
     }
+
+    /** See {@link #send}. */
+    static final long WRITE_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     boolean alive() {
         return process.isAlive();
     }
 
+    boolean wasKilled() {
+        return killed;
+    }
+
+    /** {@link #kill()}, saying why in the worker's death message. */
+    void kill(String why) {
+        killedBecause = why;
+        kill();
+    }
+
     /** SIGKILL to the worker and its whole tree; safe from any thread, more than once. */
     void kill() {
+        killed = true;
         supervised.kill();
     }
 
@@ -122,7 +214,7 @@ final class Worker {
      */
     void stop(long graceNanos) {
         try {
-            writer.write(Frame.shutdown());
+            send(Frame.shutdown());
             process.getOutputStream().close();
         } catch (IOException e) {
             // already gone
@@ -135,17 +227,58 @@ final class Worker {
         release();
     }
 
-    /** Kills what is left of the worker's tree and frees its streams, leaf, guardian record. */
+    /**
+     * Kills what is left of the worker's tree, frees its streams, threads, cgroup leaf and
+     * guardian record. Bounded: {@link SupervisedProcess#release()}, then two seconds per thread.
+     */
     void release() {
         supervised.release();
         closeQuietly(process.getOutputStream());
+        join(frameReader);
         closeQuietly(protocolIn);
+        join(stderrPump);
+        closeQuietly(process.getErrorStream());
+    }
+
+    private static void join(Thread t) {
         try {
-            stderrPump.join(2000);
+            t.join(2000);
+            if (t.isAlive()) {
+                // Blocked on a pipe someone else still holds, or on a full event queue.
+                t.interrupt();
+                t.join(1000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeQuietly(process.getErrorStream());
+    }
+
+    private void readFrames() {
+        try {
+            while (true) {
+                protocolIn.boundary();
+                Frame f = reader.read();
+                protocolIn.boundary();
+                if (f == null) {
+                    events.put(new Ended(null));
+                    return;
+                }
+                if (f.type() != FrameType.HEARTBEAT) {
+                    events.put(new Received(f));
+                }
+            }
+        } catch (InterruptedException e) {
+            // released
+        } catch (Throwable t) {
+            // A protocol error, a read error, or an Error (a payload that does not fit in the heap):
+            // the slot hears of it and fails the call; this thread must never end silently.
+            protocolIn.boundary();
+            try {
+                events.put(new Ended(t));
+            } catch (InterruptedException e) {
+                // released
+            }
+        }
     }
 
     /** Waits up to {@code millis} for the process to end; its status, or -1 if it still runs. */
@@ -160,26 +293,54 @@ final class Worker {
         return -1;
     }
 
-    /** How the worker ended, for a crash message: status, hs_err file, last stderr lines. */
-    String describeDeath(int status) {
+    /** How the worker ended, from facts: status, signal, a limit the cgroup or JVM reported, crash log, stderr. */
+    record Death(String message, int status, int signal, Path crashLog, String limit) {
+        WorkerCrashedException crashed(String context) {
+            return new WorkerCrashedException(message + context, status, signal, crashLog, limit);
+        }
+    }
+
+    /**
+     * How the worker ended, for a message: status, the limit that ended it (only when its cgroup
+     * or its JVM said so), hs_err file, last stderr lines (read to their end first, within a bound).
+     *
+     * @param status the exit status, or -1 if it still runs
+     */
+    Death death(int status) {
+        if (status >= 0) {
+            try {
+                stderrPump.join(1000); // the last lines are the reason
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         StringBuilder b = new StringBuilder();
+        String limit = null;
         if (status >= 0 && supervised.limited()) {
-            // The limit's own message goes to stderr; its reason leads the call's error.
-            int limit = supervised.limitVerdict(ExitStatus.fromJdk(status), -1);
-            if (limit == supervisor.limits.Limits.MEMORY_EXCEEDED) {
+            int verdict = supervised.limitVerdict(ExitStatus.fromJdk(status), -1);
+            if (verdict == supervisor.limits.Limits.MEMORY_EXCEEDED) {
+                limit = "memory";
                 b.append("memory limit exceeded: ");
-            } else if (limit == supervisor.limits.Limits.CPU_EXCEEDED) {
+            } else if (verdict == supervisor.limits.Limits.CPU_EXCEEDED) {
+                limit = "cpu";
                 b.append("CPU time limit exceeded: ");
             }
         }
+        int signal = status > 128 && status < 128 + 65 ? status - 128 : 0;
         b.append("worker ").append(id).append(" (pid ").append(processId.pid())
                 .append(") ").append(status < 0 ? "stopped answering" : ExitStatus.fromJdk(status).describe());
-        supervised.crashLog().ifPresent(log -> b.append("; the JVM wrote ").append(log));
+        if (killedBecause != null) {
+            b.append(", killed by the supervisor: ").append(killedBecause);
+        }
+        Path log = supervised.crashLog().orElse(null);
+        if (log != null) {
+            b.append("; the JVM wrote ").append(log);
+        }
         List<String> tail = stderrTail();
         if (!tail.isEmpty()) {
             b.append("; its last stderr lines: ").append(String.join(" | ", tail));
         }
-        return b.toString();
+        return new Death(b.toString(), status, signal, log, limit);
     }
 
     synchronized List<String> stderrTail() {
@@ -196,7 +357,10 @@ final class Worker {
                 for (int i = 0; i < n; i++) {
                     if (buf[i] == '\n') {
                         emit(settings, prefix, line);
+                    } else if (line.size() < MAX_STDERR_LINE) {
+                        line.write(buf[i]);
                     } else {
+                        emit(settings, prefix, line); // a line without end is forwarded in chunks
                         line.write(buf[i]);
                     }
                 }

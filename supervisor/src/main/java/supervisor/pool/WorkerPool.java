@@ -6,12 +6,13 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import supervisor.log.Log;
-import supervisor.platform.Platform;
-import supervisor.platform.PlatformException;
-import supervisor.terminate.OwnedChildren;
 
 /**
  * A pool of warm worker JVMs that answer calls: the way to call risky code (a native library that
@@ -20,22 +21,30 @@ import supervisor.terminate.OwnedChildren;
  * worker that dies is replaced while the other calls carry on.
  *
  * <p>Every submitted call completes exactly once: with its result, or with a
- * {@link CallTimeoutException}, {@link WorkerCrashedException}, {@link TaskFailedException},
- * {@link ProtocolErrorException}, {@link PoolClosedException}, or a
- * {@link java.util.concurrent.CancellationException} when its caller cancelled it.
+ * {@link CallTimeoutException} (at its timeout), {@link WorkerCrashedException},
+ * {@link TaskFailedException}, {@link ProtocolErrorException}, {@link WorkerStartException},
+ * {@link SupervisorErrorException}, {@link PoolClosedException}, or a
+ * {@link java.util.concurrent.CancellationException} when its caller cancelled it (at once).
+ * {@link #stats()} counts each in exactly one outcome.
  *
- * <p>Thread-safe. One thread per worker feeds it (plus one reading its stderr), and one timer
- * thread serves every timeout.
+ * <p>Thread-safe. Per worker one thread feeds it, one reads its frames and one its stderr; one
+ * timer thread serves every timeout and one more kills workers that stopped reading. None of them
+ * blocks without a deadline or a wake-up by {@link #close}, and after {@code close} none is left.
  */
 public final class WorkerPool implements AutoCloseable {
+    /** How long {@link #close(Duration)} may take beyond its deadline and the grace, whatever the workers do. */
+    public static final Duration CLOSE_SLACK = Duration.ofSeconds(15);
+
     final PoolSettings settings;
     final ScheduledThreadPoolExecutor timer;
+    private final ExecutorService killer;
     private final LinkedBlockingDeque<Call> queue = new LinkedBlockingDeque<>();
     private final Semaphore room;
     private final List<Slot> slots = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong();
     private final Object lifecycle = new Object();
+    private final Object closing = new Object();
     private volatile int phase; // 0 open, 1 draining (closed to new calls), 2 abandoning, 3 finished
 
     private final AtomicLong submitted = new AtomicLong();
@@ -43,8 +52,13 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicLong retried = new AtomicLong();
     private final AtomicLong starts = new AtomicLong();
     private final AtomicLong restarts = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicInteger ready = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger ready = new AtomicInteger();
     private final Latencies latencies = new Latencies();
+    // Starts, guarded by lifecycle: each slot's first start, then failed starts in a row.
+    private int firstStarts;
+    private WorkerStartException firstStartFailure;
+    private final java.util.ArrayDeque<Long> failedStarts = new java.util.ArrayDeque<>();
+    private volatile WorkerStartException broken;
     /** One guardian for all the pool's workers, however often they are replaced. */
     private final AutoCloseable guardian = supervisor.process.SupervisedProcess.pinGuardian();
 
@@ -60,26 +74,63 @@ public final class WorkerPool implements AutoCloseable {
             return t;
         });
         this.timer.setRemoveOnCancelPolicy(true);
+        this.killer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.NANOSECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "supervisor-pool-killer");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
-     * Starts a pool. Returns at once; workers start in the background, and calls wait for them.
+     * Starts a pool and returns once every worker has said READY.
      *
      * @throws IllegalArgumentException when the worker jar does not exist, cannot be read, or
      *     names no Task-Class in its manifest
+     * @throws WorkerStartException as soon as a worker fails to start (a bad JVM option, a task
+     *     class that cannot be found or instantiated, a static initialiser that exits, the start-up
+     *     timeout), with the worker's own reason: how it ended and its last stderr lines; nothing
+     *     of the pool is left then
      */
     public static WorkerPool start(PoolSettings settings) {
         checkJar(settings);
         WorkerPool pool = new WorkerPool(settings);
-        for (int i = 0; i < settings.workers; i++) {
-            Slot slot = new Slot(pool, i);
-            Thread t = new Thread(slot, "supervisor-pool-w" + (i + 1));
-            t.setDaemon(true);
-            pool.slots.add(slot);
-            pool.threads.add(t);
-            t.start();
+        try {
+            for (int i = 0; i < settings.workers; i++) {
+                Slot slot = new Slot(pool, i);
+                Thread t = new Thread(slot, "supervisor-pool-w" + (i + 1));
+                t.setDaemon(true);
+                pool.slots.add(slot);
+                pool.threads.add(t);
+                t.start();
+            }
+            pool.awaitFirstStarts();
+        } catch (RuntimeException | Error e) {
+            pool.shutdownNow();
+            throw e;
         }
         return pool;
+    }
+
+    private void awaitFirstStarts() {
+        long end = System.nanoTime() + settings.startupTimeout.toNanos() + TimeUnit.SECONDS.toNanos(10);
+        synchronized (lifecycle) {
+            while (firstStarts < settings.workers && firstStartFailure == null) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    throw new WorkerStartException("the workers did not start within " + settings.startupTimeout.toMillis()
+                            + " ms", -1);
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new WorkerStartException("interrupted while the workers started", -1);
+                }
+            }
+            if (firstStartFailure != null) {
+                throw firstStartFailure;
+            }
+        }
     }
 
     private static void checkJar(PoolSettings settings) {
@@ -97,9 +148,11 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Submits a call. When every worker is busy it waits in the queue; when the queue is full,
-     * this method blocks until there is room.
+     * this method blocks until there is room. A closed pool, or one that gave up starting workers,
+     * returns a future that has failed already.
      *
-     * @param timeout zero for none
+     * @param timeout how long each attempt may run on a worker, counted from its start there;
+     *     zero for none. The future completes with {@link CallTimeoutException} at that moment.
      * @throws IllegalArgumentException when the input does not fit in one protocol frame
      */
     public CallFuture submit(byte[] input, Duration timeout) {
@@ -107,9 +160,9 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalArgumentException("input of " + input.length + " bytes exceeds the maximum frame of "
                     + settings.maxFrameBytes + " bytes");
         }
-        Call call = new Call(ids.incrementAndGet(), input, timeout.toNanos());
-        if (phase != 0) {
-            call.future.fail(new PoolClosedException("the pool is closed"));
+        Call call = new Call(this, ids.incrementAndGet(), input, timeout.toNanos());
+        submitted.incrementAndGet();
+        if (refuse(call)) {
             return call.future;
         }
         try {
@@ -119,16 +172,34 @@ public final class WorkerPool implements AutoCloseable {
             call.future.cancel(false);
             return call.future;
         }
-        submitted.incrementAndGet();
+        call.holdsRoom = true;
         queue.addLast(call);
-        if (phase != 0 && queue.remove(call)) {
+        if ((phase != 0 || broken != null) && queue.remove(call)) {
             // closed while we waited for room
-            room.release();
-            fail(call, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
+            leaveQueue(call);
+            refuse(call);
         }
         return call.future;
     }
 
+    /** Fails {@code call} if the pool takes no calls; true if it did. */
+    private boolean refuse(Call call) {
+        WorkerStartException b = broken;
+        if (b != null) {
+            complete(call, null, new WorkerStartException(b.getMessage(), b.exitStatus()), Outcome.CRASHED);
+            return true;
+        }
+        if (phase != 0) {
+            complete(call, null, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A snapshot of the counters. Every submitted call is counted in exactly one outcome once it
+     * has completed: {@code submitted} equals the sum of the outcomes plus the calls not complete.
+     */
     public PoolStats stats() {
         double[] p = latencies.percentiles();
         return new PoolStats(submitted.get(), count(Outcome.SUCCEEDED), count(Outcome.TASK_FAILED),
@@ -138,7 +209,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Stops accepting calls, lets the calls already submitted finish for up to 30 seconds, then
-     * stops them and the workers. Returns once no worker process is left.
+     * stops them and the workers. See {@link #close(Duration)} for the bound.
      */
     @Override
     public void close() {
@@ -147,56 +218,86 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Stops accepting calls; lets the calls already submitted (queued or running) finish until
-     * {@code deadline} has passed; then fails the queued ones with {@link PoolClosedException},
-     * cancels the running ones (a cancel, then a kill after the grace), and stops every worker.
-     * Returns once no worker process is left.
+     * {@code deadline} has passed; then fails the queued ones and the running ones with
+     * {@link PoolClosedException} at once, cancels the running ones in their workers (a kill after
+     * the grace) and stops every worker.
+     *
+     * <p>Returns within {@code deadline} + the grace + {@link #CLOSE_SLACK} whatever the workers do,
+     * normally as soon as the last worker is gone; then this JVM has no thread, descriptor or child
+     * process of the pool left. Idempotent; a concurrent call waits for the first.
      */
     public void close(Duration deadline) {
-        synchronized (lifecycle) {
-            if (phase == 0) {
-                phase = 1;
+        synchronized (closing) {
+            if (phase == 3) {
+                return;
             }
-            lifecycle.notifyAll();
-        }
-        long end = System.nanoTime() + deadline.toNanos();
-        for (Thread t : threads) {
-            long left = end - System.nanoTime();
-            if (left > 0) {
-                try {
-                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
+            long start = System.nanoTime();
+            setPhase(1);
+            joinSlots(start + deadline.toNanos());
+            setPhase(2);
+            failQueued();
+            slots.forEach(Slot::abandon);
+            long stopped = System.nanoTime() + settings.grace.toNanos() + TimeUnit.SECONDS.toNanos(4);
+            joinSlots(stopped);
+            if (threads.stream().anyMatch(Thread::isAlive)) {
+                // A slot still busy (a release that waits for a process): kill its worker from here.
+                slots.forEach(Slot::killWorker);
+                joinSlots(System.nanoTime() + TimeUnit.SECONDS.toNanos(8));
+            }
+            for (Thread t : threads) {
+                if (t.isAlive()) {
+                    Log.warn("pool thread " + t.getName() + " did not end in time; giving up on it");
                 }
             }
-        }
-        synchronized (lifecycle) {
-            if (phase < 2) {
-                phase = 2;
-            }
-            lifecycle.notifyAll();
-        }
-        for (Call c; (c = queue.pollFirst()) != null; ) {
-            room.release();
-            fail(c, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
-        }
-        slots.forEach(Slot::abandon);
-        for (Thread t : threads) {
+            failQueued(); // a call a slot put back or retried while the pool closed
+            slots.forEach(Slot::abandon);
+            setPhase(3);
+            timer.shutdownNow();
+            killer.shutdown();
             try {
-                t.join();
+                timer.awaitTermination(1, TimeUnit.SECONDS);
+                if (!killer.awaitTermination(1, TimeUnit.SECONDS)) {
+                    killer.shutdownNow();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            try {
+                guardian.close();
+            } catch (Exception e) {
+                // releasing a pin cannot fail
+            }
         }
+    }
+
+    private void failQueued() {
+        for (Call c; (c = queue.pollFirst()) != null; ) {
+            leaveQueue(c);
+            complete(c, null, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
+        }
+    }
+
+    private void setPhase(int p) {
         synchronized (lifecycle) {
-            phase = 3;
+            if (phase < p) {
+                phase = p;
+            }
             lifecycle.notifyAll();
         }
-        timer.shutdownNow();
-        try {
-            guardian.close();
-        } catch (Exception e) {
-            // releasing a pin cannot fail
+    }
+
+    private void joinSlots(long end) {
+        for (Thread t : threads) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -215,9 +316,9 @@ public final class WorkerPool implements AutoCloseable {
         return phase >= 2;
     }
 
-    /** True once the pool takes no more calls and none is left waiting. */
+    /** True once the pool takes no more calls and none is left waiting, or it gave up starting workers. */
     boolean finished() {
-        return phase >= 2 || (phase == 1 && queue.isEmpty());
+        return phase >= 2 || broken != null || (phase == 1 && queue.isEmpty());
     }
 
     void awaitFinishedOrTimeout(long millis) throws InterruptedException {
@@ -228,13 +329,36 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** The next call, waiting up to {@code millis}; null if none came. */
+    /** The next call not complete yet, waiting up to {@code millis}; null if none came. */
     Call pollCall(long millis) throws InterruptedException {
-        Call c = millis == 0 ? queue.pollFirst() : queue.pollFirst(millis, TimeUnit.MILLISECONDS);
-        if (c != null) {
-            room.release();
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (true) {
+            Call c = queue.pollFirst(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (c == null || !c.future.isDone()) {
+                return c;
+            }
+            leaveQueue(c); // cancelled while it waited: counted when it was cancelled
         }
-        return c;
+    }
+
+    /** A call taken from the queue that did not start (its worker was found broken): first in line again. */
+    void putBack(Call call) {
+        queue.addFirst(call);
+        if (abandoning() && queue.remove(call)) {
+            leaveQueue(call);
+            complete(call, null, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
+        }
+    }
+
+    /** The call no longer counts against the queue's capacity. */
+    void leaveQueue(Call call) {
+        synchronized (call) {
+            if (!call.holdsRoom) {
+                return;
+            }
+            call.holdsRoom = false;
+        }
+        room.release();
     }
 
     /** Workers that have said READY and not ended since. */
@@ -257,28 +381,117 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    void succeed(Call call, byte[] result) {
-        call.completedAt = System.nanoTime();
-        if (call.future.succeed(result)) {
-            latencies.record(System.nanoTime() - call.submittedAt);
+    void startSucceeded(int slot) {
+        synchronized (lifecycle) {
+            failedStarts.clear();
+            firstStarts++;
+            lifecycle.notifyAll();
         }
-        outcomes[Outcome.SUCCEEDED.ordinal()].incrementAndGet();
     }
 
-    void fail(Call call, Throwable why, Outcome outcome) {
+    /**
+     * A worker failed to start. A slot's first start fails the pool's start. Later, failures in a
+     * row (no worker became ready in between) count against the restart intensity: past it, the
+     * pool gives up, fails the calls waiting and refuses new ones with the worker's reason.
+     *
+     * @return how many starts failed in a row, for the back-off
+     */
+    int startFailed(int slot, boolean first, WorkerStartException why) {
+        synchronized (lifecycle) {
+            if (first && phase == 0 && firstStarts < settings.workers && broken == null && firstStartFailure == null) {
+                firstStartFailure = why;
+                lifecycle.notifyAll();
+                return 1;
+            }
+            long now = System.nanoTime();
+            failedStarts.addLast(now);
+            while (now - failedStarts.peekFirst() > settings.restartPeriod.toNanos()) {
+                failedStarts.removeFirst();
+            }
+            if (failedStarts.size() > settings.restartIntensity && broken == null && phase < 2) {
+                broken = why;
+                Log.error("giving up on starting workers after " + failedStarts.size() + " failed starts within "
+                        + settings.restartPeriod.toSeconds() + " s: " + why.getMessage());
+                lifecycle.notifyAll();
+            }
+            if (broken == null) {
+                return failedStarts.size();
+            }
+        }
+        for (Call c; (c = queue.pollFirst()) != null; ) {
+            leaveQueue(c);
+            complete(c, null, new WorkerStartException(why.getMessage(), why.exitStatus()), Outcome.CRASHED);
+        }
+        return failedStarts.size();
+    }
+
+    /**
+     * Completes a call with {@code result}, or with {@code why} when it is null; counts it in
+     * {@code outcome} if this completed it. True if it did.
+     */
+    boolean complete(Call call, byte[] result, Throwable why, Outcome outcome) {
+        if (!call.claim()) {
+            return false;
+        }
         call.completedAt = System.nanoTime();
-        call.future.fail(why);
         outcomes[outcome.ordinal()].incrementAndGet();
+        if (why == null) {
+            latencies.record(call.completedAt - call.submittedAt);
+            call.future.complete(result, true);
+        } else {
+            call.future.complete(why);
+        }
+        return true;
     }
 
-    /** Tries the call again (first in line) if the pool allows retries and it has some left. */
+    /** The caller cancelled the call's future: counted here, once. */
+    void cancelled(Call call) {
+        call.completedAt = System.nanoTime();
+        outcomes[Outcome.CANCELLED.ordinal()].incrementAndGet();
+    }
+
+    /**
+     * Tries the call again, first in line, if the pool allows retries, it has some left, and the
+     * queue has room for it (a retry counts against the capacity like any waiting call).
+     */
     void retryOrFail(Call call, PoolException why, Outcome outcome) {
-        if (call.attempts <= settings.retries && !call.future.isDone() && !abandoning()) {
+        int attempts;
+        synchronized (call) {
+            attempts = call.attempts;
+        }
+        if (attempts <= settings.retries && !call.future.isDone() && !abandoning() && broken == null && room.tryAcquire()) {
+            synchronized (call) {
+                call.holdsRoom = true;
+            }
             retried.incrementAndGet();
-            queue.addFirst(call);
+            putBack(call);
             return;
         }
-        fail(call, why, outcome);
+        complete(call, null, why, outcome);
+    }
+
+    /** Kills a worker off the calling thread (the timer's), which must not block on a kill. */
+    void killLater(Worker w, String why) {
+        try {
+            killer.execute(() -> {
+                Log.warn("worker " + w.id + ": " + why + "; killing it");
+                w.kill(why);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            w.kill(why); // closing: kill here
+        }
+    }
+
+    /** The pids of the workers that are ready or busy now. For tests. */
+    List<Integer> readyWorkerPids() {
+        List<Integer> pids = new ArrayList<>();
+        for (Slot s : slots) {
+            int pid = s.readyWorkerPid();
+            if (pid > 0) {
+                pids.add(pid);
+            }
+        }
+        return pids;
     }
 
     private long count(Outcome o) {

@@ -30,7 +30,7 @@ class CallFutureTest {
             f -> f.completeOnTimeout(CALLERS, 1, TimeUnit.NANOSECONDS));
 
     private static CallFuture future() {
-        return new Call(1, new byte[0], 0).future;
+        return new Call(null, 1, new byte[0], 0).future;
     }
 
     /** Tries every completer as a caller would, through the CompletableFuture type it is seen as. */
@@ -58,7 +58,7 @@ class CallFutureTest {
         assertArrayEquals(POOLS, ok.join());
 
         CallFuture failed = future();
-        CallTimeoutException why = new CallTimeoutException("timed out");
+        CallTimeoutException why = new CallTimeoutException("timed out", java.time.Duration.ofSeconds(1));
         failed.fail(why);
         assertCallerCannotComplete(failed);
         assertTrue(failed.isCompletedExceptionally());
@@ -70,7 +70,7 @@ class CallFutureTest {
         CallFuture f = future();
         assertTrue(f.cancel(true), "a call that no worker runs yet is simply cancelled");
         assertFalse(f.succeed(POOLS), "a cancelled call keeps its cancellation");
-        assertFalse(f.fail(new CallTimeoutException("late")));
+        assertFalse(f.fail(new CallTimeoutException("late", java.time.Duration.ofSeconds(1))));
         assertThrows(CancellationException.class, f::join);
 
         CallFuture twice = future();

@@ -14,10 +14,42 @@ import supervisor.worker.Task;
  * echo, sleep MS (cooperative), hang (ignores cancel and interrupts), exit N, crash, throw MSG,
  * print TEXT (to System.out and to fd 1), garbage (a bogus frame on the protocol pipe),
  * latin1 TEXT (a result that is not UTF-8), big N (an N-byte result), spawn (leaves a setsid'ed child), pid,
- * tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there).
+ * tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there), prop NAME,
+ * oom (throws OutOfMemoryError), stackoverflow (a real one), partial (answers, then writes the
+ * 13-byte header of a 1 MiB frame and nothing more), midframe (writes that header, then hangs),
+ * stopreading (answers, then its JVM stops itself with SIGSTOP: it reads nothing more).
+ *
+ * <p>When the file named by the environment variable HOSTILE_REFUSE_IF_EXISTS exists, the class
+ * does not initialise: its static initialiser exits 9 (a worker that can no longer start).
  */
 public final class HostileTask implements Task {
     private static final java.util.List<long[]> HOG = new java.util.ArrayList<>();
+
+    static {
+        String refuse = System.getenv("HOSTILE_REFUSE_IF_EXISTS");
+        if (refuse != null && java.nio.file.Files.exists(java.nio.file.Path.of(refuse))) {
+            System.err.println("HostileTask: refusing to start: " + refuse + " exists");
+            System.exit(9);
+        }
+    }
+
+    /** The header of a RESULT frame of call 1 announcing a 1 MiB payload. */
+    private static byte[] bigHeader() {
+        return java.nio.ByteBuffer.allocate(13).putInt(9 + (1 << 20)).put((byte) 0x11).putLong(1).array();
+    }
+
+    private static void later(long millis, java.util.concurrent.Callable<?> action) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(millis);
+                action.call();
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
 
     @Override
     public byte[] call(byte[] input, Cancellation cancel) throws Exception {
@@ -75,10 +107,36 @@ public final class HostileTask implements Task {
             case "tmpdir":
                 java.io.File.createTempFile("worker-", ".tmp");
                 return (System.getenv("TMPDIR") + "\n" + System.getProperty("java.io.tmpdir")).getBytes(StandardCharsets.UTF_8);
+            case "oom":
+                throw new OutOfMemoryError("thrown by the task");
+            case "stackoverflow":
+                return recurse(0);
+            case "partial":
+                later(200, () -> {
+                    try (OutputStream protocol = new FileOutputStream("/proc/self/fd/3")) {
+                        protocol.write(bigHeader());
+                    }
+                    return null;
+                });
+                return "partial".getBytes(StandardCharsets.UTF_8);
+            case "midframe":
+                try (OutputStream protocol = new FileOutputStream("/proc/self/fd/3")) {
+                    protocol.write(bigHeader());
+                }
+                Thread.sleep(600_000);
+                return null;
+            case "stopreading":
+                later(200, () -> new ProcessBuilder("kill", "-STOP", Long.toString(ProcessHandle.current().pid()))
+                        .start().waitFor());
+                return "stopping".getBytes(StandardCharsets.UTF_8);
             case "pid":
                 return Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
             default:
                 throw new IllegalArgumentException("unknown command: " + command);
         }
+    }
+
+    private static byte[] recurse(int depth) {
+        return depth < 0 ? null : recurse(depth + 1);
     }
 }

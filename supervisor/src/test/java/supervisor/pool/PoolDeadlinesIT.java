@@ -1,0 +1,298 @@
+package supervisor.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import supervisor.testing.Await;
+import supervisor.testing.Procs;
+
+/**
+ * Issues 13 and 17: deadlines on every wait, futures completed at their deadline, start failures
+ * with the worker's own reason, restart intensity, exception fields, one outcome per call. Real
+ * worker JVMs running {@code tasks.worker.HostileTask}; each test proves nothing is left.
+ */
+class PoolDeadlinesIT {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private final String testId = UUID.randomUUID().toString();
+    private final ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
+    private final List<WorkerPool> pools = new ArrayList<>();
+
+    private PoolSettings.Builder settings(int workers) {
+        return PoolSettings.builder(WorkerPoolIT.WORKER_JAR).workers(workers)
+                .environment("SUPERVISOR_TEST_ID", testId)
+                .jvmOption("-Xmx64m").jvmOption("-XX:TieredStopAtLevel=1")
+                .workerOutput(output::add);
+    }
+
+    private WorkerPool pool(PoolSettings.Builder b) {
+        WorkerPool p = WorkerPool.start(b.build());
+        pools.add(p);
+        return p;
+    }
+
+    @AfterEach
+    void nothingLeftBehind() {
+        pools.forEach(WorkerPool::shutdownNow);
+        Await.until(Duration.ofSeconds(5), "every call counted", () -> pools.stream().allMatch(p -> {
+            PoolStats s = p.stats();
+            return s.submitted() == s.succeeded() + s.taskFailed() + s.timedOut() + s.crashed() + s.protocolErrors()
+                    + s.cancelled();
+        }));
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + testId, Duration.ofSeconds(5));
+        for (WorkerPool p : pools) {
+            PoolStats s = p.stats();
+            long outcomes = s.succeeded() + s.taskFailed() + s.timedOut() + s.crashed() + s.protocolErrors() + s.cancelled();
+            assertEquals(s.submitted(), outcomes, "every call counted once in one outcome: " + s);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(CompletableFuture<byte[]> f) throws Exception {
+        return new String(f.get(60, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+    }
+
+    private static Throwable failure(CompletableFuture<byte[]> f) {
+        return assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS)).getCause();
+    }
+
+    private static long millisSince(long start) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    @Test
+    void aHungCallCompletesAtItsTimeoutNotAfterTheGrace() throws Exception {
+        WorkerPool p = pool(settings(1).grace(Duration.ofSeconds(5)));
+        long start = System.nanoTime();
+        CallFuture f = p.submit(bytes("hang"), Duration.ofMillis(700));
+        CallTimeoutException t = assertInstanceOf(CallTimeoutException.class, failure(f));
+        long ms = millisSince(start);
+        assertTrue(ms >= 700 && ms < 1500, "completed after " + ms + " ms");
+        assertEquals(Duration.ofMillis(700), t.timeout());
+        // The worker is killed after the grace, behind the caller's back; the pool carries on.
+        assertEquals("after", text(p.submit(bytes("echo after"))));
+        assertEquals(2, p.stats().workerStarts());
+    }
+
+    @Test
+    void aCancelCompletesAtOnceAndTheWorkerIsStoppedAfterwards() throws Exception {
+        WorkerPool p = pool(settings(1).grace(Duration.ofSeconds(3)));
+        CallFuture f = p.submit(bytes("hang"));
+        Await.until(LONG, "the call to start", () -> f.attempts() == 1);
+        long start = System.nanoTime();
+        assertTrue(f.cancel(true));
+        assertThrows(CancellationException.class, f::join);
+        assertTrue(millisSince(start) < 100, "cancelled at once");
+        assertEquals("next", text(p.submit(bytes("echo next"))));
+        assertEquals(1, p.stats().cancelled());
+    }
+
+    @Test
+    void callsCancelledWhileQueuedAreCountedOnce() throws Exception {
+        WorkerPool p = pool(settings(1));
+        CallFuture busy = p.submit(bytes("sleep 500"));
+        List<CallFuture> queued = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            queued.add(p.submit(bytes("echo " + i)));
+        }
+        for (int i = 0; i < 50; i += 2) {
+            queued.get(i).cancel(true);
+        }
+        assertEquals("slept", text(busy));
+        for (int i = 1; i < 50; i += 2) {
+            assertEquals(Integer.toString(i), text(queued.get(i)));
+        }
+        // A future completes just before its outcome is counted: wait for the counts.
+        Await.until(LONG, "the counts: " + p.stats(), () -> p.stats().cancelled() == 25 && p.stats().succeeded() == 26);
+        assertEquals(51, p.stats().submitted());
+    }
+
+    @Test
+    void aPartialFrameFromAnIdleWorkerDoesNotBlockTheSlot() throws Exception {
+        WorkerPool p = pool(settings(1));
+        assertEquals("partial", text(p.submit(bytes("partial"))));
+        // The 13-byte header of a 1 MiB frame follows 200 ms later; the slot notices it within its stall limit.
+        long start = System.nanoTime();
+        Await.until(LONG, "the worker to be replaced", () -> p.stats().workerStarts() == 2 && p.readyWorkers() == 1);
+        assertTrue(millisSince(start) < 8000, "replaced after " + millisSince(start) + " ms");
+        assertEquals("answered", text(p.submit(bytes("echo answered"))));
+    }
+
+    @Test
+    void aWorkerThatStopsMidFrameFailsTheCallWithAProtocolError() throws Exception {
+        WorkerPool p = pool(settings(1));
+        long start = System.nanoTime();
+        Throwable t = failure(p.submit(bytes("midframe"))); // no timeout: the stall limit decides
+        assertInstanceOf(ProtocolErrorException.class, t);
+        assertTrue(t.getMessage().contains("middle of a frame"), t.getMessage());
+        assertTrue(millisSince(start) < 8000, "after " + millisSince(start) + " ms");
+        assertEquals("fine", text(p.submit(bytes("echo fine"))));
+    }
+
+    @Test
+    void aWorkerThatStopsReadingItsStdinIsKilledAndTheWriteFails() throws Exception {
+        WorkerPool p = pool(settings(1).grace(Duration.ofMillis(200)));
+        assertEquals("stopping", text(p.submit(bytes("stopreading"))));
+        Await.until(LONG, "the worker to be stopped (SIGSTOP)", () -> Procs.withEnv("SUPERVISOR_TEST_ID=" + testId)
+                .stream().anyMatch(ps -> ps.state() == 'T'));
+        long start = System.nanoTime();
+        String big = "echo " + "x".repeat(1 << 20); // far more than a pipe holds
+        WorkerCrashedException e = assertInstanceOf(WorkerCrashedException.class, failure(p.submit(bytes(big))));
+        assertTrue(e.getMessage().contains("stopped reading its input"), e.getMessage());
+        assertEquals(9, e.signal(), e.getMessage());
+        assertTrue(millisSince(start) < 10_000, "after " + millisSince(start) + " ms");
+        assertEquals("fine", text(p.submit(bytes("echo fine"))));
+    }
+
+    @Test
+    void crashesCarryStatusSignalAndNoInventedMemoryLimit() throws Exception {
+        WorkerPool p = pool(settings(1).memoryLimit(256L << 20));
+        WorkerCrashedException exit = assertInstanceOf(WorkerCrashedException.class, failure(p.submit(bytes("exit 3"))));
+        assertEquals(3, exit.exitStatus());
+        assertEquals(0, exit.signal());
+        assertTrue(exit.limitExceeded().isEmpty(), exit.getMessage());
+        assertTrue(!exit.getMessage().contains("memory"), exit.getMessage());
+        WorkerCrashedException crash = assertInstanceOf(WorkerCrashedException.class, failure(p.submit(bytes("crash"))));
+        assertEquals(6, crash.signal(), crash.getMessage());
+        assertTrue(crash.crashLog().isPresent(), crash.getMessage());
+        Files.deleteIfExists(crash.crashLog().get());
+    }
+
+    @Test
+    void fatalErrorsRecycleTheWorker() throws Exception {
+        WorkerPool p = pool(settings(1));
+        TaskFailedException oom = assertInstanceOf(TaskFailedException.class, failure(p.submit(bytes("oom"))));
+        assertEquals("java.lang.OutOfMemoryError", oom.remoteClass());
+        assertEquals("x", text(p.submit(bytes("echo x"))));
+        assertEquals(2, p.stats().workerStarts(), "recycled after the OutOfMemoryError");
+        TaskFailedException soe = assertInstanceOf(TaskFailedException.class, failure(p.submit(bytes("stackoverflow"))));
+        assertEquals("java.lang.StackOverflowError", soe.remoteClass());
+        assertEquals("y", text(p.submit(bytes("echo y"))));
+        assertEquals(3, p.stats().workerStarts(), "recycled after the StackOverflowError");
+        assertInstanceOf(TaskFailedException.class, failure(p.submit(bytes("throw plain"))));
+        assertEquals(3, p.stats().workerStarts(), "an ordinary exception keeps the worker");
+    }
+
+    @Test
+    void workersThatCannotStartFailTheStartWithTheirOwnReason() {
+        assertStartFails(settings(2).jvmOption("-XX:+NoSuchOptionAtAll"), "Unrecognized VM option");
+        assertStartFails(settings(1).jvmOption("-Dsupervisor.task.class=tasks.worker.NoSuchTask"), "NoSuchTask");
+        assertStartFails(settings(1).jvmOption("-Dsupervisor.task.class=tasks.worker.ThrowingConstructorTask"),
+                "no licence for this machine");
+        WorkerStartException e = assertStartFails(settings(1)
+                .jvmOption("-Dsupervisor.task.class=tasks.worker.ExitingInitTask"), "native library not found");
+        assertEquals(7, e.exitStatus(), e.getMessage());
+    }
+
+    private WorkerStartException assertStartFails(PoolSettings.Builder b, String reason) {
+        long start = System.nanoTime();
+        WorkerStartException e = assertThrows(WorkerStartException.class, () -> WorkerPool.start(b.build()));
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+        assertTrue(!e.getMessage().contains("Stream closed") && !e.getMessage().contains("Broken pipe"), e.getMessage());
+        assertTrue(millisSince(start) < 15_000, "failed after " + millisSince(start) + " ms");
+        return e;
+    }
+
+    @Test
+    void aPoolThatLosesTheAbilityToStartWorkersGivesUpAndFailsThePendingCalls() throws Exception {
+        Path refuse = Files.createTempFile("supervisor-refuse", ".flag");
+        Files.delete(refuse);
+        try {
+            WorkerPool p = pool(settings(1).environment("HOSTILE_REFUSE_IF_EXISTS", refuse.toString())
+                    .restartIntensity(3, Duration.ofSeconds(60)));
+            assertEquals("ok", text(p.submit(bytes("echo ok"))));
+            Files.createFile(refuse);
+            CallFuture dies = p.submit(bytes("exit 1"));
+            List<CallFuture> pending = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                pending.add(p.submit(bytes("echo " + i)));
+            }
+            assertInstanceOf(WorkerCrashedException.class, failure(dies));
+            long start = System.nanoTime();
+            for (CallFuture f : pending) {
+                WorkerStartException e = assertInstanceOf(WorkerStartException.class, failure(f));
+                assertTrue(e.getMessage().contains("refusing to start"), e.getMessage());
+                assertEquals(9, e.exitStatus());
+            }
+            assertTrue(millisSince(start) < 10_000, "pending calls failed after " + millisSince(start) + " ms");
+            long starts = p.stats().workerStarts();
+            assertTrue(starts <= 6, "starts: " + starts);
+            assertInstanceOf(WorkerStartException.class, failure(p.submit(bytes("echo late"))));
+            assertEquals(starts, p.stats().workerStarts(), "nothing spins");
+        } finally {
+            Files.deleteIfExists(refuse);
+        }
+    }
+
+    @Test
+    void closeReturnsWithinItsBoundWhateverTheWorkersDo() throws Exception {
+        WorkerPool p = pool(settings(3).grace(Duration.ofMillis(500)));
+        CallFuture hang = p.submit(bytes("hang"));
+        CallFuture mid = p.submit(bytes("midframe"));
+        CallFuture stop = p.submit(bytes("stopreading"));
+        assertEquals("stopping", text(stop));
+        Await.until(LONG, "the calls to start", () -> hang.attempts() == 1 && mid.attempts() == 1);
+        long start = System.nanoTime();
+        p.close(Duration.ofMillis(300));
+        long ms = millisSince(start);
+        assertTrue(ms < 300 + 500 + WorkerPool.CLOSE_SLACK.toMillis(), "close took " + ms + " ms");
+        assertTrue(ms < 5000, "close took " + ms + " ms");
+        assertInstanceOf(PoolClosedException.class, failure(hang));
+    }
+
+    @Test
+    void aResultTooLargeForTheSupervisorsHeapFailsThatCallOnly() throws Exception {
+        // A supervisor JVM with a small heap, as the command line has: a result near the frame
+        // limit must fail its call (not kill a pool thread) and the next call must be answered.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-Xmx96m", "-cp", System.getProperty("java.class.path"),
+                SmallHeapCaller.class.getName(), WorkerPoolIT.WORKER_JAR.toString(), testId)
+                .redirectErrorStream(true).start();
+        String out;
+        try {
+            assertTrue(child.waitFor(90, TimeUnit.SECONDS), "the small-heap caller finished");
+            out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            child.destroyForcibly();
+        }
+        assertTrue(out.contains("big: SupervisorErrorException") || out.contains("big: ok"), out);
+        assertTrue(out.contains("after: after"), out);
+        assertEquals(0, child.exitValue(), out);
+    }
+
+    /** Runs in a JVM of its own with a small heap. */
+    public static final class SmallHeapCaller {
+        public static void main(String[] args) throws Exception {
+            PoolSettings s = PoolSettings.builder(Path.of(args[0])).workers(1).environment("SUPERVISOR_TEST_ID", args[1])
+                    .jvmOption("-Xmx200m").maxFrameBytes(90 << 20).callTimeout(Duration.ofSeconds(60)).build();
+            try (WorkerPool p = WorkerPool.start(s)) {
+                try {
+                    p.submit("big 80000000".getBytes(StandardCharsets.UTF_8)).join();
+                    System.out.println("big: ok");
+                } catch (java.util.concurrent.CompletionException e) {
+                    System.out.println("big: " + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
+                }
+                System.out.println("after: " + new String(p.submit("echo after".getBytes(StandardCharsets.UTF_8)).join(),
+                        StandardCharsets.UTF_8));
+            }
+        }
+    }
+}
