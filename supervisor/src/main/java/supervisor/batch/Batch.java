@@ -109,7 +109,15 @@ public final class Batch {
     /** The user interrupted (called from the signal handler): only posts the event. */
     public void interrupt(int signal) {
         events.add(new Event.Signalled(signal));
+        firstSignal.compareAndSet(0, signal);
+        Thread t = starting;
+        if (t != null) {
+            t.interrupt(); // WorkerPool.start waits for the workers; a signal ends that wait at once
+        }
     }
+
+    private volatile Thread starting; // the thread in WorkerPool.start, while it waits for the workers
+    private final java.util.concurrent.atomic.AtomicInteger firstSignal = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Runs the whole batch; returns the exit status: 0 all ok, 1 some call not ok or the input or
@@ -130,7 +138,23 @@ public final class Batch {
         }
         Progress progress = Progress.forStderr(counts, started);
         countLinesForProgress(progress);
-        pool = WorkerPool.start(options.pool());
+        starting = Thread.currentThread();
+        try {
+            pool = WorkerPool.start(options.pool());
+        } catch (supervisor.pool.WorkerStartException e) {
+            Thread.interrupted();
+            if (firstSignal.get() != 0) {
+                return 128 + firstSignal.get(); // stopped while the workers started: nothing ran
+            }
+            Log.error("cannot start the workers: " + e.getMessage());
+            return 125;
+        } finally {
+            starting = null;
+        }
+        if (firstSignal.get() != 0) {
+            pool.shutdownNow();
+            return 128 + firstSignal.get();
+        }
         notifyWhenReady();
         Thread writer = daemon("supervisor-batch-writer", () -> write());
         Thread reader = daemon("supervisor-batch-reader", this::read);
@@ -627,8 +651,17 @@ public final class Batch {
             if (w.exitStatus() >= 0) {
                 json.append(",\"exit_status\":").append(w.exitStatus());
             }
-            // TODO "signal" and "hs_err": WorkerCrashedException has no accessor for them yet
-            // (they are only in its message, which is not parsed); add them when it has.
+            if (w.signal() > 0) {
+                json.append(",\"signal\":").append(w.signal());
+            }
+            if (w.crashLog().isPresent()) {
+                json.append(",\"hs_err\":");
+                Json.string(json, w.crashLog().get().toString());
+            }
+            if (w.limitExceeded().isPresent()) {
+                json.append(",\"limit\":");
+                Json.string(json, w.limitExceeded().get());
+            }
             return Status.CRASHED;
         }
         if (cause instanceof ProtocolErrorException p) {

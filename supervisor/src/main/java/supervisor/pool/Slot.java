@@ -159,7 +159,7 @@ final class Slot implements Runnable {
     private static WorkerStartException notStarted(Worker w, String what) {
         int status = w.awaitExit(2000);
         Worker.Death d = w.death(status);
-        return new WorkerStartException("worker " + w.id + what + " " + d.message(), status);
+        return new WorkerStartException(d.message() + " (" + what.trim() + ")", status);
     }
 
     /** A start failed: the pool decides (fail fast, or count it against the restart intensity); then a back-off. */
@@ -170,7 +170,9 @@ final class Slot implements Runnable {
         }
         int failures = pool.startFailed(index, first, why);
         if (!pool.finished()) {
-            Log.warn(why.getMessage());
+            if (!first) {
+                Log.warn(why.getMessage()); // a first start's failure goes to WorkerPool.start's caller
+            }
             pool.awaitFinishedOrTimeout(Math.min(5000, 50L << Math.min(failures, 7)));
         }
         return null;
