@@ -334,6 +334,8 @@ final class Worker {
         }
         Path log = supervised.crashLog().orElse(null);
         if (log != null) {
+            // The JVM aborts after writing it: the log names the real signal and the frame hit.
+            supervisor.process.CrashLog.read(log).ifPresent(c -> b.append(": crashed with ").append(c.describe()));
             b.append("; the JVM wrote ").append(log);
         }
         List<String> tail = stderrTail();

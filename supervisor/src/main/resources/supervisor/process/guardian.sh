@@ -16,7 +16,8 @@
 # or session does not reach it; it ignores the signals a terminal or a shell sends.
 trap '' INT HUP TERM QUIT PIPE
 # In its own session now (setsid has run): the supervisor waits for this before relying on it.
-echo ready
+# If nobody reads it, the supervisor has gone already (a usage error ended it): nothing to guard.
+echo ready 2>/dev/null || exit 0
 nl='
 '
 entries=

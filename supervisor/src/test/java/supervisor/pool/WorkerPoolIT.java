@@ -155,6 +155,9 @@ class WorkerPoolIT {
         assertInstanceOf(WorkerCrashedException.class, t);
         String m = t.getMessage();
         assertTrue(m.contains("SIGABRT") && m.contains("hs_err_pid"), m);
+        // The abort follows the real crash, which the crash log names with its frame.
+        assertTrue(m.contains("crashed with SIGSEGV in libjvm.so ("), m);
+        assertTrue(((WorkerCrashedException) t).crashLog().isPresent(), m);
         assertTrue(m.contains("its last stderr lines: ") && m.contains("Problematic frame"), m);
         assertEquals("alive", text(p.submit(bytes("echo alive"))));
         java.util.regex.Matcher hs = java.util.regex.Pattern.compile("(/\\S*hs_err_pid\\d+\\.log)").matcher(m);
