@@ -72,6 +72,10 @@ public final class Main {
         } catch (UsageException | ConfigException e) {
             Log.error(e.getMessage());
             return USAGE;
+        } catch (RuntimeException | Error e) {
+            // A bug: one line with the exception's class, never a stack trace.
+            Log.error("internal error: " + e);
+            return 125;
         } catch (HelpRequested e) {
             System.out.print(e.getMessage());
             System.out.flush();

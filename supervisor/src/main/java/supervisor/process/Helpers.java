@@ -4,7 +4,6 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import supervisor.log.Log;
 
 /**
  * The programs the spawn relies on, found once, by absolute path, from the supervisor's own
@@ -19,7 +18,6 @@ final class Helpers {
 
     private static final Optional<String> SETSID = find("setsid");
     private static final Optional<String> SETPRIV = find("setpriv");
-    private static volatile boolean warned;
 
     private Helpers() {
     }
@@ -34,21 +32,16 @@ final class Helpers {
         return SETPRIV;
     }
 
-    /** Says once per JVM what is missing and what that costs. */
-    static void warnIfMissing() {
-        if (warned || SETSID.isPresent() && SETPRIV.isPresent()) {
-            return;
+    /**
+     * The helpers every spawn needs, or a 125 naming what is missing and where it comes from:
+     * found before anything starts, never through the task's environment.
+     */
+    static void require() throws supervisor.launch.LaunchException {
+        if (SETSID.isEmpty() || SETPRIV.isEmpty()) {
+            String missing = SETSID.isEmpty() && SETPRIV.isEmpty() ? "setsid and setpriv" : SETSID.isEmpty() ? "setsid" : "setpriv";
+            throw new supervisor.launch.LaunchException(125, "cannot start a task: " + missing + " not found on the"
+                    + " supervisor's PATH or in " + SYSTEM_PATH + " (install util-linux)");
         }
-        warned = true;
-        StringBuilder b = new StringBuilder("util-linux is not installed completely:");
-        if (SETSID.isEmpty()) {
-            b.append(" no setsid (tasks share the supervisor's process group; they are still found by marker and cgroup)");
-        }
-        if (SETPRIV.isEmpty()) {
-            b.append(SETSID.isEmpty() ? ";" : "").append(" no setpriv (task JVMs get no parent-death signal;"
-                    + " the guardian still kills them should the supervisor die)");
-        }
-        Log.warn(b.toString());
     }
 
     static Optional<String> find(String name) {

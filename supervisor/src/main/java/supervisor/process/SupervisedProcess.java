@@ -292,6 +292,7 @@ public final class SupervisedProcess {
     private void launch() throws LaunchException, IOException {
         Log.trace("launch");
         String program = checkProgram(spec.command().get(0));
+        Helpers.require();
         workdir = spec.workdir();
         if (spec.tempWorkdir()) {
             workdir = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-task");
@@ -342,7 +343,6 @@ public final class SupervisedProcess {
         List<String> own = new ArrayList<>(spec.commandWith(jvmOptions));
         own.set(0, program);
         command.addAll(own);
-        Helpers.warnIfMissing();
 
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().clear();
