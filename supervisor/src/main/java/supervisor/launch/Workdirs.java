@@ -19,6 +19,14 @@ public final class Workdirs {
 
     /** Removes {@code dir} and everything in it; says what it could not remove. */
     public static void delete(Path dir) {
+        try {
+            // An empty directory (a task that never started) goes without a walk, which needs a
+            // file descriptor that a process at its RLIMIT_NOFILE does not have.
+            Files.deleteIfExists(dir);
+            return;
+        } catch (IOException e) {
+            // not empty: walk it
+        }
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {

@@ -132,6 +132,7 @@ final class Guardian {
     }
 
     private static java.util.concurrent.CompletableFuture<Guardian> starting; // guarded by LOCK
+    private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /**
      * Starts the guardian in the background, so that the first {@link #lease()} does not wait for
@@ -172,12 +173,24 @@ final class Guardian {
         InputStream out = p.getInputStream();
         byte[] ready = new byte[6];
         int n = 0;
-        for (int r; n < ready.length && (r = out.read(ready, n, ready.length - n)) > 0; ) {
-            n += r;
+        // Bounded: a guardian that never says it (stopped, starved) must not hold up the start.
+        long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
+        while (n < ready.length && System.nanoTime() - deadline < 0) {
+            if (out.available() > 0 || !p.isAlive()) {
+                int r = out.read(ready, n, ready.length - n);
+                if (r <= 0) {
+                    break;
+                }
+                n += r;
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
         }
         if (n < ready.length || !new String(ready, StandardCharsets.US_ASCII).equals("ready\n")) {
+            boolean silent = n < ready.length && p.isAlive();
             p.destroyForcibly();
-            throw new IOException("the guardian exited as it started");
+            throw new IOException(silent ? "the guardian did not say it was ready within 5 s"
+                    : "the guardian exited as it started");
         }
         out.close();
         return new Guardian(p);
