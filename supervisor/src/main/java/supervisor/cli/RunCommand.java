@@ -137,6 +137,9 @@ final class RunCommand {
                 }
                 case "--pass-env" -> pass.add(o[1]);
                 case "--workdir" -> {
+                    if (o[1].isEmpty()) {
+                        throw new UsageException("--workdir: an empty path (expected a directory)");
+                    }
                     workdir = Path.of(o[1]);
                     if (!Files.isDirectory(workdir)) {
                         throw new UsageException("--workdir: " + o[1] + " is not a directory");

@@ -28,9 +28,10 @@ public enum Setting {
     LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", Kind.LEVEL),
     MEMORY("memory", "", "cap the task's (or each worker's) memory, at least 32M, e.g. 512M (empty: none)", Kind.MEMORY),
     CPU_TIME("cpu-time", "0", "cap the CPU time of each process of the task (0 = none)", Kind.DURATION),
-    MAX_PROCS("max-procs", "0", "cap the processes and threads of the task's tree (0 = none)", Kind.COUNT),
+    MAX_PROCS("max-procs", "0", "cap the processes and threads of the task's tree (0 = none; at most 4194304, the"
+            + " kernel's own limit)", Kind.PROCS),
     MAX_OUTPUT("max-output", "", "run: cap the task's stdout plus stderr, e.g. 100m (empty: none)", Kind.SIZE),
-    WORKERS("workers", "", "pool: worker JVMs (empty: the number of CPUs)", Kind.POSITIVE_OR_EMPTY),
+    WORKERS("workers", "", "pool: worker JVMs, 1 to 1024 (empty: the number of CPUs)", Kind.WORKERS),
     RETRIES("retries", "0", "pool: tries again for a call that timed out or whose worker crashed", Kind.COUNT),
     MAX_CALLS("max-calls", "0", "pool: recycle a worker after this many calls (0 = never)", Kind.COUNT),
     STARTUP_TIMEOUT("startup-timeout", "30s", "pool: time a worker has to start and load its task", Kind.DURATION),
@@ -38,7 +39,7 @@ public enum Setting {
     QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
 
     private enum Kind { DURATION, TEXT, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
-        POSITIVE_OR_EMPTY, FRAME }
+        POSITIVE_OR_EMPTY, FRAME, PROCS, WORKERS }
 
     public final String key;
     public final String defaultValue;
@@ -81,6 +82,8 @@ public enum Setting {
             case SIZE -> size(value);
             case MEMORY -> memory(value);
             case COUNT -> number(value, 0, false);
+            case PROCS -> bounded(value, 0, 4_194_304, false); // PID_MAX_LIMIT: pids.max takes no more
+            case WORKERS -> bounded(value, 1, 1024, true); // each is a JVM: more is a typo, not a pool
             case POSITIVE -> number(value, 1, false);
             case POSITIVE_OR_EMPTY -> number(value, 1, true);
             default -> number(value, 1024, false);
@@ -89,9 +92,13 @@ public enum Setting {
 
     private static void signal(String v) {
         int n = supervisor.platform.Signal.number(v);
-        if (n < 0 || n == supervisor.platform.Signal.KILL || n == supervisor.platform.Signal.STOP) {
+        // KILL comes after the grace anyway; STOP, CONT and the rest never end a process.
+        boolean stops = n > 0 && n != supervisor.platform.Signal.KILL && n != supervisor.platform.Signal.STOP
+                && n != supervisor.platform.Signal.CONT && n != supervisor.platform.Signal.CHLD
+                && n != 20 && n != 21 && n != 22 && n != 23 && n != 28; // TSTP TTIN TTOU URG WINCH
+        if (!stops) {
             throw new IllegalArgumentException(Printable.quote(v) + " is not a signal that asks a process to stop"
-                    + " (expected a name such as TERM, INT, HUP, QUIT, USR1 or USR2; KILL comes after the grace anyway)");
+                    + " (expected TERM, INT, HUP or QUIT; note that a JVM uses USR2 itself and crashes on it)");
         }
     }
 
@@ -121,6 +128,13 @@ public enum Setting {
     }
 
     /** ASCII digits only: Long.parseLong would also take '+' and the digits of other scripts. */
+    private static void bounded(String v, long min, long max, boolean emptyAllowed) {
+        number(v, min, emptyAllowed);
+        if (!v.isEmpty() && Long.parseLong(v) > max) {
+            throw new IllegalArgumentException(Printable.quote(v) + " is more than " + max);
+        }
+    }
+
     private static void number(String v, long min, boolean emptyAllowed) {
         if (emptyAllowed && v.isEmpty()) {
             return;

@@ -50,7 +50,7 @@ public final class JarCheck {
                 throw new LaunchException(126, cannot + "no Task-Class in its manifest");
             }
         } catch (IOException e) {
-            throw new LaunchException(126, cannot + "not a jar (" + Printable.escape(String.valueOf(e.getMessage())) + ")");
+            throw new LaunchException(status(e), cannot + "not a jar (" + Printable.escape(String.valueOf(e.getMessage())) + ")");
         }
     }
 
@@ -62,7 +62,7 @@ public final class JarCheck {
         try (InputStream in = Files.newInputStream(jar)) {
             n = in.readNBytes(head, 0, 4);
         } catch (IOException e) {
-            throw new LaunchException(126, cannot + reason(e));
+            throw new LaunchException(status(e), cannot + reason(e));
         }
         if (n < 4 || head[0] != ZIP_MAGIC[0] || head[1] != ZIP_MAGIC[1] || head[2] != ZIP_MAGIC[2]
                 || head[3] != ZIP_MAGIC[3]) {
@@ -72,7 +72,7 @@ public final class JarCheck {
         try (JarFile file = new JarFile(jar.toFile())) {
             manifest = file.getManifest();
         } catch (IOException e) {
-            throw new LaunchException(126, cannot + "corrupt jar (" + Printable.escape(String.valueOf(e.getMessage())) + ")");
+            throw new LaunchException(status(e), cannot + "corrupt jar (" + Printable.escape(String.valueOf(e.getMessage())) + ")");
         }
         String main = manifest == null ? null : manifest.getMainAttributes().getValue("Main-Class");
         if (main == null || main.isBlank()) {
@@ -92,7 +92,7 @@ public final class JarCheck {
         } catch (NoSuchFileException e) {
             throw new LaunchException(127, notFound + Printable.escape(jar.toString()));
         } catch (IOException e) {
-            throw new LaunchException(126, cannot + reason(e));
+            throw new LaunchException(status(e), cannot + reason(e));
         }
         if (Boolean.TRUE.equals(attributes.get("isDirectory"))) {
             throw new LaunchException(126, cannot + "it is a directory, not a jar");
@@ -113,6 +113,15 @@ public final class JarCheck {
             case S_IFBLK -> "a block device";
             default -> "a special file";
         };
+    }
+
+    /**
+     * 126 for a jar that cannot be run; 125 when the supervisor itself is short of descriptors or
+     * memory to read it (EMFILE, ENFILE, ENOMEM): the jar may well be fine.
+     */
+    private static int status(IOException e) {
+        String m = String.valueOf(e.getMessage()) + " " + (e instanceof FileSystemException f ? f.getReason() : "");
+        return m.contains("Too many open files") || m.contains("Cannot allocate memory") ? 125 : 126;
     }
 
     private static String reason(IOException e) {

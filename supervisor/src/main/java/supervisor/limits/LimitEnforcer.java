@@ -80,8 +80,9 @@ public final class LimitEnforcer {
                     join.add(memory.dir);
                 }
                 Log.debug("memory limit " + Sizes.format(limits.memoryBytes()) + ": " + memory.where());
-                if (jvm) {
-                    // The JVM sizes its heap from the limit, as it would inside a container.
+                if (jvm && limits.memoryBytes() <= physicalMemory()) {
+                    // The JVM sizes its heap from the limit, as it would inside a container. (Not
+                    // from a limit above the machine's memory: it would reserve 1/64 of it at once.)
                     jvmOptions.add("-XX:MaxRAM=" + limits.memoryBytes());
                 }
             } else if (jvm) {
@@ -164,6 +165,20 @@ public final class LimitEnforcer {
         if (pids != null) {
             pids.remove();
         }
+    }
+
+    /** MemTotal from /proc/meminfo, or Long.MAX_VALUE when it cannot be read. */
+    private static long physicalMemory() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unknown: keep the limit
+        }
+        return Long.MAX_VALUE;
     }
 
     private static boolean isRoot() {

@@ -39,7 +39,7 @@ done
 
 # The supervisor is gone. Field 22 of /proc/PID/stat (the fields after comm start after its last ')').
 starttime() {
-    read -r s < "/proc/$1/stat" 2>/dev/null || return 1
+    { read -r s < "/proc/$1/stat"; } 2>/dev/null || return 1
     s=${s##*) }
     set -- $s
     eval echo "\${20}"

@@ -89,13 +89,13 @@ class KillModeIT {
 
     @Test
     void runStopSignalIsTheOneAsked() throws Exception {
-        try (Supervisor s = Supervisor.run(Route.TREE, List.of("--timeout", "60s", "--stop-signal", "USR2"),
-                "sh", "trap 'echo got USR2 >&2; exit 0' USR2; echo shell-ready >&2; while :; do sleep 0.1; done")) {
+        try (Supervisor s = Supervisor.run(Route.TREE, List.of("--timeout", "60s", "--stop-signal", "HUP"),
+                "sh", "trap 'echo got HUP >&2; exit 0' HUP; echo shell-ready >&2; while :; do sleep 0.1; done")) {
             s.awaitStderr("shell-ready", LONG);
             s.signal("TERM");
             assertEquals(143, s.exitCode(LONG), s.stderr());
-            assertTrue(s.stderr().contains("got USR2"), s.stderr());
-            assertTrue(s.stderr().contains("sending SIGUSR2 to the task"), s.stderr());
+            assertTrue(s.stderr().contains("got HUP"), s.stderr());
+            assertTrue(s.stderr().contains("sending SIGHUP to the task"), s.stderr());
         }
         try (Supervisor s = Supervisor.builder("run", "--stop-signal", "KILL", Supervisor.TASKS.toString(), "--", "hello").start()) {
             assertEquals(2, s.exitCode(LONG));
