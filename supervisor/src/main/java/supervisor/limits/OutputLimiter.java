@@ -20,9 +20,21 @@ public final class OutputLimiter {
     private final Thread[] pumps = new Thread[2];
 
     public OutputLimiter(long cap, Runnable onExceeded) {
+        this(cap, onExceeded, why -> { });
+    }
+
+    /**
+     * @param onWriteFailed told once, with the reason, when the supervisor's own stdout or stderr
+     *     refuses a write (a full disk, a closed pipe): the task's output is then being lost
+     */
+    public OutputLimiter(long cap, Runnable onExceeded, java.util.function.Consumer<String> onWriteFailed) {
         this.cap = cap;
         this.onExceeded = onExceeded;
+        this.onWriteFailed = onWriteFailed;
     }
+
+    private final java.util.function.Consumer<String> onWriteFailed;
+    private boolean writeFailed; // guarded by this
 
     public void start(Process task) {
         pumps[0] = pump(task.getInputStream(), new FileOutputStream(FileDescriptor.out), "stdout");
@@ -40,7 +52,16 @@ public final class OutputLimiter {
                         try {
                             out.write(buf, 0, allowed);
                         } catch (IOException e) {
-                            // our own stdout is gone: keep draining the task's
+                            // Our own stdout is gone: say so once, and keep draining the task's
+                            // so that it never blocks on a full pipe while it is being stopped.
+                            boolean first;
+                            synchronized (OutputLimiter.this) {
+                                first = !writeFailed;
+                                writeFailed = true;
+                            }
+                            if (first) {
+                                onWriteFailed.accept("cannot write the task's " + name + ": " + e.getMessage());
+                            }
                         }
                     }
                 }

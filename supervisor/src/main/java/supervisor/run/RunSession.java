@@ -64,7 +64,8 @@ public final class RunSession {
         long spawnedAt = System.nanoTime();
         Log.trace("spawned");
         if (options.limits().maxOutputBytes() > 0) {
-            output = new OutputLimiter(options.limits().maxOutputBytes(), () -> events.add(new StopLoop.OutputExceeded()));
+            output = new OutputLimiter(options.limits().maxOutputBytes(), () -> events.add(new StopLoop.OutputExceeded()),
+                    why -> events.add(new StopLoop.OutputFailed(why)));
             output.start(task.process());
         }
         task.exit().thenAccept(status -> events.add(new StopLoop.Exited(status)));

@@ -56,7 +56,7 @@ final class StopLoop {
         String mechanism();
     }
 
-    sealed interface Event permits Exited, Signalled, OutputExceeded, Ready {
+    sealed interface Event permits Exited, Signalled, OutputExceeded, OutputFailed, Ready {
     }
 
     /** The task is ready; {@code status} is what it said with it (STATUS=), or null. */
@@ -64,6 +64,10 @@ final class StopLoop {
     }
 
     record OutputExceeded() implements Event {
+    }
+
+    /** The supervisor's own stdout or stderr refused the task's output: it would be lost. */
+    record OutputFailed(String why) implements Event {
     }
 
     record Exited(ExitStatus status) implements Event {
@@ -166,6 +170,12 @@ final class StopLoop {
                     ready = true;
                     listener.ready(r.status(), System.nanoTime() - spawnedAt);
                 }
+            } else if (event instanceof OutputFailed f) {
+                if (stopStatus == 0) {
+                    Log.error(f.why() + "; the task's output is being lost: " + stopping());
+                    stopStatus = RunSession.FAILED;
+                    beginStop("its output cannot be written");
+                }
             } else if (event instanceof OutputExceeded) {
                 if (stopStatus == 0) {
                     String why = "output limit " + supervisor.limits.Sizes.format(rules.outputCap()) + " exceeded";
@@ -262,7 +272,7 @@ final class StopLoop {
     private int finish() {
         int limit = exited == null ? 0 : task.limitVerdict(exited);
         if (stopStatus != 0) {
-            return stopStatus == Limits.OUTPUT_EXCEEDED || limit == 0 ? stopStatus : limit;
+            return stopStatus == Limits.OUTPUT_EXCEEDED || stopStatus == RunSession.FAILED || limit == 0 ? stopStatus : limit;
         }
         if (limit != 0) {
             return limit;

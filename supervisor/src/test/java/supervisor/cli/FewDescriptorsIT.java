@@ -2,20 +2,12 @@ package supervisor.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import supervisor.platform.Cgroups;
 import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
 
@@ -43,7 +35,7 @@ class FewDescriptorsIT {
     @ParameterizedTest(name = "ulimit -n {0}")
     @ValueSource(ints = {12, 16, 24, 32})
     void runAndPoolWithFewDescriptorsEndClearlyAndLeaveNothing(int limit) throws Exception {
-        Set<String> before = leftovers();
+        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
         String id = UUID.randomUUID().toString();
         int run = sh("ulimit -n " + limit + "; \"$1\" run --timeout 20s \"$2\" -- hello", id);
         int pool = sh("ulimit -n " + limit + "; echo 'echo x' | \"$1\" pool --workers 2 --timeout 20s \"$3\"", id);
@@ -54,20 +46,9 @@ class FewDescriptorsIT {
             assertTrue(pool == 0, "pool with 2 workers works with 16 + 4 per worker");
         }
         Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(10));
-        Set<String> after = leftovers();
+        Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
         after.removeAll(before);
         assertTrue(after.isEmpty(), "left: " + after);
     }
 
-    private static Set<String> leftovers() throws IOException {
-        Set<String> found = new TreeSet<>();
-        for (Optional<Path> parent : List.of(Cgroups.writableV2Parent(), Optional.of(Path.of(System.getProperty("java.io.tmpdir"))))) {
-            if (parent.isPresent()) {
-                try (Stream<Path> s = Files.list(parent.get())) {
-                    s.filter(d -> d.getFileName().toString().startsWith("supervisor-")).forEach(d -> found.add(d.toString()));
-                }
-            }
-        }
-        return found;
-    }
 }

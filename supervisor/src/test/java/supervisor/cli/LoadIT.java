@@ -2,18 +2,11 @@ package supervisor.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import supervisor.platform.Cgroups;
 import supervisor.testing.Supervisor;
 
 /**
@@ -26,7 +19,7 @@ class LoadIT {
 
     @Test
     void run_aHundredAtOnceEachReportsItsTasksOwnStatus() throws Exception {
-        Set<String> before = leftovers();
+        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
         for (int round = 0; round < 2; round++) {
             List<Supervisor> all = new ArrayList<>();
             try {
@@ -42,20 +35,9 @@ class LoadIT {
                 all.forEach(Supervisor::close); // each checks that nothing of its run is left
             }
         }
-        Set<String> after = leftovers();
+        Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
         after.removeAll(before);
         assertEquals(Set.of(), after, "cgroup or temporary directories left");
     }
 
-    private static Set<String> leftovers() throws IOException {
-        Set<String> found = new TreeSet<>();
-        for (Optional<Path> parent : List.of(Cgroups.writableV2Parent(), Optional.of(Path.of(System.getProperty("java.io.tmpdir"))))) {
-            if (parent.isPresent()) {
-                try (Stream<Path> s = Files.list(parent.get())) {
-                    s.filter(d -> d.getFileName().toString().startsWith("supervisor-")).forEach(d -> found.add(d.toString()));
-                }
-            }
-        }
-        return found;
-    }
 }

@@ -78,6 +78,22 @@ class LimitsIT {
         }
     }
 
+    /** With --max-output the task's output passes through the supervisor: a write that fails is said, and ends the run (125). */
+    @Test
+    void runMaxOutputWhoseOwnStdoutFailsStopsTheTaskWith125() throws Exception {
+        String id = java.util.UUID.randomUUID().toString();
+        ProcessBuilder pb = new ProcessBuilder(Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", "--max-output", "10M",
+                Supervisor.TASKS.toString(), "--", "write-bytes", "100000")
+                .redirectOutput(new java.io.File("/dev/full")).redirectError(ProcessBuilder.Redirect.PIPE);
+        pb.environment().put("SUPERVISOR_TEST_ID", id);
+        Process p = pb.start();
+        String err = new String(p.getErrorStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(125, p.exitValue(), err);
+        assertTrue(err.contains("supervisor: cannot write the task's stdout: No space left on device"), err);
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(10));
+    }
+
     /** A task that handles SIGXCPU dies of the hard limit's SIGKILL: still 122, read from its CPU time. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(supervisor.testing.Supervisor.Route.class)

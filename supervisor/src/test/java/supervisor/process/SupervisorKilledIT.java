@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import supervisor.platform.Cgroups;
@@ -47,7 +42,7 @@ class SupervisorKilledIT {
             org.junit.jupiter.api.Assumptions.assumeTrue(Cgroups.writableV2Parent().isPresent(),
                     "no writable cgroup2 hierarchy here (needs root, or a systemd unit with Delegate=yes)");
         }
-        Set<String> before = leftovers();
+        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
         int step = route == Route.CGROUP ? 10 : 20;
         int round = 0;
         for (int delay = 0; delay <= 200; delay += step, round++) {
@@ -100,7 +95,7 @@ class SupervisorKilledIT {
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), moment + ": the supervisor did not die of SIGKILL");
         String where = route + ", killed " + moment + (group ? " (its process group)" : "");
         boolean clean = Await.within(CLEAN_WITHIN, () -> Procs.withEnv("SUPERVISOR_TEST_ID=" + id).isEmpty()
-                && hidden().isEmpty() && leftovers().equals(before));
+                && hidden().isEmpty() && supervisor.testing.Procs.supervisorLeftovers().equals(before));
         if (!clean) {
             hidden().forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
             Procs.withEnv("SUPERVISOR_TEST_ID=" + id).forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
@@ -108,7 +103,7 @@ class SupervisorKilledIT {
         assertEquals(List.of(), Procs.withEnv("SUPERVISOR_TEST_ID=" + id).stream().map(s -> Procs.cmdline(s.pid())).toList(),
                 where + ": processes left");
         assertEquals(List.of(), hidden().stream().map(s -> Procs.cmdline(s.pid())).toList(), where + ": hidden processes left");
-        Set<String> after = leftovers();
+        Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
         after.removeAll(before);
         assertEquals(Set.of(), after, where + ": cgroups or directories left");
     }
@@ -121,21 +116,4 @@ class SupervisorKilledIT {
         return all;
     }
 
-    /** The supervisor's cgroup directories and temporary directories that exist now. */
-    private static Set<String> leftovers() {
-        Set<String> found = new TreeSet<>();
-        List<Optional<Path>> parents = List.of(Cgroups.writableV2Parent(), Cgroups.writableV1Parent("memory"),
-                Cgroups.writableV1Parent("pids"), Optional.of(Path.of(System.getProperty("java.io.tmpdir"))));
-        for (Optional<Path> parent : parents) {
-            if (parent.isEmpty()) {
-                continue;
-            }
-            try (Stream<Path> s = Files.list(parent.get())) {
-                s.filter(d -> d.getFileName().toString().startsWith("supervisor-")).forEach(d -> found.add(d.toString()));
-            } catch (IOException e) {
-                // gone
-            }
-        }
-        return found;
-    }
 }

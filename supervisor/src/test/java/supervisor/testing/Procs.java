@@ -80,4 +80,26 @@ public final class Procs {
     public static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
+
+    /**
+     * The supervisor's cgroup directories (v2 leaves, v1 memory and pids directories) and temporary
+     * directories that exist now: compare a set taken before a test with one taken after.
+     */
+    public static java.util.Set<String> supervisorLeftovers() {
+        java.util.Set<String> found = new java.util.TreeSet<>();
+        List<java.util.Optional<Path>> parents = List.of(supervisor.platform.Cgroups.writableV2Parent(),
+                supervisor.platform.Cgroups.writableV1Parent("memory"), supervisor.platform.Cgroups.writableV1Parent("pids"),
+                java.util.Optional.of(Path.of(System.getProperty("java.io.tmpdir"))));
+        for (java.util.Optional<Path> parent : parents) {
+            if (parent.isEmpty()) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> s = Files.list(parent.get())) {
+                s.filter(d -> d.getFileName().toString().startsWith("supervisor-")).forEach(d -> found.add(d.toString()));
+            } catch (IOException e) {
+                // gone
+            }
+        }
+        return found;
+    }
 }
