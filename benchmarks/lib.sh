@@ -24,7 +24,7 @@ TASKS=$repo/test-tasks/target/test-tasks.jar
 TARGET=$bench_dir/target
 
 # The knobs that change what is measured; the benchmarks set them explicitly where they want them.
-unset SUPERVISOR_TERMINATION SUPERVISOR_TRACE SUPERVISOR_CDS_TRAINING
+unset SUPERVISOR_TERMINATION SUPERVISOR_TRACE SUPERVISOR_CDS_TRAINING SUPERVISOR_AOT_TRAINING
 
 # The java the launcher will use (its own rule), so that "plain java" is the same JVM.
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
@@ -88,9 +88,13 @@ take_snapshot() {
             cp -p "$TASKS" "$dir/test-tasks.jar" || return 1
         BENCH_RUN=$RUN_ID SUPERVISOR_CDS_TRAINING=1 "$dir/bin/supervisor" run --timeout 20s "$dir/test-tasks.jar" \
             -- sh 'sleep 1000 & exit 0' exit </dev/null >"$dir/cds-training.log" 2>&1
+        # And the AOT cache where a JDK 25 or later is installed (the build's own step).
+        cp -p "$repo/scripts/make-aot-cache" "$dir/bin/" &&
+            BENCH_RUN=$RUN_ID bash "$dir/bin/make-aot-cache" "$dir/lib" "$dir/test-tasks.jar" </dev/null \
+                >"$dir/aot-cache.log" 2>&1
         if [ -s "$dir/lib/supervisor.jsa" ] &&
             BENCH_RUN=$RUN_ID "$dir/bin/supervisor" --version </dev/null >/dev/null 2>&1; then
-            SNAPSHOT_INFO="snapshot of the build taken $(date -u '+%H:%M:%S UTC') (supervisor.jar of $(date -u -r "$repo/supervisor/target/supervisor.jar" '+%H:%M:%S UTC')), AppCDS archive regenerated for it"
+            SNAPSHOT_INFO="snapshot of the build taken $(date -u '+%H:%M:%S UTC') (supervisor.jar of $(date -u -r "$repo/supervisor/target/supervisor.jar" '+%H:%M:%S UTC')), AppCDS archive and AOT cache regenerated for it"
             return 0
         fi
         sleep 2 # perhaps caught a build half-way: try again
@@ -266,6 +270,7 @@ run_variant() {
         plain) BENCH_RUN=$RUN_ID "$JAVA" -jar "$TASKS" "$@" </dev/null ;;
         sup) BENCH_RUN=$RUN_ID "$SUP" run "$TASKS" -- "$@" </dev/null ;;
         sup-tree) BENCH_RUN=$RUN_ID SUPERVISOR_TERMINATION=tree "$SUP" run "$TASKS" -- "$@" </dev/null ;;
+        sup-taskjvm) BENCH_RUN=$RUN_ID SUPERVISOR_JVM=java "$SUP" run "$TASKS" -- "$@" </dev/null ;;
         timeout) BENCH_RUN=$RUN_ID timeout 30s "$JAVA" -jar "$TASKS" "$@" </dev/null ;;
         *) echo "run_variant: unknown variant $v" >&2; return 2 ;;
     esac
@@ -352,4 +357,17 @@ cpu_time_ms() {
     set -- $st
     hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
     echo $(((${12} + ${13}) * 1000 / hz))
+}
+
+# supervisor_jvm: which JVM the launcher runs the supervisor on, and with what start-up help.
+supervisor_jvm() {
+    local home=${SUP%/bin/supervisor}/lib recorded=
+    [ -f "$home/supervisor.jar" ] || home=$repo/supervisor/target
+    if [ -n "${SUPERVISOR_JVM:-}" ]; then
+        echo "SUPERVISOR_JVM=$SUPERVISOR_JVM (set by the caller)"
+    elif [ -f "$home/supervisor.aot" ] && [ -f "$home/supervisor.jvm" ] && read -r recorded <"$home/supervisor.jvm" && [ -x "$recorded" ]; then
+        echo "$recorded with the AOT cache made at build time (tasks: $JAVA)"
+    else
+        echo "the task's java ($JAVA) with the AppCDS archive (no JDK 25 or later found at build time)"
+    fi
 }

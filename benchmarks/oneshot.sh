@@ -17,6 +17,9 @@ pairs=30 warm=3 traced=12
 if [ "$QUICK" = 1 ]; then pairs=10 warm=2 traced=4; fi
 
 variants=(plain sup sup-tree timeout)
+# Where the supervisor runs on a JDK of its own (an AOT cache, see scripts/make-aot-cache), also
+# on the task's java, for the comparison.
+case $(supervisor_jvm) in *"AOT cache"*) variants+=(sup-taskjvm) ;; esac
 rm -f "$TARGET"/logs/oneshot.*
 declare -A times=() ratios=() failures=()
 
@@ -55,7 +58,8 @@ done
 
 # shellcheck disable=SC2086
 med_plain=$(median ${times[plain]})
-for v in sup sup-tree timeout; do
+for v in "${variants[@]}"; do
+    [ "$v" = plain ] && continue
     # shellcheck disable=SC2086
     {
         mr=$(median ${ratios[$v]})
@@ -73,6 +77,8 @@ for v in sup sup-tree timeout; do
             row "one-shot overhead, SUPERVISOR_TERMINATION=tree (info)" "$(fmt_ratio "$mr")x" "-" "info" "$detail" ;;
         timeout)
             row "one-shot anchor: timeout 30s java -jar / plain java (info)" "$(fmt_ratio "$mr")x" "-" "info" "$detail" ;;
+        sup-taskjvm)
+            row "one-shot overhead, SUPERVISOR_JVM=java: the supervisor on the task's java, AppCDS (info)" "$(fmt_ratio "$mr")x" "-" "info" "$detail" ;;
     esac
 done
 [ -n "${failures[plain]:-}" ] && note "WARNING: plain java hello exited non-zero:${failures[plain]}"

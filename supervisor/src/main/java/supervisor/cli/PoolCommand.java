@@ -43,7 +43,7 @@ final class PoolCommand {
               --output FILE        write answers to FILE, in an existing directory
                                    (default: stdout)
               --shard I/N          only the lines whose 0-based index mod N is I
-              --java PATH          the java for workers (default: the supervisor's)
+              --java PATH          the java for workers (default: JAVA_HOME's, else PATH's)
               --termination MECH   auto, cgroup or tree (see supervisor run --help)
               --startup-timeout D  time a worker has to start (default: 30s)
               --max-frame BYTES    the largest protocol frame, 1024 to 2147483583 (default:
@@ -162,9 +162,7 @@ final class PoolCommand {
         Limits limits = c.limits();
         b.memoryLimit(limits.memoryBytes()).cpuTimeLimit(Duration.ofNanos(limits.cpuNanos()))
                 .maxProcesses(limits.maxProcs());
-        if (!s.get(Setting.JAVA).isEmpty()) {
-            b.java(s.get(Setting.JAVA));
-        }
+        b.java(s.get(Setting.JAVA).isEmpty() ? RunCommand.defaultJava() : s.get(Setting.JAVA));
         c.jvmOptions().forEach(b::jvmOption);
         PoolSettings settings;
         try {

@@ -30,7 +30,7 @@ final class RunCommand {
               --timeout DURATION   stop the task this long after it started (default: none)
               --grace DURATION     time between SIGTERM and SIGKILL (default: 5s)
               --jvm-opt OPT        an option for the task JVM, before -jar (repeatable)
-              --java PATH          the java to run the task with (default: the supervisor's)
+              --java PATH          the java to run the task with (default: JAVA_HOME's, else PATH's)
               --termination MECH   auto, cgroup or tree: how the task's processes are held and
                                    killed (default: auto, a cgroup where one is writable)
               --kill-mode MODE     tree (default): the stop signal goes to every process of the
@@ -189,10 +189,17 @@ final class RunCommand {
                 c.settings.get(Setting.KILL_MODE).equals("tree"), readiness, c.nanos(Setting.READY_TIMEOUT));
     }
 
-    /** The java that runs this supervisor. */
+    /**
+     * The java tasks and workers get when no {@code --java} is given: the one the launcher found
+     * (JAVA_HOME, else PATH), which it names in {@code -Dsupervisor.task.java} when it runs this
+     * supervisor on another JVM (see scripts/supervisor, SUPERVISOR_JVM); else this JVM's own.
+     */
     static String defaultJava() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = System.getProperty(TASK_JAVA_PROPERTY, "");
+        return java.isEmpty() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : java;
     }
+
+    static final String TASK_JAVA_PROPERTY = "supervisor.task.java";
 
     static int run(List<String> args) throws UsageException, HelpRequested, ConfigException {
         RunOptions options = parse(args);

@@ -13,7 +13,7 @@ public enum Setting {
     TIMEOUT("timeout", "0", "run: stop the task this long after it started; pool: per call (0 = none)", Kind.DURATION),
     GRACE("grace", "5s", "time between SIGTERM (or a call's cancel) and SIGKILL", Kind.DURATION),
     JVM_OPTS("jvm-opts", "", "options for the task or worker JVMs, separated by spaces", Kind.TEXT),
-    JAVA("java", "", "the java that runs tasks and workers (empty: the supervisor's own)", Kind.TEXT),
+    JAVA("java", "", "the java that runs tasks and workers (empty: JAVA_HOME's, else PATH's)", Kind.TEXT),
     TERMINATION("termination", "auto", "how a task's processes are held and killed: auto, cgroup or tree", Kind.MECHANISM),
     KILL_MODE("kill-mode", "tree", "who gets the stop signal: tree (every process of the task, as systemd's"
             + " KillMode=control-group) or task (the task and its process group, as KillMode=mixed)", Kind.KILL_MODE),

@@ -33,13 +33,13 @@ final class Guardian {
     private static Guardian current; // guarded by LOCK
     private static long nextLease; // guarded by LOCK
 
-    private final Process process;
+    private final ProcessHandle process;
     private final OutputStream pipe;
     private int leases; // guarded by LOCK
 
-    private Guardian(Process process) {
+    private Guardian(ProcessHandle process, OutputStream pipe) {
         this.process = process;
-        this.pipe = process.getOutputStream();
+        this.pipe = pipe;
     }
 
     /**
@@ -117,7 +117,8 @@ final class Guardian {
             if (current == null || !current.process.isAlive()) {
                 try {
                     Log.trace("guardian");
-                    current = start();
+                    Guardian adopted = fromLauncher();
+                    current = adopted != null ? adopted : start();
                     Log.trace("guardian ready");
                 } catch (IOException e) {
                     Log.warn("cannot start the guardian (" + e.getMessage() + "): should the supervisor be killed,"
@@ -148,8 +149,20 @@ final class Guardian {
             starting = f;
             Thread t = new Thread(() -> {
                 try {
-                    f.complete(start());
-                } catch (IOException | RuntimeException e) {
+                    Guardian g = fromLauncher();
+                    if (g != null) {
+                        // No spawn here then: the task's is this JVM's first, and the JDK's process
+                        // classes (the environment's copy, the launch mechanism) load now, beside
+                        // the parsing, rather than on the critical path of that spawn.
+                        if (System.getenv("T_WARM") != null) {
+                            new ProcessBuilder(Helpers.SH, "-c", "exit 0").start().waitFor();
+                        } else {
+                        new ProcessBuilder().environment();
+                        Class.forName("java.lang.ProcessImpl", true, ClassLoader.getSystemClassLoader());
+                        }
+                    }
+                    f.complete(g != null ? g : start());
+                } catch (IOException | ReflectiveOperationException | InterruptedException | RuntimeException e) {
                     f.completeExceptionally(e);
                 }
             }, "supervisor-guardian-start");
@@ -193,7 +206,110 @@ final class Guardian {
                     : "the guardian exited as it started");
         }
         out.close();
-        return new Guardian(p);
+        return new Guardian(p.toHandle(), p.getOutputStream());
+    }
+
+    /** Where the launcher says it started a guardian: {@code FD:PID}. Read once. */
+    static final String LAUNCHER_PROPERTY = "supervisor.guardian";
+    private static final long LAUNCHER_READY_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /**
+     * The guardian the launcher ({@code scripts/supervisor}) started while this JVM booted, if it
+     * is one: this JVM's child, in a session of its own, reading the pipe whose write end this JVM
+     * inherited as FD. Null when there is none, or it is not what the launcher said (then its pipe
+     * is closed here: it sees EOF with nothing recorded and leaves).
+     */
+    private static Guardian fromLauncher() {
+        String value = System.getProperty(LAUNCHER_PROPERTY);
+        if (value == null) {
+            return null;
+        }
+        System.clearProperty(LAUNCHER_PROPERTY); // one JVM, one launcher guardian
+        int colon = value.indexOf(':');
+        int fd;
+        int pid;
+        try {
+            fd = Integer.parseInt(value.substring(0, colon));
+            pid = Integer.parseInt(value.substring(colon + 1));
+        } catch (RuntimeException e) {
+            Log.debug("ignoring -D" + LAUNCHER_PROPERTY + "=" + value + ": not FD:PID");
+            return null;
+        }
+        Path ours = Path.of("/proc/self/fd/" + fd);
+        OutputStream pipe;
+        try {
+            pipe = new java.io.FileOutputStream(ours.toFile());
+        } catch (IOException e) {
+            Log.debug("the launcher's guardian pipe (fd " + fd + ") cannot be opened: " + e.getMessage());
+            return null;
+        }
+        String why = launcherGuardianProblem(ours, pid);
+        if (why != null) {
+            Log.debug("not using the launcher's guardian (pid " + pid + "): " + why + "; starting one");
+            try {
+                pipe.close();
+            } catch (IOException e) {
+                // nothing to do: it goes with this JVM
+            }
+            return null;
+        }
+        ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
+        if (handle == null) {
+            try {
+                pipe.close();
+            } catch (IOException e) {
+                // nothing to do: it goes with this JVM
+            }
+            return null;
+        }
+        return new Guardian(handle, pipe);
+    }
+
+    /**
+     * Null when PID runs this jar's guardian.sh ({@code sh PATH}): a script of another build
+     * would not understand what it is told, and would clean up nothing.
+     */
+    private static String sameScript(int pid) {
+        try {
+            byte[] cmdline = java.nio.file.Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+            String[] args = new String(cmdline, StandardCharsets.UTF_8).split("\0");
+            if (args.length < 2 || !args[1].endsWith("guardian.sh")) {
+                return "it does not run guardian.sh";
+            }
+            String theirs = java.nio.file.Files.readString(Path.of(args[1]), StandardCharsets.UTF_8);
+            return theirs.equals(script()) ? null : "its " + args[1] + " is not this jar's guardian.sh";
+        } catch (IOException | RuntimeException e) {
+            return "its script cannot be read: " + e.getMessage();
+        }
+    }
+
+    /** Null when PID is this JVM's child in a session of its own reading pipe {@code ours}. */
+    private static String launcherGuardianProblem(Path ours, int pid) {
+        long self = ProcessHandle.current().pid();
+        long deadline = System.nanoTime() + LAUNCHER_READY_NANOS;
+        while (true) {
+            java.util.Optional<supervisor.platform.ProcStat> stat = supervisor.platform.ProcFs.stat(pid);
+            if (stat.isEmpty() || stat.get().state() == 'Z' || stat.get().ppid() != self) {
+                return "not a live child of this JVM";
+            }
+            // Until setsid has run, it is in this JVM's process group, where a kill of the group
+            // would take it too.
+            if (stat.get().session() == pid) {
+                try {
+                    java.nio.file.Path theirs = Path.of("/proc/" + pid + "/fd/0");
+                    if (!java.nio.file.Files.readSymbolicLink(ours).equals(java.nio.file.Files.readSymbolicLink(theirs))) {
+                        return "its standard input is not the pipe this JVM was given";
+                    }
+                } catch (IOException e) {
+                    return "its standard input cannot be read: " + e.getMessage();
+                }
+                return sameScript(pid);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return "not in a session of its own within 2 s";
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+        }
     }
 
     private void write(String line) {
@@ -220,9 +336,11 @@ final class Guardian {
             // gone already
         }
         try {
-            process.waitFor(1, TimeUnit.SECONDS);
+            process.onExit().get(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // it leaves at "done"; if it is slow to, it is in a session of its own and harmless
         }
     }
 

@@ -140,6 +140,9 @@ public final class SupervisedProcess {
     private CompletableFuture<ExitStatus> exit;
     private boolean released; // guarded by this
     private boolean treeClosed; // guarded by this: released, and its tree let go
+    // Guarded by this. Once no process of the tree lives, none can join it (nothing in it is left
+    // to fork): later looks need no /proc scan, which a one-shot run would pay on its way out.
+    private boolean emptySeen;
     private volatile Path savedCrashLog; // moved out of a temporary working directory or TMPDIR
     private Path privateTmp; // the process's TMPDIR, when the spec asks for one
     private Path notifyDir; // holds the process's own notify socket
@@ -658,7 +661,10 @@ public final class SupervisedProcess {
 
     /** True when none of the process's tree is alive (reads /proc only: no native code). */
     public synchronized boolean treeEmpty() {
-        return terminator.empty();
+        if (!emptySeen) {
+            emptySeen = terminator.empty();
+        }
+        return emptySeen;
     }
 
     /**
@@ -747,7 +753,7 @@ public final class SupervisedProcess {
         KillReport report = null;
         if (exit != null) {
             boolean running = process != null ? process.isAlive() : !exit.isDone();
-            if (running || !terminator.empty()) {
+            if (running || !treeEmpty()) {
                 try {
                     report = killTree();
                 } catch (PlatformException e) {

@@ -199,9 +199,13 @@ final class StopLoop {
                 if (stopStatus != 0) {
                     Log.debug("task " + e.status().describe() + " after " + Signal.name(rules.stopSignal()));
                 }
-                if (!rules.wholeTree() || rules.graceNanos() == 0 || task.treeEmpty()) {
-                    // "The JVM exited" is not the end: what it started may ignore the stop signal.
-                    killAll(true);
+                // "The JVM exited" is not the end: what it started may ignore the stop signal.
+                // One look at the tree (a /proc scan, on a one-shot run's critical path).
+                boolean empty = task.treeEmpty();
+                if (empty || !rules.wholeTree() || rules.graceNanos() == 0) {
+                    if (!empty) {
+                        killAll(true);
+                    }
                     Log.trace("tree checked");
                     return finish();
                 }
@@ -244,12 +248,9 @@ final class StopLoop {
     /**
      * Kills whatever of the task still lives.
      *
-     * @param leftovers true when the task's own process has ended and only what it left remains
+     * @param leftovers true when the task's own process has ended and what it left was seen
      */
     private void killAll(boolean leftovers) {
-        if (leftovers && task.treeEmpty()) {
-            return;
-        }
         KillReport report;
         try {
             report = task.kill();

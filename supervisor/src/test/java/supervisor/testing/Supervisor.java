@@ -66,6 +66,7 @@ public final class Supervisor implements AutoCloseable {
         private boolean keepStdinOpen;
         private boolean digestStdout;
         private Path dir;
+        private Path launcher = LAUNCHER;
         private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
         private Builder(List<String> args) {
@@ -105,9 +106,15 @@ public final class Supervisor implements AutoCloseable {
             return this;
         }
 
+        /** Another copy of the launcher (an installed layout of its own, say). */
+        public Builder launcher(Path l) {
+            this.launcher = l;
+            return this;
+        }
+
         public Supervisor start() throws IOException {
             List<String> cmd = new ArrayList<>();
-            cmd.add(LAUNCHER.toAbsolutePath().toString());
+            cmd.add(launcher.toAbsolutePath().toString());
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd);
             String id = UUID.randomUUID().toString();

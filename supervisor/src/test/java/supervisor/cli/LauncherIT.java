@@ -1,0 +1,142 @@
+package supervisor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import supervisor.platform.ProcFs;
+import supervisor.platform.ProcStat;
+import supervisor.testing.Await;
+import supervisor.testing.Procs;
+import supervisor.testing.Supervisor;
+import supervisor.testing.Supervisor.Route;
+
+/**
+ * The launcher's start-up path ({@code scripts/supervisor}): the guardian it starts while the JVM
+ * boots, the JVM it runs the supervisor on, and the java tasks get whatever that JVM is.
+ */
+class LauncherIT {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final Path TARGET = Supervisor.LAUNCHER.toAbsolutePath().getParent().resolve("../supervisor/target")
+            .normalize();
+
+    /** The guardian serving supervisor {@code pid}: its child running guardian.sh. */
+    private static List<ProcStat> guardiansOf(long pid) {
+        return ProcFs.scan().stream().filter(p -> p.ppid() == pid && p.state() != 'Z'
+                && Procs.cmdline(p.pid()).contains("guardian")).toList();
+    }
+
+    @Test
+    void launcherGuardianIsTheOneUsedAndCleansUpAfterKill9OfTheSupervisor() throws Exception {
+        try (Supervisor s = Supervisor.run(Route.TREE, List.of("--timeout", "60s", "--temp-workdir"),
+                "sh", "echo ready >&2; exec sleep 1031", "hang")) {
+            s.awaitStderr("ready", LONG);
+            List<ProcStat> guardians = guardiansOf(s.pid());
+            assertEquals(1, guardians.size(), "one guardian: " + Procs.describe(guardians));
+            String cmdline = Procs.cmdline(guardians.get(0).pid());
+            assertTrue(cmdline.startsWith("/bin/sh ") && cmdline.endsWith("/guardian.sh"),
+                    "the launcher's guardian (sh guardian.sh), not one the JVM started: " + cmdline);
+            assertEquals(guardians.get(0).pid(), guardians.get(0).session(), "in a session of its own");
+            Path workdir = workdirOf("sleep 1031");
+            Supervisor.kill("KILL", s.pid());
+            Await.until(Duration.ofSeconds(5), "the guardian to kill the task and leave",
+                    () -> Procs.withCmdline("sleep 1031").isEmpty() && Procs.withEnv(s.testEnv()).isEmpty());
+            Await.until(Duration.ofSeconds(5), "the guardian to remove the temporary working directory " + workdir,
+                    () -> Files.notExists(workdir));
+        }
+    }
+
+    @Test
+    void guardianScriptOfAnotherBuildIsNotUsedAndCleanupStillHappens(@TempDir Path dir) throws Exception {
+        // An installed layout (bin/, lib/) whose guardian.sh differs from the jar's, as a stale
+        // file from an older build would: the JVM must start its own rather than trust it.
+        Path launcher = layout(dir);
+        Files.writeString(dir.resolve("lib/guardian.sh"), "# another build\n" + Files.readString(TARGET.resolve("guardian.sh")));
+        try (Supervisor s = Supervisor.builder("run", "--timeout", "60s", "--temp-workdir", Supervisor.TASKS.toString(), "--",
+                "sh", "echo ready >&2; exec sleep 1032", "hang").launcher(launcher).route(Route.TREE).start()) {
+            s.awaitStderr("ready", LONG);
+            List<ProcStat> guardians = guardiansOf(s.pid());
+            assertTrue(guardians.stream().anyMatch(g -> Procs.cmdline(g.pid()).contains("supervisor-guardian")),
+                    "the JVM started its own guardian: " + Procs.describe(guardians));
+            Path workdir = workdirOf("sleep 1032");
+            Supervisor.kill("KILL", s.pid());
+            Await.until(Duration.ofSeconds(5), "the JVM's guardian to kill the task, and both guardians to leave",
+                    () -> Procs.withCmdline("sleep 1032").isEmpty() && Procs.withEnv(s.testEnv()).isEmpty());
+            Await.until(Duration.ofSeconds(5), "the guardian to remove the temporary working directory " + workdir,
+                    () -> Files.notExists(workdir));
+        }
+    }
+
+    @Test
+    void taskRunsOnTheTaskJavaWhicheverJvmRunsTheSupervisor() throws Exception {
+        String taskHome = System.getProperty("java.home");
+        for (String jvm : new String[] {null, "java"}) {
+            try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "prop", "java.home")
+                    .environment("JAVA_HOME", taskHome).environment("SUPERVISOR_JVM", jvm).start()) {
+                assertEquals(0, s.exitCode(LONG), s.stderr());
+                assertEquals(taskHome, s.stdout().strip(), "SUPERVISOR_JVM=" + jvm + ": the task's java is JAVA_HOME's");
+                assertEquals("", s.stderr(), "a run says nothing of the JVM it runs on");
+            }
+        }
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello")
+                .environment("SUPERVISOR_JVM", "/nonexistent/bin/java").start()) {
+            assertEquals(125, s.exitCode(LONG));
+            assertEquals("", s.stdout());
+            assertEquals("supervisor: SUPERVISOR_JVM=/nonexistent/bin/java is not an executable java\n", s.stderr());
+        }
+    }
+
+    @Test
+    void aotCacheScriptWithoutANewEnoughJdkMakesNothing(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("supervisor.aot"), "stale");
+        Files.writeString(dir.resolve("supervisor.jvm"), "/stale/bin/java\n");
+        Path script = Supervisor.LAUNCHER.toAbsolutePath().getParent().resolve("make-aot-cache");
+        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), dir.toString(), Supervisor.TASKS.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("SUPERVISOR_AOT_JDK", System.getProperty("java.home")); // 17: too old for a cache
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("no JDK 25 or later found"), out);
+        assertTrue(Files.notExists(dir.resolve("supervisor.aot")) && Files.notExists(dir.resolve("supervisor.jvm")),
+                "a stale cache is removed, never left to a JDK it does not match");
+    }
+
+    /** The working directory of the (one) process running {@code cmdline}. */
+    private static Path workdirOf(String cmdline) throws IOException {
+        List<ProcStat> ps = Procs.withCmdline(cmdline);
+        assertEquals(1, ps.size(), cmdline + ": " + Procs.describe(ps));
+        Path cwd = Files.readSymbolicLink(Path.of("/proc/" + ps.get(0).pid() + "/cwd"));
+        assertTrue(cwd.getFileName().toString().startsWith("supervisor-task-"), "a temporary working directory: " + cwd);
+        return cwd;
+    }
+
+    /** bin/supervisor and lib/ with the build's jar, JNA and guardian.sh; returns the launcher. */
+    private static Path layout(Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("bin"));
+        Files.createDirectories(dir.resolve("lib"));
+        Path launcher = dir.resolve("bin/supervisor");
+        Files.copy(Supervisor.LAUNCHER, launcher, StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(TARGET.resolve("supervisor.jar"), dir.resolve("lib/supervisor.jar"));
+        try (Stream<Path> lib = Files.walk(TARGET.resolve("lib"))) {
+            for (Path p : lib.toList()) {
+                Path to = dir.resolve("lib").resolve(TARGET.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        return launcher;
+    }
+}
