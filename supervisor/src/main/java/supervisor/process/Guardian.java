@@ -154,15 +154,11 @@ final class Guardian {
                         // No spawn here then: the task's is this JVM's first, and the JDK's process
                         // classes (the environment's copy, the launch mechanism) load now, beside
                         // the parsing, rather than on the critical path of that spawn.
-                        if (System.getenv("T_WARM") != null) {
-                            new ProcessBuilder(Helpers.SH, "-c", "exit 0").start().waitFor();
-                        } else {
                         new ProcessBuilder().environment();
                         Class.forName("java.lang.ProcessImpl", true, ClassLoader.getSystemClassLoader());
-                        }
                     }
                     f.complete(g != null ? g : start());
-                } catch (IOException | ReflectiveOperationException | InterruptedException | RuntimeException e) {
+                } catch (IOException | ReflectiveOperationException | RuntimeException e) {
                     f.completeExceptionally(e);
                 }
             }, "supervisor-guardian-start");
