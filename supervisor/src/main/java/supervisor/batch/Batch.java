@@ -29,6 +29,8 @@ import supervisor.pool.ProtocolErrorException;
 import supervisor.pool.TaskFailedException;
 import supervisor.pool.WorkerCrashedException;
 import supervisor.pool.WorkerPool;
+import supervisor.report.PoolReport;
+import supervisor.report.Report;
 
 /**
  * {@code supervisor pool}: one call per input line through a worker pool, one JSON line per
@@ -91,6 +93,8 @@ public final class Batch {
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private volatile int interruptedBy;
     private volatile WorkerPool pool;
+    private volatile String outcome = PoolReport.COMPLETED; // for the report, with the status
+    private volatile String error; // the line that said what failed, for the report
     private OutputStream openedOutput;
 
     public Batch(BatchOptions options) {
@@ -132,7 +136,7 @@ public final class Batch {
             try {
                 openedOutput = new FileOutputStream(options.output().toFile());
             } catch (IOException e) {
-                Log.error("--output: cannot write " + options.output() + ": " + e.getMessage());
+                failed(Report.USAGE, "--output: cannot write " + options.output() + ": " + e.getMessage());
                 return 2; // nothing ran
             }
         }
@@ -144,15 +148,17 @@ public final class Batch {
         } catch (supervisor.pool.WorkerStartException e) {
             Thread.interrupted();
             if (firstSignal.get() != 0) {
+                outcome = PoolReport.SIGNAL;
                 return 128 + firstSignal.get(); // stopped while the workers started: nothing ran
             }
-            Log.error("cannot start the workers: " + e.getMessage());
+            failed(Report.START_FAILED, "cannot start the workers: " + e.getMessage());
             return 125;
         } finally {
             starting = null;
         }
         if (firstSignal.get() != 0) {
             pool.shutdownNow();
+            outcome = PoolReport.SIGNAL;
             return 128 + firstSignal.get();
         }
         notifyWhenReady();
@@ -184,6 +190,8 @@ public final class Batch {
                 event = stopBy == Long.MAX_VALUE ? events.take() : events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                outcome = Report.ERROR;
+                error = "interrupted";
                 return 125;
             }
             if (event == null) {
@@ -206,14 +214,14 @@ public final class Batch {
             } else if (event instanceof Event.ReaderEnded r) {
                 if (r.failure() != null && interruptedBy == 0) {
                     inputFailure = r.failure();
-                    Log.error("cannot read the input" + (options.input() == null ? "" : " " + options.input())
+                    failed(PoolReport.IO_ERROR, "cannot read the input" + (options.input() == null ? "" : " " + options.input())
                             + ": " + r.failure().getMessage() + "; the lines read before are answered");
                 }
             } else if (event instanceof Event.WriterEnded w) {
                 writerEnded = true;
                 if (w.failure() != null) {
                     outputFailure = w.failure();
-                    Log.error("cannot write the output " + (options.output() == null ? "(stdout)" : options.output())
+                    failed(PoolReport.IO_ERROR, "cannot write the output " + (options.output() == null ? "(stdout)" : options.output())
                             + ": " + w.failure().getMessage() + "; " + counts.done()
                             + " lines were written, the rest is not answered");
                     stopBy = Math.min(stopBy, stopDeadline());
@@ -223,7 +231,7 @@ public final class Batch {
             } else if (event instanceof Event.PoolClosed) {
                 poolClosed = true;
             } else if (event instanceof Event.Fatal f) {
-                Log.error("internal error in thread " + f.thread() + ": " + f.error()
+                failed(Report.ERROR, "internal error in thread " + f.thread() + ": " + f.error()
                         + "; the output is incomplete");
                 closePool();
                 awaitPoolClosed(stopDeadline());
@@ -234,9 +242,43 @@ public final class Batch {
             return 1;
         }
         if (interruptedBy != 0) {
+            outcome = PoolReport.SIGNAL;
             return 128 + interruptedBy;
         }
         return counts.allOk() ? 0 : 1;
+    }
+
+    /** Says what failed, and keeps it for the report; the first failure is the outcome. */
+    private void failed(String outcome, String message) {
+        Log.error(message);
+        if (error == null) {
+            this.outcome = outcome;
+            this.error = message;
+        }
+    }
+
+    /**
+     * What the run did, for its report: the calls by status (lines written), the workers and
+     * their restarts, the outcome that goes with {@code status} (what {@link #run()} returned), and
+     * what failed.
+     */
+    public void report(PoolReport report, int status) {
+        report.pool(options.pool().workerJar().toString(), options.pool().workers());
+        java.util.Map<String, Long> byStatus = new java.util.LinkedHashMap<>();
+        for (Status s : Status.values()) {
+            byStatus.put(s.json(), counts.get(s));
+        }
+        report.calls(byStatus);
+        WorkerPool p = pool;
+        if (p != null) {
+            supervisor.pool.PoolStats stats = p.stats();
+            report.workers(stats.workerStarts(), stats.workerRestarts(), p.restartsByWorker().stream()
+                    .map(w -> new PoolReport.Worker(w.worker(), w.restarts(), w.reasons())).toList());
+        }
+        if (error != null) {
+            report.error(error);
+        }
+        report.end(outcome, status);
     }
 
     private long stopDeadline() {

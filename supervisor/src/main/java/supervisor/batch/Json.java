@@ -12,19 +12,21 @@ import java.nio.charset.StandardCharsets;
 /**
  * Just enough JSON for one output line: strings escaped per RFC 8259, so that no value (an input,
  * a result, an exception message) can end the string early, add a field or start a new line. A
- * library would cost more start-up than these lines are worth.
+ * library would cost more start-up than these lines are worth. The run and pool reports
+ * ({@code supervisor.report}) escape their strings here too.
  *
  * <p>Results are escaped straight from their bytes to the output stream, a few bytes at a time:
  * a result of a whole frame (64 MiB by default) must not be turned into a String of twice its
  * size, nor a StringBuilder, nor a byte[] copy, on a heap of 128 MiB.
  */
-final class Json {
+public final class Json {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private Json() {
     }
 
-    static void string(StringBuilder out, String s) {
+    /** Appends {@code s} as a JSON string, quotes included. */
+    public static void string(StringBuilder out, String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

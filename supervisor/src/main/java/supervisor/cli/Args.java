@@ -24,6 +24,15 @@ final class Args {
     /** @param flagNames options that take no value (--clear-env) */
     Args(List<String> args, List<String> valued, List<String> flagNames, String help, String command)
             throws UsageException, HelpRequested {
+        this(args, valued, flagNames, help, command, o -> { });
+    }
+
+    /**
+     * @param seen told each option as soon as it is parsed, before a later one may be refused: a
+     *     usage error still has the report path that came before it
+     */
+    Args(List<String> args, List<String> valued, List<String> flagNames, String help, String command,
+         java.util.function.Consumer<String[]> seen) throws UsageException, HelpRequested {
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (arg.equals("--")) {
@@ -60,6 +69,7 @@ final class Args {
                     value = args.get(++i);
                 }
                 options.add(new String[] {name, value});
+                seen.accept(new String[] {name, value});
             } else if (jar == null) {
                 jar = arg;
             } else {

@@ -1,15 +1,19 @@
 package supervisor.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import supervisor.config.ConfigException;
 import supervisor.config.Durations;
 import supervisor.config.Setting;
 import supervisor.config.Settings;
 import supervisor.log.Log;
+import supervisor.log.Printable;
+import supervisor.report.Report;
 
 /**
  * A command line's options resolved against the environment, the config file and the defaults.
@@ -60,6 +64,75 @@ final class Configured {
         Log.setDebug(settings.get(Setting.LOG_LEVEL).equals("debug"));
     }
 
+    /**
+     * The report file the settings name ({@code --report}, {@code SUPERVISOR_REPORT}, {@code report =}),
+     * checked like an output file before anything starts; null for none.
+     */
+    Path report() throws UsageException {
+        String value = settings.get(Setting.REPORT);
+        if (value.isEmpty()) {
+            return null;
+        }
+        String source = settings.source(Setting.REPORT);
+        String name = source.equals("command line") ? "--report"
+                : source.startsWith("environment ") ? source.substring("environment ".length()) : source + ": report";
+        Path path = Path.of(value);
+        checkReport(path, name);
+        return path;
+    }
+
+    /**
+     * A report is written beside its path and renamed over it: the path must not be a directory,
+     * and its directory must exist and be writable.
+     */
+    static void checkReport(Path path, String name) throws UsageException {
+        String quoted = Printable.quote(path.toString());
+        if (Files.isDirectory(path)) {
+            throw new UsageException(name + ": " + quoted + " is a directory");
+        }
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new UsageException(name + ": no such directory: " + Printable.quote(String.valueOf(dir)));
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UsageException(name + ": cannot write in " + Printable.quote(dir.toString())
+                    + " (permission denied)");
+        }
+    }
+
+    /**
+     * The option's value as a report path, if it is one that can be written; else null. For the
+     * usage error of a command line whose --report came before its mistake.
+     */
+    static Path reportOrNull(String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            Setting.REPORT.check(value);
+            Path path = Path.of(value);
+            checkReport(path, "--report");
+            return path;
+        } catch (IllegalArgumentException | UsageException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Writes the report of a command line that was refused, when its path is known: from the
+     * settings, else from a --report parsed before the mistake, else from SUPERVISOR_REPORT.
+     */
+    static void usageReport(Report report, String message) {
+        if (report.path() == null) {
+            String env = System.getenv(Setting.REPORT.environmentVariable());
+            // Trimmed as Settings trims a variable: spaces and tabs only.
+            report.to(reportOrNull(env == null ? null : env.replaceAll("^[ \t]+|[ \t]+$", "")));
+        }
+        report.error(message);
+        report.end(Report.USAGE, Main.USAGE);
+        report.write();
+    }
+
     /** The limits the settings ask for. */
     supervisor.limits.Limits limits() {
         String memory = settings.get(Setting.MEMORY);
@@ -75,6 +148,15 @@ final class Configured {
 
     long nanos(Setting s) {
         return Durations.parseNanos(settings.get(s));
+    }
+
+    /** For {@link Args}: a --report that can be written is the report's path from now on. */
+    static Consumer<String[]> reportSeen(Report report) {
+        return o -> {
+            if (o[0].equals("--report")) {
+                report.to(reportOrNull(o[1]));
+            }
+        };
     }
 
     /** The options every command takes besides its own. */

@@ -46,6 +46,7 @@ public final class Main {
     }
 
     static int run(List<String> args) {
+        supervisor.report.Report report = null; // run and pool write one, also for a usage error
         try {
             if (args.isEmpty()) {
                 throw new UsageException("missing command (see supervisor --help)");
@@ -59,10 +60,14 @@ public final class Main {
                     return 0;
                 }
                 case "run" -> {
-                    return RunCommand.run(rest);
+                    supervisor.report.RunReport r = new supervisor.report.RunReport(rest);
+                    report = r;
+                    return RunCommand.run(rest, r);
                 }
                 case "pool" -> {
-                    return PoolCommand.run(rest);
+                    supervisor.report.PoolReport r = new supervisor.report.PoolReport(rest);
+                    report = r;
+                    return PoolCommand.run(rest, r);
                 }
                 case "config" -> {
                     return ConfigCommand.run(rest);
@@ -71,10 +76,18 @@ public final class Main {
             }
         } catch (UsageException | ConfigException e) {
             Log.error(e.getMessage());
+            if (report != null) {
+                Configured.usageReport(report, e.getMessage());
+            }
             return USAGE;
         } catch (RuntimeException | Error e) {
             // A bug: one line with the exception's class, never a stack trace.
             Log.error("internal error: " + e);
+            if (report != null && report.path() != null) {
+                report.error("internal error: " + e);
+                report.end(supervisor.report.Report.ERROR, 125);
+                report.write();
+            }
             return 125;
         } catch (HelpRequested e) {
             System.out.print(e.getMessage());

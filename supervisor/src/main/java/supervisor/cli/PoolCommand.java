@@ -16,6 +16,8 @@ import supervisor.launch.LaunchException;
 import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.pool.PoolSettings;
+import supervisor.report.PoolReport;
+import supervisor.report.Report;
 import supervisor.run.SignalEvents;
 import supervisor.worker.protocol.Frame;
 
@@ -53,6 +55,10 @@ final class PoolCommand {
               --cpu-time DURATION  cap the CPU time of each worker process
               --max-procs N        cap the processes and threads of each worker's tree
               --config FILE        read settings from FILE (see supervisor config --help)
+              --report FILE        when the run is over, write a JSON report of it to FILE
+                                   (replaced whole; also for a usage error): calls by status,
+                                   workers started, restarts of each worker and why; the schema
+                                   is in docs/report.md
               -v, --verbose        say more on stderr
               -h, --help           show this help
 
@@ -95,10 +101,10 @@ final class PoolCommand {
     private PoolCommand() {
     }
 
-    static int run(List<String> args) throws UsageException, HelpRequested, ConfigException {
+    static int run(List<String> args, PoolReport report) throws UsageException, HelpRequested, ConfigException {
         Args a = new Args(args, Configured.common("--workers", "--timeout", "--grace", "--retries", "--max-calls",
                 "--jvm-opt", "--java", "--termination", "--startup-timeout", "--max-frame", "--queue", "--memory", "--cpu-time", "--max-procs",
-                "--input", "--output", "--shard"), HELP, "supervisor pool");
+                "--input", "--output", "--shard", "--report"), List.of(), HELP, "supervisor pool", Configured.reportSeen(report));
         if (a.jar == null) {
             throw new UsageException("missing the worker jar (usage: supervisor pool [OPTIONS] WORKER.jar)");
         }
@@ -132,6 +138,7 @@ final class PoolCommand {
             }
         }
         Configured c = new Configured(a);
+        report.to(c.report());
         checkInput(input);
         checkOutput(output);
         Path jar = Path.of(a.jar);
@@ -139,6 +146,10 @@ final class PoolCommand {
             JarCheck.checkWorker(jar);
         } catch (LaunchException e) {
             Log.error(e.getMessage());
+            report.pool(jar.toString(), c.settings.integer(Setting.WORKERS, Runtime.getRuntime().availableProcessors()));
+            report.error(e.getMessage());
+            report.end(Report.START_FAILED, e.status());
+            report.write();
             return e.status();
         }
         Settings s = c.settings;
@@ -172,13 +183,19 @@ final class PoolCommand {
         }
         Batch batch = new Batch(new BatchOptions(settings, maxFrame, input, output, shardIndex, shardCount));
         SignalEvents.connect(batch::interrupt);
+        int status;
         try {
-            return batch.run();
+            status = batch.run();
+            batch.report(report, status);
         } catch (RuntimeException | Error e) {
             // A bug: one line and the exception's class, never a stack trace.
             Log.error("internal error: " + e);
-            return 125;
+            report.error("internal error: " + e);
+            status = 125;
+            report.end(Report.ERROR, status);
         }
+        report.write();
+        return status;
     }
 
     /**

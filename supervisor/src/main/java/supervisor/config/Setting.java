@@ -26,6 +26,8 @@ public enum Setting {
     PRIVATE_TMP("private-tmp", "no", "run: give the task a private TMPDIR and java.io.tmpdir, removed after it"
             + " (yes or no; pool workers always have one)", Kind.YES_NO),
     LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", Kind.LEVEL),
+    REPORT("report", "", "write a JSON report of each run to this file, replacing it whole (empty: none;"
+            + " see docs/report.md)", Kind.PATH),
     MEMORY("memory", "", "cap the task's (or each worker's) memory, at least 32M, e.g. 512M (empty: none)", Kind.MEMORY),
     CPU_TIME("cpu-time", "0", "cap the CPU time of each process of the task (0 = none)", Kind.DURATION),
     MAX_PROCS("max-procs", "0", "cap the processes and threads of the task's tree (0 = none; at most 4194304, the"
@@ -38,7 +40,7 @@ public enum Setting {
     MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", Kind.FRAME),
     QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
 
-    private enum Kind { DURATION, TEXT, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
+    private enum Kind { DURATION, TEXT, PATH, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
         POSITIVE_OR_EMPTY, FRAME, PROCS, WORKERS }
 
     public final String key;
@@ -73,6 +75,7 @@ public enum Setting {
         switch (kind) {
             case DURATION -> duration(value);
             case TEXT -> { }
+            case PATH -> path(value);
             case MECHANISM -> oneOf(value, "auto", "cgroup", "tree");
             case KILL_MODE -> oneOf(value, "tree", "task");
             case SIGNAL -> signal(value);
@@ -99,6 +102,15 @@ public enum Setting {
         if (!stops) {
             throw new IllegalArgumentException(Printable.quote(v) + " is not a signal that asks a process to stop"
                     + " (expected TERM, INT, HUP or QUIT; note that a JVM uses USR2 itself and crashes on it)");
+        }
+    }
+
+    /** A path the platform can name (no NUL); whether its directory exists is the command's to check. */
+    private static void path(String v) {
+        try {
+            java.nio.file.Path.of(v);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(Printable.quote(v) + " is not a path (" + e.getReason() + ")");
         }
     }
 

@@ -21,13 +21,23 @@ import supervisor.platform.Signal;
  */
 public final class LimitEnforcer {
     private final Limits limits;
+    private final boolean accounting;
     private ControllerGroup memory;
     private ControllerGroup pids;
     private Path oomFlag;
     private boolean jvmMemoryCap;
 
     public LimitEnforcer(Limits limits) {
+        this(limits, false);
+    }
+
+    /**
+     * @param accounting also give the task a memory cgroup without a limit where one can be had,
+     *     so that its peak memory is counted by the kernel (see {@link #memoryPeak()})
+     */
+    public LimitEnforcer(Limits limits, boolean accounting) {
         this.limits = limits;
+        this.accounting = accounting;
     }
 
     public Limits limits() {
@@ -64,6 +74,13 @@ public final class LimitEnforcer {
                 nproc = limits.maxProcs();
                 Log.warn("no writable pids cgroup: the process limit is RLIMIT_NPROC, which counts every process"
                         + " and thread of this user, not only the task's" + (isRoot() ? ", and does not bind root" : ""));
+            }
+        }
+        if (limits.memoryBytes() == 0 && accounting) {
+            // Counting only: no limit, no JVM option, and no warning where there is no cgroup.
+            memory = ControllerGroup.create("memory", "memory.max", v2Leaf, created).orElse(null);
+            if (memory != null && memory.v1) {
+                join.add(memory.dir);
             }
         }
         if (limits.memoryBytes() > 0) {
@@ -128,7 +145,8 @@ public final class LimitEnforcer {
      */
     public int verdict(ExitStatus status, long cpuNanos) {
         boolean oomFlagged = oomFlag != null && Files.exists(oomFlag);
-        if (memory != null && (oomFlagged || status.likelySignal() == Signal.KILL
+        // A memory cgroup for counting only is no limit: an OOM kill in it is the machine's, not ours.
+        if (memory != null && limits.memoryBytes() > 0 && (oomFlagged || status.likelySignal() == Signal.KILL
                 && memory.count(memory.v1 ? "memory.oom_control" : "memory.events", "oom_kill") > 0)) {
             Log.error("task killed: memory limit " + Sizes.format(limits.memoryBytes()) + " exceeded");
             return Limits.MEMORY_EXCEEDED;
@@ -146,15 +164,35 @@ public final class LimitEnforcer {
         return 0;
     }
 
-    /** Says whether the task ran into its process limit (it was contained, not killed for it). */
-    public void reportProcesses() {
+    /**
+     * Says whether the task ran into its process limit (it was contained, not killed for it).
+     *
+     * @return how many forks the limit refused (0 also when there is no pids cgroup to say)
+     */
+    public long reportProcesses() {
         if (pids != null) {
             long hits = pids.count("pids.events", "max");
             if (hits > 0) {
                 Log.warn("the task reached its process limit " + limits.maxProcs() + " (" + hits
                         + (hits == 1 ? " fork refused)" : " forks refused)"));
             }
+            return hits;
         }
+        return 0;
+    }
+
+    /**
+     * The task's peak memory as its memory cgroup counted it, and the file that said so (see
+     * {@link Usage#MEMORY_PEAK}, {@link Usage#MEMORY_V1}); null when it has no memory cgroup or
+     * the kernel does not keep a peak (cgroup2 before Linux 5.19). Read it before {@link #close()}.
+     */
+    public Usage memoryPeak() {
+        if (memory == null) {
+            return null;
+        }
+        String file = memory.v1 ? "memory.max_usage_in_bytes" : "memory.peak";
+        long peak = supervisor.platform.Cgroups.number(memory.dir, file);
+        return peak < 0 ? null : new Usage(-1, null, peak, memory.v1 ? Usage.MEMORY_V1 : Usage.MEMORY_PEAK);
     }
 
     /** Removes the v1 directories; call once the task's processes are gone. */

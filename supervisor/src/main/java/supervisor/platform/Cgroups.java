@@ -120,6 +120,15 @@ public final class Cgroups {
         return -1;
     }
 
+    /** The number a single-value file holds ("memory.peak"), or -1. */
+    public static long number(Path dir, String file) {
+        try {
+            return Long.parseLong(Files.readString(dir.resolve(file), StandardCharsets.US_ASCII).trim());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** Removes an empty cgroup directory; false while processes remain or when it is gone. */
     public static boolean remove(Path dir) {
         try {

@@ -30,6 +30,8 @@ final class LinuxPosix implements Posix {
     private static final int WEXITED = 4;
     private static final int WNOWAIT = 0x01000000;
     private static final int P_ALL = 0;
+    // <sys/resource.h>
+    private static final int RUSAGE_CHILDREN = -1;
     // <linux/prctl.h>
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     // <asm/unistd.h>: syscalls added after 4.20 have one number on every architecture.
@@ -125,6 +127,20 @@ final class LinuxPosix implements Posix {
                 throw new PlatformException("waitid(P_ALL, WEXITED|WNOWAIT) failed: " + strerror(e));
             }
         }
+    }
+
+    @Override
+    public ChildrenUsage childrenUsage() {
+        // struct rusage on LP64: ru_utime and ru_stime (two struct timeval of two longs each),
+        // then ru_maxrss in KiB and 13 more longs.
+        long[] usage = new long[18];
+        try {
+            LibC.getrusage(RUSAGE_CHILDREN, usage);
+        } catch (LastErrorException e) {
+            throw new PlatformException("getrusage(RUSAGE_CHILDREN) failed: " + strerror(e));
+        }
+        long micros = usage[0] * 1_000_000 + usage[1] + usage[2] * 1_000_000 + usage[3];
+        return new ChildrenUsage(micros * 1000, usage[4] * 1024);
     }
 
     @Override
@@ -300,6 +316,8 @@ final class LinuxPosix implements Posix {
         static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
 
         static native int waitid(int idtype, int id, int[] info, int options) throws LastErrorException;
+
+        static native int getrusage(int who, long[] usage) throws LastErrorException;
 
         static native int prctl(int option, long arg2, long arg3, long arg4, long arg5)
                 throws LastErrorException;

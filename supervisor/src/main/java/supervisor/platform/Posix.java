@@ -70,4 +70,18 @@ public interface Posix {
      * @return the pid, or -1 when this process has no child at all
      */
     int awaitAnyChildExit();
+
+    /**
+     * What the kernel counts for this process's children that it has waited for, and for theirs
+     * in turn (getrusage RUSAGE_CHILDREN): their CPU time, and the largest peak resident set any
+     * one of them had. Processes still running, or not yet reaped, are not in it.
+     */
+    ChildrenUsage childrenUsage();
+
+    /**
+     * @param cpuNanos user plus system CPU time
+     * @param maxRssBytes the peak resident set of the largest single process among them
+     */
+    record ChildrenUsage(long cpuNanos, long maxRssBytes) {
+    }
 }

@@ -154,6 +154,50 @@ public final class ProcFs {
         }
     }
 
+    /**
+     * The CPU time (fields 16 and 17, cutime and cstime) of the children {@code pid} has waited
+     * for, and of theirs in turn, or -1.
+     */
+    public static long childrenCpuNanos(int pid) {
+        try {
+            String line = new String(Files.readAllBytes(PROC.resolve(Integer.toString(pid)).resolve("stat")),
+                    StandardCharsets.US_ASCII);
+            String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
+            long ticks = Long.parseLong(f[16 - 3]) + Long.parseLong(f[17 - 3]);
+            return ticks * (1_000_000_000L / TICKS_PER_SECOND);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * A live process's resident set and its peak so far (VmRSS and VmHWM of /proc/PID/status), in
+     * bytes; null when it is gone or a kernel thread (which has neither).
+     */
+    public static long[] residentBytes(int pid) {
+        long rss = -1;
+        long hwm = -1;
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(Integer.toString(pid)).resolve("status"),
+                    StandardCharsets.ISO_8859_1)) {
+                if (line.startsWith("VmRSS:")) {
+                    rss = kib(line);
+                } else if (line.startsWith("VmHWM:")) {
+                    hwm = kib(line);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return rss < 0 || hwm < 0 ? null : new long[] {rss, hwm};
+    }
+
+    /** "VmRSS:	   12345 kB" in bytes. */
+    private static long kib(String line) {
+        String digits = line.substring(line.indexOf(':') + 1).replace("kB", "").trim();
+        return Long.parseLong(digits) * 1024;
+    }
+
     static ProcStat parse(String line) {
         // "pid (comm) state ppid ..." where comm may itself hold spaces and parentheses: the
         // fields after comm start after the LAST ')'.

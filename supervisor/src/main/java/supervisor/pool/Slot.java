@@ -58,7 +58,7 @@ final class Slot implements Runnable {
                     pool.workerReady(true);
                     readyWorker = worker;
                     try {
-                        serve(worker);
+                        lastEnd = serve(worker);
                     } finally {
                         readyWorker = null;
                         pool.workerReady(false);
@@ -75,6 +75,7 @@ final class Slot implements Runnable {
                             + r.call.id + ": " + t, t), Outcome.PROTOCOL);
                 }
                 Log.error("pool slot " + (index + 1) + " failed: " + t + "; replacing its worker");
+                lastEnd = "supervisor_error";
                 if (worker != null) {
                     worker.kill();
                 }
@@ -105,6 +106,9 @@ final class Slot implements Runnable {
         }
         worker = w;
         pool.workerStarted(!first);
+        if (!first) {
+            countRestart();
+        }
         long deadline = System.nanoTime() + settings.startupTimeout.toNanos();
         boolean hello = false;
         try {
@@ -165,6 +169,7 @@ final class Slot implements Runnable {
     /** A start failed: the pool decides (fail fast, or count it against the restart intensity); then a back-off. */
     private Worker startFailed(Worker w, boolean first, WorkerStartException why) throws InterruptedException {
         worker = null;
+        lastEnd = "start_failed";
         if (w != null) {
             w.release();
         }
@@ -178,8 +183,12 @@ final class Slot implements Runnable {
         return null;
     }
 
-    /** Serves calls until the worker must be replaced or the pool is finished. */
-    private void serve(Worker w) throws InterruptedException {
+    /**
+     * Serves calls until the worker must be replaced or the pool is finished.
+     *
+     * @return why the worker is replaced (see {@link #restarts()}), or null when the pool is finished
+     */
+    private String serve(Worker w) throws InterruptedException {
         int served = 0;
         while (true) {
             Call call = pool.pollCall(IDLE_POLL_MILLIS);
@@ -187,12 +196,12 @@ final class Slot implements Runnable {
                 if (call != null) {
                     pool.putBack(call); // it never started: first in line for the next worker
                 }
-                return;
+                return "ended_while_idle";
             }
             if (call == null) {
                 if (pool.finished()) {
                     w.stop(settings.grace.toNanos());
-                    return;
+                    return null;
                 }
                 continue;
             }
@@ -210,18 +219,18 @@ final class Slot implements Runnable {
                 current = null;
             }
             if (next == Next.REPLACE) {
-                return;
+                return run.endReason();
             }
             served++;
             if (next == Next.RECYCLE) {
                 Log.debug("worker " + w.id + " had a fatal error in a call: recycling it");
                 w.stop(settings.grace.toNanos());
-                return;
+                return "fatal_error";
             }
             if (settings.maxCallsPerWorker > 0 && served >= settings.maxCallsPerWorker) {
                 Log.debug("worker " + w.id + " served " + served + " calls: recycling it");
                 w.stop(settings.grace.toNanos());
-                return;
+                return "max_calls";
             }
         }
     }
@@ -278,6 +287,7 @@ final class Slot implements Runnable {
         private final Worker w;
         private ScheduledFuture<?> deadline;
         private String stopReason; // set by this slot's thread only
+        private String failedAs; // how the worker failed the call, for endReason(): slot thread only
         private long killAt;
         private boolean over; // guarded by this: the run's wait has ended; no kill for it any more
         private boolean killing; // guarded by this
@@ -412,6 +422,18 @@ final class Slot implements Runnable {
             }
         }
 
+        /** Why this run's worker is replaced: how the call was stopped, or how the worker failed it. */
+        String endReason() {
+            if (stopReason == null) {
+                return failedAs == null ? "unknown" : failedAs;
+            }
+            return switch (stopReason) {
+                case "timed out" -> "timeout";
+                case "cancelled" -> "cancelled";
+                default -> "stopped";
+            };
+        }
+
         private Next answered(Frame f) throws ProtocolException {
             if (stopReason != null) {
                 // It stopped within the grace: the worker is fine; the call's future was completed already.
@@ -432,6 +454,7 @@ final class Slot implements Runnable {
         /** The worker's output ended: it died, was killed, broke the protocol, or the supervisor could not take a frame. */
         private Next ended(Throwable failure) {
             if (failure instanceof Error error) {
+                failedAs = "supervisor_error";
                 w.kill();
                 pool.complete(call, null, new SupervisorErrorException("the supervisor could not receive the answer of call "
                         + call.id + " from worker " + w.id + " (" + error + "); the worker was replaced", error),
@@ -451,11 +474,13 @@ final class Slot implements Runnable {
             }
             String why = d.message() + " while running call " + call.id;
             Log.warn(why);
+            failedAs = "crashed";
             pool.retryOrFail(call, d.crashed(" while running call " + call.id), Outcome.CRASHED);
             return Next.REPLACE;
         }
 
         private Next protocolError(String why) {
+            failedAs = "protocol";
             Log.warn(why + "; killing and replacing it");
             w.kill();
             pool.complete(call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
@@ -491,4 +516,27 @@ final class Slot implements Runnable {
     }
 
     private volatile Worker readyWorker;
+
+    // ---- restarts, for WorkerPool.restartsByWorker -------------------------------------------
+
+    private String lastEnd; // why this slot's last worker ended: the next start counts it (slot thread only)
+    private long restarts; // guarded by reasons
+    private final java.util.Map<String, Long> reasons = new java.util.LinkedHashMap<>();
+
+    /** A replacement started: counted with the reason its predecessor ended. */
+    private void countRestart() {
+        synchronized (reasons) {
+            restarts++;
+            reasons.merge(lastEnd == null ? "unknown" : lastEnd, 1L, Long::sum);
+        }
+        lastEnd = null;
+    }
+
+    /** How often this slot's worker was replaced, and why. */
+    WorkerRestarts restarts() {
+        synchronized (reasons) {
+            return new WorkerRestarts(index + 1, restarts,
+                    java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(reasons)));
+        }
+    }
 }

@@ -208,6 +208,14 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
+     * Per worker (each of the {@code workers} places of the pool, in order), how often it was
+     * replaced and why. Valid during the pool's life and after {@link #close()}.
+     */
+    public java.util.List<WorkerRestarts> restartsByWorker() {
+        return slots.stream().map(Slot::restarts).toList();
+    }
+
+    /**
      * Stops accepting calls, lets the calls already submitted finish for up to 30 seconds, then
      * stops them and the workers. See {@link #close(Duration)} for the bound.
      */

@@ -54,6 +54,7 @@ public final class ProcessSpec {
     private boolean claimOrphans;
     private boolean privateTmp;
     private boolean notifySocket;
+    private boolean accounting;
 
     private ProcessSpec() {
     }
@@ -76,6 +77,7 @@ public final class ProcessSpec {
         c.claimOrphans = claimOrphans;
         c.privateTmp = privateTmp;
         c.notifySocket = notifySocket;
+        c.accounting = accounting;
         return c;
     }
 
@@ -201,6 +203,16 @@ public final class ProcessSpec {
         return c;
     }
 
+    /**
+     * Count what the process's whole tree consumes, for {@link SupervisedProcess#usage()}: a memory
+     * cgroup without a limit where one can be had, else its resident memory sampled while it runs.
+     */
+    public ProcessSpec withAccounting(boolean on) {
+        ProcessSpec c = copy();
+        c.accounting = on;
+        return c;
+    }
+
     public List<String> command() {
         return command;
     }
@@ -274,6 +286,10 @@ public final class ProcessSpec {
 
     public boolean notifySocket() {
         return notifySocket;
+    }
+
+    public boolean accounting() {
+        return accounting;
     }
 
     /**

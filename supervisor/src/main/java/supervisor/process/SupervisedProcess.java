@@ -17,6 +17,7 @@ import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
 import supervisor.launch.Workdirs;
 import supervisor.limits.LimitEnforcer;
+import supervisor.limits.Usage;
 import supervisor.log.Log;
 import supervisor.platform.Cgroups;
 import supervisor.platform.PlatformException;
@@ -148,6 +149,9 @@ public final class SupervisedProcess {
     private Path notifyDir; // holds the process's own notify socket
     private volatile supervisor.platform.DatagramReceiver notifySocket;
     private volatile long lastCpuNanos = -1; // sampled when a CPU limit has no leaf to count it
+    private long childrenCpuBefore = -1; // this JVM's reaped children's CPU time before the spawn (accounting)
+    private RssSampler rss; // accounting without a memory cgroup
+    private volatile long processLimitHits;
     private static final long CPU_SAMPLE_MILLIS = 200;
 
     /**
@@ -182,7 +186,7 @@ public final class SupervisedProcess {
         this.spec = spec;
         this.watcher = watcher;
         this.marker = marker;
-        this.limits = new LimitEnforcer(spec.limits());
+        this.limits = new LimitEnforcer(spec.limits(), spec.accounting());
         this.lease = Guardian.lease();
     }
 
@@ -305,8 +309,10 @@ public final class SupervisedProcess {
         contain();
         Log.trace("contained");
         LimitEnforcer.Prepared prepared = LimitEnforcer.Prepared.NONE;
-        if (spec.limits().any()) {
-            scratch = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-scratch");
+        if (spec.limits().any() || spec.accounting()) {
+            if (spec.limits().any()) {
+                scratch = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-scratch");
+            }
             prepared = limits.prepare(leaf == null ? null : leaf.dir(), scratch, spec.jvm(), lease::cgroup);
         }
         List<String> jvmOptions = new ArrayList<>(prepared.jvmOptions());
@@ -368,6 +374,9 @@ public final class SupervisedProcess {
                             : ProcessBuilder.Redirect.appendTo(spec.outputFile().toFile()));
         }
         Log.trace("spawning");
+        if (spec.accounting()) {
+            childrenCpuBefore = ProcFs.childrenCpuNanos((int) ProcessHandle.current().pid());
+        }
         try {
             process = OwnedChildren.start(pb);
         } catch (IOException e) {
@@ -383,6 +392,35 @@ public final class SupervisedProcess {
             sampleCpuTime();
         }
         hold(pid);
+        if (spec.accounting() && limits.memoryPeak() == null) {
+            rss = new RssSampler(leaf != null ? this::leafPids : this::descendants).start();
+        }
+    }
+
+    private java.util.Collection<Integer> leafPids() {
+        try {
+            return leaf.pids();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Every descendant of this JVM but the guardian and its own: in {@code supervisor run}, the
+     * task and the orphans of its tree, which this JVM adopts as their subreaper.
+     */
+    private java.util.Collection<Integer> descendants() {
+        int guardian = lease.pid();
+        List<Integer> found = new ArrayList<>();
+        java.util.ArrayDeque<Integer> next = new java.util.ArrayDeque<>(ProcFs.children((int) ProcessHandle.current().pid()));
+        while (!next.isEmpty()) {
+            int pid = next.pop();
+            if (pid != guardian) {
+                found.add(pid);
+                next.addAll(ProcFs.children(pid));
+            }
+        }
+        return found;
     }
 
     /** How the process's tree is held: its cgroup leaf, else its session, marker and descendants. */
@@ -711,6 +749,63 @@ public final class SupervisedProcess {
         t.start();
     }
 
+    /**
+     * What the process's whole tree consumed, for a spec made {@link ProcessSpec#withAccounting
+     * with accounting}: CPU time from its cgroup leaf, else from this JVM's reaped children; peak
+     * memory from its memory cgroup, else from resident memory (see {@link Usage} for each
+     * source). Call once the process and its tree have ended and been reaped, before
+     * {@link #release()} (which removes the cgroups). Loads the native layer when a count needs
+     * getrusage. Unknown values are -1.
+     */
+    public Usage usage() {
+        long cpu = -1;
+        String cpuSource = null;
+        if (leaf != null) {
+            long usec = Cgroups.value(leaf.dir(), "cpu.stat", "usage_usec");
+            if (usec >= 0) {
+                cpu = usec * 1000;
+                cpuSource = Usage.CPU_CGROUP;
+            }
+        }
+        Usage memory = limits.memoryPeak();
+        long sampled = rss == null ? -1 : rss.stop();
+        supervisor.platform.Posix.ChildrenUsage children = null;
+        if (cpu < 0 || memory == null) {
+            try {
+                children = supervisor.platform.Platform.posix().childrenUsage();
+            } catch (supervisor.platform.PlatformException e) {
+                Log.debug("cannot count the " + spec.label() + "'s usage with getrusage: " + e.getMessage());
+            }
+        }
+        if (cpu < 0 && childrenCpuBefore >= 0) {
+            if (children != null) {
+                cpu = Math.max(0, children.cpuNanos() - childrenCpuBefore);
+                cpuSource = Usage.CPU_RUSAGE;
+            } else {
+                long now = ProcFs.childrenCpuNanos((int) ProcessHandle.current().pid());
+                if (now >= 0) {
+                    cpu = Math.max(0, now - childrenCpuBefore);
+                    cpuSource = Usage.CPU_PROC;
+                }
+            }
+        }
+        if (memory != null) {
+            return new Usage(cpu, cpuSource, memory.memoryPeakBytes(), memory.memorySource());
+        }
+        long peak = Math.max(sampled, children == null ? -1 : children.maxRssBytes());
+        return new Usage(cpu, cpuSource, peak > 0 ? peak : -1, peak > 0 ? Usage.MEMORY_RSS : null);
+    }
+
+    /** True when the process is held by a cgroup2 leaf of its own, false for the process tree. */
+    public boolean inCgroup() {
+        return leaf != null;
+    }
+
+    /** How many forks the process limit refused (from its pids cgroup); known after {@link #release()}. */
+    public long processLimitHits() {
+        return processLimitHits;
+    }
+
     /** Whether the limits are in force at all. */
     public boolean limited() {
         return spec.limits().any();
@@ -750,6 +845,9 @@ public final class SupervisedProcess {
             }
             released = true;
         }
+        if (rss != null) {
+            rss.stop();
+        }
         KillReport report = null;
         if (exit != null) {
             boolean running = process != null ? process.isAlive() : !exit.isDone();
@@ -771,7 +869,7 @@ public final class SupervisedProcess {
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 Log.debug("the " + spec.label() + " (pid " + id.pid() + ") was not seen to end: " + e);
             }
-            limits.reportProcesses();
+            processLimitHits = limits.reportProcesses();
             synchronized (this) {
                 terminator.close();
                 treeClosed = true;

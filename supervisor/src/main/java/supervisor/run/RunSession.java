@@ -9,10 +9,14 @@ import supervisor.launch.ExitStatus;
 import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
 import supervisor.limits.OutputLimiter;
+import supervisor.limits.Usage;
 import supervisor.log.Log;
 import supervisor.platform.ProcFs;
 import supervisor.platform.Signal;
 import supervisor.process.SupervisedProcess;
+import supervisor.report.Consumed;
+import supervisor.report.Report;
+import supervisor.report.RunReport;
 import supervisor.service.Notifier;
 import supervisor.service.NotifyRelay;
 import supervisor.service.Readiness;
@@ -28,6 +32,9 @@ import supervisor.terminate.KillReport;
  * event for one loop on the calling thread, in the manner of tini: handlers only enqueue, and
  * the loop alone decides. The calling thread also spawns the task, so it must outlive it (the
  * parent-death signal is tied to the spawning thread).
+ *
+ * <p>The run's {@link RunReport} is fed as things happen and written once, last, whatever the
+ * outcome; with {@code -v} a closing line says what the task's tree consumed.
  */
 public final class RunSession {
     /** Exit status when the timeout expired, whatever the task then did (as timeout(1)). */
@@ -38,17 +45,25 @@ public final class RunSession {
     public static final int FAILED = 125;
 
     private final RunOptions options;
+    private final RunReport report;
     private final BlockingQueue<StopLoop.Event> events = new LinkedBlockingQueue<>();
     private final Notifier notifier = Notifier.fromEnvironment(System.getenv());
     private OutputLimiter output;
 
     public RunSession(RunOptions options) {
-        this.options = options;
+        this(options, new RunReport(java.util.List.of()));
     }
 
-    /** Runs the task to its end and returns the supervisor's exit status. */
+    /** @param report where the run is recorded; written at the end if it has a path */
+    public RunSession(RunOptions options, RunReport report) {
+        this.options = options;
+        this.report = report;
+    }
+
+    /** Runs the task to its end, writes its report, and returns the supervisor's exit status. */
     public int run() {
         Log.trace("session");
+        report.command(options.spec().command());
         SignalEvents.connect(signal -> events.add(new StopLoop.Signalled(signal)));
         SupervisedProcess task;
         // The guardian (and the native layer, for the process tree) start while the jar is checked.
@@ -59,9 +74,14 @@ public final class RunSession {
             task = SupervisedProcess.start(options.spec());
         } catch (LaunchException e) {
             Log.error(e.getMessage());
+            report.error(e.getMessage());
+            report.end(Report.START_FAILED, e.status());
+            report.write();
             return e.status();
         }
         long spawnedAt = System.nanoTime();
+        report.spawned(task.pid(), spawnedAt);
+        report.mechanism(task.inCgroup() ? "cgroup" : ProcFs.available() ? "tree" : "portable");
         Log.trace("spawned");
         if (options.limits().maxOutputBytes() > 0) {
             output = new OutputLimiter(options.limits().maxOutputBytes(), () -> events.add(new StopLoop.OutputExceeded()),
@@ -100,14 +120,18 @@ public final class RunSession {
                         + " (--ready " + readiness + ")");
                 notifier.ready(status != null ? status : running(task));
             }
-        });
+        }, report);
         int status;
+        String outcome;
         try {
             status = loop.run(spawnedAt);
+            outcome = loop.outcome();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            task.kill();
+            report.killed(task.kill(), RunReport.Reason.CLEANUP, System.nanoTime());
+            report.error("interrupted while supervising the task");
             status = FAILED;
+            outcome = Report.ERROR;
         }
         if (probe != null) {
             probe.interrupt();
@@ -116,8 +140,25 @@ public final class RunSession {
         if (output != null) {
             output.join(5000);
         }
-        task.release();
+        // Counted before the release, which removes the cgroups that hold the counts.
+        Usage usage = options.spec().accounting() ? task.usage() : Usage.UNKNOWN;
+        report.killed(task.release(), RunReport.Reason.CLEANUP, System.nanoTime());
         Log.trace("released");
+        if (task.processLimitHits() > 0) {
+            report.limitHit("processes");
+        }
+        // A task killed at the end of the grace ended after the loop's last event: the release waited
+        // for it, so its status is known now (from the Process: its onExit future may complete later).
+        ExitStatus ended = loop.exited();
+        if (ended == null && !task.process().isAlive()) {
+            ended = ExitStatus.fromJdk(task.process().exitValue());
+        }
+        if (ended != null) {
+            report.taskEnded(ended);
+        }
+        if (ended != null && ended.likelySignal() > 0) {
+            task.crashLog().ifPresent(report::hsErr);
+        }
         if (crashed != null) {
             Path hsErr = task.crashLog().orElse(null);
             if (hsErr != null) {
@@ -130,6 +171,13 @@ public final class RunSession {
                 Log.warn("task " + crashed.describe() + ", a signal the supervisor did not send");
             }
         }
+        report.usage(usage);
+        String consumed = Log.debugEnabled() ? Consumed.line(usage) : null;
+        if (consumed != null) {
+            Log.info(consumed); // last, as systemd's "Consumed ..." line ends a unit's run
+        }
+        report.end(outcome, status);
+        report.write();
         return status;
     }
 

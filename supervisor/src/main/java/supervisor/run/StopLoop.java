@@ -8,6 +8,8 @@ import supervisor.limits.Limits;
 import supervisor.log.Log;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Signal;
+import supervisor.report.RunReport;
+import supervisor.report.RunReport.Reason;
 import supervisor.terminate.KillReport;
 
 /**
@@ -34,6 +36,10 @@ import supervisor.terminate.KillReport;
  * <p>Readiness ({@code --ready}) arrives as an event too, from a probe or the task's notify
  * socket: the first one, if no stop has begun, is passed to the listener (systemd's READY=1), and
  * ends the ready deadline ({@code --ready-timeout}, counted from the spawn like the timeout).
+ *
+ * <p>What it does and decides goes into the run's {@link RunReport} as it happens: each signal
+ * sent (with its reason and how many processes it reached), each kill, the task's own end, the
+ * limits hit, and the outcome that goes with the status.
  */
 final class StopLoop {
     /** How often the tree is looked at while the task has exited and its leftovers are stopping. */
@@ -104,17 +110,36 @@ final class StopLoop {
     private final Stoppable task;
     private final BlockingQueue<Event> events;
     private final StopListener listener;
+    private final RunReport report;
     private int stopStatus; // non-zero once a stop has begun: the status the run ends with
+    private String stopOutcome; // the report's outcome that goes with stopStatus
+    private Reason stopReason; // why the stop began, for the report
     private long graceAt; // non-zero while signalled processes have their grace
     private ExitStatus exited; // the task's own end, once seen
     private ExitStatus crashed; // a death by a signal nobody here sent, for the caller to name
     private boolean ready; // a Ready event was passed on
+    private String outcome; // set with the status
 
     StopLoop(Rules rules, Stoppable task, BlockingQueue<Event> events, StopListener listener) {
+        this(rules, task, events, listener, new RunReport(java.util.List.of()));
+    }
+
+    StopLoop(Rules rules, Stoppable task, BlockingQueue<Event> events, StopListener listener, RunReport report) {
         this.rules = rules;
         this.task = task;
         this.events = events;
         this.listener = listener;
+        this.report = report;
+    }
+
+    /** The report's outcome that goes with the status {@link #run} returned (see {@link RunReport}). */
+    String outcome() {
+        return outcome;
+    }
+
+    /** How the task's own process ended, or null if that was not seen. */
+    ExitStatus exited() {
+        return exited;
     }
 
     /** The task's death by a signal nobody here sent, or null. */
@@ -149,12 +174,14 @@ final class StopLoop {
                             + " (--ready " + rules.readiness() + ")";
                     Log.error("task " + why + ": " + stopping());
                     stopStatus = RunSession.NOT_READY;
-                    beginStop(why);
+                    stopOutcome = RunReport.NOT_READY;
+                    beginStop(why, Reason.NOT_READY);
                 } else if (graceAt == 0) {
                     String why = "timeout " + Durations.format(rules.timeoutNanos()) + " expired";
                     Log.warn(why + ": " + stopping());
                     stopStatus = RunSession.TIMED_OUT;
-                    beginStop(why);
+                    stopOutcome = RunReport.TIMEOUT;
+                    beginStop(why, Reason.TIMEOUT);
                 } else if (exited != null && task.treeEmpty()) {
                     return finish();
                 } else if (System.nanoTime() - graceAt >= 0) {
@@ -162,7 +189,8 @@ final class StopLoop {
                         Log.warn("grace " + Durations.format(rules.graceNanos()) + " expired: killing the task (pid "
                                 + task.pid() + ") and all its processes with SIGKILL");
                     }
-                    killAll(false);
+                    // Without a grace the kill is the stop itself, and keeps its reason.
+                    killAll(false, rules.graceNanos() > 0 || stopReason == null ? Reason.GRACE_EXPIRED : stopReason);
                     return finish();
                 }
             } else if (event instanceof Ready r) {
@@ -174,27 +202,33 @@ final class StopLoop {
                 if (stopStatus == 0) {
                     Log.error(f.why() + "; the task's output is being lost: " + stopping());
                     stopStatus = RunSession.FAILED;
-                    beginStop("its output cannot be written");
+                    stopOutcome = RunReport.ERROR;
+                    report.error(f.why());
+                    beginStop("its output cannot be written", Reason.OUTPUT_FAILED);
                 }
             } else if (event instanceof OutputExceeded) {
                 if (stopStatus == 0) {
                     String why = "output limit " + supervisor.limits.Sizes.format(rules.outputCap()) + " exceeded";
                     Log.error("task stopped: " + why + "; " + stopping());
                     stopStatus = Limits.OUTPUT_EXCEEDED;
-                    beginStop(why);
+                    stopOutcome = RunReport.LIMIT;
+                    report.limitHit("output");
+                    beginStop(why, Reason.OUTPUT_LIMIT);
                 }
             } else if (event instanceof Signalled s && stopStatus == 0) {
                 Log.warn("got " + Signal.name(s.signal()) + ": " + stopping()
                         + (rules.graceNanos() > 0 ? "; send it again to kill at once" : ""));
                 stopStatus = 128 + s.signal();
-                beginStop("got " + Signal.name(s.signal()));
+                stopOutcome = RunReport.SIGNAL;
+                beginStop("got " + Signal.name(s.signal()), Reason.SIGNAL);
             } else if (event instanceof Signalled s) {
                 Log.warn("got " + Signal.name(s.signal()) + " again: killing the task (pid " + task.pid()
                         + ") and all its processes now");
-                killAll(false);
+                killAll(false, Reason.SECOND_SIGNAL);
                 return finish();
             } else if (event instanceof Exited e) {
                 exited = e.status();
+                report.taskEnded(e.status());
                 Log.trace("task exited");
                 if (stopStatus != 0) {
                     Log.debug("task " + e.status().describe() + " after " + Signal.name(rules.stopSignal()));
@@ -204,14 +238,16 @@ final class StopLoop {
                 boolean empty = task.treeEmpty();
                 if (empty || !rules.wholeTree() || rules.graceNanos() == 0) {
                     if (!empty) {
-                        killAll(true);
+                        killAll(true, Reason.CLEANUP);
                     }
                     Log.trace("tree checked");
                     return finish();
                 }
                 if (graceAt == 0) {
                     // The task ended by itself and left processes: they are stopped as politely.
+                    long sentAt = System.nanoTime();
                     int n = task.terminate(rules.stopSignal(), true);
+                    report.signalled(rules.stopSignal(), n, Reason.LEFTOVERS, sentAt);
                     Log.warn("the task exited and left " + plural(n, "process") + " running: sending them "
                             + Signal.name(rules.stopSignal()) + ", grace " + Durations.format(rules.graceNanos()));
                     graceAt = System.nanoTime() + rules.graceNanos();
@@ -229,14 +265,16 @@ final class StopLoop {
         return "sending " + Signal.name(rules.stopSignal()) + " to " + whom + ", grace " + Durations.format(rules.graceNanos());
     }
 
-    private void beginStop(String why) {
+    private void beginStop(String why, Reason reason) {
+        stopReason = reason;
         listener.stopping("stopping the task: " + why);
         if (rules.graceNanos() == 0) {
             graceAt = System.nanoTime(); // no grace: straight to SIGKILL
             return;
         }
         try {
-            task.terminate(rules.stopSignal(), rules.wholeTree());
+            long sentAt = System.nanoTime();
+            report.signalled(rules.stopSignal(), task.terminate(rules.stopSignal(), rules.wholeTree()), reason, sentAt);
         } catch (PlatformException e) {
             Log.error("cannot send " + Signal.name(rules.stopSignal()) + ": " + e.getMessage() + "; killing instead");
             graceAt = System.nanoTime();
@@ -250,14 +288,16 @@ final class StopLoop {
      *
      * @param leftovers true when the task's own process has ended and what it left was seen
      */
-    private void killAll(boolean leftovers) {
+    private void killAll(boolean leftovers, Reason reason) {
         KillReport report;
+        long sentAt = System.nanoTime();
         try {
             report = task.kill();
         } catch (PlatformException e) {
             Log.error("cannot kill the task's processes: " + e.getMessage());
             return;
         }
+        this.report.killed(report, reason, sentAt);
         if (leftovers && report.killed() > 0) {
             Log.warn("killed " + plural(report.killed(), "process") + " the task left running");
         }
@@ -272,17 +312,25 @@ final class StopLoop {
     /** The run's status, by the rules in the class comment. */
     private int finish() {
         int limit = exited == null ? 0 : task.limitVerdict(exited);
+        if (limit != 0) {
+            report.limitHit(limit == Limits.MEMORY_EXCEEDED ? "memory" : "cpu");
+        }
         if (stopStatus != 0) {
-            return stopStatus == Limits.OUTPUT_EXCEEDED || stopStatus == RunSession.FAILED || limit == 0 ? stopStatus : limit;
+            boolean stopWins = stopStatus == Limits.OUTPUT_EXCEEDED || stopStatus == RunSession.FAILED || limit == 0;
+            outcome = stopWins ? stopOutcome : RunReport.LIMIT;
+            return stopWins ? stopStatus : limit;
         }
         if (limit != 0) {
+            outcome = RunReport.LIMIT;
             return limit;
         }
         int signal = exited.likelySignal();
         if (signal > 0 && signal < 65) {
             crashed = exited;
+            outcome = RunReport.CRASH;
         } else {
             Log.debug("task " + exited.describe());
+            outcome = RunReport.EXITED;
         }
         return exited.code();
     }

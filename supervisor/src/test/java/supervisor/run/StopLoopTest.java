@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 import supervisor.launch.ExitStatus;
 import supervisor.limits.Limits;
 import supervisor.platform.Signal;
+import supervisor.report.RunReport;
 import supervisor.terminate.KillReport;
+import supervisor.testing.StrictJson;
 
 /**
  * The stop rules and the status precedence of {@code supervisor run}, against a fake task: what
@@ -263,6 +265,101 @@ class StopLoopTest {
         assertEquals(124, readyLoop(t, 20 * MS, 5000 * MS, new ArrayList<>()).run(System.nanoTime()));
         FakeTask u = endingOnStop();
         assertEquals(120, readyLoop(u, 5000 * MS, 20 * MS, new ArrayList<>()).run(System.nanoTime()));
+    }
+
+    /** Runs {@code loop} with a report, and returns the report as parsed JSON. */
+    private static java.util.Map<?, ?> reported(FakeTask task, StopLoop.Rules rules,
+                                                java.util.concurrent.BlockingQueue<StopLoop.Event> events) throws Exception {
+        RunReport report = new RunReport(List.of());
+        report.spawned(task.pid(), System.nanoTime());
+        StopLoop l = new StopLoop(rules, task, events, why -> { }, report);
+        int status = l.run(System.nanoTime());
+        report.end(l.outcome(), status);
+        return (java.util.Map<?, ?>) StrictJson.parse(report.json());
+    }
+
+    /** "SIGTERM timeout" for each signal sent. */
+    private static List<String> sent(java.util.Map<?, ?> report) {
+        return ((List<?>) report.get("signals_sent")).stream()
+                .map(o -> ((java.util.Map<?, ?>) o).get("signal") + " " + ((java.util.Map<?, ?>) o).get("reason")).toList();
+    }
+
+    @Test
+    void everyDecisionGoesIntoTheReportWithTheOutcomeOfItsStatus() throws Exception {
+        StopLoop.Rules tree = new StopLoop.Rules(0, 50 * MS, Signal.TERM, true, 1000);
+        events.add(exit(7));
+        java.util.Map<?, ?> r = reported(new FakeTask(), tree, events);
+        assertEquals(List.of("exited", 7L, List.of()), List.of(r.get("outcome"), r.get("exit_status"), sent(r)));
+
+        FakeTask stubborn = new FakeTask();
+        stubborn.treeAlive = true;
+        stubborn.obeys = false;
+        events.add(exit(3));
+        r = reported(stubborn, tree, events);
+        assertEquals("exited", r.get("outcome"));
+        assertEquals(List.of("SIGTERM leftovers", "SIGKILL grace_expired"), sent(r));
+        assertEquals(1L, r.get("processes_killed"));
+
+        FakeTask left = new FakeTask();
+        left.treeAlive = true;
+        events.add(exit(3));
+        r = reported(left, new StopLoop.Rules(0, 5000 * MS, Signal.TERM, false, 0), events);
+        assertEquals(List.of("SIGKILL cleanup"), sent(r), "task mode: leftovers killed at once");
+
+        FakeTask ignoring = new FakeTask();
+        ignoring.treeAlive = true;
+        ignoring.obeys = false;
+        r = reported(ignoring, new StopLoop.Rules(20 * MS, 30 * MS, Signal.TERM, true, 0), events);
+        assertEquals(List.of("timeout", 124L), List.of(r.get("outcome"), r.get("exit_status")));
+        assertEquals(List.of("SIGTERM timeout", "SIGKILL grace_expired"), sent(r));
+
+        FakeTask noGrace = new FakeTask();
+        noGrace.treeAlive = true;
+        r = reported(noGrace, new StopLoop.Rules(10 * MS, 0, Signal.TERM, true, 0), events);
+        assertEquals(List.of("SIGKILL timeout"), sent(r), "without a grace the kill is the stop, and keeps its reason");
+
+        FakeTask twice = new FakeTask();
+        twice.treeAlive = true;
+        twice.obeys = false;
+        events.add(new StopLoop.Signalled(Signal.INT));
+        events.add(new StopLoop.Signalled(Signal.INT));
+        r = reported(twice, new StopLoop.Rules(0, 60_000 * MS, Signal.TERM, true, 0), events);
+        assertEquals(List.of("signal", 130L), List.of(r.get("outcome"), r.get("exit_status")));
+        assertEquals(List.of("SIGTERM signal", "SIGKILL second_signal"), sent(r));
+
+        FakeTask memory = new FakeTask();
+        memory.verdict = Limits.MEMORY_EXCEEDED;
+        events.add(new StopLoop.Signalled(Signal.TERM));
+        events.add(exit(137));
+        r = reported(memory, tree, events);
+        assertEquals(List.of("limit", 121L, List.of("memory")), List.of(r.get("outcome"), r.get("exit_status"), r.get("limits_hit")));
+
+        FakeTask capped = new FakeTask();
+        capped.verdict = Limits.MEMORY_EXCEEDED;
+        events.add(new StopLoop.OutputExceeded());
+        events.add(exit(137));
+        r = reported(capped, tree, events);
+        assertEquals(List.of("limit", 123L, List.of("output", "memory")),
+                List.of(r.get("outcome"), r.get("exit_status"), r.get("limits_hit")), "both limits were hit; the cap decides");
+        assertEquals(List.of("SIGTERM output_limit"), sent(r));
+
+        events.add(new StopLoop.OutputFailed("cannot write the task's stdout: No space left on device"));
+        events.add(exit(143));
+        r = reported(new FakeTask(), tree, events);
+        assertEquals(List.of("error", 125L, "cannot write the task's stdout: No space left on device"),
+                List.of(r.get("outcome"), r.get("exit_status"), r.get("error")));
+        assertEquals(List.of("SIGTERM output_failed"), sent(r));
+
+        events.add(new StopLoop.Exited(new ExitStatus(134, 6)));
+        r = reported(new FakeTask(), tree, events);
+        assertEquals(List.of("crash", 134L, 134L, "SIGABRT"),
+                List.of(r.get("outcome"), r.get("exit_status"), r.get("task_status"), r.get("signal")));
+
+        FakeTask late = endingOnStop();
+        late.treeAlive = true;
+        r = reported(late, new StopLoop.Rules(0, 5000 * MS, Signal.TERM, true, 0, 30 * MS, "tcp:8080"), events);
+        assertEquals(List.of("not_ready", 120L), List.of(r.get("outcome"), r.get("exit_status")));
+        assertEquals(List.of("SIGTERM not_ready"), sent(r));
     }
 
     @Test
