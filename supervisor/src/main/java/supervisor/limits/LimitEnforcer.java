@@ -25,6 +25,7 @@ public final class LimitEnforcer {
     private ControllerGroup memory;
     private ControllerGroup pids;
     private Path oomFlag;
+    private volatile boolean memorySaid; // a verdict told of the memory limit
     private boolean jvmMemoryCap;
 
     public LimitEnforcer(Limits limits) {
@@ -149,11 +150,13 @@ public final class LimitEnforcer {
         if (memory != null && limits.memoryBytes() > 0 && (oomFlagged || status.likelySignal() == Signal.KILL
                 && memory.count(memory.v1 ? "memory.oom_control" : "memory.events", "oom_kill") > 0)) {
             Log.error("task killed: memory limit " + Sizes.format(limits.memoryBytes()) + " exceeded");
+            memorySaid = true;
             return Limits.MEMORY_EXCEEDED;
         }
         if (jvmMemoryCap && oomFlagged) {
             Log.error("task stopped: memory limit " + Sizes.format(limits.memoryBytes())
                     + " exceeded (the limit covers the JVM's heap, metaspace and direct memory)");
+            memorySaid = true;
             return Limits.MEMORY_EXCEEDED;
         }
         if (limits.cpuNanos() > 0 && (status.likelySignal() == Signal.XCPU
@@ -162,6 +165,25 @@ public final class LimitEnforcer {
             return Limits.CPU_EXCEEDED;
         }
         return 0;
+    }
+
+    /**
+     * Says whether the memory limit killed processes of the task other than its end: a child the
+     * kernel's OOM killer chose while the task itself went on (and perhaps exited 0). The status
+     * stays the task's; what happened is said, never left silent. Call once the task has ended.
+     *
+     * @return how many processes the limit killed that no verdict has told of (0 without a limit)
+     */
+    public long reportMemoryKills() {
+        if (memory == null || limits.memoryBytes() <= 0 || memorySaid) {
+            return 0;
+        }
+        long kills = memory.count(memory.v1 ? "memory.oom_control" : "memory.events", "oom_kill");
+        if (kills > 0) {
+            Log.warn("the memory limit " + Sizes.format(limits.memoryBytes()) + " killed " + kills
+                    + (kills == 1 ? " process" : " processes") + " of the task (the kernel's OOM killer; the task went on)");
+        }
+        return Math.max(kills, 0);
     }
 
     /**

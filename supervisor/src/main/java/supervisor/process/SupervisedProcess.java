@@ -152,6 +152,7 @@ public final class SupervisedProcess {
     private long childrenCpuBefore = -1; // this JVM's reaped children's CPU time before the spawn (accounting)
     private RssSampler rss; // accounting without a memory cgroup
     private volatile long processLimitHits;
+    private volatile long memoryLimitKills;
     private static final long CPU_SAMPLE_MILLIS = 200;
 
     /**
@@ -806,6 +807,11 @@ public final class SupervisedProcess {
         return processLimitHits;
     }
 
+    /** Processes the memory limit killed while the task went on (said at {@link #release()}). */
+    public long memoryLimitKills() {
+        return memoryLimitKills;
+    }
+
     /** Whether the limits are in force at all. */
     public boolean limited() {
         return spec.limits().any();
@@ -870,6 +876,7 @@ public final class SupervisedProcess {
                 Log.debug("the " + spec.label() + " (pid " + id.pid() + ") was not seen to end: " + e);
             }
             processLimitHits = limits.reportProcesses();
+            memoryLimitKills = limits.reportMemoryKills();
             synchronized (this) {
                 terminator.close();
                 treeClosed = true;

@@ -147,6 +147,9 @@ public final class RunSession {
         if (task.processLimitHits() > 0) {
             report.limitHit("processes");
         }
+        if (task.memoryLimitKills() > 0) {
+            report.limitHit("memory");
+        }
         // A task killed at the end of the grace ended after the loop's last event: the release waited
         // for it, so its status is known now (from the Process: its onExit future may complete later).
         ExitStatus ended = loop.exited();

@@ -68,6 +68,24 @@ class LimitsIT {
     }
 
     @Test
+    void aChildTheMemoryLimitKillsIsSaidEvenWhenTheTaskExits0() throws Exception {
+        // The task JVM stays small; its shell child doubles a string until the cgroup's OOM killer
+        // takes it (the biggest process there). The task then exits 0 by itself: its status is
+        // kept, but the kill is said, and counted in the report.
+        Path report = Files.createTempFile("supervisor-report", ".json");
+        try (Supervisor s = Supervisor.builder("run", "--memory", "96m", "--report", report.toString(),
+                Supervisor.TASKS.toString(), "--", "sh", "awk 'BEGIN { s = \"x\"; while (1) s = s s }'; exit 0", "wait-exit")
+                .start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertTrue(s.stderr().contains("supervisor: the memory limit 96M killed 1 process of the task"), s.stderr());
+            String json = Files.readString(report);
+            assertTrue(json.contains("\"limits_hit\":[\"memory\"]") || json.contains("\"limits_hit\": [\"memory\"]"), json);
+        } finally {
+            Files.deleteIfExists(report);
+        }
+    }
+
+    @Test
     void withoutAMemoryCgroupTheCapCoversTheJvmsHeaps() throws Exception {
         try (Supervisor s = Supervisor.builder("run", "--memory", "64m", Supervisor.TASKS.toString(), "--", "oom")
                 .environment("SUPERVISOR_CGROUP_LIMITS", "0").start()) {
