@@ -13,8 +13,8 @@ import jdk.jfr.StackTrace;
  * Any recording takes it, as it takes every event class not disabled by its settings
  * ({@code supervisor.PoolCall#enabled=false} turns it off).
  *
- * <p>A call costs one allocation when no recording has it enabled (3 ns measured; the JIT may
- * remove even that): the event is made at submit, kept only if {@link #isEnabled()}, and filled and
+ * <p>A call costs one allocation when no recording has it enabled (a few ns measured; the JIT
+ * may remove even that): the event is made at submit, kept only if {@link #isEnabled()}, and filled and
  * committed at completion only if {@link #shouldCommit()}. A call that began before the recording
  * started is not in it. No stack trace: the committing thread is the pool's, not the caller's.
  */

@@ -139,6 +139,11 @@ final class PoolMBean implements WorkerPoolMXBean {
     }
 
     @Override
+    public long getRejected() {
+        return pool.rejected();
+    }
+
+    @Override
     public long getRetried() {
         return pool.retried();
     }

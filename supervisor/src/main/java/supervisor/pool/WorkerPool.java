@@ -70,6 +70,7 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicLong submitted = new AtomicLong();
     private final AtomicLong[] outcomes = new AtomicLong[Outcome.values().length];
     private final AtomicLong retried = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong starts = new AtomicLong();
     private final AtomicLong restarts = new AtomicLong();
     private final AtomicInteger ready = new AtomicInteger();
@@ -231,10 +232,12 @@ public final class WorkerPool implements AutoCloseable {
     private boolean refuse(Call call) {
         WorkerStartException b = broken;
         if (b != null) {
+            rejected.incrementAndGet();
             complete(call, null, new WorkerStartException(b.getMessage(), b.exitStatus()), Outcome.CRASHED);
             return true;
         }
         if (phase != 0) {
+            rejected.incrementAndGet();
             complete(call, null, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
             return true;
         }
@@ -442,6 +445,10 @@ public final class WorkerPool implements AutoCloseable {
 
     long retried() {
         return retried.get();
+    }
+
+    long rejected() {
+        return rejected.get();
     }
 
     long workerStarts() {

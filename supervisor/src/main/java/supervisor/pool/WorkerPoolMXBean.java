@@ -50,6 +50,13 @@ public interface WorkerPoolMXBean {
     /** Calls cancelled by their caller, or failed by close or a closed pool. */
     long getCancelled();
 
+    /**
+     * Calls refused at submit: the pool was closing, or had given up starting workers (a rising
+     * count on a pool that should be open). Each is also counted in its outcome, {@code Cancelled}
+     * or {@code Crashed}.
+     */
+    long getRejected();
+
     /** Attempts made again after a crash. */
     long getRetried();
 

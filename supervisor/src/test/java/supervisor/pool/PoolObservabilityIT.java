@@ -167,7 +167,7 @@ class PoolObservabilityIT {
         Set<String> attributes = Arrays.stream(server.getMBeanInfo(on).getAttributes())
                 .map(MBeanAttributeInfo::getName).collect(Collectors.toSet());
         assertTrue(attributes.containsAll(Set.of("Name", "Submitted", "Succeeded", "TaskFailed", "TimedOut", "Crashed",
-                "ProtocolErrors", "Cancelled", "WorkerRestarts", "InFlight", "Queued", "WorkersAlive", "LatencyP50Millis",
+                "ProtocolErrors", "Cancelled", "Rejected", "WorkerRestarts", "InFlight", "Queued", "WorkersAlive", "LatencyP50Millis",
                 "LatencyP90Millis", "LatencyP99Millis", "LatencyMaxMillis")), attributes.toString());
 
         // A second open pool of the same name takes NAME-2; one without JMX registers nothing.
@@ -192,7 +192,8 @@ class PoolObservabilityIT {
         sleeping.forEach(f -> assertTrue(f.cancel(true)));
 
         Map<String, Long> expected = new HashMap<>(Map.of("Submitted", 15L, "Succeeded", 5L, "TaskFailed", 3L,
-                "TimedOut", 2L, "Crashed", 2L, "ProtocolErrors", 1L, "Cancelled", 2L, "WorkerRestarts", 3L));
+                "TimedOut", 2L, "Crashed", 2L, "ProtocolErrors", 1L, "Cancelled", 2L, "WorkerRestarts", 3L,
+                "Rejected", 0L));
         Await.until(LONG, "the counts and gauges to settle: " + read(server, on, expected.keySet()), () -> {
             try {
                 return read(server, on, expected.keySet()).equals(expected)
@@ -211,7 +212,23 @@ class PoolObservabilityIT {
         assertTrue(0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= max && max < LONG.toMillis(),
                 "p50 " + p50 + ", p90 " + p90 + ", p99 " + p99 + ", max " + max);
 
-        p.close();
+        // Closing: the bean stays while close waits for the call in flight; a call submitted then is rejected.
+        CallFuture last = p.submit(bytes("sleep 20000"));
+        Await.until(LONG, "the last call to run", () -> last.attempts() == 1);
+        Thread closer = new Thread(() -> p.close(Duration.ofSeconds(30)), "closer");
+        closer.start();
+        List<CallFuture> probes = new ArrayList<>();
+        Await.until(LONG, "a call to be refused", () -> {
+            CallFuture probe = p.submit(bytes("echo probe"));
+            probes.add(probe);
+            return probe.isCompletedExceptionally();
+        });
+        assertInstanceOf(PoolClosedException.class, failure(probes.get(probes.size() - 1)));
+        assertEquals(1L, server.getAttribute(on, "Rejected"));
+        assertEquals(3L, server.getAttribute(on, "Cancelled"), "a rejected call is also counted in its outcome");
+        assertTrue(last.cancel(true));
+        closer.join(TimeUnit.SECONDS.toMillis(60));
+        assertFalse(closer.isAlive(), "close returned");
         assertFalse(server.isRegistered(on), "unregistered when closed");
     }
 
