@@ -1,6 +1,7 @@
 package supervisor.pool;
 
 import java.util.concurrent.CompletableFuture;
+import jdk.jfr.FlightRecorder;
 
 /**
  * One submitted call: its input, its timeout, the future its caller holds, and, while a worker
@@ -38,7 +39,10 @@ final class Call {
         this.id = id;
         this.input = input;
         this.timeoutNanos = timeoutNanos;
-        this.event = pool == null ? null : CallEvent.beginIfEnabled();
+        // Until JFR runs in this JVM (a Recording, -XX:StartFlightRecording, jcmd JFR.start) no
+        // recording can want the event, and merely loading an event class would set up JFR's
+        // metadata: some 250 classes and 2-3 MiB of a supervisor JVM that may never record.
+        this.event = pool == null || !FlightRecorder.isInitialized() ? null : CallEvent.beginIfEnabled();
     }
 
     /**

@@ -13,10 +13,12 @@ import jdk.jfr.StackTrace;
  * Any recording takes it, as it takes every event class not disabled by its settings
  * ({@code supervisor.PoolCall#enabled=false} turns it off).
  *
- * <p>A call costs one allocation when no recording has it enabled (a few ns measured; the JIT
- * may remove even that): the event is made at submit, kept only if {@link #isEnabled()}, and filled and
- * committed at completion only if {@link #shouldCommit()}. A call that began before the recording
- * started is not in it. No stack trace: the committing thread is the pool's, not the caller's.
+ * <p>Until JFR has been started in the JVM, a call costs one check of
+ * {@link jdk.jfr.FlightRecorder#isInitialized()} and this class is not even loaded; after, one
+ * allocation when no recording has the event enabled (a few ns measured; the JIT may remove even
+ * that): the event is made at submit, kept only if {@link #isEnabled()}, and filled and committed
+ * at completion only if {@link #shouldCommit()}. A call that began before the recording started is
+ * not in it. No stack trace: the committing thread is the pool's, not the caller's.
  */
 @Name("supervisor.PoolCall")
 @Label("Pool Call")

@@ -51,9 +51,9 @@ public final class WorkerPool implements AutoCloseable {
     final PoolSettings settings;
     /** min(grace, {@link #MAX_STACK_WAIT}); 0: no waiting for stacks. */
     final long stackWaitNanos;
-    private final String name;
+    private volatile String name;
     private final String taskName;
-    private final PoolMBean mbean; // null: not registered
+    private volatile PoolMBean mbean; // null: not registered
     /** Calls claimed, waiting for their worker's stack; close completes them. */
     private final java.util.Set<Call> pendingStacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final ScheduledThreadPoolExecutor timer;
@@ -102,11 +102,23 @@ public final class WorkerPool implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        String base = settings.name != null ? settings.name : "pool-" + POOLS.incrementAndGet();
-        // Last: nothing after it can fail and leave the bean registered. Two pools of one JVM
-        // never share a name: the second of a given name takes NAME-2.
-        this.mbean = settings.jmx ? PoolMBean.register(this, base) : null;
-        this.name = mbean != null ? mbean.name : base;
+        this.name = settings.name != null ? settings.name : "pool-" + POOLS.incrementAndGet();
+    }
+
+    /**
+     * Registers the MBean; two pools of one JVM never share a name: the second of a given name
+     * takes NAME-2. Called while the workers start: the first use of the platform MBean server in
+     * a JVM costs 100-400 ms here (its classes and the JDK's own beans), which must not come
+     * before the workers' start on the critical path.
+     */
+    private void registerMBean() {
+        if (settings.jmx) {
+            PoolMBean bean = PoolMBean.register(this, name);
+            if (bean != null) {
+                name = bean.name;
+                mbean = bean;
+            }
+        }
     }
 
     /**
@@ -131,6 +143,7 @@ public final class WorkerPool implements AutoCloseable {
                 pool.threads.add(t);
                 t.start();
             }
+            pool.registerMBean();
             pool.awaitFirstStarts();
         } catch (RuntimeException | Error e) {
             pool.shutdownNow();
@@ -313,8 +326,9 @@ public final class WorkerPool implements AutoCloseable {
             // After the timer: a call that starts waiting for a stack from now on is refused a timer
             // and completes at once; those already waiting complete here.
             pendingStacks.forEach(Call::noStack);
-            if (mbean != null) {
-                mbean.unregister();
+            PoolMBean bean = mbean;
+            if (bean != null) {
+                bean.unregister();
             }
             try {
                 guardian.close();
