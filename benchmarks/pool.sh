@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Pool budgets, measured in one run: round trip against a raw JDK pipe ping-pong and Python's
 # multiprocessing.Pool.apply, with all processes on one CPU and with them free; throughput of
-# 100,000 calls through two workers (64 B and 1 KiB); the supervisor's RSS with 8 workers.
+# 100,000 calls through two workers (64 B and 1 KiB); the supervisor's RSS with 8 workers; what
+# watching a pool costs (a JFR recording of supervisor.PoolCall, an MBean poller), in paired rounds.
 # Usage: benchmarks/pool.sh [--quick]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 out=$here/target/pool
 mkdir -p "$out"
-rounds=20000 calls=100000
-[ "${1:-}" = --quick ] && rounds=2000 calls=20000
+rounds=20000 calls=100000 obs_rounds=10 obs_calls=20000
+[ "${1:-}" = --quick ] && rounds=2000 calls=20000 obs_rounds=3 obs_calls=5000
 
 lib=$root/supervisor/target
 stub=$(ls "$lib"/lib/worker-stub-*.jar)
@@ -27,6 +28,8 @@ one=$( (taskset -c 0 bash -c "$(declare -f bench); out=$out cp=$cp rounds=$round
         taskset -c 0 bash -c "$(declare -f python); here=$here rounds=$rounds; python") )
 echo "== processes free" >&2
 free=$( (bench; python) )
+echo "== observed and not" >&2
+obs=$(java -cp "$cp:$out/classes" ObservabilityBench "$out/echo-worker.jar" "$obs_rounds" "$obs_calls")
 
 # The supervisor JVM's own RSS while `supervisor pool` runs 8 workers (workers not counted).
 fifo=$out/in.fifo
@@ -55,3 +58,12 @@ done
 printf '%-44s %10s %10s %8s  %s\n' "4. throughput 64 B, 2 workers (calls/s)" "$(val "$free" throughput_64_calls_per_s)" "" "" ">= 20000"
 printf '%-44s %10s %10s %8s  %s\n' "4. throughput 1 KiB, 2 workers (calls/s)" "$(val "$free" throughput_1024_calls_per_s)" "" "" ">= 10000"
 printf '%-44s %8sMiB %10s %8s  %s\n' "6. supervisor RSS, pool of 8 workers" "$((rss / 1024))" "" "" "<= 64 MiB (peak $((hwm / 1024)) MiB)"
+for way in jfr jfr_mbean; do
+    label="JFR recording"; [ "$way" = jfr_mbean ] && label="JFR + MBean poll"
+    printf '%-44s %10s %10s %8s  %s\n' "watched: throughput, $label" "$(val "$obs" ${way}_calls_per_s)" \
+        "$(val "$obs" unobserved_calls_per_s)" "$(val "$obs" ${way}_throughput_ratio)" "paired, median of $(val "$obs" rounds)"
+    printf '%-44s %8sus %8sus %8s  %s\n' "watched: round trip 64 B, $label" "$(val "$obs" ${way}_roundtrip_us)" \
+        "$(val "$obs" unobserved_roundtrip_us)" "" "extra $(val "$obs" ${way}_extra_roundtrip_ns) ns (paired median)"
+done
+printf '%-44s %8sns %8sns %8s  %s\n' "watched: one call event, recorded / not" "$(val "$obs" event_ns_recording)" \
+    "$(val "$obs" event_ns_no_recording)" "" "begin, fill, commit"

@@ -31,6 +31,7 @@ import supervisor.pool.WorkerCrashedException;
 import supervisor.pool.WorkerPool;
 import supervisor.report.PoolReport;
 import supervisor.report.Report;
+import supervisor.worker.protocol.StackPayload;
 
 /**
  * {@code supervisor pool}: one call per input line through a worker pool, one JSON line per
@@ -685,6 +686,7 @@ public final class Batch {
             Json.string(json, String.valueOf(t.getMessage()));
             // Every call of the batch has the pool's timeout.
             json.append(",\"timeout_ms\":").append(options.pool().callTimeout().toMillis());
+            stack(t.workerStack(), json);
             return Status.TIMEOUT;
         }
         if (cause instanceof WorkerCrashedException w) {
@@ -715,6 +717,24 @@ public final class Batch {
         Json.string(json, String.valueOf(cause));
         return Status.FAILED;
     }
+
+    /** The top frames of the worker's stack at the timeout, if it sent one: "stack":["at C.m(F.java:1)",...]. */
+    private static void stack(StackTraceElement[] frames, StringBuilder json) {
+        if (frames.length == 0) {
+            return;
+        }
+        json.append(",\"stack\":[");
+        for (int i = 0; i < Math.min(frames.length, STACK_FRAMES); i++) {
+            if (i > 0) {
+                json.append(',');
+            }
+            Json.string(json, StackPayload.line(frames[i]));
+        }
+        json.append(']');
+    }
+
+    /** How many frames of a timed-out call's stack its line carries: where it hung, not the whole way there. */
+    static final int STACK_FRAMES = 8;
 
     private static void tail(Entry e, StringBuilder json) {
         long nanos = e.future().nanos();

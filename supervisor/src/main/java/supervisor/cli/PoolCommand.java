@@ -78,7 +78,8 @@ final class PoolCommand {
             Input: UTF-8 text, one call per line; the call's input is the line without its
             newline; a blank line is a call with empty input.
             Output: {"line":1,"status":"ok","output":"...","attempts":1,"ms":12} per line, where
-            status is ok, failed (the task threw; "error" names it), timeout ("timeout_ms"),
+            status is ok, failed (the task threw; "error" names it), timeout ("timeout_ms", and
+            "stack": the top frames of the worker's call thread at the timeout, when it sent them),
             crashed ("error" says how, "exit_status") or protocol (also for an input line longer
             than a frame: "input_bytes", "max_input_bytes"); an output that is not UTF-8 is
             written as "output_base64". Each answer is flushed as soon as it and the lines
@@ -160,7 +161,9 @@ final class PoolCommand {
             throw new UsageException("--max-frame: " + maxFrame + " is above the protocol's maximum of "
                     + Frame.MAX_MAX_LENGTH + " bytes");
         }
-        PoolSettings.Builder b = PoolSettings.builder(jar).workerOutput(Batch.workerOutput())
+        // No MBean: the platform MBean server's first use costs this JVM 6 MiB of RSS and 100-400 ms
+        // of CPU beside the workers' start, for numbers its progress and summary lines already give.
+        PoolSettings.Builder b = PoolSettings.builder(jar).workerOutput(Batch.workerOutput()).jmx(false)
                 .workers(s.integer(Setting.WORKERS, Runtime.getRuntime().availableProcessors()))
                 .callTimeout(Duration.ofNanos(c.nanos(Setting.TIMEOUT)))
                 .grace(Duration.ofNanos(c.nanos(Setting.GRACE)))

@@ -39,8 +39,10 @@ public final class JarCheck {
     /**
      * Refuses a jar that cannot be a pool worker: 127 when it does not exist, 126 when it is not
      * a readable jar naming a Task-Class in its manifest.
+     *
+     * @return the Task-Class it names
      */
-    public static void checkWorker(Path jar) throws LaunchException {
+    public static String checkWorker(Path jar) throws LaunchException {
         String cannot = "cannot use " + Printable.escape(jar.toString()) + " as a worker: ";
         regularReadableFile(jar, "worker jar not found: ", cannot);
         try (JarFile file = new JarFile(jar.toFile())) {
@@ -49,6 +51,7 @@ public final class JarCheck {
             if (task == null || task.isBlank()) {
                 throw new LaunchException(126, cannot + "no Task-Class in its manifest");
             }
+            return task.trim();
         } catch (IOException e) {
             throw new LaunchException(status(e), cannot + "not a jar (" + Printable.escape(String.valueOf(e.getMessage())) + ")");
         }

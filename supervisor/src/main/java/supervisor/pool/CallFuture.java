@@ -1,6 +1,7 @@
 package supervisor.pool;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -14,7 +15,8 @@ import java.util.function.Supplier;
  *
  * <p>{@link #cancel} completes the future at once, then does what a timeout does: a cancel message
  * to the worker, then, if the call does not stop within the grace, the worker is killed and
- * replaced; the caller never waits for that. Everything else (get, join,
+ * replaced; the caller never waits for that. Where the call was when it was stopped comes with
+ * {@link #workerStack()}. Everything else (get, join,
  * whenComplete, thenApply...) is that of {@link CompletableFuture}; the futures that thenApply and
  * the like return are plain ones of the caller's.
  */
@@ -38,20 +40,46 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         return done == 0 ? -1 : done - call.submittedAt;
     }
 
+    /**
+     * Where the call was in its worker when it was stopped: the stack of the worker's thread that
+     * ran it, top frame first, as the worker sent it in answer to the cancel. Completes within
+     * min(grace, {@link WorkerPool#MAX_STACK_WAIT}) of a {@link #cancel} or a timeout, with an
+     * empty array if the worker sent none by then (frozen, killed, or the call had not started
+     * there); for a call that ended otherwise, with an empty array when it completes. A timed-out
+     * call's {@link CallTimeoutException#workerStack()} holds the same frames.
+     *
+     * <p>Cancelling a call completes its future at once with a plain
+     * {@link java.util.concurrent.CancellationException}, as for any future; this is where its
+     * stack comes later: {@code f.cancel(true); f.workerStack().toCompletableFuture().join()}.
+     *
+     * @return a stage of its own per call of this method: completing it changes nothing of the call
+     */
+    public CompletionStage<StackTraceElement[]> workerStack() {
+        return call.workerStack.thenApply(StackTraceElement[]::clone).minimalCompletionStage();
+    }
+
+    /**
+     * Cancels the call: the future completes at once with a
+     * {@link java.util.concurrent.CancellationException}; if a worker runs the call, it is sent a
+     * cancel, and killed and replaced if the call does not stop within the grace. Returns false
+     * if the pool completed the call, or decided to (a timeout whose stack is on its way), first.
+     */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
         if (!call.claim()) {
             return false; // completed, or being completed, by the pool
         }
-        if (call.pool != null) { // null: a unit test's call without a pool
+        Slot.Run r = call.pool != null ? call.run() : null; // no pool: a unit test's call
+        boolean stackComing = r != null && r.expectStack();
+        if (call.pool != null) {
             call.pool.cancelled(call);
         }
         boolean done = super.cancel(mayInterruptIfRunning);
-        if (done && call.pool != null) {
-            Slot.Run r = call.run();
-            if (r != null) {
-                r.cancelledByCaller();
-            }
+        if (r != null) {
+            r.cancelledByCaller();
+        }
+        if (!stackComing) {
+            call.noStack();
         }
         return done;
     }

@@ -1,4 +1,13 @@
 package supervisor.pool;
 
-/** How a call ended, for the statistics. */
-enum Outcome { SUCCEEDED, TASK_FAILED, TIMED_OUT, CRASHED, PROTOCOL, CANCELLED }
+/** How a call ended, for the statistics; {@link #label} as {@code supervisor pool} writes its status. */
+enum Outcome {
+    SUCCEEDED("ok"), TASK_FAILED("failed"), TIMED_OUT("timeout"), CRASHED("crashed"), PROTOCOL("protocol"),
+    CANCELLED("cancelled");
+
+    final String label;
+
+    Outcome(String label) {
+        this.label = label;
+    }
+}

@@ -52,6 +52,8 @@ public final class PoolSettings {
     final boolean recycleAfterFatalError;
     final Duration cpuTimeLimit;
     final int maxProcesses;
+    final String name; // null: the pool picks "pool-N"
+    final boolean jmx;
     // The same, as the types of the internal packages that start a worker (see Worker.start).
     final Mechanism mechanism;
     final Limits limits;
@@ -78,6 +80,8 @@ public final class PoolSettings {
         this.recycleAfterFatalError = b.recycleAfterFatalError;
         this.cpuTimeLimit = b.cpuTimeLimit;
         this.maxProcesses = b.maxProcesses;
+        this.name = b.name;
+        this.jmx = b.jmx;
         this.mechanism = switch (termination) {
             case AUTO -> Mechanism.AUTO;
             case CGROUP -> Mechanism.CGROUP;
@@ -127,6 +131,16 @@ public final class PoolSettings {
         return maxProcesses;
     }
 
+    /** The name given with {@link Builder#name}, or null (the pool then calls itself "pool-N"). */
+    public String name() {
+        return name;
+    }
+
+    /** Whether the pool registers its {@link WorkerPoolMXBean}. */
+    public boolean jmx() {
+        return jmx;
+    }
+
     /** Builds {@link PoolSettings}. Not thread-safe. */
     public static final class Builder {
         private final Path workerJar;
@@ -150,6 +164,8 @@ public final class PoolSettings {
         private boolean recycleAfterFatalError = true;
         private Duration cpuTimeLimit = Duration.ZERO;
         private int maxProcesses;
+        private String name;
+        private boolean jmx = true;
 
         private Builder(Path workerJar) {
             this.workerJar = Objects.requireNonNull(workerJar, "workerJar");
@@ -315,6 +331,34 @@ public final class PoolSettings {
          */
         public Builder recycleAfterFatalError(boolean recycle) {
             this.recycleAfterFatalError = recycle;
+            return this;
+        }
+
+        /**
+         * The pool's name, in its MBean's ObjectName and its JFR events (default: {@code pool-N},
+         * N counting the pools this JVM started, from 1). Should a pool of this JVM already have
+         * registered the name, the pool takes {@code NAME-2}, {@code NAME-3}...: see
+         * {@link WorkerPool#name()}.
+         *
+         * @throws IllegalArgumentException if it is empty, longer than 200 characters or holds a
+         *     control character
+         */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isEmpty() || name.length() > 200 || name.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException("a pool name must have 1 to 200 characters and no control"
+                        + " character: '" + supervisor.log.Printable.escape(name) + "'");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * Whether the pool registers a {@link WorkerPoolMXBean} on the platform MBean server as
+         * {@code supervisor:type=WorkerPool,name=NAME} while it is open (default true).
+         */
+        public Builder jmx(boolean register) {
+            this.jmx = register;
             return this;
         }
 

@@ -10,6 +10,7 @@ import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameType;
 import supervisor.worker.protocol.Hello;
 import supervisor.worker.protocol.ProtocolException;
+import supervisor.worker.protocol.StackPayload;
 
 /**
  * One place in the pool, and the thread that owns it: starts a worker, feeds it calls one at a
@@ -139,7 +140,7 @@ final class Slot implements Runnable {
                         w.kill();
                         return startFailed(w, first, notStarted(w, " sent " + f.type() + " before HELLO"));
                     }
-                    Hello.decode(f.payload());
+                    w.sendsStacks(Hello.decode(f.payload()).says(Hello.STACK_ON_CANCEL));
                     hello = true;
                 } else if (f.type() == FrameType.READY) {
                     pool.startSucceeded(index);
@@ -291,6 +292,7 @@ final class Slot implements Runnable {
         private long killAt;
         private boolean over; // guarded by this: the run's wait has ended; no kill for it any more
         private boolean killing; // guarded by this
+        private boolean stackAsked; // guarded by this: the call waits for the STACK of this run
 
         Run(Call call, Worker w) {
             this.call = call;
@@ -299,12 +301,14 @@ final class Slot implements Runnable {
 
         Next execute() throws InterruptedException {
             pool.leaveQueue(call);
-            if (call.future.isDone()) {
+            if (call.claimed()) {
                 return Next.CONTINUE; // cancelled or timed out while it waited
             }
             synchronized (call) {
                 call.attempts++;
             }
+            call.workerId = w.id;
+            call.workerPid = w.processId.pid();
             call.attach(this);
             try {
                 if (call.timeoutNanos > 0) {
@@ -315,7 +319,7 @@ final class Slot implements Runnable {
                 } catch (IOException | IllegalArgumentException e) {
                     return ended(null);
                 }
-                if (call.future.isDone()) {
+                if (call.claimed()) {
                     stop(call.future.isCancelled() ? "cancelled" : "stopped");
                 }
                 return await();
@@ -323,6 +327,9 @@ final class Slot implements Runnable {
                 call.detach(this);
                 synchronized (this) {
                     over = true;
+                    if (stackAsked) {
+                        call.noStack(); // the STACK comes before the answer or the end: none now
+                    }
                 }
                 if (deadline != null) {
                     deadline.cancel(false);
@@ -361,6 +368,14 @@ final class Slot implements Runnable {
                     if ((f.type() == FrameType.RESULT || f.type() == FrameType.ERROR) && f.callId() == call.id) {
                         return answered(f);
                     }
+                    if (f.type() == FrameType.STACK && f.callId() == call.id && stopReason != null) {
+                        call.stackArrived(StackPayload.decode(f.payload()).frames().toArray(Call.NO_STACK));
+                        continue;
+                    }
+                    if (f.type() == FrameType.STACK && f.callId() == call.id) {
+                        return protocolError("worker " + w.id + " sent the STACK of call " + call.id
+                                + " before it was sent a cancel");
+                    }
                     return protocolError("worker " + w.id + " sent " + f.type() + " for call " + Long.toUnsignedString(f.callId())
                             + " while call " + call.id + " was running");
                 }
@@ -369,13 +384,46 @@ final class Slot implements Runnable {
             }
         }
 
-        /** The timer's, at the deadline: the future completes now; the worker is stopped after. */
+        /**
+         * The timer's, at the deadline: the call is claimed and counted now, its worker stopped
+         * (a cancel, then a kill after the grace), and its future completes when the worker's
+         * stack is in: at once for a worker that sends none, at most the pool's stack wait later.
+         */
         private void timedOut() {
-            long ms = TimeUnit.NANOSECONDS.toMillis(call.timeoutNanos);
-            if (pool.complete(call, null, new CallTimeoutException("call " + call.id + " timed out after " + ms + " ms",
-                    java.time.Duration.ofNanos(call.timeoutNanos)), Outcome.TIMED_OUT)) {
-                w.post(new Worker.Stop(this, "timed out"));
+            if (!pool.claim(call, Outcome.TIMED_OUT)) {
+                return;
             }
+            boolean stackComing = expectStack();
+            String where = "worker " + w.id + " (pid " + w.processId.pid() + ")";
+            String message = "call " + call.id + " timed out after " + TimeUnit.NANOSECONDS.toMillis(call.timeoutNanos)
+                    + " ms in " + where;
+            java.time.Duration timeout = java.time.Duration.ofNanos(call.timeoutNanos);
+            call.workerStack.thenAccept(frames -> pool.finish(call, null,
+                    new CallTimeoutException(message, timeout, frames, "call " + call.id + " in " + where),
+                    Outcome.TIMED_OUT));
+            if (!stackComing) {
+                call.noStack();
+            }
+            w.post(new Worker.Stop(this, "timed out"));
+        }
+
+        /**
+         * The call, claimed, will wait for this run's STACK: true if the worker sends stacks, the
+         * pool waits for them, and the run is not over. The wait is bounded (see
+         * {@link WorkerPool#awaitStack}).
+         */
+        boolean expectStack() {
+            if (!w.sendsStacks() || pool.stackWaitNanos == 0) {
+                return false;
+            }
+            synchronized (this) {
+                if (over || stackAsked) {
+                    return false;
+                }
+                stackAsked = true;
+            }
+            pool.awaitStack(call);
+            return true;
         }
 
         /** The caller cancelled the future (already complete): stop the call as a timeout would. */
@@ -507,6 +555,11 @@ final class Slot implements Runnable {
         if (w != null) {
             w.kill();
         }
+    }
+
+    /** True while a call runs here. */
+    boolean busy() {
+        return current != null;
     }
 
     /** The pid of this slot's worker when it is ready or busy; 0 otherwise. For tests. */

@@ -68,6 +68,7 @@ final class Worker {
     private final Thread frameReader;
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
     private volatile boolean killed;
+    private volatile boolean sendsStacks;
     private volatile String killedBecause;
 
     private Worker(String id, SupervisedProcess supervised, WorkerPool pool) {
@@ -127,7 +128,7 @@ final class Worker {
             throw t instanceof IOException io ? io : new IOException("cannot start worker " + id + ": " + t, t);
         }
         try {
-            w.send(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id))));
+            w.send(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id, Hello.STACK_ON_CANCEL, "1"))));
         } catch (IOException e) {
             // It died at once: the slot reads its end, with its own reason, from the process.
         }
@@ -187,6 +188,15 @@ final class Worker {
 
     /** See {@link #send}. */
     static final long WRITE_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** From the worker's HELLO: it answers a CANCEL with its call thread's STACK. */
+    void sendsStacks(boolean sends) {
+        sendsStacks = sends;
+    }
+
+    boolean sendsStacks() {
+        return sendsStacks;
+    }
 
     boolean alive() {
         return process.isAlive();

@@ -21,11 +21,16 @@ import supervisor.log.Log;
  * worker that dies is replaced while the other calls carry on.
  *
  * <p>Every submitted call completes exactly once: with its result, or with a
- * {@link CallTimeoutException} (at its timeout), {@link WorkerCrashedException},
+ * {@link CallTimeoutException} (at its timeout, once the worker has said where the call was, within
+ * {@link #MAX_STACK_WAIT}), {@link WorkerCrashedException},
  * {@link TaskFailedException}, {@link ProtocolErrorException}, {@link WorkerStartException},
  * {@link SupervisorErrorException}, {@link PoolClosedException}, or a
  * {@link java.util.concurrent.CancellationException} when its caller cancelled it (at once).
  * {@link #stats()} counts each in exactly one outcome.
+ *
+ * <p>Observable without code: while open, the pool is an MBean ({@link WorkerPoolMXBean}, as
+ * {@code supervisor:type=WorkerPool,name=NAME}), and each call is a JFR event
+ * {@code supervisor.PoolCall} (outcome, duration, worker, attempts) in any flight recording.
  *
  * <p>Thread-safe. Per worker one thread feeds it, one reads its frames and one its stderr; one
  * timer thread serves every timeout and one more kills workers that stopped reading. None of them
@@ -34,13 +39,28 @@ import supervisor.log.Log;
 public final class WorkerPool implements AutoCloseable {
     /** How long {@link #close(Duration)} may take beyond its deadline and the grace, whatever the workers do. */
     public static final Duration CLOSE_SLACK = Duration.ofSeconds(15);
+    /**
+     * How long, at most, a timed-out or cancelled call waits for the stack of its worker's call
+     * thread, which the worker sends in answer to the cancel: the smaller of this and the grace.
+     * A timed-out call's future completes within that much of its timeout.
+     */
+    public static final Duration MAX_STACK_WAIT = Duration.ofMillis(500);
+    /** For the names "pool-N" of pools given none. */
+    private static final AtomicInteger POOLS = new AtomicInteger();
 
     final PoolSettings settings;
+    /** min(grace, {@link #MAX_STACK_WAIT}); 0: no waiting for stacks. */
+    final long stackWaitNanos;
+    private volatile String name;
+    private final String taskName;
+    private volatile PoolMBean mbean; // null: not registered
+    /** Calls claimed, waiting for their worker's stack; close completes them. */
+    private final java.util.Set<Call> pendingStacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final ScheduledThreadPoolExecutor timer;
     private final ExecutorService killer;
     private final LinkedBlockingDeque<Call> queue = new LinkedBlockingDeque<>();
     private final Semaphore room;
-    private final List<Slot> slots = new ArrayList<>();
+    private final List<Slot> slots = new java.util.concurrent.CopyOnWriteArrayList<>(); // read by the MBean
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong();
     private final Object lifecycle = new Object();
@@ -50,6 +70,7 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicLong submitted = new AtomicLong();
     private final AtomicLong[] outcomes = new AtomicLong[Outcome.values().length];
     private final AtomicLong retried = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong starts = new AtomicLong();
     private final AtomicLong restarts = new AtomicLong();
     private final AtomicInteger ready = new AtomicInteger();
@@ -62,8 +83,10 @@ public final class WorkerPool implements AutoCloseable {
     /** One guardian for all the pool's workers, however often they are replaced. */
     private final AutoCloseable guardian = supervisor.process.SupervisedProcess.pinGuardian();
 
-    private WorkerPool(PoolSettings settings) {
+    private WorkerPool(PoolSettings settings, String taskName) {
         this.settings = settings;
+        this.taskName = taskName;
+        this.stackWaitNanos = Math.min(settings.grace.toNanos(), MAX_STACK_WAIT.toNanos());
         this.room = new Semaphore(settings.queueCapacity);
         for (int i = 0; i < outcomes.length; i++) {
             outcomes[i] = new AtomicLong();
@@ -79,6 +102,23 @@ public final class WorkerPool implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.name = settings.name != null ? settings.name : "pool-" + POOLS.incrementAndGet();
+    }
+
+    /**
+     * Registers the MBean; two pools of one JVM never share a name: the second of a given name
+     * takes NAME-2. Called while the workers start: the first use of the platform MBean server in
+     * a JVM costs 100-400 ms here (its classes and the JDK's own beans), which must not come
+     * before the workers' start on the critical path.
+     */
+    private void registerMBean() {
+        if (settings.jmx) {
+            PoolMBean bean = PoolMBean.register(this, name);
+            if (bean != null) {
+                name = bean.name;
+                mbean = bean;
+            }
+        }
     }
 
     /**
@@ -92,8 +132,8 @@ public final class WorkerPool implements AutoCloseable {
      *     of the pool is left then
      */
     public static WorkerPool start(PoolSettings settings) {
-        checkJar(settings);
-        WorkerPool pool = new WorkerPool(settings);
+        String task = checkJar(settings);
+        WorkerPool pool = new WorkerPool(settings, task);
         try {
             for (int i = 0; i < settings.workers; i++) {
                 Slot slot = new Slot(pool, i);
@@ -103,6 +143,7 @@ public final class WorkerPool implements AutoCloseable {
                 pool.threads.add(t);
                 t.start();
             }
+            pool.registerMBean();
             pool.awaitFirstStarts();
         } catch (RuntimeException | Error e) {
             pool.shutdownNow();
@@ -133,12 +174,29 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private static void checkJar(PoolSettings settings) {
+    /** The task class the workers will run: a -Dsupervisor.task.class option, else the jar's Task-Class. */
+    private static String checkJar(PoolSettings settings) {
+        String task;
         try {
-            supervisor.launch.JarCheck.checkWorker(settings.workerJar);
+            task = supervisor.launch.JarCheck.checkWorker(settings.workerJar);
         } catch (supervisor.launch.LaunchException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+        String property = "-Dsupervisor.task.class="; // the stub's TaskLoader.PROPERTY
+        for (String option : settings.jvmOptions) {
+            if (option.startsWith(property)) {
+                task = option.substring(property.length()); // the last one wins, as in the JVM
+            }
+        }
+        return task;
+    }
+
+    /**
+     * The pool's name: the one its settings gave, or {@code pool-N}; with {@code -2}, {@code -3}...
+     * appended when another open pool of this JVM had registered its MBean under that name.
+     */
+    public String name() {
+        return name;
     }
 
     /** Submits a call with the pool's default timeout. */
@@ -152,7 +210,8 @@ public final class WorkerPool implements AutoCloseable {
      * returns a future that has failed already.
      *
      * @param timeout how long each attempt may run on a worker, counted from its start there;
-     *     zero for none. The future completes with {@link CallTimeoutException} at that moment.
+     *     zero for none. The future completes with {@link CallTimeoutException} then, once the
+     *     worker has sent where the call was, within min(grace, {@link #MAX_STACK_WAIT}) in any case.
      * @throws IllegalArgumentException when the input does not fit in one protocol frame
      */
     public CallFuture submit(byte[] input, Duration timeout) {
@@ -186,10 +245,12 @@ public final class WorkerPool implements AutoCloseable {
     private boolean refuse(Call call) {
         WorkerStartException b = broken;
         if (b != null) {
+            rejected.incrementAndGet();
             complete(call, null, new WorkerStartException(b.getMessage(), b.exitStatus()), Outcome.CRASHED);
             return true;
         }
         if (phase != 0) {
+            rejected.incrementAndGet();
             complete(call, null, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
             return true;
         }
@@ -270,6 +331,13 @@ public final class WorkerPool implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            // After the timer: a call that starts waiting for a stack from now on is refused a timer
+            // and completes at once; those already waiting complete here.
+            pendingStacks.forEach(Call::noStack);
+            PoolMBean bean = mbean;
+            if (bean != null) {
+                bean.unregister();
+            }
             try {
                 guardian.close();
             } catch (Exception e) {
@@ -342,7 +410,7 @@ public final class WorkerPool implements AutoCloseable {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (true) {
             Call c = queue.pollFirst(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (c == null || !c.future.isDone()) {
+            if (c == null || !c.claimed()) {
                 return c;
             }
             leaveQueue(c); // cancelled while it waited: counted when it was cancelled
@@ -372,6 +440,49 @@ public final class WorkerPool implements AutoCloseable {
     /** Workers that have said READY and not ended since. */
     public int readyWorkers() {
         return ready.get();
+    }
+
+    /** Calls running on a worker now. */
+    int inFlight() {
+        int n = 0;
+        for (Slot s : slots) {
+            if (s.busy()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    int queued() {
+        return queue.size();
+    }
+
+    long submitted() {
+        return submitted.get();
+    }
+
+    long count(Outcome o) {
+        return outcomes[o.ordinal()].get();
+    }
+
+    long retried() {
+        return retried.get();
+    }
+
+    long rejected() {
+        return rejected.get();
+    }
+
+    long workerStarts() {
+        return starts.get();
+    }
+
+    long workerRestarts() {
+        return restarts.get();
+    }
+
+    double[] latencyPercentiles() {
+        return latencies.percentiles();
     }
 
     void workerReady(boolean up) {
@@ -438,24 +549,86 @@ public final class WorkerPool implements AutoCloseable {
      * {@code outcome} if this completed it. True if it did.
      */
     boolean complete(Call call, byte[] result, Throwable why, Outcome outcome) {
+        if (!claim(call, outcome)) {
+            return false;
+        }
+        finish(call, result, why, outcome);
+        return true;
+    }
+
+    /** Takes the right to complete the call and counts it in {@code outcome}; false if someone else has it. */
+    boolean claim(Call call, Outcome outcome) {
         if (!call.claim()) {
             return false;
         }
-        call.completedAt = System.nanoTime();
         outcomes[outcome.ordinal()].incrementAndGet();
+        return true;
+    }
+
+    /** Completes a claimed call: its future, its stack (empty unless one is awaited), its JFR event. */
+    void finish(Call call, byte[] result, Throwable why, Outcome outcome) {
+        call.completedAt = System.nanoTime();
         if (why == null) {
             latencies.record(call.completedAt - call.submittedAt);
+        }
+        call.noStack();
+        record(call, outcome);
+        if (why == null) {
             call.future.complete(result, true);
         } else {
             call.future.complete(why);
         }
-        return true;
     }
 
-    /** The caller cancelled the call's future: counted here, once. */
+    /** The caller cancelled the call's future (claimed by the caller): counted here, once. */
     void cancelled(Call call) {
         call.completedAt = System.nanoTime();
         outcomes[Outcome.CANCELLED.ordinal()].incrementAndGet();
+        record(call, Outcome.CANCELLED);
+    }
+
+    /** Commits the call's flight recorder event, if a recording wants it. */
+    private void record(Call call, Outcome outcome) {
+        CallEvent e = call.event;
+        if (e == null) {
+            return;
+        }
+        e.end();
+        if (e.shouldCommit()) {
+            e.pool = name;
+            e.callId = call.id;
+            e.outcome = outcome.label;
+            e.worker = call.workerId;
+            e.workerPid = call.workerPid;
+            synchronized (call) {
+                e.attempts = call.attempts;
+            }
+            e.task = taskName;
+            e.inputBytes = call.input.length;
+            e.commit();
+        }
+    }
+
+    /**
+     * The call waits for its worker's stack (a STACK frame in answer to the cancel), at most
+     * {@link #stackWaitNanos}; close ends the wait too.
+     */
+    void awaitStack(Call call) {
+        pendingStacks.add(call);
+        java.util.concurrent.ScheduledFuture<?> bound;
+        try {
+            bound = timer.schedule(call::noStack, stackWaitNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            bound = null;
+            call.noStack(); // closed
+        }
+        java.util.concurrent.ScheduledFuture<?> timeout = bound;
+        call.workerStack.whenComplete((frames, never) -> {
+            pendingStacks.remove(call);
+            if (timeout != null) {
+                timeout.cancel(false); // the timer holds no call longer than it must
+            }
+        });
     }
 
     /**
@@ -467,7 +640,7 @@ public final class WorkerPool implements AutoCloseable {
         synchronized (call) {
             attempts = call.attempts;
         }
-        if (attempts <= settings.retries && !call.future.isDone() && !abandoning() && broken == null && room.tryAcquire()) {
+        if (attempts <= settings.retries && !call.claimed() && !abandoning() && broken == null && room.tryAcquire()) {
             synchronized (call) {
                 call.holdsRoom = true;
             }
@@ -502,7 +675,4 @@ public final class WorkerPool implements AutoCloseable {
         return pids;
     }
 
-    private long count(Outcome o) {
-        return outcomes[o.ordinal()].get();
-    }
 }

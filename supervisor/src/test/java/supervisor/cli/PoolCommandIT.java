@@ -25,6 +25,7 @@ class PoolCommandIT {
             "\\{\"line\":(\\d+),\"status\":\"(ok|failed|timeout|crashed|protocol)\""
             + "(,\"output\":\"(?:[^\"\\\\]|\\\\.)*\"|,\"output_base64\":\"[A-Za-z0-9+/=]*\"|,\"error\":\"(?:[^\"\\\\]|\\\\.)*\")?"
             + "(?:,\"(?:timeout_ms|exit_status|input_bytes|max_input_bytes)\":\\d+)*"
+            + "(?:,\"stack\":\\[\"at [^\"\\\\]+\"(?:,\"at [^\"\\\\]+\"){0,7}])?"
             + ",\"attempts\":(\\d+),\"ms\":(\\d+)}");
 
     private static Supervisor pool(String input, String... options) throws Exception {
@@ -74,6 +75,11 @@ class PoolCommandIT {
             assertEquals(",\"output\":\"\\\"quoted\\\\\\\"\"", lines.get(5)[2]);
             assertEquals(",\"output\":\"printed\"", lines.get(6)[2]);
             assertEquals("timeout", lines.get(7)[1]);
+            // Where the hung call was: the top frames of its worker's stack at the timeout.
+            assertTrue(s.stdout().matches("(?s).*\\{\"line\":8,\"status\":\"timeout\",\"error\":\"call \\d+ timed out after 1000 ms"
+                    + " in worker w\\d+(\\.\\d+)? \\(pid \\d+\\), at tasks\\.worker\\.HostileTask\\.spinInDecode\\(HostileTask\\.java:\\d+\\)\","
+                    + "\"timeout_ms\":1000,\"stack\":\\[\"at tasks\\.worker\\.HostileTask\\.spinInDecode\\(HostileTask\\.java:\\d+\\)\","
+                    + "\"at tasks\\.worker\\.HostileTask\\.call\\(HostileTask\\.java:\\d+\\)\",.*"), s.stdout());
             assertEquals("ok", lines.get(8)[1], "a last line without newline is a call");
             assertTrue(s.stderr().contains("via fd 1: to fd 1"), "worker output goes to stderr: " + s.stderr());
             assertTrue(s.stderr().contains("supervisor: 9 calls: 5 ok, 2 failed, 1 timeout, 1 crashed in "), s.stderr());

@@ -11,7 +11,9 @@ import supervisor.worker.Task;
 
 /**
  * A pool worker task that misbehaves on request. The input is "COMMAND [ARGUMENT]":
- * echo, sleep MS (cooperative), hang (ignores cancel and interrupts), exit N, crash, throw MSG,
+ * echo, sleep MS (cooperative), hang (says so on stderr, then spins in {@code spinInDecode}, ignoring
+ * cancel and interrupts),
+ * freeze (its JVM stops itself with SIGSTOP while the call runs), exit N, crash, throw MSG,
  * print TEXT (to System.out and to fd 1), garbage (a bogus frame on the protocol pipe),
  * latin1 TEXT (a result that is not UTF-8), big N (an N-byte result), spawn (leaves a setsid'ed child), pid,
  * tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there), prop NAME,
@@ -64,9 +66,11 @@ public final class HostileTask implements Task {
                 boolean cancelled = cancel.await(Duration.ofMillis(Long.parseLong(arg)));
                 return (cancelled ? "cancelled" : "slept").getBytes(StandardCharsets.UTF_8);
             case "hang":
-                while (true) {
-                    Thread.interrupted();
-                }
+                System.err.println("hang: spinning in decode");
+                return spinInDecode(input);
+            case "freeze":
+                new ProcessBuilder("kill", "-STOP", Long.toString(ProcessHandle.current().pid())).start().waitFor();
+                return "thawed".getBytes(StandardCharsets.UTF_8);
             case "exit":
                 System.exit(Integer.parseInt(arg));
                 return null;
@@ -134,6 +138,21 @@ public final class HostileTask implements Task {
             default:
                 throw new IllegalArgumentException("unknown command: " + command);
         }
+    }
+
+    /** Never set: a loop no cancel and no interrupt ends. */
+    private static volatile boolean decoded;
+
+    /**
+     * A recognisable frame for the stack a hung call reports: a decoder stuck in a loop that calls
+     * nothing, so that this is the top frame whenever the stack is taken.
+     */
+    private static byte[] spinInDecode(byte[] input) {
+        long spins = 0;
+        while (!decoded) {
+            spins++;
+        }
+        return Long.toString(spins + input.length).getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] recurse(int depth) {

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameWriter;
 import supervisor.worker.protocol.ProtocolException;
+import supervisor.worker.protocol.StackPayload;
 
 /**
  * Runs calls one at a time on one dedicated thread (so a task's thread-locals live across calls),
@@ -24,6 +25,7 @@ final class CallRunner {
     private Call pending; // accepted, not yet taken by the call thread
     private Call running; // being run; the only call whose CANCEL interrupts the thread
     private boolean shutdownRequested;
+    private boolean sendStacks;
 
     CallRunner(Task task, FrameWriter out) {
         this.task = task;
@@ -61,19 +63,48 @@ final class CallRunner {
         }
     }
 
+    /** From the supervisor's HELLO: answer each CANCEL of an unanswered call with a STACK frame. */
+    void sendStacks(boolean send) {
+        synchronized (lock) {
+            sendStacks = send;
+        }
+    }
+
     /**
-     * Cancels the call with this id and interrupts its thread, if it has not been answered yet.
-     * Ignored otherwise: the answer may already be on its way to the supervisor.
+     * Cancels the call with this id and interrupts its thread, if it has not been answered yet;
+     * first, if the supervisor asked for it, sends the STACK of the call thread as it is now (no
+     * frames for a call that has not started). Ignored otherwise: the answer may already be on its
+     * way to the supervisor.
+     *
+     * <p>The STACK is taken and written under the lock, before the interrupt: the call thread
+     * clears {@code running} under the same lock before it writes its answer, so the STACK always
+     * reaches the supervisor before the answer of its call, and shows where the task was, not
+     * where an interrupt sent it.
+     *
+     * @throws IOException if the STACK could not be written (the supervisor is gone); the call is
+     *     then not cancelled yet
      */
-    void cancel(long callId) {
+    void cancel(long callId) throws IOException {
         synchronized (lock) {
             if (running != null && running.id() == callId) {
+                if (sendStacks) {
+                    StackPayload stack = StackPayload.of(thread.getStackTrace());
+                    out.write(Frame.stack(callId, stack.encode(out.maxPayloadLength())));
+                }
                 // Under the lock, so the interrupt cannot land after the call thread has moved on.
                 running.cancellation().cancel(thread);
             } else if (pending != null && pending.id() == callId) {
+                if (sendStacks) {
+                    out.write(Frame.stack(callId, new byte[0]));
+                }
                 pending.cancellation().cancel(null);
             }
         }
+    }
+
+    /** Cancels without a STACK: for when the supervisor has gone. */
+    private void cancelQuietly(Call call) {
+        call.cancellation().cancel(call == running ? thread : null);
     }
 
     /** The call thread answers the call in flight, if any, then exits with status 0. */
@@ -100,7 +131,7 @@ final class CallRunner {
         synchronized (lock) {
             for (Call call : new Call[] {pending, running}) {
                 if (call != null) {
-                    cancel(call.id());
+                    cancelQuietly(call);
                 }
             }
             while (pending != null || running != null) {

@@ -49,16 +49,25 @@ public final class WorkerMain {
 
         // The supervisor's HELLO is checked here, not before READY: neither side waits for the
         // other's HELLO before going on, so no ordering of the two can deadlock.
-        expectHello(read(in, calls), calls);
+        calls.sendStacks(expectHello(read(in, calls), calls).says(Hello.STACK_ON_CANCEL));
         for (Frame frame; (frame = read(in, calls)) != null; ) {
             switch (frame.type()) {
                 case CALL -> calls.submit(frame.callId(), frame.payload());
-                case CANCEL -> calls.cancel(frame.callId());
+                case CANCEL -> cancel(calls, frame.callId());
                 case SHUTDOWN -> calls.shutdown();
                 default -> throw new ProtocolException("unexpected " + frame + " from the supervisor");
             }
         }
         Exit.supervisorGone("stdin closed: the supervisor is gone", calls);
+    }
+
+    private static void cancel(CallRunner calls, long callId) {
+        try {
+            calls.cancel(callId);
+        } catch (IOException e) {
+            Exit.supervisorGone("cannot write the STACK of call " + Long.toUnsignedString(callId) + ": "
+                    + e.getMessage(), calls);
+        }
     }
 
     /** The next frame, or null at end of input; a failing read means the supervisor is gone too. */
@@ -78,6 +87,7 @@ public final class WorkerMain {
         properties.put("pid", Long.toString(ProcessHandle.current().pid()));
         properties.put("worker-id", config.workerId());
         properties.put("java.version", System.getProperty("java.version"));
+        properties.put(Hello.STACK_ON_CANCEL, "1");
         return properties;
     }
 
@@ -94,13 +104,13 @@ public final class WorkerMain {
         }
     }
 
-    private static void expectHello(Frame first, CallRunner calls) throws ProtocolException {
+    private static Hello expectHello(Frame first, CallRunner calls) throws ProtocolException {
         if (first == null) {
             Exit.supervisorGone("stdin closed before the supervisor's HELLO", calls);
+            throw new AssertionError("unreachable: the worker has halted");
         } else if (first.type() != FrameType.HELLO) {
             throw new ProtocolException("expected HELLO as the supervisor's first frame, got " + first);
-        } else {
-            Hello.decode(first.payload());
         }
+        return Hello.decode(first.payload());
     }
 }

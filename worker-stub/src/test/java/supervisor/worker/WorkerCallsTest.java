@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import supervisor.worker.protocol.ErrorPayload;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameType;
 import supervisor.worker.protocol.Hello;
+import supervisor.worker.protocol.StackPayload;
 import supervisor.worker.tasks.AwaitingTask;
 import supervisor.worker.tasks.EchoTask;
 import supervisor.worker.tasks.SizedResultTask;
@@ -119,6 +121,42 @@ class WorkerCallsTest {
                 worker.expect(FrameType.RESULT, id);
                 // ... but no interrupt from it may reach the next call.
                 assertEquals("not cancelled interrupted=false", worker.call(++id, "0"));
+            }
+        }
+    }
+
+    @Test
+    void aSupervisorThatAsksForStacksGetsTheCallThreadsStackBeforeTheAnswer() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            Hello hello = worker.handshake(Map.of(Hello.STACK_ON_CANCEL, "1"));
+            assertTrue(hello.says(Hello.STACK_ON_CANCEL), "the worker says it speaks STACK: " + hello);
+
+            worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
+            worker.awaitStderr("awaiting call");
+            worker.send(Frame.cancel(1));
+            List<StackTraceElement> frames = StackPayload.decode(worker.expect(FrameType.STACK, 1).payload()).frames();
+            // Where the task waited, not where the interrupt took it: inside Cancellation.await.
+            assertTrue(frames.stream().anyMatch(f -> f.getClassName().equals(CallCancellation.class.getName())
+                    && f.getMethodName().equals("await")), frames.toString());
+            StackTraceElement task = frames.stream()
+                    .filter(f -> f.getClassName().equals(AwaitingTask.class.getName())).findFirst().orElseThrow();
+            assertEquals("call", task.getMethodName());
+            assertEquals("AwaitingTask.java", task.getFileName());
+            assertTrue(task.getLineNumber() > 0, task.toString());
+            assertTrue(frames.size() <= StackPayload.MAX_FRAMES);
+            assertEquals("cancelled interrupted=true", new String(worker.expect(FrameType.RESULT, 1).payload(), UTF_8));
+
+            // A CANCEL of a call already answered gets no STACK: the next frame is the next answer.
+            worker.send(Frame.cancel(1));
+            assertEquals("not cancelled interrupted=false", worker.call(2, "0"));
+
+            // A CANCEL right behind its CALL: a STACK (empty if the call had not started) always
+            // comes before the answer of its call.
+            for (long id = 3; id < 103; id++) {
+                worker.send(Frame.call(id, "60000".getBytes(UTF_8)));
+                worker.send(Frame.cancel(id));
+                StackPayload.decode(worker.expect(FrameType.STACK, id).payload());
+                assertEquals("cancelled interrupted=true", new String(worker.expect(FrameType.RESULT, id).payload(), UTF_8));
             }
         }
     }

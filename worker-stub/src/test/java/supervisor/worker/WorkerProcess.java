@@ -124,8 +124,13 @@ final class WorkerProcess implements AutoCloseable {
 
     /** Expects the worker's HELLO and READY, sending the supervisor's HELLO in between. */
     Hello handshake() throws Exception {
+        return handshake(Map.of("supervisor-version", "test"));
+    }
+
+    /** {@link #handshake()} with these keys in the supervisor's HELLO. */
+    Hello handshake(Map<String, String> supervisorHello) throws Exception {
         Frame hello = expect(FrameType.HELLO, 0);
-        send(Frame.hello(Hello.of(Map.of("supervisor-version", "test"))));
+        send(Frame.hello(Hello.of(supervisorHello)));
         expect(FrameType.READY, 0);
         return Hello.decode(hello.payload());
     }

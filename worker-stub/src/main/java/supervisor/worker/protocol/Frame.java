@@ -69,6 +69,11 @@ public record Frame(FrameType type, long callId, byte[] payload) {
         return new Frame(FrameType.CANCEL, callId, EMPTY);
     }
 
+    /** A STACK frame: the call thread's stack when the CANCEL of {@code callId} arrived. */
+    public static Frame stack(long callId, byte[] stackPayload) {
+        return new Frame(FrameType.STACK, callId, stackPayload);
+    }
+
     /** A HEARTBEAT frame carrying the number of calls the worker has completed so far. */
     public static Frame heartbeat(long completedCalls) {
         return new Frame(FrameType.HEARTBEAT, 0, ByteBuffer.allocate(8).putLong(completedCalls).array());

@@ -2,7 +2,8 @@ package supervisor.worker.protocol;
 
 /**
  * The frame types of protocol version 1, with their wire codes and the shape each type must have.
- * See docs/protocol.md for directions and meanings.
+ * See docs/protocol.md for directions and meanings. STACK is a compatible addition: a worker sends
+ * it only to a supervisor whose HELLO asked for it ({@link Hello#STACK_ON_CANCEL}).
  */
 public enum FrameType {
     HELLO(0x01, false),
@@ -12,6 +13,7 @@ public enum FrameType {
     RESULT(0x11, true),
     ERROR(0x12, true),
     CANCEL(0x13, true, 0),
+    STACK(0x14, true),
     HEARTBEAT(0x20, false, 8),
     SHUTDOWN(0x30, false, 0);
 

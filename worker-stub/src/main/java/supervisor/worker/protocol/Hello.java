@@ -24,6 +24,12 @@ public record Hello(int version, Map<String, String> properties) {
     /** The only protocol version this code speaks. */
     public static final int VERSION = 1;
 
+    /**
+     * The key by which each side says it speaks STACK: in the supervisor's HELLO, "answer a CANCEL
+     * with a STACK frame"; in the worker's, "I will, when asked". Its value is {@code 1}.
+     */
+    public static final String STACK_ON_CANCEL = "stack-on-cancel";
+
     private static final int FIXED_LENGTH = 6;
 
     /** @throws IllegalArgumentException if the version does not fit a u16 or a key or value is bad */
@@ -43,6 +49,11 @@ public record Hello(int version, Map<String, String> properties) {
             copy.put(key, value);
         });
         properties = Collections.unmodifiableMap(copy);
+    }
+
+    /** True if this HELLO says {@code key=1}. */
+    public boolean says(String key) {
+        return "1".equals(properties.get(key));
     }
 
     /** A hello of the version this code speaks. */
