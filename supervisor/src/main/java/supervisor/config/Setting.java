@@ -25,6 +25,11 @@ public enum Setting {
             + " started (0 = no limit)", Kind.DURATION),
     PRIVATE_TMP("private-tmp", "no", "run: give the task a private TMPDIR and java.io.tmpdir, removed after it"
             + " (yes or no; pool workers always have one)", Kind.YES_NO),
+    THREAD_DUMP("thread-dump", "yes", "run: at a timeout, and when a stop asked for by a signal outlives its grace,"
+            + " write a thread dump of the task's JVMs to a file before the stop signal or the kill (yes or no)",
+            Kind.YES_NO),
+    DUMP_DIR("dump-dir", "", "run: the directory thread dumps are written to (empty: the supervisor's working"
+            + " directory)", Kind.PATH),
     LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", Kind.LEVEL),
     MEMORY("memory", "", "cap the task's (or each worker's) memory, at least 32M, e.g. 512M (empty: none)", Kind.MEMORY),
     CPU_TIME("cpu-time", "0", "cap the CPU time of each process of the task (0 = none)", Kind.DURATION),
@@ -38,7 +43,7 @@ public enum Setting {
     MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", Kind.FRAME),
     QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
 
-    private enum Kind { DURATION, TEXT, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
+    private enum Kind { DURATION, TEXT, PATH, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
         POSITIVE_OR_EMPTY, FRAME, PROCS, WORKERS }
 
     public final String key;
@@ -73,6 +78,7 @@ public enum Setting {
         switch (kind) {
             case DURATION -> duration(value);
             case TEXT -> { }
+            case PATH -> path(value);
             case MECHANISM -> oneOf(value, "auto", "cgroup", "tree");
             case KILL_MODE -> oneOf(value, "tree", "task");
             case SIGNAL -> signal(value);
@@ -99,6 +105,13 @@ public enum Setting {
         if (!stops) {
             throw new IllegalArgumentException(Printable.quote(v) + " is not a signal that asks a process to stop"
                     + " (expected TERM, INT, HUP or QUIT; note that a JVM uses USR2 itself and crashes on it)");
+        }
+    }
+
+    /** A path the file system can take: no NUL (the rest is checked where it is used). */
+    private static void path(String v) {
+        if (v.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(Printable.quote(v) + " is not a path (it holds a NUL)");
         }
     }
 

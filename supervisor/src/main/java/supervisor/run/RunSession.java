@@ -5,6 +5,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import supervisor.config.Durations;
+import supervisor.diagnose.ThreadDumps;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
@@ -87,7 +88,7 @@ public final class RunSession {
         if (notifier.enabled()) {
             Watchdog.start(notifier, System.getenv(), () -> health(task, readiness, ready.get()));
         }
-        StopLoop loop = new StopLoop(options.rules(), stoppable(task), events, new StopLoop.StopListener() {
+        StopLoop loop = new StopLoop(options.rules(), stoppable(task, options.dumpDir()), events, new StopLoop.StopListener() {
             @Override
             public void stopping(String why) {
                 notifier.stopping(why);
@@ -155,8 +156,8 @@ public final class RunSession {
         return null;
     }
 
-    /** The loop's view of the task. */
-    private static StopLoop.Stoppable stoppable(SupervisedProcess task) {
+    /** The loop's view of the task; thread dumps go to {@code dumpDir}. */
+    private static StopLoop.Stoppable stoppable(SupervisedProcess task, Path dumpDir) {
         return new StopLoop.Stoppable() {
             @Override
             public int pid() {
@@ -186,6 +187,18 @@ public final class RunSession {
             @Override
             public String mechanism() {
                 return task.mechanism();
+            }
+
+            @Override
+            public void dumpThreads(String why) {
+                long start = System.nanoTime();
+                ThreadDumps.Outcome dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why);
+                if (dump.file() != null && !dump.line().contains(" skipped: ")) {
+                    Log.info(dump.line());
+                } else {
+                    Log.warn(dump.line());
+                }
+                Log.debug("thread dump took " + Durations.format(System.nanoTime() - start));
             }
         };
     }

@@ -34,6 +34,11 @@ import supervisor.terminate.KillReport;
  * <p>Readiness ({@code --ready}) arrives as an event too, from a probe or the task's notify
  * socket: the first one, if no stop has begun, is passed to the listener (systemd's READY=1), and
  * ends the ready deadline ({@code --ready-timeout}, counted from the spawn like the timeout).
+ *
+ * <p>Thread dumps ({@code --thread-dump}): at a timeout (or the ready deadline), the task's JVMs
+ * are dumped before the stop signal; when a stop asked for by a signal outlives its grace, before
+ * the kill. Each dump holds the loop for at most its own bound, and the grace counts from the
+ * stop signal, after it.
  */
 final class StopLoop {
     /** How often the tree is looked at while the task has exited and its leftovers are stopping. */
@@ -54,6 +59,14 @@ final class StopLoop {
         int limitVerdict(ExitStatus status);
 
         String mechanism();
+
+        /**
+         * Writes a thread dump of the task's JVMs and says where, before a stop signal or a kill;
+         * returns within a bound of its own ({@code ThreadDumps.BOUND_NANOS}), never fails.
+         *
+         * @param why what led to it ("timeout 1s expired")
+         */
+        void dumpThreads(String why);
     }
 
     sealed interface Event permits Exited, Signalled, OutputExceeded, OutputFailed, Ready {
@@ -79,12 +92,14 @@ final class StopLoop {
     /**
      * @param stopSignal the signal that asks the task to stop (SIGTERM by default)
      * @param wholeTree the kill mode: true for {@code tree}, false for {@code task}
+     * @param threadDumps whether to dump the task's threads at a timeout, and at the end of the
+     *     grace of a stop a signal asked for ({@code --thread-dump})
      */
     record Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap,
-                 long readyTimeoutNanos, String readiness) {
-        /** No ready deadline: ready at start. */
+                 long readyTimeoutNanos, String readiness, boolean threadDumps) {
+        /** No ready deadline: ready at start; no thread dumps. */
         Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap) {
-            this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, 0, "start");
+            this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, 0, "start", false);
         }
     }
 
@@ -109,6 +124,7 @@ final class StopLoop {
     private ExitStatus exited; // the task's own end, once seen
     private ExitStatus crashed; // a death by a signal nobody here sent, for the caller to name
     private boolean ready; // a Ready event was passed on
+    private int stopSignalled; // the signal that began the stop, if one did
 
     StopLoop(Rules rules, Stoppable task, BlockingQueue<Event> events, StopListener listener) {
         this.rules = rules;
@@ -149,11 +165,13 @@ final class StopLoop {
                             + " (--ready " + rules.readiness() + ")";
                     Log.error("task " + why + ": " + stopping());
                     stopStatus = RunSession.NOT_READY;
+                    dumpThreads("task " + why);
                     beginStop(why);
                 } else if (graceAt == 0) {
                     String why = "timeout " + Durations.format(rules.timeoutNanos()) + " expired";
                     Log.warn(why + ": " + stopping());
                     stopStatus = RunSession.TIMED_OUT;
+                    dumpThreads(why);
                     beginStop(why);
                 } else if (exited != null && task.treeEmpty()) {
                     return finish();
@@ -161,6 +179,11 @@ final class StopLoop {
                     if (rules.graceNanos() > 0) {
                         Log.warn("grace " + Durations.format(rules.graceNanos()) + " expired: killing the task (pid "
                                 + task.pid() + ") and all its processes with SIGKILL");
+                    }
+                    if (stopSignalled != 0 && rules.graceNanos() > 0) {
+                        // Asked to stop, it did not within the grace: hung in its shutdown, perhaps.
+                        dumpThreads("got " + Signal.name(stopSignalled) + ", and the grace "
+                                + Durations.format(rules.graceNanos()) + " expired");
                     }
                     killAll(false);
                     return finish();
@@ -187,6 +210,7 @@ final class StopLoop {
                 Log.warn("got " + Signal.name(s.signal()) + ": " + stopping()
                         + (rules.graceNanos() > 0 ? "; send it again to kill at once" : ""));
                 stopStatus = 128 + s.signal();
+                stopSignalled = s.signal();
                 beginStop("got " + Signal.name(s.signal()));
             } else if (event instanceof Signalled s) {
                 Log.warn("got " + Signal.name(s.signal()) + " again: killing the task (pid " + task.pid()
@@ -213,6 +237,18 @@ final class StopLoop {
                     graceAt = System.nanoTime() + rules.graceNanos();
                 }
             }
+        }
+    }
+
+    /**
+     * Before the stop signal at a timeout, and before the kill when a stop a signal asked for
+     * outlived its grace: a thread dump, when the rules ask for one. Not for the other stops (the
+     * output cap, a failed output, leftovers of a task that ended) nor for a second signal, which
+     * asks for a kill at once: there, what the task was doing tells nothing, or nobody waits for it.
+     */
+    private void dumpThreads(String why) {
+        if (rules.threadDumps()) {
+            task.dumpThreads(why);
         }
     }
 
