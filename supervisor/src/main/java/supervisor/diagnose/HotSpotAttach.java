@@ -169,7 +169,7 @@ final class HotSpotAttach {
                 made = true;
                 if (ownUid() != status.uid()) {
                     // root attaching to another user's JVM: an older JVM takes only its own user's file
-                    Files.setAttribute(file, "unix:uid", status.uid());
+                    Files.setAttribute(file, "unix:uid", status.uid(), LinkOption.NOFOLLOW_LINKS);
                 }
             } catch (FileAlreadyExistsException e) {
                 if (!ownedBy(file, status.uid())) {

@@ -76,7 +76,7 @@ final class PerfData {
         int offset = b.getInt(24);
         int entries = b.getInt(28);
         byte[] wanted = name.getBytes(StandardCharsets.US_ASCII);
-        for (int i = 0; i < entries && offset >= 32 && offset + 20 <= data.length; i++) {
+        for (int i = 0; i < entries && offset >= 32 && offset <= data.length - 20; i++) {
             int length = b.getInt(offset);
             int nameOffset = b.getInt(offset + 4);
             int vectorLength = b.getInt(offset + 8);
@@ -85,14 +85,17 @@ final class PerfData {
             if (length <= 0) {
                 break;
             }
-            if (type == 'B' && vectorLength > 0 && matches(data, offset + nameOffset, wanted)) {
-                int start = offset + dataOffset;
-                int end = start;
-                while (end < data.length && end < start + vectorLength && data[end] != 0) {
+            if (type == 'B' && vectorLength > 0 && matches(data, (long) offset + nameOffset, wanted)) {
+                long start = (long) offset + dataOffset;
+                if (start < 0 || start >= data.length) {
+                    return Optional.empty();
+                }
+                int end = (int) start;
+                long limit = Math.min(data.length, start + vectorLength);
+                while (end < limit && data[end] != 0) {
                     end++;
                 }
-                return start < 0 || start > data.length ? Optional.empty()
-                        : Optional.of(new String(data, start, end - start, StandardCharsets.US_ASCII));
+                return Optional.of(new String(data, (int) start, end - (int) start, StandardCharsets.US_ASCII));
             }
             offset += length;
         }
@@ -100,15 +103,15 @@ final class PerfData {
     }
 
     /** True when {@code data} holds {@code name} and a NUL at {@code at}. */
-    private static boolean matches(byte[] data, int at, byte[] name) {
+    private static boolean matches(byte[] data, long at, byte[] name) {
         if (at < 0 || at + name.length >= data.length) {
             return false;
         }
         for (int i = 0; i < name.length; i++) {
-            if (data[at + i] != name[i]) {
+            if (data[(int) at + i] != name[i]) {
                 return false;
             }
         }
-        return data[at + name.length] == 0;
+        return data[(int) at + name.length] == 0;
     }
 }

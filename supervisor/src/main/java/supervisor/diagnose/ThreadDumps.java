@@ -2,14 +2,18 @@ package supervisor.diagnose;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -136,34 +140,71 @@ public final class ThreadDumps {
             return new Outcome(null, "no thread dump: it needs Linux's /proc");
         }
         // The file first: if it cannot be written, no JVM is disturbed for nothing.
-        Path file;
+        DumpFile file;
         try {
-            file = create(dir.toAbsolutePath(), marker);
+            file = DumpFile.create(dir.toAbsolutePath(), marker);
         } catch (IOException e) {
             return new Outcome(null, "cannot write a thread dump in " + dir.toAbsolutePath() + ": " + reason(e)
                     + "; none taken (--dump-dir names another directory)");
         }
-        supervisor.log.Log.trace("dump: file created");
-        List<Section> sections = new ArrayList<>();
-        int processCount = 0;
-        for (ProcessId id : processes) {
-            if (!ProcFs.alive(id)) {
-                continue;
+        List<ProcessId> alive = processes.stream().filter(ProcFs::alive).toList();
+        List<Section> sections = jvms(alive);
+        supervisor.log.Log.trace("dump: " + sections.size() + " JVMs among " + alive.size() + " processes");
+        if (sections.isEmpty()) {
+            file.discard();
+            return new Outcome(null, "no thread dump: none of the task's " + alive.size()
+                    + (alive.size() == 1 ? " process is" : " processes is") + " a JVM");
+        }
+        askAll(sections, start + ANSWER_NANOS);
+        List<Section> dumped = sections.stream().filter(s -> s.dump() != null).toList();
+        List<Section> skipped = sections.stream().filter(s -> s.dump() == null).toList();
+        if (dumped.isEmpty() || abandoned.get()) {
+            file.discard();
+            return new Outcome(null, "no thread dump: " + skips(skipped, 3));
+        }
+        String head = "Thread dump by supervisor (pid " + ProcessHandle.current().pid() + ") of the task " + marker
+                + ": " + why + "\n" + DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                + ": " + plural(dumped.size(), "JVM") + " dumped" + (skipped.isEmpty() ? "" : ", " + skipped.size() + " skipped")
+                + ", in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms\n";
+        try {
+            file.write(head.getBytes(StandardCharsets.UTF_8));
+            for (Section s : sections) {
+                file.write(("\n===== pid " + s.id.pid() + ": " + s.commandLine + "\n").getBytes(StandardCharsets.UTF_8));
+                file.write(s.dump() != null ? s.dump()
+                        : ("skipped: pid " + s.id.pid() + " " + s.skipped() + "\n").getBytes(StandardCharsets.UTF_8));
             }
-            processCount++;
+            file.close();
+        } catch (IOException e) {
+            file.discard();
+            return new Outcome(null, "cannot write the thread dump " + file.path + ": " + reason(e));
+        }
+        StringBuilder line = new StringBuilder("thread dump of ").append(plural(dumped.size(), "JVM"))
+                .append(dumped.size() == 1 ? " (pid " : " (pids ");
+        for (int i = 0; i < dumped.size(); i++) {
+            line.append(i == 0 ? "" : ", ").append(dumped.get(i).id.pid());
+        }
+        line.append(") in ").append(file.path);
+        if (!skipped.isEmpty()) {
+            line.append("; ").append(skips(skipped, 3));
+        }
+        return new Outcome(file.path, line.toString());
+    }
+
+    /** The JVMs among {@code processes}, in pid order. */
+    private static List<Section> jvms(List<ProcessId> processes) {
+        List<Section> sections = new ArrayList<>();
+        for (ProcessId id : processes) {
             String kind = jvmKind(id.pid());
             if (kind != null) {
                 sections.add(new Section(id, commandLine(id.pid()), kind.equals("hotspot") ? null : kind));
             }
         }
         sections.sort(Comparator.comparingInt(s -> s.id.pid()));
-        if (sections.isEmpty()) {
-            delete(file);
-            return new Outcome(null, "no thread dump: none of the task's " + processCount
-                    + (processCount == 1 ? " process is" : " processes is") + " a JVM");
-        }
-        supervisor.log.Log.trace("dump: " + sections.size() + " JVMs among " + processCount + " processes");
-        long answerBy = start + ANSWER_NANOS;
+        return sections;
+    }
+
+    /** Asks every JVM at once, each on a thread of its own; by {@code answerBy}, each section is settled. */
+    private static void askAll(List<Section> sections, long answerBy) {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < sections.size(); i++) {
             Section s = sections.get(i);
@@ -187,14 +228,7 @@ public final class ThreadDumps {
                 threads.add(t);
             }
         }
-        for (Thread t : threads) {
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(answerBy - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        joinAll(threads, answerBy);
         // Past the deadline: a blocked connect or read returns now, a wait for the listener ends
         // with its own reason, and each removes its trigger file; a moment for that, then done.
         for (Section s : sections) {
@@ -202,53 +236,25 @@ public final class ThreadDumps {
                 s.attach.cancel();
             }
         }
-        long settleBy = System.nanoTime() + SETTLE_NANOS;
-        for (Thread t : threads) {
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(settleBy - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        joinAll(threads, System.nanoTime() + SETTLE_NANOS);
         for (Section s : sections) {
             s.settle(null, "did not answer the attach within " + Durations.format(ANSWER_NANOS));
         }
-        List<Section> dumped = sections.stream().filter(s -> s.dump() != null).toList();
-        List<Section> skipped = sections.stream().filter(s -> s.dump() == null).toList();
-        if (dumped.isEmpty() || abandoned.get()) {
-            delete(file);
-            return new Outcome(null, "no thread dump: " + skips(skipped, 3));
-        }
-        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            String head = "Thread dump by supervisor (pid " + ProcessHandle.current().pid() + ") of the task " + marker
-                    + ": " + why + "\n" + DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)) + ": " + dumped.size()
-                    + " JVM" + (dumped.size() == 1 ? "" : "s") + " dumped" + (skipped.isEmpty() ? "" : ", " + skipped.size() + " skipped")
-                    + ", in " + millis + " ms\n";
-            out.write(head.getBytes(StandardCharsets.UTF_8));
-            for (Section s : sections) {
-                out.write(("\n===== pid " + s.id.pid() + ": " + s.commandLine + "\n").getBytes(StandardCharsets.UTF_8));
-                if (s.dump() != null) {
-                    out.write(s.dump());
-                } else {
-                    out.write(("skipped: pid " + s.id.pid() + " " + s.skipped() + "\n").getBytes(StandardCharsets.UTF_8));
-                }
+    }
+
+    private static void joinAll(List<Thread> threads, long deadline) {
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
-        } catch (IOException e) {
-            delete(file);
-            return new Outcome(null, "cannot write the thread dump " + file + ": " + reason(e));
         }
-        StringBuilder line = new StringBuilder("thread dump of ").append(dumped.size())
-                .append(dumped.size() == 1 ? " JVM (pid " : " JVMs (pids ");
-        for (int i = 0; i < dumped.size(); i++) {
-            line.append(i == 0 ? "" : ", ").append(dumped.get(i).id.pid());
-        }
-        line.append(") in ").append(file);
-        if (!skipped.isEmpty()) {
-            line.append("; ").append(skips(skipped, 3));
-        }
-        return new Outcome(file, line.toString());
+    }
+
+    private static String plural(int n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
     }
 
     /** "2 skipped: pid 12 does not allow attach (...); pid 14 is stopped (SIGSTOP)". */
@@ -263,26 +269,55 @@ public final class ThreadDumps {
         return b.toString();
     }
 
-    /** A new file of our own: never one that exists, nor a link planted in its place. */
-    private static Path create(Path dir, String marker) throws IOException {
-        String stem = "supervisor-threads-" + STAMP.format(Instant.now()) + "-" + marker;
-        for (int n = 1; ; n++) {
-            Path file = dir.resolve(stem + (n == 1 ? "" : "-" + n) + ".txt");
-            try {
-                return Files.createFile(file);
-            } catch (FileAlreadyExistsException e) {
-                if (n == 9) {
-                    throw e;
+    /**
+     * The dump's file, {@code supervisor-threads-TIME-MARKER.txt}, mode 0600: made new (never one
+     * that exists, nor through a link planted in its place) and written through the descriptor
+     * that made it, so that whoever can write in the directory (the task, in its own working
+     * directory) cannot swap a link in between and have the supervisor write elsewhere.
+     */
+    private static final class DumpFile {
+        final Path path;
+        private final FileChannel channel;
+
+        private DumpFile(Path path, FileChannel channel) {
+            this.path = path;
+            this.channel = channel;
+        }
+
+        static DumpFile create(Path dir, String marker) throws IOException {
+            String stem = "supervisor-threads-" + STAMP.format(Instant.now()) + "-" + marker;
+            for (int n = 1; ; n++) {
+                Path file = dir.resolve(stem + (n == 1 ? "" : "-" + n) + ".txt");
+                try {
+                    return new DumpFile(file, FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))));
+                } catch (FileAlreadyExistsException e) {
+                    if (n == 9) {
+                        throw e;
+                    }
                 }
             }
         }
-    }
 
-    private static void delete(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            // an empty file left: harmless, and the line says there is no dump
+        void write(byte[] bytes) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+        }
+
+        void close() throws IOException {
+            channel.close();
+        }
+
+        /** Closes and removes it: no empty or partial file is left to be taken for a dump. */
+        void discard() {
+            try {
+                channel.close();
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                // left behind at worst: an empty file, which no supervisor: line names
+            }
         }
     }
 

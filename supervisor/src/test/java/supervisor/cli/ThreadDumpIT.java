@@ -132,7 +132,10 @@ class ThreadDumpIT {
         assertFalse(Files.exists(privateTmp), "the private TMPDIR removed: " + privateTmp);
     }
 
-    /** Asked to stop by SIGTERM, the task hangs in its shutdown hook: dumped at the grace's end, then killed. */
+    /**
+     * Asked to stop by SIGTERM, the task hangs in its shutdown hook: dumped at the grace's end, then
+     * killed (on the default mechanism, a cgroup here).
+     */
     @Test
     void aStopThatOutlivesItsGraceIsDumpedBeforeTheKill(@TempDir Path dir) throws Exception {
         try (Supervisor s = Supervisor.builder("run", "-v", "--grace", "1s", "--dump-dir", dir.toString(),
@@ -140,6 +143,9 @@ class ThreadDumpIT {
                 .environment("SUPERVISOR_THREAD_DUMP", null).start()) {
             s.awaitStderr("ready", LONG);
             int pid = s.taskJvm().pid();
+            // The supervisor's own JVM prints its threads on SIGQUIT: on stderr, never the task's stdout.
+            s.signal("QUIT");
+            s.awaitStderr("Full thread dump", LONG);
             s.signal("TERM");
             assertEquals(143, s.exitCode(LONG), s.stderr());
             String err = s.stderr();
