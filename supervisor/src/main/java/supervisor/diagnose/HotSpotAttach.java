@@ -130,8 +130,7 @@ final class HotSpotAttach {
         // A JVM still starting has no SIGQUIT handler yet: wait for it, within the deadline.
         while (!status.catchesQuit() && !Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             if (status.ignoresQuit()) {
-                throw new Refused("ignores SIGQUIT (it started with SIGQUIT ignored, as a script's background job"
-                        + " does), so its attach listener cannot start");
+                throw new Refused("ignores SIGQUIT (-Xrs, and its attach listener is gone), so it cannot be asked");
             }
             if (status.stopped()) {
                 throw new Refused("is stopped (SIGSTOP) and cannot answer");
