@@ -17,7 +17,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import supervisor.config.Durations;
 import supervisor.log.Printable;
@@ -33,7 +36,7 @@ import supervisor.platform.ProcessId;
  * has not answered by then is skipped with that reason. Writing the file has
  * {@link #WRITE_NANOS} more. {@link #take} returns within {@link #BOUND_NANOS} whatever the JVMs,
  * /proc or the file system do (the work runs on a thread of its own, abandoned past the bound,
- * which then writes nothing). Nothing of it goes near the task's stdout or stderr.
+ * which then writes no file unless it had begun to). Nothing of it goes near the task's stdout or stderr.
  *
  * <p>A JVM is a process that maps {@code libjvm.so}; only HotSpot's protocol is spoken (OpenJDK
  * and its builds: Temurin, Corretto, Zulu, Oracle, ...), so an OpenJ9 JVM is skipped, saying so.
@@ -49,7 +52,7 @@ public final class ThreadDumps {
     public static final long BOUND_NANOS = ANSWER_NANOS + WRITE_NANOS;
     /** JVMs beyond this many are skipped: a thread each. */
     static final int MAX_JVMS = 32;
-    /** One JVM's dump is cut beyond this (a JVM with 100,000 threads). */
+    /** One JVM's dump is cut beyond this (tens of thousands of threads). */
     static final long MAX_BYTES_PER_JVM = 16L << 20;
 
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -62,8 +65,12 @@ public final class ThreadDumps {
      *
      * @param file the file written, or null when none was
      * @param line what to tell the user, one line without the {@code supervisor:} prefix
+     * @param whole true when every JVM found is in the file
      */
-    public record Outcome(Path file, String line) {
+    public record Outcome(Path file, String line, boolean whole) {
+        static Outcome none(String line) {
+            return new Outcome(null, line, false);
+        }
     }
 
     /** One JVM and what became of it: its dump or why it has none, settled once. */
@@ -111,13 +118,13 @@ public final class ThreadDumps {
         long start = System.nanoTime();
         supervisor.log.Log.trace("dump: " + processes.size() + " processes");
         supervisor.platform.Platform.preload(); // for SIGQUIT; the stop that follows needs it anyway
-        java.util.concurrent.CompletableFuture<Outcome> result = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
         AtomicBoolean abandoned = new AtomicBoolean();
         Thread worker = new Thread(() -> {
             try {
                 result.complete(dump(processes, dir, marker, why, start, abandoned));
             } catch (RuntimeException | Error e) {
-                result.complete(new Outcome(null, "no thread dump: " + e));
+                result.complete(Outcome.none("no thread dump: " + e));
             }
         }, "supervisor-thread-dump");
         worker.setDaemon(true);
@@ -126,25 +133,25 @@ public final class ThreadDumps {
             return result.get(BOUND_NANOS - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // not done in time: below
         }
         abandoned.set(true); // it writes no file from now on
-        return result.getNow(new Outcome(null, "no thread dump: it did not finish within " + Durations.format(BOUND_NANOS)
+        return result.getNow(Outcome.none("no thread dump: it did not finish within " + Durations.format(BOUND_NANOS)
                 + " (reading /proc, or writing in " + dir.toAbsolutePath() + ", hangs?)"));
     }
 
     private static Outcome dump(List<ProcessId> processes, Path dir, String marker, String why, long start,
                                 AtomicBoolean abandoned) {
         if (!ProcFs.available()) {
-            return new Outcome(null, "no thread dump: it needs Linux's /proc");
+            return Outcome.none("no thread dump: it needs Linux's /proc");
         }
         // The file first: if it cannot be written, no JVM is disturbed for nothing.
         DumpFile file;
         try {
             file = DumpFile.create(dir.toAbsolutePath(), marker);
         } catch (IOException e) {
-            return new Outcome(null, "cannot write a thread dump in " + dir.toAbsolutePath() + ": " + reason(e)
+            return Outcome.none("cannot write a thread dump in " + dir.toAbsolutePath() + ": " + reason(e)
                     + "; none taken (--dump-dir names another directory)");
         }
         List<ProcessId> alive = processes.stream().filter(ProcFs::alive).toList();
@@ -152,15 +159,16 @@ public final class ThreadDumps {
         supervisor.log.Log.trace("dump: " + sections.size() + " JVMs among " + alive.size() + " processes");
         if (sections.isEmpty()) {
             file.discard();
-            return new Outcome(null, "no thread dump: none of the task's " + alive.size()
-                    + (alive.size() == 1 ? " process is" : " processes is") + " a JVM");
+            return Outcome.none(alive.isEmpty() ? "no thread dump: the task has no process left"
+                    : "no thread dump: none of the task's " + alive.size() + (alive.size() == 1 ? " process is" : " processes is")
+                    + " a JVM");
         }
         askAll(sections, start + ANSWER_NANOS);
         List<Section> dumped = sections.stream().filter(s -> s.dump() != null).toList();
         List<Section> skipped = sections.stream().filter(s -> s.dump() == null).toList();
         if (dumped.isEmpty() || abandoned.get()) {
             file.discard();
-            return new Outcome(null, "no thread dump: " + skips(skipped, 3));
+            return Outcome.none("no thread dump: " + skips(skipped, 3));
         }
         String head = "Thread dump by supervisor (pid " + ProcessHandle.current().pid() + ") of the task " + marker
                 + ": " + why + "\n" + DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.MILLIS))
@@ -176,7 +184,7 @@ public final class ThreadDumps {
             file.close();
         } catch (IOException e) {
             file.discard();
-            return new Outcome(null, "cannot write the thread dump " + file.path + ": " + reason(e));
+            return Outcome.none("cannot write the thread dump " + file.path + ": " + reason(e));
         }
         StringBuilder line = new StringBuilder("thread dump of ").append(plural(dumped.size(), "JVM"))
                 .append(dumped.size() == 1 ? " (pid " : " (pids ");
@@ -187,7 +195,7 @@ public final class ThreadDumps {
         if (!skipped.isEmpty()) {
             line.append("; ").append(skips(skipped, 3));
         }
-        return new Outcome(file.path, line.toString());
+        return new Outcome(file.path, line.toString(), skipped.isEmpty());
     }
 
     /** The JVMs among {@code processes}, in pid order. */

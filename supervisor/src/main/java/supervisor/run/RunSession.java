@@ -193,7 +193,7 @@ public final class RunSession {
             public void dumpThreads(String why) {
                 long start = System.nanoTime();
                 ThreadDumps.Outcome dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why);
-                if (dump.file() != null && !dump.line().contains(" skipped: ")) {
+                if (dump.whole()) {
                     Log.info(dump.line());
                 } else {
                     Log.warn(dump.line());
