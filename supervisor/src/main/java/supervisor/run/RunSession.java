@@ -192,7 +192,14 @@ public final class RunSession {
             @Override
             public void dumpThreads(String why) {
                 long start = System.nanoTime();
-                ThreadDumps.Outcome dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why);
+                ThreadDumps.Outcome dump;
+                try {
+                    dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why);
+                } catch (RuntimeException e) {
+                    // /proc unreadable, say: the stop goes on without a dump
+                    Log.warn("no thread dump: cannot list the task's processes: " + e.getMessage());
+                    return;
+                }
                 if (dump.whole()) {
                     Log.info(dump.line());
                 } else {
