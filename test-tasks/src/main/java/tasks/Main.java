@@ -259,6 +259,17 @@ public final class Main {
                     sleepForever();
                 }
             }
+            case "jvm-tree" -> jvmTree(rest);
+            case "jvm-child" -> {
+                // One JVM of jvm-tree: says ready, prints its line on stdout when told, then hangs.
+                ready();
+                new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+                System.out.println("child " + rest[0] + ": started");
+                System.out.flush();
+                ERR.println("printed");
+                ERR.flush();
+                hangingChild();
+            }
             default -> {
                 ERR.println("test-tasks: unknown behaviour " + args[0]);
                 System.exit(64);
@@ -305,6 +316,60 @@ public final class Main {
         server.start();
         ERR.println("task: listening on 127.0.0.1:" + port);
         ready();
+        sleepForever();
+    }
+
+    /**
+     * jvm-tree OPTS...: one child JVM per argument, started with those JVM options (comma-separated;
+     * "-" for none), all at once; then each prints "child I: started" on the shared stdout in turn,
+     * then this JVM prints "parent: N children ready": stdout is the same bytes on every run. Then
+     * all hang, each in a method of its own name (hangingParent, hangingChild) for thread dumps to show.
+     */
+    private static void jvmTree(String[] specs) throws Exception {
+        String jar = new java.io.File(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
+        String javaBin = System.getProperty("java.home") + "/bin/java";
+        List<Process> children = new ArrayList<>();
+        List<java.io.BufferedReader> said = new ArrayList<>();
+        for (int i = 0; i < specs.length; i++) {
+            List<String> command = new ArrayList<>(List.of(javaBin, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx32m"));
+            if (!specs[i].equals("-")) {
+                command.addAll(Arrays.asList(specs[i].split(",")));
+            }
+            command.addAll(List.of("-jar", jar, "jvm-child", Integer.toString(i)));
+            Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+            children.add(p);
+            said.add(new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream())));
+        }
+        for (int i = 0; i < children.size(); i++) {
+            expect(said.get(i), "ready", i);
+        }
+        for (int i = 0; i < children.size(); i++) {
+            OutputStream in = children.get(i).getOutputStream();
+            in.write("print\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            in.flush();
+            expect(said.get(i), "printed", i);
+        }
+        System.out.println("parent: " + children.size() + " children ready");
+        System.out.flush();
+        ready();
+        hangingParent();
+    }
+
+    private static void expect(java.io.BufferedReader child, String word, int i) throws IOException {
+        for (String line = child.readLine(); !word.equals(line); line = child.readLine()) {
+            if (line == null) {
+                ERR.println("task: child " + i + " ended before it said " + word);
+                System.exit(1);
+            }
+            ERR.println("child " + i + ": " + line);
+        }
+    }
+
+    private static void hangingParent() {
+        sleepForever();
+    }
+
+    private static void hangingChild() {
         sleepForever();
     }
 

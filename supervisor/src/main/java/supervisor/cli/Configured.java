@@ -57,6 +57,14 @@ final class Configured {
         if (args.flags.contains("--private-tmp") && !cli.containsKey(Setting.PRIVATE_TMP)) {
             cli.put(Setting.PRIVATE_TMP, "yes"); // the flag alone; --private-tmp=no is a value
         }
+        if (args.flags.contains("--no-thread-dump")) {
+            if (args.flags.contains("--thread-dump") || cli.containsKey(Setting.THREAD_DUMP)) {
+                throw new UsageException("--no-thread-dump and --thread-dump exclude each other");
+            }
+            cli.put(Setting.THREAD_DUMP, "no");
+        } else if (args.flags.contains("--thread-dump") && !cli.containsKey(Setting.THREAD_DUMP)) {
+            cli.put(Setting.THREAD_DUMP, "yes");
+        }
         if (args.verbose) {
             cli.put(Setting.LOG_LEVEL, "debug");
         }
@@ -144,6 +152,18 @@ final class Configured {
 
     List<String> jvmOptions() {
         return jvmOptions.isEmpty() ? settings.jvmOptions() : List.copyOf(jvmOptions);
+    }
+
+    /** How a usage error names where a setting's value came from: the option, the variable or file:line. */
+    String where(Setting s) {
+        String source = settings.source(s);
+        if (source.equals("command line")) {
+            return "--" + s.key;
+        }
+        if (source.startsWith("environment ")) {
+            return source.substring("environment ".length());
+        }
+        return source.equals("default") ? s.key : source + ": " + s.key;
     }
 
     long nanos(Setting s) {

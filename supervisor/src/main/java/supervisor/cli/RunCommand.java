@@ -54,6 +54,11 @@ final class RunCommand {
                                    java.io.tmpdir, removed with everything in it when the
                                    task's processes are gone (--private-tmp=no: none, the
                                    default)
+              --no-thread-dump     no thread dump of the task's JVMs; by default (also
+                                   --thread-dump) one is written at a timeout before SIGTERM,
+                                   and before SIGKILL when a stop asked for by a signal
+                                   outlives its grace (see docs/diagnostics.md)
+              --dump-dir DIR       write thread dumps in DIR (default: the working directory)
               --memory SIZE        cap the task's memory (512M, 2G): a cgroup's memory limit
                                    where one is writable, else the task JVM's heap, metaspace
                                    and direct memory only (then native memory is not capped)
@@ -120,9 +125,9 @@ final class RunCommand {
     static RunOptions parse(List<String> args, RunReport report)
             throws UsageException, HelpRequested, ConfigException {
         Args a = new Args(args, Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
-                "--kill-mode", "--stop-signal", "--ready", "--ready-timeout", "--private-tmp",
+                "--kill-mode", "--stop-signal", "--ready", "--ready-timeout", "--private-tmp", "--thread-dump", "--dump-dir",
                 "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output", "--report"),
-                List.of("--clear-env", "--temp-workdir", "--keep-workdir", "--private-tmp"),
+                List.of("--clear-env", "--temp-workdir", "--keep-workdir", "--private-tmp", "--thread-dump", "--no-thread-dump"),
                 HELP, "supervisor run", Configured.reportSeen(report));
         if (!a.rest.isEmpty()) {
             throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the task jar: "
@@ -199,7 +204,25 @@ final class RunCommand {
         }
         return new RunOptions(jar, spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
                 supervisor.platform.Signal.number(c.settings.get(Setting.STOP_SIGNAL)),
-                c.settings.get(Setting.KILL_MODE).equals("tree"), readiness, c.nanos(Setting.READY_TIMEOUT));
+                c.settings.get(Setting.KILL_MODE).equals("tree"), readiness, c.nanos(Setting.READY_TIMEOUT), dumpDir(c));
+    }
+
+    /**
+     * Where thread dumps go (absolute: the supervisor's working directory by default), or null
+     * with --no-thread-dump. A directory that is not there is a usage error now; one that cannot
+     * be written when a dump is due is said then, and the stop goes on.
+     */
+    private static Path dumpDir(Configured c) throws UsageException {
+        if (!c.settings.get(Setting.THREAD_DUMP).equals("yes")) {
+            return null;
+        }
+        String dir = c.settings.get(Setting.DUMP_DIR);
+        Path path = Path.of(dir).toAbsolutePath();
+        if (!dir.isEmpty() && !Files.isDirectory(path)) {
+            throw new UsageException(c.where(Setting.DUMP_DIR) + ": " + supervisor.log.Printable.quote(dir)
+                    + " is not a directory");
+        }
+        return path;
     }
 
     /**

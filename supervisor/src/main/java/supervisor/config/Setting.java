@@ -25,6 +25,11 @@ public enum Setting {
             + " started (0 = no limit)", Kind.DURATION),
     PRIVATE_TMP("private-tmp", "no", "run: give the task a private TMPDIR and java.io.tmpdir, removed after it"
             + " (yes or no; pool workers always have one)", Kind.YES_NO),
+    THREAD_DUMP("thread-dump", "yes", "run: at a timeout, and when a stop asked for by a signal outlives its grace,"
+            + " write a thread dump of the task's JVMs to a file before the stop signal or the kill (yes or no)",
+            Kind.YES_NO),
+    DUMP_DIR("dump-dir", "", "run: the directory thread dumps are written to (empty: the supervisor's working"
+            + " directory)", Kind.PATH),
     LOG_LEVEL("log-level", "info", "the supervisor's own messages: info, or debug for more", Kind.LEVEL),
     REPORT("report", "", "write a JSON report of each run to this file, replacing it whole (empty: none;"
             + " see docs/report.md)", Kind.PATH),

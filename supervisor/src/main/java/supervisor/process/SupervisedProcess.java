@@ -698,6 +698,19 @@ public final class SupervisedProcess {
         return terminator.kill(System.nanoTime() + KILL_BUDGET_NANOS);
     }
 
+    /**
+     * The processes of its tree alive now: its cgroup leaf's and what its tree holds (reads /proc
+     * and the leaf only). Empty once released.
+     */
+    public synchronized List<ProcessId> processes() {
+        return treeClosed ? List.of() : terminator.processes();
+    }
+
+    /** The marker in the process's environment ({@code SUPERVISOR_TASK}): names its run, never a pid. */
+    public String marker() {
+        return marker;
+    }
+
     /** True when none of the process's tree is alive (reads /proc only: no native code). */
     public synchronized boolean treeEmpty() {
         if (!emptySeen) {

@@ -17,11 +17,13 @@ import supervisor.service.Readiness;
  *     to the task and its process group only ({@code task})
  * @param readiness when the task counts as ready, and healthy ({@code --ready})
  * @param readyTimeoutNanos how long it may take to be ready before it is stopped (0: no limit)
+ * @param dumpDir where thread dumps go, or null for none ({@code --no-thread-dump})
  */
 public record RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos, int stopSignal,
-                         boolean wholeTree, Readiness readiness, long readyTimeoutNanos) {
+                         boolean wholeTree, Readiness readiness, long readyTimeoutNanos, Path dumpDir) {
+    /** Ready at start, no thread dumps. */
     public RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree) {
-        this(jar, spec, timeoutNanos, graceNanos, stopSignal, wholeTree, Readiness.START, 0);
+        this(jar, spec, timeoutNanos, graceNanos, stopSignal, wholeTree, Readiness.START, 0, null);
     }
 
     public Limits limits() {
@@ -32,6 +34,6 @@ public record RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long gra
         // Ready at start cannot be late.
         long readyTimeout = readiness.kind() == Readiness.Kind.START ? 0 : readyTimeoutNanos;
         return new StopLoop.Rules(timeoutNanos, graceNanos, stopSignal, wholeTree, spec.limits().maxOutputBytes(),
-                readyTimeout, readiness.toString());
+                readyTimeout, readiness.toString(), dumpDir != null);
     }
 }

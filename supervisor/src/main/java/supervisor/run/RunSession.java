@@ -5,6 +5,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import supervisor.config.Durations;
+import supervisor.diagnose.ThreadDumps;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
@@ -107,7 +108,7 @@ public final class RunSession {
         if (notifier.enabled()) {
             Watchdog.start(notifier, System.getenv(), () -> health(task, readiness, ready.get()));
         }
-        StopLoop loop = new StopLoop(options.rules(), stoppable(task), events, new StopLoop.StopListener() {
+        StopLoop loop = new StopLoop(options.rules(), stoppable(task, options.dumpDir(), report), events, new StopLoop.StopListener() {
             @Override
             public void stopping(String why) {
                 notifier.stopping(why);
@@ -206,8 +207,8 @@ public final class RunSession {
         return null;
     }
 
-    /** The loop's view of the task. */
-    private static StopLoop.Stoppable stoppable(SupervisedProcess task) {
+    /** The loop's view of the task; thread dumps go to {@code dumpDir}. */
+    private static StopLoop.Stoppable stoppable(SupervisedProcess task, Path dumpDir, RunReport report) {
         return new StopLoop.Stoppable() {
             @Override
             public int pid() {
@@ -237,6 +238,28 @@ public final class RunSession {
             @Override
             public String mechanism() {
                 return task.mechanism();
+            }
+
+            @Override
+            public void dumpThreads(String why) {
+                long start = System.nanoTime();
+                ThreadDumps.Outcome dump;
+                try {
+                    dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why);
+                } catch (RuntimeException e) {
+                    // /proc unreadable, say: the stop goes on without a dump
+                    Log.warn("no thread dump: cannot list the task's processes: " + e.getMessage());
+                    return;
+                }
+                if (dump.file() != null) {
+                    report.threadDump(dump.file());
+                }
+                if (dump.whole()) {
+                    Log.info(dump.line());
+                } else {
+                    Log.warn(dump.line());
+                }
+                Log.debug("thread dump took " + Durations.format(System.nanoTime() - start));
             }
         };
     }

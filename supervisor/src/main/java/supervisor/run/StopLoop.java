@@ -40,6 +40,11 @@ import supervisor.terminate.KillReport;
  * <p>What it does and decides goes into the run's {@link RunReport} as it happens: each signal
  * sent (with its reason and how many processes it reached), each kill, the task's own end, the
  * limits hit, and the outcome that goes with the status.
+ *
+ * <p>Thread dumps ({@code --thread-dump}): at a timeout (or the ready deadline), the task's JVMs
+ * are dumped before the stop signal; when a stop asked for by a signal outlives its grace, before
+ * the kill. Each dump holds the loop for at most its own bound, and the grace counts from the
+ * stop signal, after it.
  */
 final class StopLoop {
     /** How often the tree is looked at while the task has exited and its leftovers are stopping. */
@@ -60,6 +65,14 @@ final class StopLoop {
         int limitVerdict(ExitStatus status);
 
         String mechanism();
+
+        /**
+         * Writes a thread dump of the task's JVMs and says where, before a stop signal or a kill;
+         * returns within a bound of its own ({@code ThreadDumps.BOUND_NANOS}), never fails.
+         *
+         * @param why what led to it ("timeout 1s expired")
+         */
+        void dumpThreads(String why);
     }
 
     sealed interface Event permits Exited, Signalled, OutputExceeded, OutputFailed, Ready {
@@ -85,12 +98,14 @@ final class StopLoop {
     /**
      * @param stopSignal the signal that asks the task to stop (SIGTERM by default)
      * @param wholeTree the kill mode: true for {@code tree}, false for {@code task}
+     * @param threadDumps whether to dump the task's threads at a timeout, and at the end of the
+     *     grace of a stop a signal asked for ({@code --thread-dump})
      */
     record Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap,
-                 long readyTimeoutNanos, String readiness) {
-        /** No ready deadline: ready at start. */
+                 long readyTimeoutNanos, String readiness, boolean threadDumps) {
+        /** No ready deadline: ready at start; no thread dumps. */
         Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap) {
-            this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, 0, "start");
+            this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, 0, "start", false);
         }
     }
 
@@ -119,6 +134,7 @@ final class StopLoop {
     private ExitStatus crashed; // a death by a signal nobody here sent, for the caller to name
     private boolean ready; // a Ready event was passed on
     private String outcome; // set with the status
+    private int stopSignalled; // the signal that began the stop, if one did
 
     StopLoop(Rules rules, Stoppable task, BlockingQueue<Event> events, StopListener listener) {
         this(rules, task, events, listener, new RunReport(java.util.List.of()));
@@ -175,12 +191,14 @@ final class StopLoop {
                     Log.error("task " + why + ": " + stopping());
                     stopStatus = RunSession.NOT_READY;
                     stopOutcome = RunReport.NOT_READY;
+                    dumpThreads("task " + why);
                     beginStop(why, Reason.NOT_READY);
                 } else if (graceAt == 0) {
                     String why = "timeout " + Durations.format(rules.timeoutNanos()) + " expired";
                     Log.warn(why + ": " + stopping());
                     stopStatus = RunSession.TIMED_OUT;
                     stopOutcome = RunReport.TIMEOUT;
+                    dumpThreads(why);
                     beginStop(why, Reason.TIMEOUT);
                 } else if (exited != null && task.treeEmpty()) {
                     return finish();
@@ -188,6 +206,11 @@ final class StopLoop {
                     if (rules.graceNanos() > 0) {
                         Log.warn("grace " + Durations.format(rules.graceNanos()) + " expired: killing the task (pid "
                                 + task.pid() + ") and all its processes with SIGKILL");
+                    }
+                    if (stopSignalled != 0 && rules.graceNanos() > 0) {
+                        // Asked to stop, it did not within the grace: hung in its shutdown, perhaps.
+                        dumpThreads("got " + Signal.name(stopSignalled) + ", and the grace "
+                                + Durations.format(rules.graceNanos()) + " expired");
                     }
                     // Without a grace the kill is the stop itself, and keeps its reason.
                     killAll(false, rules.graceNanos() > 0 || stopReason == null ? Reason.GRACE_EXPIRED : stopReason);
@@ -220,6 +243,7 @@ final class StopLoop {
                         + (rules.graceNanos() > 0 ? "; send it again to kill at once" : ""));
                 stopStatus = 128 + s.signal();
                 stopOutcome = RunReport.SIGNAL;
+                stopSignalled = s.signal();
                 beginStop("got " + Signal.name(s.signal()), Reason.SIGNAL);
             } else if (event instanceof Signalled s) {
                 Log.warn("got " + Signal.name(s.signal()) + " again: killing the task (pid " + task.pid()
@@ -253,6 +277,18 @@ final class StopLoop {
                     graceAt = System.nanoTime() + rules.graceNanos();
                 }
             }
+        }
+    }
+
+    /**
+     * Before the stop signal at a timeout, and before the kill when a stop a signal asked for
+     * outlived its grace: a thread dump, when the rules ask for one. Not for the other stops (the
+     * output cap, a failed output, leftovers of a task that ended) nor for a second signal, which
+     * asks for a kill at once: there, what the task was doing tells nothing, or nobody waits for it.
+     */
+    private void dumpThreads(String why) {
+        if (rules.threadDumps()) {
+            task.dumpThreads(why);
         }
     }
 

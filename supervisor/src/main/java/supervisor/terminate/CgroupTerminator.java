@@ -69,6 +69,20 @@ public final class CgroupTerminator implements Terminator {
     }
 
     @Override
+    public List<ProcessId> processes() {
+        java.util.Map<Integer, ProcessId> all = new java.util.TreeMap<>();
+        try {
+            for (int pid : leaf.pids()) {
+                ProcFs.id(pid).ifPresent(id -> all.put(pid, id));
+            }
+        } catch (IOException e) {
+            // the sweep's view alone
+        }
+        sweep.processes().forEach(id -> all.putIfAbsent(id.pid(), id));
+        return List.copyOf(all.values());
+    }
+
+    @Override
     public boolean empty() {
         try {
             if (leaf.populated()) {

@@ -68,6 +68,12 @@ public final class PortableTerminator implements Terminator {
         return out;
     }
 
+    /** Start times are unknown here (-1): there is no /proc to read them from. */
+    @Override
+    public List<ProcessId> processes() {
+        return members().stream().map(h -> new ProcessId((int) h.pid(), -1)).toList();
+    }
+
     @Override
     public boolean empty() {
         return members().isEmpty();

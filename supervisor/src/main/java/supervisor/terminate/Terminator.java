@@ -43,6 +43,12 @@ public interface Terminator {
      */
     boolean empty();
 
+    /**
+     * The task's processes alive now, as far as the mechanism knows them (for a thread dump, say):
+     * what its cgroup leaf holds and what its tree holds. A snapshot: they may fork or end at once.
+     */
+    java.util.List<supervisor.platform.ProcessId> processes();
+
     /** Releases what the mechanism holds (a cgroup directory). Call after {@link #kill}. */
     void close();
 }

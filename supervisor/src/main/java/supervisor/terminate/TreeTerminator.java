@@ -144,6 +144,11 @@ public final class TreeTerminator implements Terminator {
     }
 
     @Override
+    public List<ProcessId> processes() {
+        return tree.members().stream().filter(p -> !p.isDead()).map(ProcStat::id).toList();
+    }
+
+    @Override
     public boolean empty() {
         return tree.members().stream().allMatch(ProcStat::isDead);
     }

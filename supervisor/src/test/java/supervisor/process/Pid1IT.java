@@ -28,6 +28,7 @@ class Pid1IT {
                 "--", "orphan-churn").redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.PIPE);
         String id = java.util.UUID.randomUUID().toString();
         pb.environment().put("SUPERVISOR_TEST_ID", id);
+        pb.environment().put("SUPERVISOR_THREAD_DUMP", "no"); // its timeout writes no dump into the module's directory
         Process unshare = pb.start();
         try {
             // unshare forks once: its child is pid 1 inside, and becomes the supervisor JVM (the launcher execs).

@@ -64,6 +64,7 @@ class SupervisorKilledIT {
                 hidingTree(route) + "trap '' TERM; echo ready >&2; exec sleep 1024", "hang"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("SUPERVISOR_TEST_ID", id);
+        pb.environment().put("SUPERVISOR_THREAD_DUMP", "no"); // its timeout writes no dump into the module's directory
         pb.environment().put("SUPERVISOR_TRACE", "1"); // "supervisor: trace: ... main" marks the start of main
         Process p = pb.start();
         StringBuilder err = new StringBuilder();

@@ -66,6 +66,11 @@ class StopLoopTest {
         public String mechanism() {
             return "fake";
         }
+
+        @Override
+        public void dumpThreads(String why) {
+            calls.add("dump: " + why);
+        }
     }
 
     private final LinkedBlockingQueue<StopLoop.Event> events = new LinkedBlockingQueue<>();
@@ -203,7 +208,11 @@ class StopLoopTest {
 
     /** A loop that waits for readiness, telling {@code readies} when the task is ready. */
     private StopLoop readyLoop(FakeTask task, long timeout, long readyTimeout, List<String> readies) {
-        return new StopLoop(new StopLoop.Rules(timeout, 5000 * MS, Signal.TERM, true, 0, readyTimeout, "tcp:8080"), task,
+        return readyLoop(task, timeout, readyTimeout, readies, false);
+    }
+
+    private StopLoop readyLoop(FakeTask task, long timeout, long readyTimeout, List<String> readies, boolean dumps) {
+        return new StopLoop(new StopLoop.Rules(timeout, 5000 * MS, Signal.TERM, true, 0, readyTimeout, "tcp:8080", dumps), task,
                 events, new StopLoop.StopListener() {
                     @Override
                     public void stopping(String why) {
@@ -357,7 +366,7 @@ class StopLoopTest {
 
         FakeTask late = endingOnStop();
         late.treeAlive = true;
-        r = reported(late, new StopLoop.Rules(0, 5000 * MS, Signal.TERM, true, 0, 30 * MS, "tcp:8080"), events);
+        r = reported(late, new StopLoop.Rules(0, 5000 * MS, Signal.TERM, true, 0, 30 * MS, "tcp:8080", false), events);
         assertEquals(List.of("not_ready", 120L), List.of(r.get("outcome"), r.get("exit_status")));
         assertEquals(List.of("SIGTERM not_ready"), sent(r));
     }
@@ -372,5 +381,91 @@ class StopLoopTest {
         events.add(exit(143));
         assertEquals(143, readyLoop(t, 0, 5000 * MS, readies).run(System.nanoTime()));
         assertEquals(List.of(), readies);
+    }
+
+    /** A loop with thread dumps on. */
+    private StopLoop dumping(FakeTask task, long timeout, long grace, boolean dumps) {
+        return new StopLoop(new StopLoop.Rules(timeout, grace, Signal.TERM, true, 1000, 0, "start", dumps), task, events,
+                stops::add);
+    }
+
+    @Test
+    void aTimeoutDumpsThreadsBeforeTheStopSignalOrTheKill() throws Exception {
+        FakeTask t = endingOnStop();
+        t.treeAlive = true;
+        assertEquals(124, dumping(t, 20 * MS, 5000 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("dump: timeout 20ms expired", "terminate SIGTERM tree"), t.calls);
+
+        FakeTask noGrace = new FakeTask();
+        noGrace.treeAlive = true;
+        assertEquals(124, dumping(noGrace, 20 * MS, 0, true).run(System.nanoTime()));
+        assertEquals(List.of("dump: timeout 20ms expired", "kill"), noGrace.calls, "a grace of 0: dump, then SIGKILL");
+
+        FakeTask stubborn = new FakeTask();
+        stubborn.treeAlive = true;
+        stubborn.obeys = false;
+        assertEquals(124, dumping(stubborn, 20 * MS, 30 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("dump: timeout 20ms expired", "terminate SIGTERM tree", "kill"), stubborn.calls,
+                "one dump per stop: not again when the grace after a timeout expires");
+
+        FakeTask off = endingOnStop();
+        off.treeAlive = true;
+        assertEquals(124, dumping(off, 20 * MS, 5000 * MS, false).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree"), off.calls, "--no-thread-dump");
+    }
+
+    @Test
+    void aTaskNotReadyInTimeIsDumpedBeforeItsStop() throws Exception {
+        FakeTask t = endingOnStop();
+        t.treeAlive = true;
+        assertEquals(120, readyLoop(t, 0, 30 * MS, new ArrayList<>(), true).run(System.nanoTime()));
+        assertEquals(List.of("dump: task not ready within 30ms (--ready tcp:8080)", "terminate SIGTERM tree"), t.calls);
+    }
+
+    @Test
+    void aStopASignalAskedForIsDumpedOnlyWhenItOutlivesItsGrace() throws Exception {
+        FakeTask stubborn = new FakeTask();
+        stubborn.treeAlive = true;
+        stubborn.obeys = false;
+        events.add(new StopLoop.Signalled(Signal.INT));
+        assertEquals(130, dumping(stubborn, 0, 30 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree", "dump: got SIGINT, and the grace 30ms expired", "kill"), stubborn.calls);
+
+        FakeTask obeying = endingOnStop();
+        obeying.treeAlive = true;
+        events.add(new StopLoop.Signalled(Signal.TERM));
+        assertEquals(143, dumping(obeying, 0, 5000 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree"), obeying.calls, "it stopped in time: nothing to look at");
+
+        FakeTask twice = new FakeTask();
+        twice.treeAlive = true;
+        twice.obeys = false;
+        events.add(new StopLoop.Signalled(Signal.TERM));
+        events.add(new StopLoop.Signalled(Signal.TERM));
+        assertEquals(143, dumping(twice, 0, 60_000 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree", "kill"), twice.calls, "a second signal kills at once, no dump");
+
+        FakeTask noGrace = new FakeTask();
+        noGrace.treeAlive = true;
+        events.add(new StopLoop.Signalled(Signal.TERM));
+        assertEquals(143, dumping(noGrace, 0, 0, true).run(System.nanoTime()));
+        assertEquals(List.of("kill"), noGrace.calls, "a grace of 0 asks for SIGKILL at once");
+    }
+
+    @Test
+    void otherStopsAreNotDumped() throws Exception {
+        FakeTask capped = new FakeTask();
+        capped.treeAlive = true;
+        capped.obeys = false;
+        events.add(new StopLoop.OutputExceeded());
+        assertEquals(123, dumping(capped, 0, 30 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree", "kill"), capped.calls);
+
+        FakeTask leftovers = new FakeTask();
+        leftovers.treeAlive = true;
+        leftovers.obeys = false;
+        events.add(exit(3));
+        assertEquals(3, dumping(leftovers, 0, 30 * MS, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree", "kill"), leftovers.calls, "what an ended task left");
     }
 }

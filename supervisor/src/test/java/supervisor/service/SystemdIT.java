@@ -183,6 +183,7 @@ class SystemdIT {
         pb.environment().put("JOURNAL_STREAM", stream);
         String tag = UUID.randomUUID().toString();
         pb.environment().put("SUPERVISOR_TEST_ID", tag);
+        pb.environment().put("SUPERVISOR_THREAD_DUMP", "no"); // no dump file in the module's directory
         pb.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));

@@ -36,6 +36,23 @@ public final class Procs {
         }
     }
 
+    /** The environment a process started with; empty when it is gone or unreadable. */
+    public static java.util.Map<String, String> environ(int pid) {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        try {
+            String all = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/environ")), StandardCharsets.UTF_8);
+            for (String entry : all.split("\0")) {
+                int eq = entry.indexOf('=');
+                if (eq > 0) {
+                    env.put(entry.substring(0, eq), entry.substring(eq + 1));
+                }
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return env;
+    }
+
     public static String describe(List<ProcStat> ps) {
         StringBuilder b = new StringBuilder();
         for (ProcStat p : ps) {

@@ -124,6 +124,9 @@ public final class Supervisor implements AutoCloseable {
                         "no writable cgroup2 hierarchy here (needs root, or a systemd unit with Delegate=yes)");
             }
             pb.environment().put("SUPERVISOR_TERMINATION", route == Route.CGROUP ? "cgroup" : "tree");
+            // Each timeout would otherwise write a thread dump into the module's directory and add
+            // its time to the stop; ThreadDumpIT turns them on (environment(..., null)).
+            pb.environment().put("SUPERVISOR_THREAD_DUMP", "no");
             env.forEach((k, v) -> {
                 if (v == null) {
                     pb.environment().remove(k);

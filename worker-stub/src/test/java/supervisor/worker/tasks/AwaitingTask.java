@@ -14,8 +14,11 @@ public final class AwaitingTask implements Task {
     @Override
     public byte[] call(byte[] input, Cancellation cancel) {
         String[] words = new String(input, StandardCharsets.UTF_8).split(" ");
+        // Made before the line that says the task waits: Duration's first use initialises classes
+        // (BigInteger), long enough for a cancel to find the task there rather than waiting.
+        Duration wait = Duration.ofMillis(Long.parseLong(words[0]));
         System.err.println("awaiting call");
-        boolean cancelled = cancel.await(Duration.ofMillis(Long.parseLong(words[0])));
+        boolean cancelled = cancel.await(wait);
         if (cancelled) {
             System.err.println("call cancelled");
         }
