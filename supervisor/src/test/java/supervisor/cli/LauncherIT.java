@@ -96,6 +96,40 @@ class LauncherIT {
     }
 
     @Test
+    void supervisorJvmThatIsADirectoryOrNotAJavaIsRefused() throws Exception {
+        // bash would say "Is a directory" and exit 126 (the status of a jar that cannot run);
+        // /bin/echo would print the JVM's flags on the task's stdout.
+        for (String jvm : new String[] {"/tmp", "/bin/echo"}) {
+            try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello")
+                    .environment("SUPERVISOR_JVM", jvm).start()) {
+                assertEquals(125, s.exitCode(LONG), s.stderr());
+                assertEquals("", s.stdout());
+                assertEquals("supervisor: SUPERVISOR_JVM=" + jvm + " is not an executable java\n", s.stderr());
+            }
+        }
+    }
+
+    /**
+     * Without setsid on PATH the launcher starts no guardian and passes no -Dsupervisor.guardian; one
+     * forged through JAVA_TOOL_OPTIONS names fd 1, here a file the caller appends to: the JVM must
+     * not open it for writing (that truncated it) before finding that pid 1 is no guardian of its own.
+     */
+    @Test
+    void aForgedGuardianPropertyTouchesNothing(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("log");
+        Files.writeString(log, "precious\n");
+        String javaHome = System.getProperty("java.home");
+        try (Supervisor s = Supervisor.builder("-c", "exec /bin/bash \"$0\" run \"$1\" -- hello >> \"$2\"",
+                        Supervisor.LAUNCHER.toAbsolutePath().toString(), Supervisor.TASKS.toString(), log.toString())
+                .launcher(Path.of("/bin/bash")).environment("PATH", javaHome + "/bin:/nonexistent")
+                .environment("JAVA_HOME", javaHome).environment("JAVA_TOOL_OPTIONS", "-Dsupervisor.guardian=1:1").start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("precious\nhello\n", Files.readString(log));
+            Procs.assertNoneLeft(s.testEnv(), Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void aotCacheScriptWithoutANewEnoughJdkMakesNothing(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("supervisor.aot"), "stale");
         Files.writeString(dir.resolve("supervisor.jvm"), "/stale/bin/java\n");
