@@ -65,6 +65,7 @@ final class HotSpotAttach {
     private final long answerNanos;
     private volatile SocketChannel channel;
     private volatile boolean cancelled;
+    private volatile ThreadDumps.Listener started;
 
     /**
      * @param answerNanos the whole time JVMs are given to answer, for messages
@@ -72,6 +73,11 @@ final class HotSpotAttach {
     HotSpotAttach(ProcessId id, long answerNanos) {
         this.id = id;
         this.answerNanos = answerNanos;
+    }
+
+    /** The attach listener this attempt started, or null (none, or in another mount namespace). */
+    ThreadDumps.Listener started() {
+        return started;
     }
 
     /** Ends the attempt: a blocked connect or read returns at once, and it is {@link Refused}. */
@@ -192,6 +198,7 @@ final class HotSpotAttach {
             while (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
                 pause(deadline, "did not start its attach listener within " + Durations.format(answerNanos));
             }
+            started = ThreadDumps.Listener.of(id, proc, socket, status.nsPid());
         } finally {
             if (made) {
                 try {

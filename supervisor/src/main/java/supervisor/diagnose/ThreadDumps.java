@@ -67,9 +67,54 @@ public final class ThreadDumps {
      * @param line what to tell the user, one line without the {@code supervisor:} prefix
      * @param whole true when every JVM found is in the file
      */
-    public record Outcome(Path file, String line, boolean whole) {
+    public record Outcome(Path file, String line, boolean whole, List<Listener> listeners) {
+        Outcome(Path file, String line, boolean whole) {
+            this(file, line, whole, List.of());
+        }
+
         static Outcome none(String line) {
             return new Outcome(null, line, false);
+        }
+    }
+
+    /**
+     * An attach listener the dump started: its socket, {@code /tmp/.java_pidN}, outlives a JVM that
+     * is then killed (HotSpot removes it only at a normal exit). Left there, it is a file in /tmp of
+     * the supervisor's making, and a JVM that later gets the same pid looks attachable when it is
+     * not (a connect is refused; jcmd fails on it).
+     *
+     * @param fileKey the socket's inode, so that a socket a new JVM made at the same path is kept
+     */
+    public record Listener(ProcessId jvm, Path socket, Object fileKey) {
+        /** Null when the JVM's /tmp is not this process's own (a mount namespace: gone with it). */
+        static Listener of(ProcessId jvm, Path proc, Path socket, int nsPid) {
+            try {
+                if (!Files.isSameFile(proc.resolve("root"), Path.of("/"))) {
+                    return null;
+                }
+                Path ours = Path.of("/tmp", ".java_pid" + nsPid);
+                Object key = Files.readAttributes(ours, java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+                return key == null ? null : new Listener(jvm, ours, key);
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        /** Removes the socket if its JVM is gone and it is still the one that JVM made. */
+        public void removeIfDead() {
+            if (ProcFs.alive(jvm)) {
+                return; // it exits normally, and removes it itself
+            }
+            try {
+                var attrs = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (attrs.isOther() && fileKey.equals(attrs.fileKey())) {
+                    Files.delete(socket);
+                }
+            } catch (IOException e) {
+                // gone already, or not ours to remove
+            }
         }
     }
 
@@ -168,7 +213,7 @@ public final class ThreadDumps {
         List<Section> skipped = sections.stream().filter(s -> s.dump() == null).toList();
         if (dumped.isEmpty() || abandoned.get()) {
             file.discard();
-            return Outcome.none("no thread dump: " + skips(skipped, 3));
+            return new Outcome(null, "no thread dump: " + skips(skipped, 3), false, listeners(sections));
         }
         String head = "Thread dump by supervisor (pid " + ProcessHandle.current().pid() + ") of the task " + marker
                 + ": " + why + "\n" + DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.MILLIS))
@@ -184,7 +229,8 @@ public final class ThreadDumps {
             file.close();
         } catch (IOException e) {
             file.discard();
-            return Outcome.none("cannot write the thread dump " + file.path + ": " + reason(e));
+            return new Outcome(null, "cannot write the thread dump " + file.path + ": " + reason(e), false,
+                    listeners(sections));
         }
         StringBuilder line = new StringBuilder("thread dump of ").append(plural(dumped.size(), "JVM"))
                 .append(dumped.size() == 1 ? " (pid " : " (pids ");
@@ -195,7 +241,18 @@ public final class ThreadDumps {
         if (!skipped.isEmpty()) {
             line.append("; ").append(skips(skipped, 3));
         }
-        return new Outcome(file.path, line.toString(), skipped.isEmpty());
+        return new Outcome(file.path, line.toString(), skipped.isEmpty(), listeners(sections));
+    }
+
+    private static List<Listener> listeners(List<Section> sections) {
+        List<Listener> listeners = new ArrayList<>();
+        for (Section s : sections) {
+            Listener l = s.attach != null ? s.attach.started() : null;
+            if (l != null) {
+                listeners.add(l);
+            }
+        }
+        return listeners;
     }
 
     /** The JVMs among {@code processes}, in pid order. */

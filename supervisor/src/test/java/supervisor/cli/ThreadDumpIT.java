@@ -159,6 +159,9 @@ class ThreadDumpIT {
             // Hung in its shutdown: the hook that never returns, and the JVM waiting for it.
             assertTrue(dump.contains("at tasks.Main.sleepForever(") && dump.contains("at java.lang.Shutdown.runHooks("), dump);
             assertEquals("", s.stdout());
+            // The dump started its attach listener; killed, it could not remove its socket: the supervisor did.
+            assertFalse(Files.exists(Path.of("/tmp/.java_pid" + pid), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    "the killed JVM's attach socket is left in /tmp");
         }
     }
 
