@@ -65,7 +65,7 @@ final class HotSpotAttach {
     private final long answerNanos;
     private volatile SocketChannel channel;
     private volatile boolean cancelled;
-    private volatile ThreadDumps.Listener started;
+    private volatile ThreadDumps.Listener listener;
 
     /**
      * @param answerNanos the whole time JVMs are given to answer, for messages
@@ -75,9 +75,9 @@ final class HotSpotAttach {
         this.answerNanos = answerNanos;
     }
 
-    /** The attach listener this attempt started, or null (none, or in another mount namespace). */
-    ThreadDumps.Listener started() {
-        return started;
+    /** The attach listener this attempt connected to, or null (none, or in another mount namespace). */
+    ThreadDumps.Listener listener() {
+        return listener;
     }
 
     /** Ends the attempt: a blocked connect or read returns at once, and it is {@link Refused}. */
@@ -119,6 +119,7 @@ final class HotSpotAttach {
             }
             supervisor.log.Log.trace("dump: " + id.pid() + " listens");
             checkOwner(socket, status.uid());
+            listener = ThreadDumps.Listener.of(id, proc, socket, status.nsPid());
             return request(c, socket, maxBytes);
         } catch (IOException e) {
             throw new Refused(cancelled || System.nanoTime() - deadline >= 0 ? late() : "failed the attach: " + e.getMessage());
@@ -198,7 +199,6 @@ final class HotSpotAttach {
             while (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
                 pause(deadline, "did not start its attach listener within " + Durations.format(answerNanos));
             }
-            started = ThreadDumps.Listener.of(id, proc, socket, status.nsPid());
         } finally {
             if (made) {
                 try {

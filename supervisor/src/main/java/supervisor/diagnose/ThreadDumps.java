@@ -78,8 +78,9 @@ public final class ThreadDumps {
     }
 
     /**
-     * An attach listener the dump started: its socket, {@code /tmp/.java_pidN}, outlives a JVM that
-     * is then killed (HotSpot removes it only at a normal exit). Left there, it is a file in /tmp of
+     * An attach listener the dump spoke to (started by its SIGQUIT, or at start-up under -Xrs): its
+     * socket, {@code /tmp/.java_pidN}, outlives a JVM that the stop then kills (HotSpot removes it
+     * only at a normal exit; under -Xrs, SIGTERM's default action kills it too). Left there, it is a file in /tmp of
      * the supervisor's making, and a JVM that later gets the same pid looks attachable when it is
      * not (a connect is refused; jcmd fails on it).
      *
@@ -247,7 +248,7 @@ public final class ThreadDumps {
     private static List<Listener> listeners(List<Section> sections) {
         List<Listener> listeners = new ArrayList<>();
         for (Section s : sections) {
-            Listener l = s.attach != null ? s.attach.started() : null;
+            Listener l = s.attach != null ? s.attach.listener() : null;
             if (l != null) {
                 listeners.add(l);
             }

@@ -128,6 +128,9 @@ class ThreadDumpIT {
         }
         for (int pid : pids) {
             assertFalse(Files.exists(Path.of("/tmp/.attach_pid" + pid)), "no trigger file left for " + pid);
+            // The -Xrs JVM, whose listener runs from start-up, dies of SIGTERM's default action and cannot remove it.
+            assertFalse(Files.exists(Path.of("/tmp/.java_pid" + pid), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    "no attach socket left for " + pid);
         }
         assertFalse(Files.exists(privateTmp), "the private TMPDIR removed: " + privateTmp);
     }
