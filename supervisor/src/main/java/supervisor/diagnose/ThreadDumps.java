@@ -90,7 +90,7 @@ public final class ThreadDumps {
         /** Null when the JVM's /tmp is not this process's own (a mount namespace: gone with it). */
         static Listener of(ProcessId jvm, Path proc, Path socket, int nsPid) {
             try {
-                if (!Files.isSameFile(proc.resolve("root"), Path.of("/"))) {
+                if (!sameRoot(proc)) {
                     return null;
                 }
                 Path ours = Path.of("/tmp", ".java_pid" + nsPid);
@@ -159,8 +159,11 @@ public final class ThreadDumps {
      *
      * @param marker the task's marker, so that the file names the run, not a pid
      * @param why what led to the dump, for the file's head ("timeout 1s expired")
+     * @param guard told of each file made in a JVM's /tmp while it is asked (its attach trigger,
+     *        removed right after), for the guardian to remove should the supervisor be killed first
      */
-    public static Outcome take(List<ProcessId> processes, Path dir, String marker, String why) {
+    public static Outcome take(List<ProcessId> processes, Path dir, String marker, String why,
+                               java.util.function.Consumer<Path> guard) {
         long start = System.nanoTime();
         supervisor.log.Log.trace("dump: " + processes.size() + " processes");
         supervisor.platform.Platform.preload(); // for SIGQUIT; the stop that follows needs it anyway
@@ -168,7 +171,7 @@ public final class ThreadDumps {
         AtomicBoolean abandoned = new AtomicBoolean();
         Thread worker = new Thread(() -> {
             try {
-                result.complete(dump(processes, dir, marker, why, start, abandoned));
+                result.complete(dump(processes, dir, marker, why, start, abandoned, guard));
             } catch (RuntimeException | Error e) {
                 result.complete(Outcome.none("no thread dump: " + e));
             }
@@ -188,7 +191,7 @@ public final class ThreadDumps {
     }
 
     private static Outcome dump(List<ProcessId> processes, Path dir, String marker, String why, long start,
-                                AtomicBoolean abandoned) {
+                                AtomicBoolean abandoned, java.util.function.Consumer<Path> guard) {
         if (!ProcFs.available()) {
             return Outcome.none("no thread dump: it needs Linux's /proc");
         }
@@ -209,7 +212,7 @@ public final class ThreadDumps {
                     : "no thread dump: none of the task's " + alive.size() + (alive.size() == 1 ? " process is" : " processes is")
                     + " a JVM");
         }
-        askAll(sections, start + ANSWER_NANOS);
+        askAll(sections, start + ANSWER_NANOS, guard);
         List<Section> dumped = sections.stream().filter(s -> s.dump() != null).toList();
         List<Section> skipped = sections.stream().filter(s -> s.dump() == null).toList();
         if (dumped.isEmpty() || abandoned.get()) {
@@ -245,6 +248,15 @@ public final class ThreadDumps {
         return new Outcome(file.path, line.toString(), skipped.isEmpty(), listeners(sections));
     }
 
+    /** True when the process of {@code proc} (/proc/PID) sees the same / as this JVM: no mount namespace. */
+    static boolean sameRoot(Path proc) {
+        try {
+            return Files.isSameFile(proc.resolve("root"), Path.of("/"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static List<Listener> listeners(List<Section> sections) {
         List<Listener> listeners = new ArrayList<>();
         for (Section s : sections) {
@@ -270,7 +282,7 @@ public final class ThreadDumps {
     }
 
     /** Asks every JVM at once, each on a thread of its own; by {@code answerBy}, each section is settled. */
-    private static void askAll(List<Section> sections, long answerBy) {
+    private static void askAll(List<Section> sections, long answerBy, java.util.function.Consumer<Path> guard) {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < sections.size(); i++) {
             Section s = sections.get(i);
@@ -279,7 +291,7 @@ public final class ThreadDumps {
             } else if (i >= MAX_JVMS) {
                 s.settle(null, "is one JVM more than the " + MAX_JVMS + " dumped at most");
             } else {
-                s.attach = new HotSpotAttach(s.id, ANSWER_NANOS);
+                s.attach = new HotSpotAttach(s.id, ANSWER_NANOS, guard);
                 Thread t = new Thread(() -> {
                     try {
                         s.settle(s.attach.threadPrint(answerBy, MAX_BYTES_PER_JVM), null);

@@ -73,6 +73,11 @@ final class Guardian {
             say("dir " + dir);
         }
 
+        /** A file to remove: the guardian's {@code rm -rf} of a "dir" entry removes a file as well. */
+        void file(Path file) {
+            say("dir " + file);
+        }
+
         private void say(String what) {
             if (guardian != null) {
                 guardian.write(id + " " + what);

@@ -250,7 +250,7 @@ public final class RunSession {
                 long start = System.nanoTime();
                 ThreadDumps.Outcome dump;
                 try {
-                    dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why);
+                    dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why, task::guardFile);
                 } catch (RuntimeException e) {
                     // /proc unreadable, say: the stop goes on without a dump
                     Log.warn("no thread dump: cannot list the task's processes: " + e.getMessage());
