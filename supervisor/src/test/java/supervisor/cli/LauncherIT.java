@@ -110,6 +110,27 @@ class LauncherIT {
     }
 
     /**
+     * A standard descriptor the caller closed would be the first file the supervisor JVM opens (its
+     * lib/modules), inherited by the task: {@code cat <&-} printed the JDK's 140 MB image.
+     */
+    @Test
+    void closedStandardDescriptorsAreNotTheSupervisorJvmsFiles() throws Exception {
+        String launcher = Supervisor.LAUNCHER.toAbsolutePath().toString();
+        try (Supervisor in = Supervisor.builder("-c", "exec \"$0\" run \"$1\" -- cat <&-", launcher, Supervisor.TASKS.toString())
+                     .launcher(Path.of("/bin/bash")).start();
+             Supervisor out = Supervisor.builder("-c", "exec \"$0\" run \"$1\" -- hello >&-", launcher, Supervisor.TASKS.toString())
+                     .launcher(Path.of("/bin/bash")).start()) {
+            assertEquals(0, in.exitCode(LONG), in.stderr());
+            assertEquals("", in.stdout(), "stdin closed: the task reads nothing (/dev/null)");
+            assertTrue(in.stderr().contains("task: read 0 bytes"), in.stderr());
+            assertEquals(125, out.exitCode(LONG), out.stderr());
+            assertEquals("supervisor: stdout is closed: the task's output would be lost (to discard it: >/dev/null)\n",
+                    out.stderr());
+            Procs.assertNoneLeft(in.testEnv(), Duration.ofSeconds(5));
+        }
+    }
+
+    /**
      * Without setsid on PATH the launcher starts no guardian and passes no -Dsupervisor.guardian; one
      * forged through JAVA_TOOL_OPTIONS names fd 1, here a file the caller appends to: the JVM must
      * not open it for writing (that truncated it) before finding that pid 1 is no guardian of its own.
