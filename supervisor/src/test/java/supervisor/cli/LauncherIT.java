@@ -150,6 +150,20 @@ class LauncherIT {
         }
     }
 
+    /** supervisor.jvm names a java older than 25 (replaced since the build): it runs, without the cache. */
+    @Test
+    void anAotCacheBesideAJdkOlderThan25IsNotUsed(@TempDir Path dir) throws Exception {
+        Path launcher = layout(dir);
+        Files.copy(TARGET.resolve("guardian.sh"), dir.resolve("lib/guardian.sh"));
+        Files.writeString(dir.resolve("lib/supervisor.jvm"), System.getProperty("java.home") + "/bin/java\n"); // 17
+        Files.writeString(dir.resolve("lib/supervisor.aot"), "made by a JDK 25");
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello").launcher(launcher).start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("hello\n", s.stdout());
+            assertEquals("", s.stderr());
+        }
+    }
+
     @Test
     void aotCacheScriptWithoutANewEnoughJdkMakesNothing(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("supervisor.aot"), "stale");
