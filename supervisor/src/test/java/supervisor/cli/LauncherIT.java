@@ -109,6 +109,24 @@ class LauncherIT {
         }
     }
 
+    /** A JDK older than 17 (its release file says so; its java here is this one) cannot run the supervisor. */
+    @Test
+    void aSupervisorJvmOlderThan17IsRefused(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("bin"));
+        Files.createSymbolicLink(dir.resolve("bin/java"), Path.of(System.getProperty("java.home"), "bin/java"));
+        Files.writeString(dir.resolve("release"), "JAVA_VERSION=\"11.0.2\"\n");
+        String java = dir.resolve("bin/java").toString();
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello")
+                .environment("SUPERVISOR_JVM", java).start()) {
+            assertEquals(125, s.exitCode(LONG), s.stderr());
+            assertEquals("", s.stdout());
+            assertEquals("supervisor: " + java + " is Java 11; the supervisor needs Java 17 or later (SUPERVISOR_JVM=PATH names another)\n",
+                    s.stderr());
+        } finally {
+            Files.delete(dir.resolve("bin/java")); // the link, before @TempDir warns about its target
+        }
+    }
+
     /**
      * A standard descriptor the caller closed would be the first file the supervisor JVM opens (its
      * lib/modules), inherited by the task: {@code cat <&-} printed the JDK's 140 MB image.
