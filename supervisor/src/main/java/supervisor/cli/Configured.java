@@ -91,12 +91,18 @@ final class Configured {
 
     /**
      * A report is written beside its path and renamed over it: the path must not be a directory,
-     * and its directory must exist and be writable.
+     * nor a device, FIFO or socket (the rename would put a regular file in its place: as root,
+     * {@code --report /dev/null} would replace the system's /dev/null), and its directory must
+     * exist and be writable.
      */
     static void checkReport(Path path, String name) throws UsageException {
         String quoted = Printable.quote(path.toString());
         if (Files.isDirectory(path)) {
             throw new UsageException(name + ": " + quoted + " is a directory");
+        }
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            throw new UsageException(name + ": " + quoted + " is not a regular file (a device, FIFO or socket),"
+                    + " which the report would replace");
         }
         Path dir = path.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {

@@ -65,13 +65,23 @@ final class HotSpotAttach {
     private final long answerNanos;
     private volatile SocketChannel channel;
     private volatile boolean cancelled;
+    private volatile ThreadDumps.Listener listener;
+    private final java.util.function.Consumer<Path> guard;
 
     /**
      * @param answerNanos the whole time JVMs are given to answer, for messages
+     * @param guard told of the trigger file made, before anything else may end this JVM: the
+     *        guardian removes it should the supervisor be killed before it does
      */
-    HotSpotAttach(ProcessId id, long answerNanos) {
+    HotSpotAttach(ProcessId id, long answerNanos, java.util.function.Consumer<Path> guard) {
         this.id = id;
         this.answerNanos = answerNanos;
+        this.guard = guard;
+    }
+
+    /** The attach listener this attempt connected to, or null (none, or in another mount namespace). */
+    ThreadDumps.Listener listener() {
+        return listener;
     }
 
     /** Ends the attempt: a blocked connect or read returns at once, and it is {@link Refused}. */
@@ -113,6 +123,7 @@ final class HotSpotAttach {
             }
             supervisor.log.Log.trace("dump: " + id.pid() + " listens");
             checkOwner(socket, status.uid());
+            listener = ThreadDumps.Listener.of(id, proc, socket, status.nsPid());
             return request(c, socket, maxBytes);
         } catch (IOException e) {
             throw new Refused(cancelled || System.nanoTime() - deadline >= 0 ? late() : "failed the attach: " + e.getMessage());
@@ -166,6 +177,10 @@ final class HotSpotAttach {
             try {
                 Files.createFile(file);
                 made = true;
+                // Named as the guardian will see it once the JVM is gone with its /proc/PID/root.
+                if (ThreadDumps.sameRoot(proc)) {
+                    guard.accept(Path.of("/tmp", trigger));
+                }
                 if (ownUid() != status.uid()) {
                     // root attaching to another user's JVM: an older JVM takes only its own user's file
                     Files.setAttribute(file, "unix:uid", status.uid(), LinkOption.NOFOLLOW_LINKS);

@@ -67,9 +67,55 @@ public final class ThreadDumps {
      * @param line what to tell the user, one line without the {@code supervisor:} prefix
      * @param whole true when every JVM found is in the file
      */
-    public record Outcome(Path file, String line, boolean whole) {
+    public record Outcome(Path file, String line, boolean whole, List<Listener> listeners) {
+        Outcome(Path file, String line, boolean whole) {
+            this(file, line, whole, List.of());
+        }
+
         static Outcome none(String line) {
             return new Outcome(null, line, false);
+        }
+    }
+
+    /**
+     * An attach listener the dump spoke to (started by its SIGQUIT, or at start-up under -Xrs): its
+     * socket, {@code /tmp/.java_pidN}, outlives a JVM that the stop then kills (HotSpot removes it
+     * only at a normal exit; under -Xrs, SIGTERM's default action kills it too). Left there, it is a file in /tmp of
+     * the supervisor's making, and a JVM that later gets the same pid looks attachable when it is
+     * not (a connect is refused; jcmd fails on it).
+     *
+     * @param fileKey the socket's inode, so that a socket a new JVM made at the same path is kept
+     */
+    public record Listener(ProcessId jvm, Path socket, Object fileKey) {
+        /** Null when the JVM's /tmp is not this process's own (a mount namespace: gone with it). */
+        static Listener of(ProcessId jvm, Path proc, Path socket, int nsPid) {
+            try {
+                if (!sameRoot(proc)) {
+                    return null;
+                }
+                Path ours = Path.of("/tmp", ".java_pid" + nsPid);
+                Object key = Files.readAttributes(ours, java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+                return key == null ? null : new Listener(jvm, ours, key);
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        /** Removes the socket if its JVM is gone and it is still the one that JVM made. */
+        public void removeIfDead() {
+            if (ProcFs.alive(jvm)) {
+                return; // it exits normally, and removes it itself
+            }
+            try {
+                var attrs = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (attrs.isOther() && fileKey.equals(attrs.fileKey())) {
+                    Files.delete(socket);
+                }
+            } catch (IOException e) {
+                // gone already, or not ours to remove
+            }
         }
     }
 
@@ -113,8 +159,11 @@ public final class ThreadDumps {
      *
      * @param marker the task's marker, so that the file names the run, not a pid
      * @param why what led to the dump, for the file's head ("timeout 1s expired")
+     * @param guard told of each file made in a JVM's /tmp while it is asked (its attach trigger,
+     *        removed right after), for the guardian to remove should the supervisor be killed first
      */
-    public static Outcome take(List<ProcessId> processes, Path dir, String marker, String why) {
+    public static Outcome take(List<ProcessId> processes, Path dir, String marker, String why,
+                               java.util.function.Consumer<Path> guard) {
         long start = System.nanoTime();
         supervisor.log.Log.trace("dump: " + processes.size() + " processes");
         supervisor.platform.Platform.preload(); // for SIGQUIT; the stop that follows needs it anyway
@@ -122,7 +171,7 @@ public final class ThreadDumps {
         AtomicBoolean abandoned = new AtomicBoolean();
         Thread worker = new Thread(() -> {
             try {
-                result.complete(dump(processes, dir, marker, why, start, abandoned));
+                result.complete(dump(processes, dir, marker, why, start, abandoned, guard));
             } catch (RuntimeException | Error e) {
                 result.complete(Outcome.none("no thread dump: " + e));
             }
@@ -142,7 +191,7 @@ public final class ThreadDumps {
     }
 
     private static Outcome dump(List<ProcessId> processes, Path dir, String marker, String why, long start,
-                                AtomicBoolean abandoned) {
+                                AtomicBoolean abandoned, java.util.function.Consumer<Path> guard) {
         if (!ProcFs.available()) {
             return Outcome.none("no thread dump: it needs Linux's /proc");
         }
@@ -163,12 +212,12 @@ public final class ThreadDumps {
                     : "no thread dump: none of the task's " + alive.size() + (alive.size() == 1 ? " process is" : " processes is")
                     + " a JVM");
         }
-        askAll(sections, start + ANSWER_NANOS);
+        askAll(sections, start + ANSWER_NANOS, guard);
         List<Section> dumped = sections.stream().filter(s -> s.dump() != null).toList();
         List<Section> skipped = sections.stream().filter(s -> s.dump() == null).toList();
         if (dumped.isEmpty() || abandoned.get()) {
             file.discard();
-            return Outcome.none("no thread dump: " + skips(skipped, 3));
+            return new Outcome(null, "no thread dump: " + skips(skipped, 3), false, listeners(sections));
         }
         String head = "Thread dump by supervisor (pid " + ProcessHandle.current().pid() + ") of the task " + marker
                 + ": " + why + "\n" + DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.MILLIS))
@@ -184,7 +233,8 @@ public final class ThreadDumps {
             file.close();
         } catch (IOException e) {
             file.discard();
-            return Outcome.none("cannot write the thread dump " + file.path + ": " + reason(e));
+            return new Outcome(null, "cannot write the thread dump " + file.path + ": " + reason(e), false,
+                    listeners(sections));
         }
         StringBuilder line = new StringBuilder("thread dump of ").append(plural(dumped.size(), "JVM"))
                 .append(dumped.size() == 1 ? " (pid " : " (pids ");
@@ -195,7 +245,27 @@ public final class ThreadDumps {
         if (!skipped.isEmpty()) {
             line.append("; ").append(skips(skipped, 3));
         }
-        return new Outcome(file.path, line.toString(), skipped.isEmpty());
+        return new Outcome(file.path, line.toString(), skipped.isEmpty(), listeners(sections));
+    }
+
+    /** True when the process of {@code proc} (/proc/PID) sees the same / as this JVM: no mount namespace. */
+    static boolean sameRoot(Path proc) {
+        try {
+            return Files.isSameFile(proc.resolve("root"), Path.of("/"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static List<Listener> listeners(List<Section> sections) {
+        List<Listener> listeners = new ArrayList<>();
+        for (Section s : sections) {
+            Listener l = s.attach != null ? s.attach.listener() : null;
+            if (l != null) {
+                listeners.add(l);
+            }
+        }
+        return listeners;
     }
 
     /** The JVMs among {@code processes}, in pid order. */
@@ -212,7 +282,7 @@ public final class ThreadDumps {
     }
 
     /** Asks every JVM at once, each on a thread of its own; by {@code answerBy}, each section is settled. */
-    private static void askAll(List<Section> sections, long answerBy) {
+    private static void askAll(List<Section> sections, long answerBy, java.util.function.Consumer<Path> guard) {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < sections.size(); i++) {
             Section s = sections.get(i);
@@ -221,7 +291,7 @@ public final class ThreadDumps {
             } else if (i >= MAX_JVMS) {
                 s.settle(null, "is one JVM more than the " + MAX_JVMS + " dumped at most");
             } else {
-                s.attach = new HotSpotAttach(s.id, ANSWER_NANOS);
+                s.attach = new HotSpotAttach(s.id, ANSWER_NANOS, guard);
                 Thread t = new Thread(() -> {
                     try {
                         s.settle(s.attach.threadPrint(answerBy, MAX_BYTES_PER_JVM), null);

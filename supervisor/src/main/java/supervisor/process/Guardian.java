@@ -73,6 +73,11 @@ final class Guardian {
             say("dir " + dir);
         }
 
+        /** A file to remove: the guardian's {@code rm -rf} of a "dir" entry removes a file as well. */
+        void file(Path file) {
+            say("dir " + file);
+        }
+
         private void say(String what) {
             if (guardian != null) {
                 guardian.write(id + " " + what);
@@ -205,8 +210,8 @@ final class Guardian {
     /**
      * The guardian the launcher ({@code scripts/supervisor}) started while this JVM booted, if it
      * is one: this JVM's child, in a session of its own, reading the pipe whose write end this JVM
-     * inherited as FD. Null when there is none, or it is not what the launcher said (then its pipe
-     * is closed here: it sees EOF with nothing recorded and leaves).
+     * inherited as FD. Null when there is none, or it is not what the launcher said (then FD is not
+     * opened here; a guardian on it sees EOF with nothing recorded when this JVM exits, and leaves).
      */
     private static Guardian fromLauncher() {
         String value = System.getProperty(LAUNCHER_PROPERTY);
@@ -225,30 +230,23 @@ final class Guardian {
             return null;
         }
         Path ours = Path.of("/proc/self/fd/" + fd);
-        OutputStream pipe;
-        try {
-            pipe = new java.io.FileOutputStream(ours.toFile());
-        } catch (IOException e) {
-            Log.debug("the launcher's guardian pipe (fd " + fd + ") cannot be opened: " + e.getMessage());
-            return null;
-        }
+        // Checked before the descriptor is opened: the property may be forged (JAVA_TOOL_OPTIONS),
+        // and FD then anything the caller gave this JVM, such as the file its stdout appends to.
         String why = launcherGuardianProblem(ours, pid);
         if (why != null) {
             Log.debug("not using the launcher's guardian (pid " + pid + "): " + why + "; starting one");
-            try {
-                pipe.close();
-            } catch (IOException e) {
-                // nothing to do: it goes with this JVM
-            }
             return null;
         }
         ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
         if (handle == null) {
-            try {
-                pipe.close();
-            } catch (IOException e) {
-                // nothing to do: it goes with this JVM
-            }
+            return null;
+        }
+        OutputStream pipe;
+        try {
+            // Append: opening /proc/self/fd/FD for writing without it would truncate a regular file.
+            pipe = new java.io.FileOutputStream(ours.toFile(), true);
+        } catch (IOException e) {
+            Log.debug("the launcher's guardian pipe (fd " + fd + ") cannot be opened: " + e.getMessage());
             return null;
         }
         return new Guardian(handle, pipe);

@@ -619,6 +619,15 @@ public final class SupervisedProcess {
         }
     }
 
+    /**
+     * Has the guardian remove {@code file} should this JVM die before {@link #release()}: a file
+     * made for the process while it runs (a thread dump's attach trigger in /tmp) and removed
+     * right after, which a {@code kill -9} in between would leave.
+     */
+    public void guardFile(Path file) {
+        lease.file(file);
+    }
+
     public ProcessId id() {
         return id;
     }

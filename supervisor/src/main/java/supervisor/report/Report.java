@@ -131,6 +131,11 @@ public abstract class Report {
                     }
                 }
             }
+            // Checked before the run; checked again, as something else may have been put there since:
+            // a rename over a device, FIFO or socket would replace it with a regular file.
+            if (Files.exists(target) && !Files.isRegularFile(target)) {
+                throw new IOException("it is not a regular file (a device, FIFO or socket): not replaced");
+            }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return true;
         } catch (IOException | RuntimeException e) {

@@ -1,6 +1,7 @@
 package supervisor.run;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,6 +51,8 @@ public final class RunSession {
     private final BlockingQueue<StopLoop.Event> events = new LinkedBlockingQueue<>();
     private final Notifier notifier = Notifier.fromEnvironment(System.getenv());
     private OutputLimiter output;
+    /** Attach listeners a thread dump started, whose sockets a killed JVM leaves in /tmp. */
+    private final List<ThreadDumps.Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public RunSession(RunOptions options) {
         this(options, new RunReport(java.util.List.of()));
@@ -108,7 +111,7 @@ public final class RunSession {
         if (notifier.enabled()) {
             Watchdog.start(notifier, System.getenv(), () -> health(task, readiness, ready.get()));
         }
-        StopLoop loop = new StopLoop(options.rules(), stoppable(task, options.dumpDir(), report), events, new StopLoop.StopListener() {
+        StopLoop loop = new StopLoop(options.rules(), stoppable(task, options.dumpDir(), report, listeners), events, new StopLoop.StopListener() {
             @Override
             public void stopping(String why) {
                 notifier.stopping(why);
@@ -145,6 +148,7 @@ public final class RunSession {
         Usage usage = options.spec().accounting() ? task.usage() : Usage.UNKNOWN;
         report.killed(task.release(), RunReport.Reason.CLEANUP, System.nanoTime());
         Log.trace("released");
+        listeners.forEach(ThreadDumps.Listener::removeIfDead);
         if (task.processLimitHits() > 0) {
             report.limitHit("processes");
         }
@@ -208,7 +212,8 @@ public final class RunSession {
     }
 
     /** The loop's view of the task; thread dumps go to {@code dumpDir}. */
-    private static StopLoop.Stoppable stoppable(SupervisedProcess task, Path dumpDir, RunReport report) {
+    private static StopLoop.Stoppable stoppable(SupervisedProcess task, Path dumpDir, RunReport report,
+                                                List<ThreadDumps.Listener> listeners) {
         return new StopLoop.Stoppable() {
             @Override
             public int pid() {
@@ -245,12 +250,13 @@ public final class RunSession {
                 long start = System.nanoTime();
                 ThreadDumps.Outcome dump;
                 try {
-                    dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why);
+                    dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why, task::guardFile);
                 } catch (RuntimeException e) {
                     // /proc unreadable, say: the stop goes on without a dump
                     Log.warn("no thread dump: cannot list the task's processes: " + e.getMessage());
                     return;
                 }
+                listeners.addAll(dump.listeners());
                 if (dump.file() != null) {
                     report.threadDump(dump.file());
                 }

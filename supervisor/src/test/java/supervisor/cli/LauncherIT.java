@@ -96,6 +96,93 @@ class LauncherIT {
     }
 
     @Test
+    void supervisorJvmThatIsADirectoryOrNotAJavaIsRefused() throws Exception {
+        // bash would say "Is a directory" and exit 126 (the status of a jar that cannot run);
+        // /bin/echo would print the JVM's flags on the task's stdout.
+        for (String jvm : new String[] {"/tmp", "/bin/echo"}) {
+            try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello")
+                    .environment("SUPERVISOR_JVM", jvm).start()) {
+                assertEquals(125, s.exitCode(LONG), s.stderr());
+                assertEquals("", s.stdout());
+                assertEquals("supervisor: SUPERVISOR_JVM=" + jvm + " is not an executable java\n", s.stderr());
+            }
+        }
+    }
+
+    /** A JDK older than 17 (its release file says so; its java here is this one) cannot run the supervisor. */
+    @Test
+    void aSupervisorJvmOlderThan17IsRefused(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("bin"));
+        Files.createSymbolicLink(dir.resolve("bin/java"), Path.of(System.getProperty("java.home"), "bin/java"));
+        Files.writeString(dir.resolve("release"), "JAVA_VERSION=\"11.0.2\"\n");
+        String java = dir.resolve("bin/java").toString();
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello")
+                .environment("SUPERVISOR_JVM", java).start()) {
+            assertEquals(125, s.exitCode(LONG), s.stderr());
+            assertEquals("", s.stdout());
+            assertEquals("supervisor: " + java + " is Java 11; the supervisor needs Java 17 or later (SUPERVISOR_JVM=PATH names another)\n",
+                    s.stderr());
+        } finally {
+            Files.delete(dir.resolve("bin/java")); // the link, before @TempDir warns about its target
+        }
+    }
+
+    /**
+     * A standard descriptor the caller closed would be the first file the supervisor JVM opens (its
+     * lib/modules), inherited by the task: {@code cat <&-} printed the JDK's 140 MB image.
+     */
+    @Test
+    void closedStandardDescriptorsAreNotTheSupervisorJvmsFiles() throws Exception {
+        String launcher = Supervisor.LAUNCHER.toAbsolutePath().toString();
+        try (Supervisor in = Supervisor.builder("-c", "exec \"$0\" run \"$1\" -- cat <&-", launcher, Supervisor.TASKS.toString())
+                     .launcher(Path.of("/bin/bash")).start();
+             Supervisor out = Supervisor.builder("-c", "exec \"$0\" run \"$1\" -- hello >&-", launcher, Supervisor.TASKS.toString())
+                     .launcher(Path.of("/bin/bash")).start()) {
+            assertEquals(0, in.exitCode(LONG), in.stderr());
+            assertEquals("", in.stdout(), "stdin closed: the task reads nothing (/dev/null)");
+            assertTrue(in.stderr().contains("task: read 0 bytes"), in.stderr());
+            assertEquals(125, out.exitCode(LONG), out.stderr());
+            assertEquals("supervisor: stdout is closed: the task's output would be lost (to discard it: >/dev/null)\n",
+                    out.stderr());
+            Procs.assertNoneLeft(in.testEnv(), Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * Without setsid on PATH the launcher starts no guardian and passes no -Dsupervisor.guardian; one
+     * forged through JAVA_TOOL_OPTIONS names fd 1, here a file the caller appends to: the JVM must
+     * not open it for writing (that truncated it) before finding that pid 1 is no guardian of its own.
+     */
+    @Test
+    void aForgedGuardianPropertyTouchesNothing(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("log");
+        Files.writeString(log, "precious\n");
+        String javaHome = System.getProperty("java.home");
+        try (Supervisor s = Supervisor.builder("-c", "exec /bin/bash \"$0\" run \"$1\" -- hello >> \"$2\"",
+                        Supervisor.LAUNCHER.toAbsolutePath().toString(), Supervisor.TASKS.toString(), log.toString())
+                .launcher(Path.of("/bin/bash")).environment("PATH", javaHome + "/bin:/nonexistent")
+                .environment("JAVA_HOME", javaHome).environment("JAVA_TOOL_OPTIONS", "-Dsupervisor.guardian=1:1").start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("precious\nhello\n", Files.readString(log));
+            Procs.assertNoneLeft(s.testEnv(), Duration.ofSeconds(5));
+        }
+    }
+
+    /** supervisor.jvm names a java older than 25 (replaced since the build): it runs, without the cache. */
+    @Test
+    void anAotCacheBesideAJdkOlderThan25IsNotUsed(@TempDir Path dir) throws Exception {
+        Path launcher = layout(dir);
+        Files.copy(TARGET.resolve("guardian.sh"), dir.resolve("lib/guardian.sh"));
+        Files.writeString(dir.resolve("lib/supervisor.jvm"), System.getProperty("java.home") + "/bin/java\n"); // 17
+        Files.writeString(dir.resolve("lib/supervisor.aot"), "made by a JDK 25");
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello").launcher(launcher).start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("hello\n", s.stdout());
+            assertEquals("", s.stderr());
+        }
+    }
+
+    @Test
     void aotCacheScriptWithoutANewEnoughJdkMakesNothing(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("supervisor.aot"), "stale");
         Files.writeString(dir.resolve("supervisor.jvm"), "/stale/bin/java\n");

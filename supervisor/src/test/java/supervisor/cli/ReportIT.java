@@ -247,6 +247,29 @@ class ReportIT {
         assertEquals(Set.of("pool.json"), names, "the report and the crash's log only");
     }
 
+    /** The report is renamed over its path: a device or FIFO there would be replaced (as root: /dev/null). */
+    @Test
+    void aReportPathThatIsADeviceOrAFifoIsAUsageError(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor());
+        try (Supervisor device = Supervisor.builder("run", "--report", "/dev/null", Supervisor.TASKS.toString(), "--", "hello").start();
+             Supervisor pipe = Supervisor.builder("pool", "--report", fifo.toString(),
+                     Supervisor.TASKS.resolveSibling("test-tasks-worker.jar").toString()).start()) {
+            assertEquals(2, device.exitCode(LONG));
+            assertEquals("", device.stdout());
+            assertEquals("supervisor: --report: '/dev/null' is not a regular file (a device, FIFO or socket),"
+                    + " which the report would replace\n", device.stderr());
+            assertEquals(2, pipe.exitCode(LONG));
+            assertEquals("supervisor: --report: '" + fifo + "' is not a regular file (a device, FIFO or socket),"
+                    + " which the report would replace\n", pipe.stderr());
+        }
+        assertFalse(Files.isRegularFile(Path.of("/dev/null")), "/dev/null is still a device");
+        assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther(), "the FIFO is still one");
+        assertNothingElseIn(dir, "fifo");
+    }
+
     private static void assertNothingElseIn(Path dir, String... reports) throws Exception {
         Set<String> names = new TreeSet<>();
         try (var files = Files.list(dir)) {

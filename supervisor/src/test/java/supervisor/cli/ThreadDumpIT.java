@@ -128,8 +128,38 @@ class ThreadDumpIT {
         }
         for (int pid : pids) {
             assertFalse(Files.exists(Path.of("/tmp/.attach_pid" + pid)), "no trigger file left for " + pid);
+            // The -Xrs JVM, whose listener runs from start-up, dies of SIGTERM's default action and cannot remove it.
+            assertFalse(Files.exists(Path.of("/tmp/.java_pid" + pid), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    "no attach socket left for " + pid);
         }
         assertFalse(Files.exists(privateTmp), "the private TMPDIR removed: " + privateTmp);
+    }
+
+    /**
+     * The supervisor killed (kill -9) while it waits for a frozen JVM to start its attach listener:
+     * the trigger file it made in /tmp is removed by the guardian, with the task and its cgroup.
+     */
+    @Test
+    void aKill9DuringTheDumpLeavesNoTriggerFile(@TempDir Path dir) throws Exception {
+        Path parent = Cgroups.writableV2Parent().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(parent != null, "needs a writable cgroup2 hierarchy to freeze the task");
+        try (Supervisor s = Supervisor.builder("run", "--timeout", "1s", "--dump-dir", dir.toString(),
+                        Supervisor.TASKS.toString(), "--", "hang")
+                .route(Route.CGROUP).environment("SUPERVISOR_THREAD_DUMP", null).start()) {
+            s.awaitStderr("ready", LONG);
+            int pid = s.taskJvm().pid();
+            String own = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
+                    .filter(l -> l.startsWith("0::")).findFirst().orElseThrow();
+            Path leaf = parent.resolve(Path.of(own.substring(3)).getFileName().toString());
+            Files.writeString(leaf.resolve("cgroup.freeze"), "1");
+            Path trigger = Path.of("/tmp/.attach_pid" + pid);
+            Await.until(LONG, "the supervisor to make " + trigger + " for the frozen JVM", () -> Files.exists(trigger));
+            Supervisor.kill("KILL", s.pid());
+            Await.until(Duration.ofSeconds(5), "the guardian to kill the task and remove " + trigger,
+                    () -> Procs.withEnv(s.testEnv()).isEmpty() && Files.notExists(trigger));
+            Await.until(Duration.ofSeconds(5), "the task's cgroup removed", () -> Files.notExists(leaf));
+            assertEquals("", s.stdout());
+        }
     }
 
     /**
@@ -159,6 +189,9 @@ class ThreadDumpIT {
             // Hung in its shutdown: the hook that never returns, and the JVM waiting for it.
             assertTrue(dump.contains("at tasks.Main.sleepForever(") && dump.contains("at java.lang.Shutdown.runHooks("), dump);
             assertEquals("", s.stdout());
+            // The dump started its attach listener; killed, it could not remove its socket: the supervisor did.
+            assertFalse(Files.exists(Path.of("/tmp/.java_pid" + pid), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    "the killed JVM's attach socket is left in /tmp");
         }
     }
 
