@@ -70,10 +70,16 @@ public record StackPayload(List<StackTraceElement> frames) {
     /**
      * Parses a STACK payload.
      *
-     * @throws ProtocolException if a line is not {@code at CLASS.METHOD(SOURCE)} or the payload
-     *     does not end with a newline
+     * @throws ProtocolException if a line is not {@code at CLASS.METHOD(SOURCE)}, the payload
+     *     does not end with a newline, or it holds more than {@value #MAX_FRAMES} frames or
+     *     {@value #MAX_BYTES} bytes
      */
     public static StackPayload decode(byte[] payload) throws ProtocolException {
+        // The bounds hold on this side too: a worker that breaks them (a hostile one, up to the
+        // frame limit of 64 MiB) must not put its bytes into an exception or a JSON line.
+        if (payload.length > MAX_BYTES) {
+            throw new ProtocolException("stack payload of " + payload.length + " bytes (at most " + MAX_BYTES + ")");
+        }
         String text = new String(payload, StandardCharsets.UTF_8);
         if (!text.isEmpty() && !text.endsWith("\n")) {
             throw new ProtocolException("stack payload does not end with a newline");
@@ -81,6 +87,9 @@ public record StackPayload(List<StackTraceElement> frames) {
         List<StackTraceElement> frames = new ArrayList<>();
         if (!text.isEmpty()) {
             String[] lines = text.split("\n", -1);
+            if (lines.length - 1 > MAX_FRAMES) {
+                throw new ProtocolException("stack payload of " + (lines.length - 1) + " frames (at most " + MAX_FRAMES + ")");
+            }
             for (int i = 0; i < lines.length - 1; i++) { // the last is the empty rest after the final newline
                 frames.add(parse(lines[i], i + 1));
             }

@@ -75,4 +75,17 @@ class StackPayloadTest {
             assertTrue(e.getMessage().startsWith("stack"), e.getMessage());
         }
     }
+
+    @Test
+    void refusesAPayloadOverItsBoundsWhoeverSentIt() throws ProtocolException {
+        String line = "at x.y(Z.java:1)\n";
+        assertEquals(StackPayload.MAX_FRAMES, StackPayload.decode(line.repeat(StackPayload.MAX_FRAMES).getBytes(UTF_8))
+                .frames().size());
+        ProtocolException frames = assertThrows(ProtocolException.class,
+                () -> StackPayload.decode(line.repeat(StackPayload.MAX_FRAMES + 1).getBytes(UTF_8)));
+        assertTrue(frames.getMessage().contains("65 frames"), frames.getMessage());
+        byte[] big = ("at x.y(" + "Z".repeat(StackPayload.MAX_BYTES) + ")\n").getBytes(UTF_8);
+        ProtocolException bytes = assertThrows(ProtocolException.class, () -> StackPayload.decode(big));
+        assertTrue(bytes.getMessage().startsWith("stack payload of " + big.length + " bytes"), bytes.getMessage());
+    }
 }
