@@ -119,6 +119,7 @@ public final class Main {
                 sleepForever();
             }
             case "crash" -> crash();
+            case "crash-jna" -> crashThroughJna(rest[0]);
             case "oom" -> {
                 List<long[]> hog = new ArrayList<>();
                 while (true) {
@@ -423,6 +424,17 @@ public final class Main {
         f.setAccessible(true);
         Object unsafe = f.get(null);
         unsafe.getClass().getMethod("putAddress", long.class, long.class).invoke(unsafe, 0L, 42L);
+    }
+
+    /**
+     * A segfault in native code, as a legacy library through JNA has one: JNA (from the jar at
+     * {@code jnaJar}, loaded here so that this jar needs no dependency) writes to address 0.
+     */
+    public static void crashThroughJna(String jnaJar) throws Exception {
+        ClassLoader jna = new java.net.URLClassLoader(new java.net.URL[] {java.nio.file.Path.of(jnaJar).toUri().toURL()}, null);
+        Class<?> pointer = Class.forName("com.sun.jna.Pointer", true, jna);
+        Object zero = pointer.getConstructor(long.class).newInstance(0L);
+        pointer.getMethod("setLong", long.class, long.class).invoke(zero, 0L, 42L);
     }
 
     private static void ready() {

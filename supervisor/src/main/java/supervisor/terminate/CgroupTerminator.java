@@ -28,22 +28,28 @@ public final class CgroupTerminator implements Terminator {
 
     @Override
     public int terminate(int signal, boolean wholeTree) {
+        // The leaf's members are read before anything is signalled: the stop signal goes to what
+        // ran when the stop began. What a shutdown hook spawns in answer to it (a helper caught
+        // half-way through its exec, say) is not hit by the same signal; the kill takes it later.
+        List<Integer> pids = List.of();
+        if (wholeTree) {
+            try {
+                pids = leaf.pids();
+            } catch (IOException e) {
+                // the sweep's view alone
+            }
+        }
         int sent = sweep.terminate(signal, wholeTree);
         if (!wholeTree) {
             return sent;
         }
         // The leaf also holds what hid from the sweep (a cleared environment in a new session);
         // a second signal to a process the sweep found is harmless, and the leaf's count is exact.
-        try {
-            Posix posix = Platform.posix();
-            List<Integer> pids = leaf.pids();
-            for (int pid : pids) {
-                ProcFs.id(pid).ifPresent(id -> posix.signal(id, signal));
-            }
-            return Math.max(sent, pids.size());
-        } catch (IOException e) {
-            return sent;
+        Posix posix = Platform.posix();
+        for (int pid : pids) {
+            ProcFs.id(pid).ifPresent(id -> posix.signal(id, signal));
         }
+        return Math.max(sent, pids.size());
     }
 
     @Override

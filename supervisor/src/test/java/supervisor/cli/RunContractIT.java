@@ -131,6 +131,19 @@ class RunContractIT {
     }
 
     @Test
+    void runNativeSegfaultThroughJnaNamesTheSignalAndTheNativeFrame(@TempDir Path dir) throws Exception {
+        // What a legacy library does: JNA writes to address 0 from native code. The parent sees
+        // SIGABRT (status 134); the message says SIGSEGV and the native function that took it.
+        String jna = Path.of(com.sun.jna.Pointer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "crash-jna", jna)
+                .directory(dir).start()) {
+            assertEquals(134, s.exitCode(LONG), s.stderr());
+            assertTrue(s.stderr().contains("supervisor: task crashed: SIGSEGV in ") && s.stderr().contains("Java_com_sun_jna_")
+                    && s.stderr().contains("(status 134, SIGABRT); the JVM wrote " + dir.toRealPath()), s.stderr());
+        }
+    }
+
+    @Test
     void runTempWorkdirCrashLogIsMovedOutBeforeTheDirectoryGoes(@TempDir Path dir) throws Exception {
         try (Supervisor s = Supervisor.builder("run", "--temp-workdir", Supervisor.TASKS.toString(), "--", "crash")
                 .directory(dir).start()) {

@@ -160,6 +160,20 @@ class WorkerPoolIT {
         assertTrue(((WorkerCrashedException) t).crashLog().isPresent(), m);
         assertTrue(m.contains("its last stderr lines: ") && m.contains("Problematic frame"), m);
         assertEquals("alive", text(p.submit(bytes("echo alive"))));
+        // A native library's segfault, through JNA: the frame named is the native function's.
+        String jna = Path.of(com.sun.jna.Pointer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        Throwable jnaCrash = failure(p.submit(bytes("crash-jna " + jna)));
+        assertInstanceOf(WorkerCrashedException.class, jnaCrash);
+        String jm = jnaCrash.getMessage();
+        assertTrue(jm.contains("crashed with SIGSEGV in ") && jm.contains("Java_com_sun_jna_"), jm);
+        ((WorkerCrashedException) jnaCrash).crashLog().ifPresent(log -> {
+            try {
+                java.nio.file.Files.deleteIfExists(log);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertEquals("alive", text(p.submit(bytes("echo alive"))));
         java.util.regex.Matcher hs = java.util.regex.Pattern.compile("(/\\S*hs_err_pid\\d+\\.log)").matcher(m);
         if (hs.find()) {
             java.nio.file.Files.deleteIfExists(Path.of(hs.group(1)));

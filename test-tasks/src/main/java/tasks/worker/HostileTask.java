@@ -13,7 +13,7 @@ import supervisor.worker.Task;
  * A pool worker task that misbehaves on request. The input is "COMMAND [ARGUMENT]":
  * echo, sleep MS (cooperative), hang (says so on stderr, then spins in {@code spinInDecode}, ignoring
  * cancel and interrupts),
- * freeze (its JVM stops itself with SIGSTOP while the call runs), exit N, crash, throw MSG,
+ * freeze (its JVM stops itself with SIGSTOP while the call runs), exit N, crash, crash-jna JNA_JAR, throw MSG,
  * print TEXT (to System.out and to fd 1), garbage (a bogus frame on the protocol pipe),
  * latin1 TEXT (a result that is not UTF-8), big N (an N-byte result), spawn (leaves a setsid'ed child), pid,
  * tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there), prop NAME,
@@ -79,6 +79,9 @@ public final class HostileTask implements Task {
                 f.setAccessible(true);
                 Object unsafe = f.get(null);
                 unsafe.getClass().getMethod("putAddress", long.class, long.class).invoke(unsafe, 0L, 42L);
+                return null;
+            case "crash-jna":
+                tasks.Main.crashThroughJna(arg);
                 return null;
             case "throw":
                 throw new IllegalStateException(arg);
