@@ -224,7 +224,7 @@ public final class Batch {
                     outputFailure = w.failure();
                     failed(PoolReport.IO_ERROR, "cannot write the output " + (options.output() == null ? "(stdout)" : options.output())
                             + ": " + w.failure().getMessage() + "; " + counts.done()
-                            + " lines were written, the rest is not answered");
+                            + (counts.done() == 1 ? " line was" : " lines were") + " written, the rest is not answered");
                     stopBy = Math.min(stopBy, stopDeadline());
                     reader.interrupt();
                 }
