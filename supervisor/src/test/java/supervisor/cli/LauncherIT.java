@@ -56,6 +56,42 @@ class LauncherIT {
     }
 
     @Test
+    void poolCommandKilledWithItsGroupLeavesNoWorkerAndNoDirectoryThroughTheLaunchersGuardian() throws Exception {
+        // supervisor pool starts through the launcher too: its guardian is the launcher's, and a
+        // kill -9 of the command's whole process group (setsid: it leads one) leaves nothing.
+        Path workerJar = Supervisor.TASKS.toAbsolutePath().getParent().resolve("test-tasks-worker.jar");
+        try (Supervisor s = Supervisor.builder(Supervisor.LAUNCHER.toAbsolutePath().toString(), "pool", "--workers", "2",
+                workerJar.toString()).launcher(Path.of("/usr/bin/setsid")).stdin("echo a\n".getBytes(StandardCharsets.UTF_8))
+                .keepStdinOpen().start()) {
+            s.awaitStdout("\"ok\"", LONG);
+            Await.until(LONG, "two workers", () -> workers(s).size() == 2);
+            List<ProcStat> guardians = guardiansOf(s.pid());
+            assertEquals(1, guardians.size(), "one guardian: " + Procs.describe(guardians));
+            assertTrue(Procs.cmdline(guardians.get(0).pid()).endsWith("/guardian.sh"), "the launcher's guardian");
+            List<Path> tmps = new java.util.ArrayList<>();
+            for (ProcStat w : workers(s)) {
+                String env = new String(Files.readAllBytes(Path.of("/proc/" + w.pid() + "/environ")), StandardCharsets.UTF_8);
+                for (String e : env.split("\0")) {
+                    if (e.startsWith("TMPDIR=")) {
+                        tmps.add(Path.of(e.substring("TMPDIR=".length())));
+                    }
+                }
+            }
+            assertEquals(2, tmps.size(), "each worker has a private TMPDIR: " + tmps);
+            Supervisor.kill("KILL", -s.pid());
+            Await.until(Duration.ofSeconds(5), "the guardian to kill the workers and leave",
+                    () -> Procs.withEnv(s.testEnv()).isEmpty());
+            Await.until(Duration.ofSeconds(5), "the guardian to remove the workers' TMPDIRs " + tmps,
+                    () -> tmps.stream().allMatch(Files::notExists));
+        }
+    }
+
+    private static List<ProcStat> workers(Supervisor s) {
+        return Procs.withEnv(s.testEnv()).stream().filter(p -> Procs.cmdline(p.pid()).contains("test-tasks-worker.jar")
+                && !Procs.cmdline(p.pid()).contains("supervisor.cli.Main")).toList();
+    }
+
+    @Test
     void guardianScriptOfAnotherBuildIsNotUsedAndCleanupStillHappens(@TempDir Path dir) throws Exception {
         // An installed layout (bin/, lib/) whose guardian.sh differs from the jar's, as a stale
         // file from an older build would: the JVM must start its own rather than trust it.
