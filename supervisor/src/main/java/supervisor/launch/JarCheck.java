@@ -1,5 +1,7 @@
 package supervisor.launch;
 
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -62,7 +64,9 @@ public final class JarCheck {
         regularReadableFile(jar, "task jar not found: ", cannot);
         byte[] head = new byte[4];
         int n;
-        try (InputStream in = Files.newInputStream(jar)) {
+        // java.io, not Files.newInputStream: NIO's first channel costs 1-2 ms to set up, on a
+        // one-shot run's critical path.
+        try (InputStream in = new FileInputStream(jar.toFile())) {
             n = in.readNBytes(head, 0, 4);
         } catch (IOException e) {
             throw new LaunchException(status(e), cannot + reason(e));
@@ -130,6 +134,12 @@ public final class JarCheck {
     private static String reason(IOException e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
+        }
+        if (e instanceof FileNotFoundException && e.getMessage() != null && e.getMessage().endsWith(")")) {
+            // java.io's "PATH (Permission denied)": the reason only, as NIO gives it.
+            String m = e.getMessage();
+            String why = m.substring(m.lastIndexOf('(') + 1, m.length() - 1);
+            return why.equals("Permission denied") ? "permission denied" : Printable.escape(why);
         }
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return f.getReason(); // "Too many levels of symbolic links", "Not a directory"

@@ -60,7 +60,7 @@ public final class ProcFs {
             // Gone: no such file, or ESRCH while reading because it went away after the open.
             return null;
         }
-        return parse(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+        return parse(buffer, n);
     }
 
     /** The identity of a live process, or empty when it is gone. */
@@ -199,20 +199,84 @@ public final class ProcFs {
     }
 
     static ProcStat parse(String line) {
-        // "pid (comm) state ppid ..." where comm may itself hold spaces and parentheses: the
-        // fields after comm start after the LAST ')'.
-        int open = line.indexOf('(');
-        int close = line.lastIndexOf(')');
-        int pid = Integer.parseInt(line.substring(0, open).trim());
-        String comm = line.substring(open + 1, close);
-        String[] f = line.substring(close + 2).trim().split(" ");
-        // f[0] is field 3 (state); field N is f[N - 3].
-        char state = f[0].charAt(0);
-        int ppid = Integer.parseInt(f[1]);
-        int pgrp = Integer.parseInt(f[2]);
-        int session = Integer.parseInt(f[3]);
-        long start = Long.parseLong(f[22 - 3]);
-        int exitCode = f.length > 52 - 3 ? Integer.parseInt(f[52 - 3]) : 0;
+        byte[] bytes = line.getBytes(StandardCharsets.ISO_8859_1);
+        return parse(bytes, bytes.length);
+    }
+
+    /**
+     * "pid (comm) state ppid ..." where comm may itself hold spaces and parentheses: the fields
+     * after comm start after the LAST ')'. Read in place, without splitting the line: a scan
+     * parses every process on the machine, on a one-shot run's critical path, often before the
+     * JIT has compiled this.
+     */
+    static ProcStat parse(byte[] line, int length) {
+        int open = -1;
+        int close = -1;
+        for (int i = 0; i < length; i++) {
+            if (line[i] == '(' && open < 0) {
+                open = i;
+            } else if (line[i] == ')') {
+                close = i;
+            }
+        }
+        if (open < 1 || close < open || close + 2 >= length) {
+            throw new NumberFormatException("not a /proc/PID/stat line: "
+                    + new String(line, 0, length, StandardCharsets.ISO_8859_1));
+        }
+        int pid = (int) number(line, 0, open - 1);
+        String comm = new String(line, open + 1, close - open - 1, StandardCharsets.ISO_8859_1);
+        char state = (char) (line[close + 2] & 0xff);
+        int ppid = 0;
+        int pgrp = 0;
+        int session = 0;
+        long start = 0;
+        int exitCode = 0;
+        int field = 3;
+        int i = close + 2;
+        while (i < length && field <= 52) {
+            int end = i;
+            while (end < length && line[end] != ' ' && line[end] != '\n') {
+                end++;
+            }
+            switch (field) {
+                case 4 -> ppid = (int) number(line, i, end);
+                case 5 -> pgrp = (int) number(line, i, end);
+                case 6 -> session = (int) number(line, i, end);
+                case 22 -> start = number(line, i, end);
+                case 52 -> exitCode = (int) number(line, i, end);
+                default -> { }
+            }
+            field++;
+            i = end + 1;
+        }
+        if (field <= 22) {
+            throw new NumberFormatException("a /proc/PID/stat line with " + (field - 1) + " fields");
+        }
         return new ProcStat(pid, comm, state, ppid, pgrp, session, start, exitCode);
+    }
+
+    /** The decimal number in {@code line[from, to)}, spaces around it skipped; a sign allowed. */
+    private static long number(byte[] line, int from, int to) {
+        while (from < to && line[from] == ' ') {
+            from++;
+        }
+        while (to > from && line[to - 1] == ' ') {
+            to--;
+        }
+        boolean negative = from < to && line[from] == '-';
+        int i = negative ? from + 1 : from;
+        if (i >= to) {
+            throw new NumberFormatException("empty number in a /proc/PID/stat line");
+        }
+        long value = 0;
+        for (; i < to; i++) {
+            int d = line[i] - '0';
+            if (d < 0 || d > 9) {
+                throw new NumberFormatException("not a number in a /proc/PID/stat line: "
+                        + new String(line, from, to - from, StandardCharsets.ISO_8859_1));
+            }
+            value = value * 10 + d;
+        }
+        return negative ? -value : value;
     }
 }

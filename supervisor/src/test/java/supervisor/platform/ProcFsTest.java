@@ -2,6 +2,7 @@ package supervisor.platform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.FileInputStream;
@@ -97,6 +98,33 @@ class ProcFsTest {
         ProcStat s = ProcFs.parse(statLine(500, "sleep", 'S', 1, 500, 500, 10, 0, 44));
         assertEquals(0, s.exitCode());
         assertEquals(10, s.startTime());
+    }
+
+    @Test
+    void parseRefusesWhatIsNotAStatLine() {
+        assertThrows(NumberFormatException.class, () -> ProcFs.parse("12 (sh) S 1 2"));
+        assertThrows(NumberFormatException.class, () -> ProcFs.parse("no parenthesis at all"));
+        assertThrows(NumberFormatException.class, () -> ProcFs.parse(statLine(5, "x", 'S', 1, 5, 5, 10, 0, 52)
+                .replace(" 10 ", " 1x0 ")));
+    }
+
+    @Test
+    void parseOfEveryLiveProcessAgreesWithItsFieldsSplitOut() throws IOException {
+        // The in-place parser against the plain reading of the same line, on this machine's processes.
+        for (ProcStat p : ProcFs.scan()) {
+            String line;
+            try {
+                line = Files.readString(Path.of("/proc/" + p.pid() + "/stat"), StandardCharsets.ISO_8859_1);
+            } catch (IOException gone) {
+                continue;
+            }
+            String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
+            ProcStat q = ProcFs.parse(line);
+            assertEquals(p.pid(), q.pid());
+            assertEquals(Integer.parseInt(f[1]), q.ppid(), line);
+            assertEquals(Integer.parseInt(f[3]), q.session(), line);
+            assertEquals(Long.parseLong(f[19]), q.startTime(), line);
+        }
     }
 
     @Test
