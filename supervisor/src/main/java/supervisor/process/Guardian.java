@@ -6,9 +6,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import supervisor.log.Log;
+import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
 import supervisor.terminate.OwnedChildren;
 import supervisor.terminate.TaskTree;
@@ -26,20 +29,35 @@ import supervisor.terminate.TaskTree;
  *
  * <p>It runs in a session of its own ({@code setsid}): {@code kill -KILL -- -PGID} on the
  * supervisor's group, which is what {@code timeout -s KILL} and many process managers send, does
- * not reach it. Thread-safe.
+ * not reach it. A guardian that is killed nonetheless is replaced within 100 ms by one that is told
+ * everything still recorded ({@link #watch()}). Thread-safe.
  */
 final class Guardian {
     private static final Object LOCK = new Object();
-    private static Guardian current; // guarded by LOCK
+    private static volatile Guardian current; // written under LOCK
     private static long nextLease; // guarded by LOCK
+    /** How often a guardian with leases is checked for life: a dead one is replaced (see {@link #replace}). */
+    private static final long WATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ProcessHandle process;
+    /** Its pid and start time: alive is "this very process, not a zombie". Null: gone already when found. */
+    private final ProcessId id;
     private final OutputStream pipe;
     private int leases; // guarded by LOCK
+    /** What each lease recorded and has not dropped, in order: what a successor is told again. */
+    private final Map<Long, List<String>> records = new LinkedHashMap<>(); // guarded by this
+    /** The guardian that took over from this one once it died; what comes later goes there. */
+    private Guardian successor; // guarded by this
+    private volatile boolean dismissed;
 
     private Guardian(ProcessHandle process, OutputStream pipe) {
         this.process = process;
         this.pipe = pipe;
+        this.id = ProcFs.id((int) process.pid()).orElse(null);
+    }
+
+    private boolean alive() {
+        return id != null && ProcFs.alive(id);
     }
 
     /**
@@ -47,18 +65,19 @@ final class Guardian {
      * if this JVM dies before {@link #release()}.
      */
     static final class Lease {
-        private final Guardian guardian; // null: no guardian could be started
         private final long id;
-        private boolean released;
+        private final boolean recording; // false: no guardian could be started when it was taken
+        private boolean released; // guarded by LOCK
 
-        private Lease(Guardian guardian, long id) {
-            this.guardian = guardian;
+        private Lease(long id, boolean recording) {
             this.id = id;
+            this.recording = recording;
         }
 
-        /** The guardian's pid, or -1. */
+        /** The guardian's pid (the one that holds this lease's records now), or -1. */
         int pid() {
-            return guardian == null ? -1 : (int) guardian.process.pid();
+            Guardian g = recording ? current : null;
+            return g == null ? -1 : (int) g.process.pid();
         }
 
         void task(ProcessId task, String marker) {
@@ -79,25 +98,28 @@ final class Guardian {
         }
 
         private void say(String what) {
-            if (guardian != null) {
-                guardian.write(id + " " + what);
+            Guardian g = recording ? current : null;
+            if (g != null) {
+                g.record(id, what);
             }
         }
 
         /** Everything recorded was cleaned up normally; the guardian forgets it. Idempotent. */
         void release() {
             synchronized (LOCK) {
-                if (released || guardian == null) {
+                if (released || !recording) {
                     released = true;
                     return;
                 }
                 released = true;
-                guardian.write("drop " + id);
-                if (--guardian.leases == 0) {
-                    guardian.dismiss();
-                    if (current == guardian) {
-                        current = null;
-                    }
+                Guardian g = current;
+                if (g == null) {
+                    return;
+                }
+                g.drop(id);
+                if (--g.leases == 0) {
+                    g.dismiss();
+                    current = null;
                 }
             }
         }
@@ -119,7 +141,10 @@ final class Guardian {
                 }
                 starting = null;
             }
-            if (current == null || !current.process.isAlive()) {
+            if (current != null && !current.alive()) {
+                replace(current); // it died between two leases: its records go to another
+            }
+            if (current == null) {
                 try {
                     Log.trace("guardian");
                     Guardian adopted = fromLauncher();
@@ -129,12 +154,115 @@ final class Guardian {
                     Log.warn("cannot start the guardian (" + e.getMessage() + "): should the supervisor be killed,"
                             + " its tasks' processes and directories will not be cleaned up");
                     current = null;
-                    return new Lease(null, id);
+                    return new Lease(id, false);
                 }
             }
-            current.leases++;
-            return new Lease(current, id);
+            if (current.leases++ == 0) {
+                current.watch();
+            }
+            return new Lease(id, true);
         }
+    }
+
+    /**
+     * While it has leases, a thread checks every 100 ms that the guardian still lives: one that was
+     * killed (it ignores the signals a shell sends, not SIGKILL) is replaced at once, not when the
+     * next process is recorded, so that a kill of the guardian and then of the supervisor leaves
+     * nothing behind unless the two come within that check and a new guardian's start. The thread
+     * sleeps between checks and never waits in native code, so this JVM's exit does not wait for it.
+     */
+    private void watch() {
+        Thread t = new Thread(() -> {
+            while (!dismissed) {
+                java.util.concurrent.locks.LockSupport.parkNanos(WATCH_NANOS);
+                if (dismissed || successorOrNull() != null) {
+                    return;
+                }
+                if (!alive()) {
+                    synchronized (LOCK) {
+                        if (current == this && !dismissed) {
+                            replace(this);
+                        }
+                    }
+                    return;
+                }
+            }
+        }, "supervisor-guardian-watch");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private synchronized Guardian successorOrNull() {
+        return successor;
+    }
+
+    /**
+     * Starts a guardian to take over from {@code dead}, tells it everything {@code dead} still had
+     * recorded, and makes it the current one. Called with LOCK held. If none can be started, says so
+     * and keeps {@code dead} current, so that the next lease tries again.
+     */
+    private static void replace(Guardian dead) {
+        Guardian next;
+        try {
+            next = start();
+        } catch (IOException e) {
+            Log.warn("the guardian (pid " + dead.process.pid() + ") is gone and another cannot be started ("
+                    + e.getMessage() + "): should the supervisor be killed now, its tasks' processes and directories"
+                    + " will not be cleaned up");
+            return;
+        }
+        int told = 0;
+        synchronized (dead) {
+            synchronized (next) {
+                for (Map.Entry<Long, List<String>> e : dead.records.entrySet()) {
+                    for (String what : e.getValue()) {
+                        next.recordHere(e.getKey(), what);
+                        told++;
+                    }
+                }
+                dead.successor = next; // what dead is told from now on goes to next, after these
+            }
+        }
+        next.leases = dead.leases;
+        current = next;
+        Log.warn("the guardian (pid " + dead.process.pid() + ") is gone: another (pid " + next.process.pid()
+                + ") now holds what is to be cleaned up should the supervisor be killed (" + told + " record"
+                + (told == 1 ? "" : "s") + ")");
+        if (next.leases > 0) {
+            next.watch();
+        }
+    }
+
+    /** Records {@code what} for {@code lease}, here or with this guardian's successor. */
+    private void record(long lease, String what) {
+        Guardian target;
+        synchronized (this) {
+            if (successor == null) {
+                recordHere(lease, what);
+                return;
+            }
+            target = successor;
+        }
+        target.record(lease, what);
+    }
+
+    private void recordHere(long lease, String what) { // with this guardian's monitor held
+        records.computeIfAbsent(lease, k -> new ArrayList<>()).add(what);
+        write(lease + " " + what);
+    }
+
+    /** Forgets what {@code lease} recorded, here or with this guardian's successor. */
+    private void drop(long lease) {
+        Guardian target;
+        synchronized (this) {
+            if (successor == null) {
+                records.remove(lease);
+                write("drop " + lease);
+                return;
+            }
+            target = successor;
+        }
+        target.drop(lease);
     }
 
     private static java.util.concurrent.CompletableFuture<Guardian> starting; // guarded by LOCK
@@ -324,6 +452,7 @@ final class Guardian {
     }
 
     private void dismiss() {
+        dismissed = true;
         write("done");
         try {
             pipe.close();

@@ -426,14 +426,15 @@ public final class SupervisedProcess {
 
     /** How the process's tree is held: its cgroup leaf, else its session, marker and descendants. */
     private void hold(int pid) {
-        int guardian = lease.pid();
+        // The guardian's pid is asked each time: a guardian that dies is replaced by another.
+        java.util.function.IntPredicate guardian = p -> p == lease.pid();
         if (!ProcFs.available()) {
             terminator = new PortableTerminator(id);
             Log.warn("not Linux (" + System.getProperty("os.name") + "): the " + spec.label() + "'s processes are"
                     + " found through ProcessHandle only; a process that leaves its parent's tree will not be killed");
         } else {
-            TreeTerminator tree = new TreeTerminator(new TaskTree(id, marker, spec.claimOrphans(), p -> p == guardian),
-                    p -> p == pid || p == guardian);
+            TreeTerminator tree = new TreeTerminator(new TaskTree(id, marker, spec.claimOrphans(), guardian),
+                    p -> p == pid || guardian.test(p));
             terminator = leaf == null ? tree : new CgroupTerminator(leaf, tree);
         }
         Log.debug(spec.label() + " pid " + pid + "; termination mechanism: " + terminator.mechanism());

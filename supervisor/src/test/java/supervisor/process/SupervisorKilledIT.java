@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +108,94 @@ class SupervisorKilledIT {
         Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
         after.removeAll(before);
         assertEquals(Set.of(), after, where + ": cgroups or directories left");
+    }
+
+    /** Where the supervisor's guardian comes from: the launcher starts it, or the JVM (library, fallback). */
+    enum GuardianOrigin { LAUNCHER, JVM }
+
+    /**
+     * The guardian killed first (SIGKILL: it ignores the rest), then the supervisor: the supervisor
+     * notices the guardian's death within its 100 ms check, starts another and tells it everything
+     * still recorded; killed after that, it leaves nothing, on either origin of the guardian.
+     */
+    @ParameterizedTest
+    @EnumSource(GuardianOrigin.class)
+    void guardianKilledFirstThenSupervisor_isReplacedAndLeavesNothing(GuardianOrigin origin) throws Exception {
+        boolean cgroup = Cgroups.writableV2Parent().isPresent();
+        Route route = cgroup ? Route.CGROUP : Route.TREE;
+        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
+        String id = UUID.randomUUID().toString();
+        List<String> cmd = new ArrayList<>();
+        if (origin == GuardianOrigin.LAUNCHER) {
+            cmd.addAll(List.of("setsid", Supervisor.LAUNCHER.toAbsolutePath().toString()));
+        } else {
+            // The JVM without the launcher: no -Dsupervisor.guardian, so it starts its own.
+            cmd.addAll(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", Path.of("target", "supervisor.jar").toAbsolutePath().toString(), "supervisor.cli.Main"));
+        }
+        cmd.addAll(List.of("run", "-v", "--temp-workdir", "--timeout", "60s", Supervisor.TASKS.toString(), "--", "sh",
+                hidingTree(route) + "echo ready >&2; exec sleep 1024", "hang"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("SUPERVISOR_TEST_ID", id);
+        pb.environment().put("SUPERVISOR_THREAD_DUMP", "no");
+        Process p = pb.start();
+        StringBuilder err = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try {
+                byte[] buf = new byte[4096];
+                int n;
+                while ((n = p.getErrorStream().read(buf)) > 0) {
+                    synchronized (err) {
+                        err.append(new String(buf, 0, n));
+                    }
+                }
+            } catch (IOException e) {
+                // the supervisor is gone
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        java.util.function.Supplier<String> said = () -> {
+            synchronized (err) {
+                return err.toString();
+            }
+        };
+        try {
+            Await.until(Duration.ofSeconds(30), origin + ": the task says it is ready", () -> said.get().contains("ready"));
+            int guardian = guardianOf(p.pid());
+            assertTrue(guardian > 0, origin + ": no guardian child of the supervisor (pid " + p.pid() + ")");
+            Supervisor.kill("KILL", guardian);
+            Await.until(Duration.ofSeconds(5), origin + ": the supervisor says the guardian " + guardian + " is gone",
+                    () -> said.get().contains("the guardian (pid " + guardian + ") is gone: another (pid "));
+            int successor = guardianOf(p.pid());
+            assertTrue(successor > 0 && successor != guardian, origin + ": no new guardian; stderr: " + said.get());
+        } finally {
+            Supervisor.kill("KILL", p.pid());
+        }
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), origin + ": the supervisor did not die of SIGKILL");
+        boolean clean = Await.within(CLEAN_WITHIN, () -> Procs.withEnv("SUPERVISOR_TEST_ID=" + id).isEmpty()
+                && hidden().isEmpty() && supervisor.testing.Procs.supervisorLeftovers().equals(before));
+        if (!clean) {
+            hidden().forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
+            Procs.withEnv("SUPERVISOR_TEST_ID=" + id).forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
+        }
+        String where = origin + " guardian killed, then the supervisor (" + route + "); stderr: " + said.get();
+        assertEquals(List.of(), Procs.withEnv("SUPERVISOR_TEST_ID=" + id).stream().map(s -> Procs.cmdline(s.pid())).toList(),
+                where + ": processes left");
+        assertEquals(List.of(), hidden().stream().map(s -> Procs.cmdline(s.pid())).toList(), where + ": hidden processes left");
+        Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
+        after.removeAll(before);
+        assertEquals(Set.of(), after, where + ": cgroups or directories left");
+    }
+
+    /** The live child of {@code parent} that runs guardian.sh, or -1. */
+    private static int guardianOf(long parent) {
+        for (supervisor.platform.ProcStat s : supervisor.platform.ProcFs.scan()) {
+            if (s.ppid() == parent && !s.isDead() && Procs.cmdline(s.pid()).contains("guardian")) {
+                return s.pid();
+            }
+        }
+        return -1;
     }
 
     private static List<supervisor.platform.ProcStat> hidden() {
