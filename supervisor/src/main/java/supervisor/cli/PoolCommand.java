@@ -144,6 +144,9 @@ final class PoolCommand {
         checkOutput(output);
         Path jar = Path.of(a.jar);
         try {
+            if (output == null) {
+                supervisor.launch.Stdout.requireOpen("the answers", "write them with --output FILE, or discard them: >/dev/null");
+            }
             JarCheck.checkWorker(jar);
         } catch (LaunchException e) {
             Log.error(e.getMessage());

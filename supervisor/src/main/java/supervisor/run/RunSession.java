@@ -73,6 +73,7 @@ public final class RunSession {
         // The guardian (and the native layer, for the process tree) start while the jar is checked.
         SupervisedProcess.prepareToStart(options.spec());
         try {
+            supervisor.launch.Stdout.requireOpen("the task's output", "to discard it: >/dev/null");
             JarCheck.check(options.jar());
             Log.trace("jar checked");
             task = SupervisedProcess.start(options.spec());

@@ -185,6 +185,31 @@ class LauncherIT {
     }
 
     /**
+     * A pool does not need stdout when its answers go to --output FILE: with stdout closed it runs;
+     * without --output it refuses, as run does, and says where the answers could go.
+     */
+    @Test
+    void poolWithStdoutClosedRunsOnlyWithAnOutputFile(@TempDir Path dir) throws Exception {
+        String launcher = Supervisor.LAUNCHER.toAbsolutePath().toString();
+        Path answers = dir.resolve("answers.jsonl");
+        Path worker = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar");
+        try (Supervisor toFile = Supervisor.builder("-c", "printf 'echo a\\necho b\\n' | \"$0\" pool --workers 1 --output \"$2\" \"$1\" >&-",
+                        launcher, worker.toString(), answers.toString()).launcher(Path.of("/bin/bash")).start();
+             Supervisor toStdout = Supervisor.builder("-c", "printf 'echo a\\n' | \"$0\" pool --workers 1 \"$1\" >&-",
+                        launcher, worker.toString()).launcher(Path.of("/bin/bash")).start()) {
+            assertEquals(0, toFile.exitCode(LONG), toFile.stderr());
+            List<String> lines = Files.readAllLines(answers);
+            assertEquals(2, lines.size(), "answers: " + lines);
+            assertTrue(lines.stream().allMatch(l -> l.contains("\"status\":\"ok\"")), "answers: " + lines);
+            assertEquals(125, toStdout.exitCode(LONG), toStdout.stderr());
+            assertEquals("supervisor: stdout is closed: the answers would be lost (write them with --output FILE,"
+                    + " or discard them: >/dev/null)\n", toStdout.stderr());
+            Procs.assertNoneLeft(toFile.testEnv(), Duration.ofSeconds(5));
+            Procs.assertNoneLeft(toStdout.testEnv(), Duration.ofSeconds(5));
+        }
+    }
+
+    /**
      * Without setsid on PATH the launcher starts no guardian and passes no -Dsupervisor.guardian; one
      * forged through JAVA_TOOL_OPTIONS names fd 1, here a file the caller appends to: the JVM must
      * not open it for writing (that truncated it) before finding that pid 1 is no guardian of its own.
