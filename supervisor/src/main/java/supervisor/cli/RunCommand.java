@@ -177,7 +177,9 @@ final class RunCommand {
             throw new UsageException("--pass-env goes with --clear-env (without it the task gets the whole environment)");
         }
         Path jar = Path.of(a.jar);
-        List<String> main = new ArrayList<>(List.of("-jar", a.jar));
+        // The jar as checked is the jar that runs: Path.of drops a trailing slash ("x.jar/"), which
+        // java -jar would refuse with its own message and status 1 after the check had passed.
+        List<String> main = new ArrayList<>(List.of("-jar", jar.toString()));
         main.addAll(a.afterDashes);
         ProcessSpec spec = ProcessSpec.java(java.isEmpty() ? defaultJava() : java, c.jvmOptions(), main)
                 .withEnvironment(env)

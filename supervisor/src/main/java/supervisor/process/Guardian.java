@@ -29,15 +29,24 @@ import supervisor.terminate.TaskTree;
  *
  * <p>It runs in a session of its own ({@code setsid}): {@code kill -KILL -- -PGID} on the
  * supervisor's group, which is what {@code timeout -s KILL} and many process managers send, does
- * not reach it. A guardian that is killed nonetheless is replaced within 100 ms by one that is told
+ * not reach it. A guardian that is killed (or stopped) nonetheless is replaced within 25 ms by one told
  * everything still recorded ({@link #watch()}). Thread-safe.
  */
 final class Guardian {
     private static final Object LOCK = new Object();
     private static volatile Guardian current; // written under LOCK
     private static long nextLease; // guarded by LOCK
-    /** How often a guardian with leases is checked for life: a dead one is replaced (see {@link #replace}). */
-    private static final long WATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How often a guardian with leases is checked for life: a dead or stopped one is replaced (see {@link #replace}). */
+    private static final long WATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+    /** After a replacement failed to start, the longest wait before the next attempt. */
+    private static final long RETRY_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Every guardian process this JVM started or adopted that may still run, a starting one
+     * included: none of them is ever a member of a task's tree (a replacement is a child of this
+     * JVM born after the task, which a tree that claims orphans would otherwise count as its own).
+     */
+    private static final java.util.Set<Integer> PIDS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static Thread watcher; // guarded by LOCK
 
     private final ProcessHandle process;
     /** Its pid and start time: alive is "this very process, not a zombie". Null: gone already when found. */
@@ -49,6 +58,8 @@ final class Guardian {
     /** The guardian that took over from this one once it died; what comes later goes there. */
     private Guardian successor; // guarded by this
     private volatile boolean dismissed;
+    private boolean lost; // guarded by LOCK: found dead or stopped, killed and its pipe closed
+    private boolean saidCannotReplace; // guarded by LOCK
 
     private Guardian(ProcessHandle process, OutputStream pipe) {
         this.process = process;
@@ -56,8 +67,28 @@ final class Guardian {
         this.id = ProcFs.id((int) process.pid()).orElse(null);
     }
 
+    /** This very process, neither exited nor stopped: a stopped guardian could not clean up either. */
     private boolean alive() {
-        return id != null && ProcFs.alive(id);
+        return id != null && ProcFs.stat(id.pid())
+                .map(st -> st.startTime() == id.startTime() && !st.isDead() && !st.isStopped()).orElse(false);
+    }
+
+    /** True for the pid of a guardian process of this JVM (see {@link #PIDS}). */
+    static boolean isGuardian(int pid) {
+        return PIDS.contains(pid);
+    }
+
+    /** Kills this guardian if it is still this very process (stopped, say), closes its pipe, and forgets its pid. */
+    private void abandon() {
+        if (id != null && ProcFs.exists(id)) {
+            process.destroyForcibly(); // SIGKILL: a stopped process dies of it too
+        }
+        try {
+            pipe.close();
+        } catch (IOException e) {
+            // gone already
+        }
+        PIDS.remove((int) process.pid());
     }
 
     /**
@@ -72,12 +103,6 @@ final class Guardian {
         private Lease(long id, boolean recording) {
             this.id = id;
             this.recording = recording;
-        }
-
-        /** The guardian's pid (the one that holds this lease's records now), or -1. */
-        int pid() {
-            Guardian g = recording ? current : null;
-            return g == null ? -1 : (int) g.process.pid();
         }
 
         void task(ProcessId task, String marker) {
@@ -157,59 +182,83 @@ final class Guardian {
                     return new Lease(id, false);
                 }
             }
-            if (current.leases++ == 0) {
-                current.watch();
-            }
+            current.leases++;
+            watch();
             return new Lease(id, true);
         }
     }
 
     /**
-     * While it has leases, a thread checks every 100 ms that the guardian still lives: one that was
-     * killed (it ignores the signals a shell sends, not SIGKILL) is replaced at once, not when the
-     * next process is recorded, so that a kill of the guardian and then of the supervisor leaves
-     * nothing behind unless the two come within that check and a new guardian's start. The thread
-     * sleeps between checks and never waits in native code, so this JVM's exit does not wait for it.
+     * While a guardian has leases, one thread checks every 25 ms that it still lives (and is not
+     * stopped): one that was killed (it ignores the signals a shell sends, not SIGKILL) or stopped
+     * is replaced at once, not when the next process is recorded, so that a kill of the guardian
+     * and then of the supervisor leaves nothing behind unless the two come within that check and a
+     * new guardian's start. A replacement that cannot start is tried again, with a back-off, for as
+     * long as there are leases. The thread sleeps between checks and never waits in native code, so
+     * this JVM's exit does not wait for it. Called with LOCK held.
      */
-    private void watch() {
-        Thread t = new Thread(() -> {
-            while (!dismissed) {
-                java.util.concurrent.locks.LockSupport.parkNanos(WATCH_NANOS);
-                if (dismissed || successorOrNull() != null) {
-                    return;
-                }
-                if (!alive()) {
-                    synchronized (LOCK) {
-                        if (current == this && !dismissed) {
-                            replace(this);
-                        }
+    private static void watch() {
+        if (watcher != null && watcher.isAlive()) {
+            return;
+        }
+        watcher = new Thread(() -> {
+            long pause = WATCH_NANOS;
+            while (true) {
+                java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                synchronized (LOCK) {
+                    Guardian g = current;
+                    if (g == null || g.dismissed || g.leases == 0) {
+                        watcher = null;
+                        return;
                     }
-                    return;
+                    if (g.alive()) {
+                        pause = WATCH_NANOS;
+                    } else {
+                        boolean replaced = replace(g);
+                        pause = replaced ? WATCH_NANOS : Math.min(RETRY_MAX_NANOS, pause * 2);
+                    }
                 }
             }
         }, "supervisor-guardian-watch");
-        t.setDaemon(true);
-        t.start();
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
-    private synchronized Guardian successorOrNull() {
-        return successor;
+    /** Checks the current guardian now rather than at the next tick (it was seen to exit). */
+    private static void wakeWatcher() {
+        Thread t;
+        synchronized (LOCK) {
+            t = watcher;
+        }
+        if (t != null) {
+            java.util.concurrent.locks.LockSupport.unpark(t);
+        }
     }
 
     /**
-     * Starts a guardian to take over from {@code dead}, tells it everything {@code dead} still had
-     * recorded, and makes it the current one. Called with LOCK held. If none can be started, says so
-     * and keeps {@code dead} current, so that the next lease tries again.
+     * Starts a guardian to take over from {@code dead} (gone, or stopped: then killed), tells it
+     * everything {@code dead} still had recorded, and makes it the current one. Called with LOCK
+     * held. If none can be started, says so once per loss and keeps {@code dead} current, so that the
+     * watch thread and the next lease try again; false then.
      */
-    private static void replace(Guardian dead) {
+    private static boolean replace(Guardian dead) {
+        boolean stopped = dead.id != null && ProcFs.stat(dead.id.pid())
+                .map(st -> st.startTime() == dead.id.startTime() && st.isStopped()).orElse(false);
+        if (!dead.lost) {
+            dead.lost = true;
+            dead.abandon();
+        }
         Guardian next;
         try {
             next = start();
         } catch (IOException e) {
-            Log.warn("the guardian (pid " + dead.process.pid() + ") is gone and another cannot be started ("
-                    + e.getMessage() + "): should the supervisor be killed now, its tasks' processes and directories"
-                    + " will not be cleaned up");
-            return;
+            if (!dead.saidCannotReplace) {
+                dead.saidCannotReplace = true;
+                Log.warn("the guardian (pid " + dead.process.pid() + ") " + (stopped ? "was stopped (killed it)" : "is gone")
+                        + " and another cannot be started (" + e.getMessage() + "); trying again: until one starts, a kill"
+                        + " of the supervisor would leave its tasks' processes and directories behind");
+            }
+            return false;
         }
         int told = 0;
         synchronized (dead) {
@@ -225,12 +274,10 @@ final class Guardian {
         }
         next.leases = dead.leases;
         current = next;
-        Log.warn("the guardian (pid " + dead.process.pid() + ") is gone: another (pid " + next.process.pid()
-                + ") now holds what is to be cleaned up should the supervisor be killed (" + told + " record"
-                + (told == 1 ? "" : "s") + ")");
-        if (next.leases > 0) {
-            next.watch();
-        }
+        Log.warn("the guardian (pid " + dead.process.pid() + ") " + (stopped ? "was stopped (killed it)" : "is gone")
+                + ": another (pid " + next.process.pid() + ") now holds what is to be cleaned up should the supervisor"
+                + " be killed (" + told + " record" + (told == 1 ? "" : "s") + ")");
+        return true;
     }
 
     /** Records {@code what} for {@code lease}, here or with this guardian's successor. */
@@ -303,6 +350,8 @@ final class Guardian {
         // Its helpers (grep, rm, sleep) come from the system, whatever PATH the supervisor has.
         pb.environment().put("PATH", Helpers.SYSTEM_PATH);
         Process p = OwnedChildren.start(pb);
+        PIDS.add((int) p.pid()); // from its birth: no task's tree may count it, starting or not
+        OwnedChildren.exit(p).thenRun(Guardian::wakeWatcher);
         // Until setsid has run, the guardian is in this JVM's process group, where a kill of the
         // group would take it too: it says "ready" once it is in a session of its own.
         InputStream out = p.getInputStream();
@@ -324,6 +373,7 @@ final class Guardian {
         if (n < ready.length || !new String(ready, StandardCharsets.US_ASCII).equals("ready\n")) {
             boolean silent = n < ready.length && p.isAlive();
             p.destroyForcibly();
+            OwnedChildren.exit(p).thenRun(() -> PIDS.remove((int) p.pid()));
             throw new IOException(silent ? "the guardian did not say it was ready within 5 s"
                     : "the guardian exited as it started");
         }
@@ -377,6 +427,7 @@ final class Guardian {
             Log.debug("the launcher's guardian pipe (fd " + fd + ") cannot be opened: " + e.getMessage());
             return null;
         }
+        PIDS.add(pid);
         return new Guardian(handle, pipe);
     }
 
@@ -459,6 +510,9 @@ final class Guardian {
         } catch (IOException e) {
             // gone already
         }
+        if (id != null && ProcFs.stat(id.pid()).map(st -> st.startTime() == id.startTime() && st.isStopped()).orElse(false)) {
+            process.destroyForcibly(); // stopped, it cannot leave at "done"; it holds nothing now
+        }
         try {
             process.onExit().get(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -466,6 +520,7 @@ final class Guardian {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             // it leaves at "done"; if it is slow to, it is in a session of its own and harmless
         }
+        PIDS.remove((int) process.pid());
     }
 
     private static volatile String script;

@@ -411,12 +411,11 @@ public final class SupervisedProcess {
      * task and the orphans of its tree, which this JVM adopts as their subreaper.
      */
     private java.util.Collection<Integer> descendants() {
-        int guardian = lease.pid();
         List<Integer> found = new ArrayList<>();
         java.util.ArrayDeque<Integer> next = new java.util.ArrayDeque<>(ProcFs.children((int) ProcessHandle.current().pid()));
         while (!next.isEmpty()) {
             int pid = next.pop();
-            if (pid != guardian) {
+            if (!Guardian.isGuardian(pid)) {
                 found.add(pid);
                 next.addAll(ProcFs.children(pid));
             }
@@ -426,8 +425,9 @@ public final class SupervisedProcess {
 
     /** How the process's tree is held: its cgroup leaf, else its session, marker and descendants. */
     private void hold(int pid) {
-        // The guardian's pid is asked each time: a guardian that dies is replaced by another.
-        java.util.function.IntPredicate guardian = p -> p == lease.pid();
+        // Any guardian of this JVM, asked each time: one that dies is replaced by another, born
+        // after the task, which a tree that claims orphans would otherwise count as its own.
+        java.util.function.IntPredicate guardian = Guardian::isGuardian;
         if (!ProcFs.available()) {
             terminator = new PortableTerminator(id);
             Log.warn("not Linux (" + System.getProperty("os.name") + "): the " + spec.label() + "'s processes are"

@@ -185,6 +185,16 @@ class RunContractIT {
         expectRefusal(loop.toString(), 126, "Too many levels of symbolic links");
     }
 
+    /** "x.jar/": the jar that was checked is the jar that runs (java -jar alone refused it, status 1). */
+    @Test
+    void aJarNamedWithATrailingSlashRunsTheJarThatWasChecked() throws Exception {
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toAbsolutePath() + "/", "--", "hello").start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("hello\n", s.stdout());
+            assertEquals("", s.stderr());
+        }
+    }
+
     @Test
     void unreadableJarIs126(@TempDir Path dir) throws Exception {
         // Root reads any file: as root, the supervisor runs without the capabilities that let it

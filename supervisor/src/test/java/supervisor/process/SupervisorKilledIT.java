@@ -113,79 +113,154 @@ class SupervisorKilledIT {
     /** Where the supervisor's guardian comes from: the launcher starts it, or the JVM (library, fallback). */
     enum GuardianOrigin { LAUNCHER, JVM }
 
+    /** A supervisor started for these tests, its stderr collected. */
+    private static final class Running {
+        final Process process;
+        final String id = UUID.randomUUID().toString();
+        private final StringBuilder err = new StringBuilder();
+
+        Running(GuardianOrigin origin, String... runArgs) throws IOException {
+            List<String> cmd = new ArrayList<>();
+            if (origin == GuardianOrigin.LAUNCHER) {
+                cmd.addAll(List.of("setsid", Supervisor.LAUNCHER.toAbsolutePath().toString()));
+            } else {
+                // The JVM without the launcher: no -Dsupervisor.guardian, so it starts its own.
+                cmd.addAll(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", Path.of("target", "supervisor.jar").toAbsolutePath().toString(), "supervisor.cli.Main"));
+            }
+            cmd.addAll(List.of(runArgs));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("SUPERVISOR_TEST_ID", id);
+            pb.environment().put("SUPERVISOR_THREAD_DUMP", "no");
+            process = pb.start();
+            Thread reader = new Thread(() -> {
+                try {
+                    byte[] buf = new byte[4096];
+                    int n;
+                    while ((n = process.getErrorStream().read(buf)) > 0) {
+                        synchronized (err) {
+                            err.append(new String(buf, 0, n));
+                        }
+                    }
+                } catch (IOException e) {
+                    // the supervisor is gone
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        String stderr() {
+            synchronized (err) {
+                return err.toString();
+            }
+        }
+
+        /** Kills the supervisor (if still there); then within 2 s nothing of its task may be left. */
+        void killAndAssertNothingLeft(String where, Set<String> before) throws Exception {
+            Supervisor.kill("KILL", process.pid());
+            assertTrue(process.waitFor(10, TimeUnit.SECONDS), where + ": the supervisor did not die of SIGKILL");
+            boolean clean = Await.within(CLEAN_WITHIN, () -> Procs.withEnv("SUPERVISOR_TEST_ID=" + id).isEmpty()
+                    && hidden().isEmpty() && supervisor.testing.Procs.supervisorLeftovers().equals(before));
+            if (!clean) {
+                hidden().forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
+                Procs.withEnv("SUPERVISOR_TEST_ID=" + id).forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
+            }
+            where = where + "; stderr: " + stderr();
+            assertEquals(List.of(), Procs.withEnv("SUPERVISOR_TEST_ID=" + id).stream().map(s -> Procs.cmdline(s.pid())).toList(),
+                    where + ": processes left");
+            assertEquals(List.of(), hidden().stream().map(s -> Procs.cmdline(s.pid())).toList(), where + ": hidden processes left");
+            Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
+            after.removeAll(before);
+            assertEquals(Set.of(), after, where + ": cgroups or directories left");
+        }
+    }
+
+    private static Route route() {
+        return Cgroups.writableV2Parent().isPresent() ? Route.CGROUP : Route.TREE;
+    }
+
     /**
      * The guardian killed first (SIGKILL: it ignores the rest), then the supervisor: the supervisor
-     * notices the guardian's death within its 100 ms check, starts another and tells it everything
+     * notices the guardian's death within its 25 ms check, starts another and tells it everything
      * still recorded; killed after that, it leaves nothing, on either origin of the guardian.
      */
     @ParameterizedTest
     @EnumSource(GuardianOrigin.class)
     void guardianKilledFirstThenSupervisor_isReplacedAndLeavesNothing(GuardianOrigin origin) throws Exception {
-        boolean cgroup = Cgroups.writableV2Parent().isPresent();
-        Route route = cgroup ? Route.CGROUP : Route.TREE;
         Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
-        String id = UUID.randomUUID().toString();
-        List<String> cmd = new ArrayList<>();
-        if (origin == GuardianOrigin.LAUNCHER) {
-            cmd.addAll(List.of("setsid", Supervisor.LAUNCHER.toAbsolutePath().toString()));
-        } else {
-            // The JVM without the launcher: no -Dsupervisor.guardian, so it starts its own.
-            cmd.addAll(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", Path.of("target", "supervisor.jar").toAbsolutePath().toString(), "supervisor.cli.Main"));
-        }
-        cmd.addAll(List.of("run", "-v", "--temp-workdir", "--timeout", "60s", Supervisor.TASKS.toString(), "--", "sh",
-                hidingTree(route) + "echo ready >&2; exec sleep 1024", "hang"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("SUPERVISOR_TEST_ID", id);
-        pb.environment().put("SUPERVISOR_THREAD_DUMP", "no");
-        Process p = pb.start();
-        StringBuilder err = new StringBuilder();
-        Thread reader = new Thread(() -> {
-            try {
-                byte[] buf = new byte[4096];
-                int n;
-                while ((n = p.getErrorStream().read(buf)) > 0) {
-                    synchronized (err) {
-                        err.append(new String(buf, 0, n));
-                    }
-                }
-            } catch (IOException e) {
-                // the supervisor is gone
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        java.util.function.Supplier<String> said = () -> {
-            synchronized (err) {
-                return err.toString();
-            }
-        };
+        Running r = new Running(origin, "run", "-v", "--temp-workdir", "--timeout", "60s", Supervisor.TASKS.toString(),
+                "--", "sh", hidingTree(route()) + "echo ready >&2; exec sleep 1024", "hang");
         try {
-            Await.until(Duration.ofSeconds(30), origin + ": the task says it is ready", () -> said.get().contains("ready"));
-            int guardian = guardianOf(p.pid());
-            assertTrue(guardian > 0, origin + ": no guardian child of the supervisor (pid " + p.pid() + ")");
+            Await.until(Duration.ofSeconds(30), origin + ": the task says it is ready", () -> r.stderr().contains("ready"));
+            int guardian = guardianOf(r.process.pid());
+            assertTrue(guardian > 0, origin + ": no guardian child of the supervisor (pid " + r.process.pid() + ")");
             Supervisor.kill("KILL", guardian);
             Await.until(Duration.ofSeconds(5), origin + ": the supervisor says the guardian " + guardian + " is gone",
-                    () -> said.get().contains("the guardian (pid " + guardian + ") is gone: another (pid "));
-            int successor = guardianOf(p.pid());
-            assertTrue(successor > 0 && successor != guardian, origin + ": no new guardian; stderr: " + said.get());
+                    () -> r.stderr().contains("the guardian (pid " + guardian + ") is gone: another (pid "));
+            int successor = guardianOf(r.process.pid());
+            assertTrue(successor > 0 && successor != guardian, origin + ": no new guardian; stderr: " + r.stderr());
         } finally {
-            Supervisor.kill("KILL", p.pid());
+            r.killAndAssertNothingLeft(origin + " guardian killed, then the supervisor (" + route() + ")", before);
         }
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS), origin + ": the supervisor did not die of SIGKILL");
-        boolean clean = Await.within(CLEAN_WITHIN, () -> Procs.withEnv("SUPERVISOR_TEST_ID=" + id).isEmpty()
-                && hidden().isEmpty() && supervisor.testing.Procs.supervisorLeftovers().equals(before));
-        if (!clean) {
-            hidden().forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
-            Procs.withEnv("SUPERVISOR_TEST_ID=" + id).forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
+    }
+
+    /** A stopped guardian could clean up nothing: it is killed and replaced, as a dead one is. */
+    @ParameterizedTest
+    @EnumSource(GuardianOrigin.class)
+    void guardianStopped_isReplacedAndLeavesNothing(GuardianOrigin origin) throws Exception {
+        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
+        Running r = new Running(origin, "run", "--temp-workdir", "--timeout", "60s", Supervisor.TASKS.toString(),
+                "--", "sh", hidingTree(route()) + "echo ready >&2; exec sleep 1024", "hang");
+        int guardian = -1;
+        try {
+            Await.until(Duration.ofSeconds(30), origin + ": the task says it is ready", () -> r.stderr().contains("ready"));
+            guardian = guardianOf(r.process.pid());
+            assertTrue(guardian > 0, origin + ": no guardian child of the supervisor (pid " + r.process.pid() + ")");
+            Supervisor.kill("STOP", guardian);
+            int stopped = guardian;
+            Await.until(Duration.ofSeconds(5), origin + ": the supervisor says the guardian " + stopped + " was stopped",
+                    () -> r.stderr().contains("the guardian (pid " + stopped + ") was stopped (killed it): another (pid "));
+            Await.until(Duration.ofSeconds(5), origin + ": the stopped guardian is killed",
+                    () -> guardianOf(r.process.pid()) != stopped);
+        } finally {
+            r.killAndAssertNothingLeft(origin + " guardian stopped, then the supervisor killed (" + route() + ")", before);
+            if (guardian > 0) {
+                int g = guardian;
+                ProcessHandle.of(g).ifPresent(ProcessHandle::destroyForcibly); // should the test have failed
+            }
         }
-        String where = origin + " guardian killed, then the supervisor (" + route + "); stderr: " + said.get();
-        assertEquals(List.of(), Procs.withEnv("SUPERVISOR_TEST_ID=" + id).stream().map(s -> Procs.cmdline(s.pid())).toList(),
-                where + ": processes left");
-        assertEquals(List.of(), hidden().stream().map(s -> Procs.cmdline(s.pid())).toList(), where + ": hidden processes left");
-        Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
-        after.removeAll(before);
-        assertEquals(Set.of(), after, where + ": cgroups or directories left");
+    }
+
+    /**
+     * Every new guardian killed as soon as it is seen, for a second: the supervisor keeps trying
+     * (with a back-off), and once the killing stops it has a guardian again; a kill of the
+     * supervisor then leaves nothing. (A replacement that failed once used to leave the run
+     * unguarded to its end.)
+     */
+    @org.junit.jupiter.api.Test
+    void guardianKilledFirstThenSupervisor_whileEveryNewGuardianIsKilledForASecond() throws Exception {
+        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
+        Running r = new Running(GuardianOrigin.LAUNCHER, "run", "--timeout", "60s", Supervisor.TASKS.toString(),
+                "--", "sh", hidingTree(route()) + "echo ready >&2; exec sleep 1024", "hang");
+        try {
+            Await.until(Duration.ofSeconds(30), "the task says it is ready", () -> r.stderr().contains("ready"));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            java.util.Set<Integer> killed = new java.util.HashSet<>();
+            while (System.nanoTime() - until < 0) {
+                int g = guardianOf(r.process.pid());
+                if (g > 0 && killed.add(g)) {
+                    Supervisor.kill("KILL", g);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // a killer's pace, not a wait for a condition
+            }
+            assertTrue(killed.size() >= 2, "the supervisor did not start another guardian; stderr: " + r.stderr());
+            Await.until(Duration.ofSeconds(5), "a guardian again, once the killing stopped",
+                    () -> { int g = guardianOf(r.process.pid()); return g > 0 && !killed.contains(g); });
+            assertTrue(r.process.isAlive(), r.stderr());
+        } finally {
+            r.killAndAssertNothingLeft("every new guardian killed for a second, then the supervisor", before);
+        }
     }
 
     /** The live child of {@code parent} that runs guardian.sh, or -1. */
