@@ -33,7 +33,7 @@ class SupervisorKilledIT {
 
     /** A tree that hides: a child, a setsid'ed child, and (cgroup only) one that also clears its environment. */
     private static String hidingTree(Route route) {
-        return "sleep 1021 & setsid sleep 1022 & " + (route == Route.CGROUP ? "(env -i setsid sleep 1023 &)" : "");
+        return "sleep 1021 & setsid sleep 1022 & " + (route == Route.CGROUP ? "(env -i setsid sleep 1023 &); " : "");
     }
 
     @ParameterizedTest
@@ -57,57 +57,18 @@ class SupervisorKilledIT {
 
     private void killAt(Route route, Set<String> before, String moment, int delayMillis, String awaitText,
                         boolean group) throws Exception {
-        String id = UUID.randomUUID().toString();
-        List<String> cmd = new ArrayList<>(List.of("setsid", Supervisor.LAUNCHER.toAbsolutePath().toString(), "run",
+        // "supervisor: trace: ... main" marks the start of main.
+        Running r = new Running(GuardianOrigin.LAUNCHER, java.util.Map.of("SUPERVISOR_TRACE", "1"), "run",
                 "--termination", route == Route.CGROUP ? "cgroup" : "tree", "--temp-workdir", "--memory", "256m",
                 "--max-procs", "500", "--timeout", awaitText != null && awaitText.startsWith("sending") ? "1s" : "60s",
                 "--grace", "30s", Supervisor.TASKS.toString(), "--", "sh",
-                hidingTree(route) + "trap '' TERM; echo ready >&2; exec sleep 1024", "hang"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("SUPERVISOR_TEST_ID", id);
-        pb.environment().put("SUPERVISOR_THREAD_DUMP", "no"); // its timeout writes no dump into the module's directory
-        pb.environment().put("SUPERVISOR_TRACE", "1"); // "supervisor: trace: ... main" marks the start of main
-        Process p = pb.start();
-        StringBuilder err = new StringBuilder();
-        Thread reader = new Thread(() -> {
-            try {
-                byte[] buf = new byte[4096];
-                int n;
-                while ((n = p.getErrorStream().read(buf)) > 0) {
-                    synchronized (err) {
-                        err.append(new String(buf, 0, n));
-                    }
-                }
-            } catch (IOException e) {
-                // the supervisor is gone
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        Await.until(Duration.ofSeconds(30), moment + ": '" + awaitText + "' on stderr", () -> {
-            synchronized (err) {
-                return err.toString().contains(awaitText);
-            }
-        });
+                hidingTree(route) + "trap '' TERM; echo ready >&2; exec sleep 1024", "hang");
+        Await.until(Duration.ofSeconds(30), moment + ": '" + awaitText + "' on stderr", () -> r.stderr().contains(awaitText));
         if (delayMillis > 0) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delayMillis)); // the moment itself is the test
         }
         // setsid execs in place: the launcher, then the supervisor JVM, leads its own group.
-        Supervisor.kill("KILL", group ? -p.pid() : p.pid());
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS), moment + ": the supervisor did not die of SIGKILL");
-        String where = route + ", killed " + moment + (group ? " (its process group)" : "");
-        boolean clean = Await.within(CLEAN_WITHIN, () -> Procs.withEnv("SUPERVISOR_TEST_ID=" + id).isEmpty()
-                && hidden().isEmpty() && supervisor.testing.Procs.supervisorLeftovers().equals(before));
-        if (!clean) {
-            hidden().forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
-            Procs.withEnv("SUPERVISOR_TEST_ID=" + id).forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
-        }
-        assertEquals(List.of(), Procs.withEnv("SUPERVISOR_TEST_ID=" + id).stream().map(s -> Procs.cmdline(s.pid())).toList(),
-                where + ": processes left");
-        assertEquals(List.of(), hidden().stream().map(s -> Procs.cmdline(s.pid())).toList(), where + ": hidden processes left");
-        Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
-        after.removeAll(before);
-        assertEquals(Set.of(), after, where + ": cgroups or directories left");
+        r.killAndAssertNothingLeft(route + ", killed " + moment + (group ? " (its process group)" : ""), before, group);
     }
 
     /** Where the supervisor's guardian comes from: the launcher starts it, or the JVM (library, fallback). */
@@ -120,6 +81,10 @@ class SupervisorKilledIT {
         private final StringBuilder err = new StringBuilder();
 
         Running(GuardianOrigin origin, String... runArgs) throws IOException {
+            this(origin, java.util.Map.of(), runArgs);
+        }
+
+        Running(GuardianOrigin origin, java.util.Map<String, String> env, String... runArgs) throws IOException {
             List<String> cmd = new ArrayList<>();
             if (origin == GuardianOrigin.LAUNCHER) {
                 cmd.addAll(List.of("setsid", Supervisor.LAUNCHER.toAbsolutePath().toString()));
@@ -131,7 +96,8 @@ class SupervisorKilledIT {
             cmd.addAll(List.of(runArgs));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("SUPERVISOR_TEST_ID", id);
-            pb.environment().put("SUPERVISOR_THREAD_DUMP", "no");
+            pb.environment().put("SUPERVISOR_THREAD_DUMP", "no"); // a timeout writes no dump into the module's directory
+            pb.environment().putAll(env);
             process = pb.start();
             Thread reader = new Thread(() -> {
                 try {
@@ -158,7 +124,12 @@ class SupervisorKilledIT {
 
         /** Kills the supervisor (if still there); then within 2 s nothing of its task may be left. */
         void killAndAssertNothingLeft(String where, Set<String> before) throws Exception {
-            Supervisor.kill("KILL", process.pid());
+            killAndAssertNothingLeft(where, before, false);
+        }
+
+        /** As above; with {@code group}, the kill goes to the supervisor's whole process group. */
+        void killAndAssertNothingLeft(String where, Set<String> before, boolean group) throws Exception {
+            Supervisor.kill("KILL", group ? -process.pid() : process.pid());
             assertTrue(process.waitFor(10, TimeUnit.SECONDS), where + ": the supervisor did not die of SIGKILL");
             boolean clean = Await.within(CLEAN_WITHIN, () -> Procs.withEnv("SUPERVISOR_TEST_ID=" + id).isEmpty()
                     && hidden().isEmpty() && supervisor.testing.Procs.supervisorLeftovers().equals(before));
@@ -255,8 +226,11 @@ class SupervisorKilledIT {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // a killer's pace, not a wait for a condition
             }
             assertTrue(killed.size() >= 2, "the supervisor did not start another guardian; stderr: " + r.stderr());
-            Await.until(Duration.ofSeconds(5), "a guardian again, once the killing stopped",
-                    () -> { int g = guardianOf(r.process.pid()); return g > 0 && !killed.contains(g); });
+            // Again a guardian that took over (told everything), not only one that is starting.
+            Await.until(Duration.ofSeconds(5), "a guardian again, once the killing stopped", () -> {
+                int g = guardianOf(r.process.pid());
+                return g > 0 && !killed.contains(g) && r.stderr().contains("another (pid " + g + ")");
+            });
             assertTrue(r.process.isAlive(), r.stderr());
         } finally {
             r.killAndAssertNothingLeft("every new guardian killed for a second, then the supervisor", before);
