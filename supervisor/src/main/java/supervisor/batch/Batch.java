@@ -153,7 +153,9 @@ public final class Batch {
                 return 128 + firstSignal.get(); // stopped while the workers started: nothing ran
             }
             failed(Report.START_FAILED, "cannot start the workers: " + e.getMessage());
-            return 125;
+            // A worker that ran and ended before it was ready: its jar (its task, its JVM
+            // options) cannot be used, as 126 says; java that cannot start is the supervisor's.
+            return e.workerRan() ? 126 : 125;
         } finally {
             starting = null;
         }
