@@ -71,4 +71,68 @@ class StatusesIT {
             runs.forEach(Supervisor::close);
         }
     }
+    /**
+     * The task's end is decoded from the kernel's wait status, not from the number: an exit with
+     * 143, 137 or 134 is an exit; a death by SIGKILL, or by SIGTERM of a JVM that does not handle
+     * it (-Xrs), is a crash with its signal. (A JVM that handles SIGTERM runs its hooks and exits
+     * with 143: the kernel, and so the report, calls that an exit.)
+     */
+    @Test
+    void aTaskThatExitsWith128PlusNIsAnExitNotASignal(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(pidfdKeepsExitStatus(),
+                "the kernel keeps no wait status for a pidfd (PIDFD_INFO_EXIT, Linux 6.15+)");
+        List<Supervisor> runs = new ArrayList<>();
+        List<Integer> codes = List.of(143, 137, 134, 130);
+        try {
+            for (int code : codes) {
+                runs.add(run(dir, "exit" + code, List.of(), "exit", Integer.toString(code)));
+            }
+            Supervisor killed = run(dir, "killed", List.of(), "hang");
+            Supervisor termXrs = run(dir, "term", List.of("--jvm-opt", "-Xrs"), "hang");
+            runs.add(killed);
+            runs.add(termXrs);
+            for (int i = 0; i < codes.size(); i++) {
+                Supervisor s = runs.get(i);
+                assertEquals(codes.get(i), s.exitCode(LONG), s.stderr());
+                assertEquals(List.of(), ownLines(s.stderr()), "an exit is said by nothing");
+                Map<String, Object> r = report(dir.resolve("exit" + codes.get(i) + ".json"));
+                assertEquals("exited", r.get("outcome"), r.toString());
+                assertEquals(null, r.get("signal"), r.toString());
+                assertEquals(codes.get(i), ((Number) r.get("task_status")).intValue(), r.toString());
+            }
+            killed.awaitStderr("ready", LONG);
+            Supervisor.kill("KILL", killed.taskJvm().pid());
+            termXrs.awaitStderr("ready", LONG);
+            Supervisor.kill("TERM", termXrs.taskJvm().pid());
+            for (Object[] c : new Object[][] {{killed, "killed", 137, "SIGKILL"}, {termXrs, "term", 143, "SIGTERM"}}) {
+                Supervisor s = (Supervisor) c[0];
+                assertEquals(c[2], s.exitCode(LONG), s.stderr());
+                assertEquals(List.of("supervisor: task died of " + c[3] + ", a signal the supervisor did not send"),
+                        ownLines(s.stderr()), s.stderr());
+                Map<String, Object> r = report(dir.resolve(c[1] + ".json"));
+                assertEquals("crash", r.get("outcome"), r.toString());
+                assertEquals(c[3], r.get("signal"), r.toString());
+                assertEquals(c[2], ((Number) r.get("task_status")).intValue(), r.toString());
+            }
+        } finally {
+            runs.forEach(Supervisor::close);
+        }
+    }
+
+    private static Supervisor run(Path dir, String name, List<String> options, String... task) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--report", dir.resolve(name + ".json").toString()));
+        args.addAll(options);
+        args.add(Supervisor.TASKS.toString());
+        args.add("--");
+        args.addAll(List.of(task));
+        return Supervisor.builder(args.toArray(String[]::new)).start();
+    }
+
+    /** Linux 6.15 and later keep the wait status of a reaped process for its pidfd. */
+    static boolean pidfdKeepsExitStatus() {
+        String[] v = System.getProperty("os.version").split("[.-]");
+        int major = Integer.parseInt(v[0]);
+        int minor = v.length > 1 ? Integer.parseInt(v[1]) : 0;
+        return major > 6 || major == 6 && minor >= 15;
+    }
 }
