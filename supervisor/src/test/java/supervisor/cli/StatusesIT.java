@@ -119,6 +119,80 @@ class StatusesIT {
         }
     }
 
+    /** A notify datagram over systemd's 4,096 bytes is dropped, as systemd does, and said in one line. */
+    @Test
+    void anOversizedNotifyDatagramIsSaidInOneLine(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/perl")),
+                "the notify test task sends through perl");
+        try (Supervisor s = run(dir, "notify", List.of("--ready", "notify", "--ready-timeout", "3s", "--grace", "1s"),
+                "notify", "READY=1\nSTATUS=" + "x".repeat(5000))) {
+            assertEquals(120, s.exitCode(LONG), s.stderr());
+            List<String> dropped = ownLines(s.stderr()).stream().filter(l -> l.contains("dropped a datagram")).toList();
+            assertEquals(List.of("supervisor: dropped a datagram of more than 4096 bytes from the task's notify socket"
+                    + " (as systemd does: a READY=1 or STATUS= in it does not count), beginning 'READY=1\\nSTATUS="
+                    + "x".repeat(45) + "...'"), dropped, s.stderr());
+            assertEquals("not_ready", report(dir.resolve("notify.json")).get("outcome"));
+        }
+    }
+
+    /**
+     * A FIFO output nobody opens, and one whose reader stopped reading: the first signal ends the
+     * wait within about 1 s (not after the grace), with a line that says what it waited for.
+     */
+    @Test
+    void aSignalEndsTheWaitForAnOutputFifosReader(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("out.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        Path input = dir.resolve("in.txt");
+        Files.writeString(input, ("echo " + "x".repeat(100) + "\n").repeat(3000));
+        String[][] cases = {{"INT", "unread", "got SIGINT while waiting for a reader of the output " + fifo + "; 0 lines were written"},
+            {"TERM", "stalled", "got SIGTERM while the output " + fifo + " was not read (a write waits for its reader); "}};
+        for (String[] c : cases) {
+            Process reader = c[1].equals("stalled")
+                    ? new ProcessBuilder("sh", "-c", "exec sleep 600 < \"$0\"", fifo.toString()).start() : null;
+            try (Supervisor s = Supervisor.builder("pool", "--workers", "1", "--grace", "5s", "--input", input.toString(),
+                    "--output", fifo.toString(), "--report", dir.resolve(c[1] + ".json").toString(), WORKER).start()) {
+                String wchan = reader == null ? "wait_for_partner" : "pipe_write";
+                supervisor.testing.Await.until(LONG, "the writer to wait in " + wchan, () -> batchThreadWaitsIn(s.pid(), wchan));
+                long sent = System.nanoTime();
+                s.signal(c[0]);
+                int status = s.exitCode(LONG);
+                long ms = (System.nanoTime() - sent) / 1_000_000;
+                System.out.printf("pool --output FIFO (%s reader): SIG%s to exit in %d ms%n", c[1], c[0], ms);
+                assertEquals(c[0].equals("INT") ? 130 : 143, status, s.stderr());
+                assertTrue(ms < 2500, "the signal acted after " + ms + " ms (grace 5 s)");
+                List<String> own = ownLines(s.stderr());
+                assertTrue(own.get(0).startsWith("supervisor: " + c[2]), s.stderr());
+                assertFalse(s.stderr().contains("did not stop within the grace"), s.stderr());
+                assertEquals("signal", report(dir.resolve(c[1] + ".json")).get("outcome"));
+            } finally {
+                if (reader != null) {
+                    reader.destroyForcibly().waitFor();
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether a batch thread of the supervisor JVM {@code pid} waits in the kernel where
+     * {@code wchan} says: {@code wait_for_partner} (the open of a FIFO that has no reader),
+     * {@code pipe_write} (a write to a full pipe; {@code anon_pipe_write} on newer kernels).
+     */
+    static boolean batchThreadWaitsIn(long pid, String wchan) {
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.anyMatch(t -> {
+                try {
+                    return Files.readString(t.resolve("comm")).startsWith("supervisor-batc")
+                            && Files.readString(t.resolve("wchan")).contains(wchan);
+                } catch (java.io.IOException e) {
+                    return false; // that thread ended
+                }
+            });
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     private static Supervisor run(Path dir, String name, List<String> options, String... task) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--report", dir.resolve(name + ".json").toString()));
         args.addAll(options);
