@@ -197,8 +197,8 @@ final class PoolCommand {
             batch.report(report, status);
         } catch (RuntimeException | Error e) {
             // A bug: one line and the exception's class, never a stack trace.
-            Log.error("internal error: " + e);
-            report.error("internal error: " + e);
+            Log.error("internal error: " + supervisor.log.Reasons.of(e));
+            report.error("internal error: " + supervisor.log.Reasons.of(e));
             status = 125;
             report.end(Report.ERROR, status);
         }

@@ -88,7 +88,7 @@ final class Slot implements Runnable {
                     try {
                         w.release();
                     } catch (Throwable t) {
-                        Log.error("cannot release worker " + w.id + ": " + t);
+                        Log.error("cannot release worker " + w.id + ": " + supervisor.log.Reasons.of(t));
                     }
                 }
             }

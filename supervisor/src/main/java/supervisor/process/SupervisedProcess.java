@@ -293,7 +293,7 @@ public final class SupervisedProcess {
             throw e;
         } catch (IOException | RuntimeException e) {
             p.release();
-            throw new LaunchException(125, "cannot start the " + spec.label() + ": " + e, e);
+            throw new LaunchException(125, "cannot start the " + spec.label() + ": " + supervisor.log.Reasons.of(e), e);
         }
     }
 

@@ -193,6 +193,33 @@ class StatusesIT {
         }
     }
 
+    /** Failing commands say plain reasons: no line of the supervisor's carries a Java class name. */
+    @Test
+    void failuresSayPlainReasonsWithoutClassNames(@TempDir Path dir) throws Exception {
+        Path bom = dir.resolve("bom.conf");
+        Files.write(bom, "\ufeffnosuch = 1\n".getBytes(StandardCharsets.UTF_8));
+        List<String[]> commands = List.of(
+                new String[] {"run", "--report", dir.resolve("no/such/dir/r.json").toString(), Supervisor.TASKS.toString(), "--", "hello"},
+                new String[] {"run", "--config", bom.toString(), Supervisor.TASKS.toString(), "--", "hello"},
+                new String[] {"run", "--java", dir.resolve("nojava").toString(), Supervisor.TASKS.toString(), "--", "hello"},
+                new String[] {"run", dir.resolve("missing.jar").toString()},
+                new String[] {"run", dir.toString()},
+                new String[] {"pool", "--workers", "1", "--jvm-opt", "-Dsupervisor.task.class=tasks.worker.NoSuchTask", WORKER},
+                new String[] {"pool", "--workers", "1", "--input", dir.resolve("nosuch.txt").toString(), WORKER},
+                new String[] {"pool", "--workers", "1", "--java", dir.resolve("nojava").toString(), WORKER});
+        for (String[] c : commands) {
+            try (Supervisor s = Supervisor.builder(c).stdin("echo a\n".getBytes()).start()) {
+                int status = s.exitCode(LONG);
+                assertTrue(status != 0, String.join(" ", c) + ": " + s.stderr());
+                List<String> own = ownLines(s.stderr());
+                assertFalse(own.isEmpty(), String.join(" ", c) + " says nothing: " + s.stderr());
+                for (String l : own) {
+                    assertFalse(JAVA_CLASS.matcher(l).find(), String.join(" ", c) + ": a class name in: " + l);
+                }
+            }
+        }
+    }
+
     private static Supervisor run(Path dir, String name, List<String> options, String... task) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--report", dir.resolve(name + ".json").toString()));
         args.addAll(options);
