@@ -56,6 +56,10 @@ public final class Batch {
     static final long BUDGET_BYTES = 16L << 20;
     /** How long after a signal or a failed output the workers have to stop, beyond the grace. */
     private static final Duration STOP_SLACK = Duration.ofMillis(800);
+    /** How long a stopped batch waits for its writer once the pool is closed. */
+    private static final Duration WRITER_SLACK = Duration.ofMillis(300);
+    /** The writer waits in the open of the output (a FIFO opened for writing waits for a reader). */
+    private volatile boolean writerOpening;
     private static final int CHUNK = 1 << 16;
     private static final long END = -1;
 
@@ -153,7 +157,9 @@ public final class Batch {
                 return 128 + firstSignal.get(); // stopped while the workers started: nothing ran
             }
             failed(Report.START_FAILED, "cannot start the workers: " + e.getMessage());
-            return 125;
+            // A worker that ran and ended before it was ready: its jar (its task, its JVM
+            // options) cannot be used, as 126 says; java that cannot start is the supervisor's.
+            return e.workerRan() ? 126 : 125;
         } finally {
             starting = null;
         }
@@ -184,11 +190,15 @@ public final class Batch {
         IOException inputFailure = null;
         IOException outputFailure = null;
         long stopBy = Long.MAX_VALUE; // set once we stop early: signal or failed output
+        // Once stopped by a signal, the answers ready are written within this; a writer still
+        // blocked then (a FIFO nobody opens, a reader that stopped reading) is left behind.
+        long writerBy = Long.MAX_VALUE;
         while (!(writerEnded && poolClosed)) {
             Event event;
             try {
-                long left = stopBy - System.nanoTime();
-                event = stopBy == Long.MAX_VALUE ? events.take() : events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+                long until = poolClosed ? Math.min(stopBy, writerBy) : stopBy;
+                long left = until - System.nanoTime();
+                event = until == Long.MAX_VALUE ? events.take() : events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 outcome = Report.ERROR;
@@ -196,14 +206,19 @@ public final class Batch {
                 return 125;
             }
             if (event == null) {
-                Log.error("the workers did not stop within the grace plus " + STOP_SLACK.toMillis()
-                        + " ms; exiting all the same");
+                if (!poolClosed) {
+                    Log.error("the workers did not stop within the grace plus " + STOP_SLACK.toMillis()
+                            + " ms; exiting all the same");
+                } else {
+                    Log.error(outputStuck(interruptedBy));
+                }
                 break;
             }
             if (event instanceof Event.Signalled s) {
                 if (interruptedBy == 0 && !writerEnded) {
                     interruptedBy = s.signal();
                     stopBy = stopDeadline();
+                    writerBy = System.nanoTime() + WRITER_SLACK.toNanos();
                     reader.interrupt();
                     writer.interrupt(); // writes what is answered, then ends
                     closePool();
@@ -280,6 +295,15 @@ public final class Batch {
             report.error(error);
         }
         report.end(outcome, status);
+    }
+
+    /** Why the writer did not end after a stop: it waits for a reader of the output, or in a write. */
+    private String outputStuck(int signal) {
+        String output = options.output() == null ? "stdout" : "the output " + options.output();
+        String why = writerOpening ? "while waiting for a reader of " + output
+                : "while " + output + " was not read (a write waits for its reader)";
+        return "got " + supervisor.platform.Signal.name(signal) + " " + why + "; " + counts.done()
+                + (counts.done() == 1 ? " line was" : " lines were") + " written, the rest is not";
     }
 
     private long stopDeadline() {
@@ -551,8 +575,13 @@ public final class Batch {
         OutputStream raw = openedOutput;
         try {
             if (raw == null) {
-                raw = options.output() == null ? new FileOutputStream(FileDescriptor.out)
-                        : new FileOutputStream(options.output().toFile());
+                writerOpening = true;
+                try {
+                    raw = options.output() == null ? new FileOutputStream(FileDescriptor.out)
+                            : new FileOutputStream(options.output().toFile());
+                } finally {
+                    writerOpening = false;
+                }
             }
             try (OutputStream out = new BufferedOutputStream(raw, CHUNK)) {
                 boolean stopping = false;

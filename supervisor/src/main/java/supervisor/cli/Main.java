@@ -82,9 +82,9 @@ public final class Main {
             return USAGE;
         } catch (RuntimeException | Error e) {
             // A bug: one line with the exception's class, never a stack trace.
-            Log.error("internal error: " + e);
+            Log.error("internal error: " + supervisor.log.Reasons.of(e));
             if (report != null && report.path() != null) {
-                report.error("internal error: " + e);
+                report.error("internal error: " + supervisor.log.Reasons.of(e));
                 report.end(supervisor.report.Report.ERROR, 125);
                 report.write();
             }

@@ -91,9 +91,11 @@ final class PoolCommand {
               1          some call is not ok, or the output could not be written or the
                          input read (a line names the failure)
               2          usage error; nothing runs
-              125        internal error (an Error on one of its threads); one line names it
+              125        internal error (an Error on one of its threads), or java cannot be
+                         started; one line names it
               126        the worker jar cannot be used (not a jar, a directory, a FIFO, socket
-                         or device, unreadable, no Task-Class)
+                         or device, unreadable, no Task-Class), or its workers are not
+                         ready (their task cannot be loaded); one line names it
               127        the worker jar does not exist
               130, 143   interrupted by SIGINT or SIGTERM: calls in flight are cancelled, every
                          line already answered is written, no worker is left
@@ -195,8 +197,8 @@ final class PoolCommand {
             batch.report(report, status);
         } catch (RuntimeException | Error e) {
             // A bug: one line and the exception's class, never a stack trace.
-            Log.error("internal error: " + e);
-            report.error("internal error: " + e);
+            Log.error("internal error: " + supervisor.log.Reasons.of(e));
+            report.error("internal error: " + supervisor.log.Reasons.of(e));
             status = 125;
             report.end(Report.ERROR, status);
         }

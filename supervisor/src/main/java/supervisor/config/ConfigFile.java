@@ -63,10 +63,15 @@ final class ConfigFile {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString().lines().toList();
+                    .decode(ByteBuffer.wrap(bytes, bom(bytes), bytes.length - bom(bytes))).toString().lines().toList();
         } catch (CharacterCodingException e) {
             throw new ConfigException(name + ": cannot read: not UTF-8 text");
         }
+    }
+
+    /** The length of a UTF-8 byte order mark at the start (editors on Windows write one): skipped. */
+    private static int bom(byte[] bytes) {
+        return bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF ? 3 : 0;
     }
 
     private static ConfigException tooLarge(String name) {

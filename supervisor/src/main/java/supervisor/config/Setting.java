@@ -106,8 +106,29 @@ public enum Setting {
                 && n != 20 && n != 21 && n != 22 && n != 23 && n != 28; // TSTP TTIN TTOU URG WINCH
         if (!stops) {
             throw new IllegalArgumentException(Printable.quote(v) + " is not a signal that asks a process to stop"
-                    + " (expected TERM, INT, HUP or QUIT; note that a JVM uses USR2 itself and crashes on it)");
+                    + " (expected TERM, INT or HUP)");
         }
+        String jvm = whatAJvmDoesWith(n);
+        if (jvm != null) {
+            throw new IllegalArgumentException(Printable.quote(v) + " does not ask a JVM task to stop: " + jvm
+                    + " (expected TERM, INT or HUP)");
+        }
+    }
+
+    /**
+     * What HotSpot does with a signal instead of stopping, or null when it stops (measured with
+     * OpenJDK 17: USR2 is its own, and kill -USR2 crashes it; ILL, BUS, FPE and SEGV from kill
+     * are crashes to it too; QUIT prints a thread dump on the task's stdout; PIPE and XFSZ are
+     * ignored).
+     */
+    private static String whatAJvmDoesWith(int n) {
+        return switch (supervisor.platform.Signal.name(n)) {
+            case "SIGUSR2", "SIGILL", "SIGBUS", "SIGFPE", "SIGSEGV" ->
+                    "a JVM crashes on it (an hs_err file, no shutdown hooks)";
+            case "SIGQUIT" -> "a JVM prints a thread dump on the task's stdout and goes on";
+            case "SIGPIPE", "SIGXFSZ" -> "a JVM ignores it";
+            default -> null;
+        };
     }
 
     /** A path the platform can name (no NUL); whether its directory exists is the command's to check. */

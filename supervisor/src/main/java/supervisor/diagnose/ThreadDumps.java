@@ -173,7 +173,7 @@ public final class ThreadDumps {
             try {
                 result.complete(dump(processes, dir, marker, why, start, abandoned, guard));
             } catch (RuntimeException | Error e) {
-                result.complete(Outcome.none("no thread dump: " + e));
+                result.complete(Outcome.none("no thread dump: " + supervisor.log.Reasons.of(e)));
             }
         }, "supervisor-thread-dump");
         worker.setDaemon(true);
@@ -298,7 +298,7 @@ public final class ThreadDumps {
                     } catch (HotSpotAttach.Refused e) {
                         s.settle(null, e.getMessage());
                     } catch (RuntimeException e) {
-                        s.settle(null, "could not be attached: " + e);
+                        s.settle(null, "could not be attached: " + supervisor.log.Reasons.of(e));
                     }
                 }, "supervisor-attach-" + s.id.pid());
                 t.setDaemon(true);
@@ -409,7 +409,7 @@ public final class ThreadDumps {
         if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
             return f.getReason();
         }
-        return e.getMessage() == null ? e.toString() : e.getMessage();
+        return supervisor.log.Reasons.of(e);
     }
 
     /**

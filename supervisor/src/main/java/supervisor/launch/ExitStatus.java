@@ -20,7 +20,10 @@ public record ExitStatus(int code, int signal) {
         return new ExitStatus(128 + termsig, termsig);
     }
 
-    /** From {@link Process#exitValue()}. */
+    /**
+     * From {@link Process#exitValue()}, when the kernel's wait status is not known (see
+     * {@code OwnedChildren.exitStatus}): 128+N is either.
+     */
     public static ExitStatus fromJdk(int value) {
         return new ExitStatus(value, value > 128 && value < 128 + 65 ? -1 : 0);
     }

@@ -10,7 +10,8 @@ public interface DatagramReceiver extends AutoCloseable {
      * The next datagram, waiting at most the poll interval given at bind time.
      *
      * @return its bytes, or null when none came in time, or after {@link #close()}. A datagram
-     *     longer than {@code limit} bytes is dropped (null), not cut short
+     *     longer than {@code limit} bytes comes as its first {@code limit + 1} bytes, for the
+     *     caller to drop and say so
      * @throws PlatformException when the kernel refuses for a reason other than a timeout
      */
     byte[] receive(int limit);

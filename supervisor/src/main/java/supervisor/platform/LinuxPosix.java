@@ -38,6 +38,11 @@ final class LinuxPosix implements Posix {
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
 
+    // <linux/pidfd.h>: _IOWR(0xFF, 11, struct pidfd_info), sized for its first version.
+    private static final int PIDFD_INFO_SIZE_VER0 = 64;
+    private static final long PIDFD_GET_INFO = (3L << 30) | ((long) PIDFD_INFO_SIZE_VER0 << 16) | (0xFFL << 8) | 11;
+    private static final long PIDFD_INFO_EXIT = 1L << 3;
+
     private volatile boolean pidfdSupported = true;
 
     LinuxPosix() {
@@ -231,7 +236,7 @@ final class LinuxPosix implements Posix {
                 byte[] buffer = new byte[limit + 1];
                 // MSG_TRUNC: the datagram's real length, so that an overlong one is seen as such.
                 long n = LibC.recv(fd, buffer, buffer.length, MSG_TRUNC);
-                return n > limit ? null : java.util.Arrays.copyOf(buffer, (int) n);
+                return n > limit ? buffer : java.util.Arrays.copyOf(buffer, (int) n);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == EAGAIN || e.getErrorCode() == EINTR) {
                     return null; // the poll interval passed
@@ -298,6 +303,42 @@ final class LinuxPosix implements Posix {
         return text + " (errno " + e.getErrorCode() + ")";
     }
 
+    @Override
+    public int openExitRecord(int pid) {
+        if (!pidfdSupported) {
+            return -1;
+        }
+        try {
+            return (int) LibC.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+        } catch (LastErrorException e) {
+            return -1; // gone already (ESRCH), or no pidfds (ENOSYS, a seccomp filter's EPERM)
+        }
+    }
+
+    @Override
+    public int exitRecord(int pidfd) {
+        if (pidfd < 0) {
+            return -1;
+        }
+        // <linux/pidfd.h> struct pidfd_info, its first version (64 bytes): mask (u64) at 0, the
+        // wait status (s32 exit_code) at 60. The kernel keeps it once the process is reaped.
+        byte[] info = new byte[PIDFD_INFO_SIZE_VER0];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(info).order(java.nio.ByteOrder.nativeOrder());
+        b.putLong(0, PIDFD_INFO_EXIT);
+        try {
+            LibC.ioctl(pidfd, PIDFD_GET_INFO, info);
+            return (b.getLong(0) & PIDFD_INFO_EXIT) != 0 ? b.getInt(60) : -1;
+        } catch (LastErrorException e) {
+            return -1; // before 6.15: no PIDFD_GET_INFO (ENOTTY, EINVAL)
+        } finally {
+            try {
+                LibC.close(pidfd);
+            } catch (LastErrorException e) {
+                // closed; nothing to do about it
+            }
+        }
+    }
+
     /** The native bindings. Direct mapping: no proxy, no varargs, errno captured per call. */
     static final class LibC {
         static {
@@ -312,6 +353,8 @@ final class LinuxPosix implements Posix {
         static native int kill(int pid, int signal) throws LastErrorException;
 
         static native int close(int fd) throws LastErrorException;
+
+        static native int ioctl(int fd, long request, byte[] argument) throws LastErrorException;
 
         static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
 

@@ -72,6 +72,24 @@ public interface Posix {
     int awaitAnyChildExit();
 
     /**
+     * Opens a pidfd for {@code pid}, a child not yet reaped, from which {@link #exitRecord} reads
+     * its raw wait status once someone (the JDK) has reaped it.
+     *
+     * @return the descriptor, or -1 when the process is gone or the kernel has no pidfds
+     */
+    int openExitRecord(int pid);
+
+    /**
+     * The raw wait status (exited with N, or killed by signal N) of the process of a pidfd from
+     * {@link #openExitRecord}, once it has been reaped; closes the descriptor. The JDK reports
+     * both a death by signal N and an exit with 128+N as 128+N; the kernel keeps them apart.
+     *
+     * @return the status as wait(2) gives it, or -1 when unknown (a kernel before 6.15, which
+     *     has no PIDFD_INFO_EXIT; or not reaped yet)
+     */
+    int exitRecord(int pidfd);
+
+    /**
      * What the kernel counts for this process's children that it has waited for, and for theirs
      * in turn (getrusage RUSAGE_CHILDREN): their CPU time, and the largest peak resident set any
      * one of them had. Processes still running, or not yet reaped, are not in it.

@@ -47,7 +47,7 @@ final class PoolMBean implements WorkerPoolMXBean {
             } catch (InstanceAlreadyExistsException e) {
                 continue;
             } catch (JMException | RuntimeException e) {
-                Log.warn("cannot register pool " + name + " as an MBean: " + e);
+                Log.warn("cannot register pool " + name + " as an MBean: " + supervisor.log.Reasons.of(e));
                 return null;
             }
         }
@@ -65,7 +65,7 @@ final class PoolMBean implements WorkerPoolMXBean {
         try {
             ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
         } catch (JMException | RuntimeException e) {
-            Log.warn("cannot unregister the MBean " + objectName + ": " + e);
+            Log.warn("cannot unregister the MBean " + objectName + ": " + supervisor.log.Reasons.of(e));
         }
     }
 

@@ -88,7 +88,7 @@ final class Slot implements Runnable {
                     try {
                         w.release();
                     } catch (Throwable t) {
-                        Log.error("cannot release worker " + w.id + ": " + t);
+                        Log.error("cannot release worker " + w.id + ": " + supervisor.log.Reasons.of(t));
                     }
                 }
             }
@@ -118,7 +118,7 @@ final class Slot implements Runnable {
                 if (e == null) {
                     w.kill();
                     return startFailed(w, first, new WorkerStartException("worker " + id + " did not start within "
-                            + settings.startupTimeout.toMillis() + " ms", -1));
+                            + settings.startupTimeout.toMillis() + " ms", -1, true));
                 }
                 if (e instanceof Worker.Stop) {
                     if (pool.abandoning()) {
@@ -147,8 +147,9 @@ final class Slot implements Runnable {
                     return w;
                 } else if (f.type() == FrameType.FATAL) {
                     ErrorPayload err = ErrorPayload.decode(f.payload());
-                    return startFailed(w, first, notStarted(w, " cannot load its task: " + err.className()
-                            + (err.message() == null ? "" : ": " + err.message()) + ";"));
+                    // The class named is the worker stub's own TaskLoadException: its message is the reason.
+                    return startFailed(w, first, notStarted(w, " cannot load its task"
+                            + (err.message() == null ? "" : ": " + err.message())));
                 } else {
                     w.kill();
                     return startFailed(w, first, notStarted(w, " sent " + f.type() + " before READY"));
@@ -164,7 +165,7 @@ final class Slot implements Runnable {
     private static WorkerStartException notStarted(Worker w, String what) {
         int status = w.awaitExit(2000);
         Worker.Death d = w.death(status);
-        return new WorkerStartException(d.message() + " (" + what.trim() + ")", status);
+        return new WorkerStartException(d.message() + " (" + what.trim() + ")", status, true);
     }
 
     /** A start failed: the pool decides (fail fast, or count it against the restart intensity); then a back-off. */

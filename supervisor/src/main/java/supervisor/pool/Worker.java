@@ -326,8 +326,10 @@ final class Worker {
         }
         StringBuilder b = new StringBuilder();
         String limit = null;
-        if (status >= 0 && supervised.limited()) {
-            int verdict = supervised.limitVerdict(ExitStatus.fromJdk(status), -1);
+        // The kernel's account where it has one: an exit with 143 is not a death by SIGTERM.
+        ExitStatus ended = status < 0 ? null : supervisor.terminate.OwnedChildren.ended(process);
+        if (ended != null && supervised.limited()) {
+            int verdict = supervised.limitVerdict(ended, -1);
             if (verdict == supervisor.limits.Limits.MEMORY_EXCEEDED) {
                 limit = "memory";
                 b.append("memory limit exceeded: ");
@@ -336,9 +338,9 @@ final class Worker {
                 b.append("CPU time limit exceeded: ");
             }
         }
-        int signal = status > 128 && status < 128 + 65 ? status - 128 : 0;
+        int signal = ended == null ? 0 : ended.likelySignal();
         b.append("worker ").append(id).append(" (pid ").append(processId.pid())
-                .append(") ").append(status < 0 ? "stopped answering" : ExitStatus.fromJdk(status).describe());
+                .append(") ").append(ended == null ? "stopped answering" : ended.describe());
         if (killedBecause != null) {
             b.append(", killed by the supervisor: ").append(killedBecause);
         }

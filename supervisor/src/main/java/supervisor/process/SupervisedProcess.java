@@ -279,7 +279,7 @@ public final class SupervisedProcess {
         id = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
         hold(pid);
         lease.task(id, marker);
-        exit = OwnedChildren.exit(process).thenApply(x -> ExitStatus.fromJdk(x.exitValue()));
+        exit = OwnedChildren.exitStatus(process);
         return this;
     }
 
@@ -293,7 +293,7 @@ public final class SupervisedProcess {
             throw e;
         } catch (IOException | RuntimeException e) {
             p.release();
-            throw new LaunchException(125, "cannot start the " + spec.label() + ": " + e, e);
+            throw new LaunchException(125, "cannot start the " + spec.label() + ": " + supervisor.log.Reasons.of(e), e);
         }
     }
 
@@ -388,7 +388,7 @@ public final class SupervisedProcess {
         // A process that is already gone still has its zombie, which /proc shows until the JDK reaps it.
         id = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
         lease.task(id, marker);
-        exit = OwnedChildren.exit(process).thenApply(p -> ExitStatus.fromJdk(p.exitValue()));
+        exit = OwnedChildren.exitStatus(process);
         if (spec.limits().cpuNanos() > 0 && leaf == null) {
             sampleCpuTime();
         }

@@ -146,7 +146,7 @@ public abstract class Report {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return true;
         } catch (IOException | RuntimeException e) {
-            Log.error("cannot write the report " + target + ": " + e);
+            Log.error("cannot write the report " + target + ": " + supervisor.log.Reasons.of(e));
             if (temp != null) {
                 try {
                     Files.deleteIfExists(temp);

@@ -160,7 +160,7 @@ public final class RunSession {
         // for it, so its status is known now (from the Process: its onExit future may complete later).
         ExitStatus ended = loop.exited();
         if (ended == null && !task.process().isAlive()) {
-            ended = ExitStatus.fromJdk(task.process().exitValue());
+            ended = supervisor.terminate.OwnedChildren.ended(task.process());
         }
         if (ended != null) {
             report.taskEnded(ended);

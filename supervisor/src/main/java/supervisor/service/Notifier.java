@@ -162,7 +162,7 @@ public final class Notifier {
             } catch (RuntimeException | LinkageError e) {
                 // A PlatformException names the socket and errno; anything else is a bug, or JNA
                 // that could not load (LinkageError). Either way, systemd does not hear this one.
-                String why = e instanceof PlatformException ? e.getMessage() : e.toString();
+                String why = supervisor.log.Reasons.of(e);
                 warnOnce("cannot notify systemd: " + why
                         + "; supervision goes on, and further failed notifications are not reported");
             }

@@ -21,8 +21,13 @@ import supervisor.platform.PlatformException;
  * datagram if any, for the supervisor's loop to decide on; later ones are ignored.
  */
 public final class NotifyRelay {
-    /** The longest datagram read; systemd's own limit is larger, a task's message is a few lines. */
+    /**
+     * The longest datagram read: systemd's own (PIPE_BUF), which drops longer ones too; a task's
+     * message is a few lines. A longer one is said in one line, with how it began.
+     */
     private static final int LIMIT = 4096;
+    /** How much of a dropped datagram the line shows. */
+    private static final int SHOWN = 60;
     /** How many dropped lines are said at -v, so that a chatty task cannot fill stderr. */
     private static final int SAID_AT_MOST = 10;
 
@@ -43,6 +48,13 @@ public final class NotifyRelay {
                     return;
                 }
                 if (datagram == null) {
+                    continue;
+                }
+                if (datagram.length > LIMIT) {
+                    String begins = new String(datagram, 0, SHOWN, StandardCharsets.UTF_8);
+                    Log.warn("dropped a datagram of more than " + LIMIT + " bytes from the task's notify socket"
+                            + " (as systemd does: a READY=1 or STATUS= in it does not count), beginning '"
+                            + Notifier.escape(begins) + "...'");
                     continue;
                 }
                 String status = null;

@@ -5,10 +5,14 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
+import supervisor.launch.ExitStatus;
+import supervisor.platform.Platform;
+import supervisor.platform.PlatformException;
 import supervisor.platform.Posix;
 
 /**
@@ -23,6 +27,11 @@ public final class OwnedChildren {
     /** The exits of the processes {@link #start} started, until each has happened. */
     private static final Map<Process, CompletableFuture<Process>> EXITS =
             Collections.synchronizedMap(new IdentityHashMap<>());
+    /**
+     * The true ends of the processes {@link #start} started, read from the kernel (see {@link
+     * #exitStatus}); held as long as their {@link Process} is (Process keeps Object's identity).
+     */
+    private static final Map<Process, ExitStatus> ENDS = Collections.synchronizedMap(new WeakHashMap<>());
     /** A waiter only blocks in {@link Process#waitFor()}: the smallest stack a thread may have will do. */
     private static final long WAITER_STACK = 64 * 1024;
 
@@ -36,13 +45,58 @@ public final class OwnedChildren {
             Process p = builder.start();
             int pid = (int) p.pid();
             PIDS.add(pid);
+            // Opened before the JDK can reap it (the lock keeps reapers off, and the JDK's own
+            // waits for the exit): the kernel then keeps its true wait status for us.
+            Posix posix = nativeLayer();
+            int record = posix == null ? -1 : posix.openExitRecord(pid);
             EXITS.put(p, waitFor(p, () -> {
+                int raw = record < 0 ? -1 : posix.exitRecord(record); // closes it
+                if (raw >= 0) {
+                    ENDS.put(p, ExitStatus.fromWaitStatus(raw));
+                }
                 PIDS.remove(pid);
                 EXITS.remove(p);
             }));
             return p;
         } finally {
             LOCK.unlock();
+        }
+    }
+
+    private static Posix nativeLayer() {
+        try {
+            return Platform.posix();
+        } catch (PlatformException e) {
+            return null; // no native layer: the JDK's exit value alone
+        }
+    }
+
+    /**
+     * How {@code p} ended, once it has: the one place that decodes a child's end. For a process
+     * {@link #start} started, the kernel's wait status where it keeps one for a pidfd (Linux
+     * 6.15+): it tells an exit with 143 from a death by SIGTERM. Else the JDK's value, which
+     * cannot (see {@link ExitStatus#fromJdk}).
+     */
+    public static CompletableFuture<ExitStatus> exitStatus(Process p) {
+        return exit(p).thenApply(x -> {
+            ExitStatus known = ENDS.get(p);
+            return known != null ? known : ExitStatus.fromJdk(x.exitValue());
+        });
+    }
+
+    /**
+     * As {@link #exitStatus}, for a process that has ended (not {@link Process#isAlive()}): its
+     * waiter reads the kernel's status just after the JDK's reaping, so this waits at most 1 s
+     * for it, then takes the JDK's value.
+     */
+    public static ExitStatus ended(Process p) {
+        try {
+            return exitStatus(p).get(1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return ExitStatus.fromJdk(p.exitValue());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitStatus.fromJdk(p.exitValue());
         }
     }
 

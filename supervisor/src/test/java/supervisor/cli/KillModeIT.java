@@ -102,6 +102,16 @@ class KillModeIT {
             assertTrue(s.stderr().contains("is not a signal that asks a process to stop"), s.stderr());
             assertEquals("", s.stdout(), "nothing ran");
         }
+        // A JVM crashes on USR2 (hs_err, status 124 after the grace) and prints a thread dump on QUIT.
+        for (String sig : List.of("USR2", "QUIT")) {
+            try (Supervisor s = Supervisor.builder("run", "--stop-signal", sig, Supervisor.TASKS.toString(), "--", "hello").start()) {
+                assertEquals(2, s.exitCode(LONG), s.stderr());
+                assertEquals("supervisor: --stop-signal: '" + sig + "' does not ask a JVM task to stop", s.stderr().lines()
+                        .findFirst().orElse("").replaceAll(": a JVM .*", ""), s.stderr());
+                assertEquals(1, s.stderr().lines().count(), s.stderr());
+                assertEquals("", s.stdout(), "nothing ran");
+            }
+        }
     }
 
     /** A non-interactive shell starts background jobs with SIGINT ignored; the supervisor handles it anyway. */

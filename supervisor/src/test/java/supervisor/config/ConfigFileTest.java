@@ -27,6 +27,13 @@ class ConfigFileTest {
     }
 
     @Test
+    void aByteOrderMarkAtTheStartIsSkipped() throws Exception {
+        Path file = dir.resolve("settings.conf");
+        Files.write(file, ("\ufefftimeout = 3s\n").getBytes(StandardCharsets.UTF_8));
+        assertEquals("3s", Settings.load(Map.of(), file, Map.of()).get(Setting.TIMEOUT));
+    }
+
+    @Test
     void devZeroIsRefusedAtOnce() {
         assertEquals("/dev/zero: cannot read: not a regular file (a FIFO, socket or device), expected a config file",
                 refusal(Path.of("/dev/zero")));

@@ -27,6 +27,20 @@ class SettingTest {
                 e.getMessage());
     }
 
+    @ParameterizedTest(name = "stop signal {0} is refused for a JVM task")
+    @ValueSource(strings = {"USR2", "SIGUSR2", "12", "QUIT", "SEGV", "ILL", "BUS", "FPE", "PIPE", "XFSZ"})
+    void stopSignalsAJvmDoesNotStopOnAreRefused(String v) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Setting.STOP_SIGNAL.check(v));
+        assertTrue(e.getMessage().startsWith(Printable.quote(v) + " does not ask a JVM task to stop: a JVM "),
+                e.getMessage());
+    }
+
+    @ParameterizedTest(name = "stop signal {0} is accepted")
+    @ValueSource(strings = {"TERM", "INT", "HUP", "USR1", "ALRM", "SIGTERM", "15"})
+    void stopSignalsThatEndAJvmAreAccepted(String v) {
+        assertDoesNotThrow(() -> Setting.STOP_SIGNAL.check(v));
+    }
+
     @Test
     void positiveAndFrameHaveTheirFloor() {
         assertThrows(IllegalArgumentException.class, () -> Setting.QUEUE.check("0"));

@@ -200,6 +200,7 @@ class PoolDeadlinesIT {
         WorkerStartException e = assertStartFails(settings(1)
                 .jvmOption("-Dsupervisor.task.class=tasks.worker.ExitingInitTask"), "native library not found");
         assertEquals(7, e.exitStatus(), e.getMessage());
+        assertTrue(e.workerRan(), "a worker ran and ended: its jar cannot be used");
     }
 
     private WorkerStartException assertStartFails(PoolSettings.Builder b, String reason) {

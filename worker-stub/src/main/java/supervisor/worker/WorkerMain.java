@@ -95,13 +95,29 @@ public final class WorkerMain {
         try {
             return TaskLoader.load(WorkerMain.class.getClassLoader());
         } catch (TaskLoadException e) {
-            Exit.log("cannot load the task: " + e.getMessage()
-                    + (e.getCause() != null ? ": " + e.getCause() : ""));
+            Exit.log("cannot load the task: " + e.getMessage() + plainCause(e.getCause()));
             ErrorPayload error = ErrorPayload.of(e, false).truncatedTo(out.maxPayloadLength());
             out.write(Frame.fatal(error));
             Exit.taskLoadFailed();
             throw new AssertionError("unreachable: the worker has halted");
         }
+    }
+
+    /**
+     * The cause of a failed load for a line: the task's own exception as it is (its class is the
+     * task's), the class loader's in plain words (its class would be the JDK's, not the task's).
+     */
+    private static String plainCause(Throwable cause) {
+        if (cause == null || cause instanceof ClassNotFoundException) {
+            return ""; // the message says that the class is not found
+        }
+        if (cause instanceof NoClassDefFoundError) {
+            return ": a class it needs is missing (" + cause.getMessage() + ")";
+        }
+        if (cause instanceof ExceptionInInitializerError && cause.getCause() != null) {
+            return ": its static initialiser threw " + cause.getCause();
+        }
+        return ": " + cause;
     }
 
     private static Hello expectHello(Frame first, CallRunner calls) throws ProtocolException {
