@@ -42,8 +42,8 @@ final class PoolCommand {
               --jvm-opt OPT        an option for every worker JVM (repeatable)
               --input FILE         read lines from FILE, read once: a file, a FIFO, /dev/stdin
                                    or <(...) (default: stdin)
-              --output FILE        write answers to FILE, in an existing directory
-                                   (default: stdout)
+              --output FILE        write answers to FILE, in an existing directory, not the
+                                   input file (default: stdout)
               --shard I/N          only the lines whose 0-based index mod N is I
               --java PATH          the java for workers (default: JAVA_HOME's, else PATH's)
               --termination MECH   auto, cgroup or tree (see supervisor run --help)

@@ -942,9 +942,15 @@ public final class SupervisedProcess {
         if (id == null) {
             return;
         }
+        if (Files.isSymbolicLink(from)) {
+            return; // the task put a link in its place: what it points to is not ours to move
+        }
         List<Path> logs;
         try (java.util.stream.Stream<Path> files = Files.list(from)) {
-            logs = files.filter(f -> f.getFileName().toString().matches("hs_err_pid[0-9]+\\.log")).toList();
+            // Regular files only, looked at without following a link: a link or a directory of
+            // that name is the task's own, not a crash log to take out.
+            logs = files.filter(f -> f.getFileName().toString().matches("hs_err_pid[0-9]+\\.log")
+                    && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
         } catch (IOException e) {
             return; // gone already, or unreadable: nothing to save from it
         }
