@@ -150,6 +150,11 @@ public final class Main {
                 ready();
                 sleepForever();
             }
+            case "deep" -> {
+                // deep N: a chain of N nested directories in TMPDIR (deeper than PATH_MAX for 2,100); prints TMPDIR
+                DeepTree.make(java.nio.file.Path.of(System.getenv("TMPDIR")), Integer.parseInt(rest[0]));
+                ERR.println("tmp=" + System.getenv("TMPDIR"));
+            }
             case "sh" -> {
                 // sh SCRIPT [exit|wait|wait-exit|hang]: run a shell script as a child, then hang or
                 // exit 0, at once or once the script has ended.

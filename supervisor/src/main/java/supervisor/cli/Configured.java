@@ -97,10 +97,18 @@ final class Configured {
      */
     static void checkReport(Path path, String name) throws UsageException {
         String quoted = Printable.quote(path.toString());
-        if (Files.isDirectory(path)) {
+        // Looked at without following a link: the rename replaces the path itself, so a symbolic
+        // link (as root, --report /dev/stderr) would be replaced by a regular file, whatever it
+        // points to.
+        String notRegular = Report.notRegular(path);
+        if ("a directory".equals(notRegular)) {
             throw new UsageException(name + ": " + quoted + " is a directory");
         }
-        if (Files.exists(path) && !Files.isRegularFile(path)) {
+        if ("a symbolic link".equals(notRegular)) {
+            throw new UsageException(name + ": " + quoted + " is a symbolic link, which the report would replace;"
+                    + " name the file itself");
+        }
+        if (notRegular != null) {
             throw new UsageException(name + ": " + quoted + " is not a regular file (a device, FIFO or socket),"
                     + " which the report would replace");
         }
@@ -111,6 +119,26 @@ final class Configured {
         if (!Files.isWritable(dir)) {
             throw new UsageException(name + ": cannot write in " + Printable.quote(dir.toString())
                     + " (permission denied)");
+        }
+    }
+
+    /** This process's standard input, as a path whose attributes are those of the open file. */
+    static final Path STDIN = Path.of("/proc/self/fd/0");
+
+    /**
+     * The same path, or the same existing regular file by device and inode. Only a regular file
+     * counts by inode: an input and output that are both /dev/null, or a terminal, lose nothing.
+     */
+    static boolean sameFile(Path a, Path b) {
+        if (a != STDIN && a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
+            return true;
+        }
+        try {
+            java.nio.file.attribute.BasicFileAttributes x = Files.readAttributes(a, java.nio.file.attribute.BasicFileAttributes.class);
+            java.nio.file.attribute.BasicFileAttributes y = Files.readAttributes(b, java.nio.file.attribute.BasicFileAttributes.class);
+            return x.isRegularFile() && x.fileKey() != null && x.fileKey().equals(y.fileKey());
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // one is not there (an output yet to be made): not the same file
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import supervisor.config.ConfigException;
 import supervisor.log.Log;
+import supervisor.log.Reasons;
 
 /**
  * The command line. Exit statuses are documented in the help of each command and in the README.
@@ -82,9 +83,9 @@ public final class Main {
             return USAGE;
         } catch (RuntimeException | Error e) {
             // A bug: one line with the exception's class, never a stack trace.
-            Log.error("internal error: " + supervisor.log.Reasons.of(e));
+            Log.error("internal error: " + Reasons.of(e));
             if (report != null && report.path() != null) {
-                report.error("internal error: " + supervisor.log.Reasons.of(e));
+                report.error("internal error: " + Reasons.of(e));
                 report.end(supervisor.report.Report.ERROR, 125);
                 report.write();
             }

@@ -9,6 +9,7 @@ import supervisor.batch.BatchOptions;
 import supervisor.config.ConfigException;
 import supervisor.config.Setting;
 import supervisor.config.Settings;
+import supervisor.log.Reasons;
 import supervisor.terminate.Mechanism;
 import supervisor.launch.JarCheck;
 import supervisor.limits.Limits;
@@ -42,8 +43,8 @@ final class PoolCommand {
               --jvm-opt OPT        an option for every worker JVM (repeatable)
               --input FILE         read lines from FILE, read once: a file, a FIFO, /dev/stdin
                                    or <(...) (default: stdin)
-              --output FILE        write answers to FILE, in an existing directory
-                                   (default: stdout)
+              --output FILE        write answers to FILE, in an existing directory, not the
+                                   input file (default: stdout)
               --shard I/N          only the lines whose 0-based index mod N is I
               --java PATH          the java for workers (default: JAVA_HOME's, else PATH's)
               --termination MECH   auto, cgroup or tree (see supervisor run --help)
@@ -144,6 +145,7 @@ final class PoolCommand {
         report.to(c.report());
         checkInput(input);
         checkOutput(output);
+        checkDistinct(input, output, report);
         Path jar = Path.of(a.jar);
         try {
             if (output == null) {
@@ -197,8 +199,8 @@ final class PoolCommand {
             batch.report(report, status);
         } catch (RuntimeException | Error e) {
             // A bug: one line and the exception's class, never a stack trace.
-            Log.error("internal error: " + supervisor.log.Reasons.of(e));
-            report.error("internal error: " + supervisor.log.Reasons.of(e));
+            Log.error("internal error: " + Reasons.of(e));
+            report.error("internal error: " + Reasons.of(e));
             status = 125;
             report.end(Report.ERROR, status);
         }
@@ -220,6 +222,33 @@ final class PoolCommand {
         if (!Files.isReadable(input)) {
             throw new UsageException("--input: cannot read " + Printable.quote(input.toString())
                     + (Files.exists(input) ? " (permission denied)" : " (no such file)"));
+        }
+    }
+
+    /**
+     * The output, the input and the report are three files: an output opened on the input (the
+     * same path, or a hard or symbolic link to it) would empty it before a line was read, and a
+     * report renamed over either would replace it. Compared by device and inode, following
+     * links (what matters is the file they reach), before anything is opened.
+     */
+    private static void checkDistinct(Path input, Path output, PoolReport report) throws UsageException {
+        String in = input == null ? "the standard input" : "the input file " + Printable.quote(input.toString());
+        Path inputFile = input == null ? Configured.STDIN : input;
+        Path r = report.path();
+        String refused = null;
+        if (r != null && Configured.sameFile(inputFile, r)) {
+            refused = in;
+        } else if (r != null && output != null && Configured.sameFile(output, r)) {
+            refused = "the output file " + Printable.quote(output.toString());
+        }
+        if (refused != null) {
+            report.to(null); // the usage error's report must not replace it either
+            throw new UsageException("the report " + Printable.quote(r.toString()) + " is " + refused
+                    + ", which the report would replace; write it to another file");
+        }
+        if (output != null && Configured.sameFile(inputFile, output)) {
+            throw new UsageException("--output: " + Printable.quote(output.toString()) + " is " + in
+                    + ", which writing the answers would empty; write them to another file");
         }
     }
 

@@ -10,6 +10,7 @@ import supervisor.config.ConfigException;
 import supervisor.config.Setting;
 import supervisor.log.Log;
 import supervisor.process.ProcessSpec;
+import supervisor.log.Printable;
 import supervisor.report.RunReport;
 import supervisor.run.RunOptions;
 import supervisor.run.RunSession;
@@ -138,6 +139,12 @@ final class RunCommand {
         }
         Configured c = new Configured(a);
         report.to(c.report());
+        if (report.path() != null && Configured.sameFile(Path.of(a.jar), report.path())) {
+            Path refused = report.path();
+            report.to(null); // the usage error's report must not replace the jar either
+            throw new UsageException("the report " + Printable.quote(refused.toString()) + " is the task jar "
+                    + Printable.quote(a.jar) + ", which the report would replace; write it to another file");
+        }
         String java = c.settings.get(Setting.JAVA);
         Map<String, String> env = new LinkedHashMap<>();
         List<String> pass = new ArrayList<>();

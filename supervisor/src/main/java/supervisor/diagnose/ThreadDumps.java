@@ -24,6 +24,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import supervisor.config.Durations;
 import supervisor.log.Printable;
+import supervisor.log.Reasons;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
 
@@ -173,7 +174,7 @@ public final class ThreadDumps {
             try {
                 result.complete(dump(processes, dir, marker, why, start, abandoned, guard));
             } catch (RuntimeException | Error e) {
-                result.complete(Outcome.none("no thread dump: " + supervisor.log.Reasons.of(e)));
+                result.complete(Outcome.none("no thread dump: " + Reasons.of(e)));
             }
         }, "supervisor-thread-dump");
         worker.setDaemon(true);
@@ -298,7 +299,7 @@ public final class ThreadDumps {
                     } catch (HotSpotAttach.Refused e) {
                         s.settle(null, e.getMessage());
                     } catch (RuntimeException e) {
-                        s.settle(null, "could not be attached: " + supervisor.log.Reasons.of(e));
+                        s.settle(null, "could not be attached: " + Reasons.of(e));
                     }
                 }, "supervisor-attach-" + s.id.pid());
                 t.setDaemon(true);
@@ -409,7 +410,7 @@ public final class ThreadDumps {
         if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
             return f.getReason();
         }
-        return supervisor.log.Reasons.of(e);
+        return Reasons.of(e);
     }
 
     /**

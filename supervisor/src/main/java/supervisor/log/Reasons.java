@@ -18,24 +18,38 @@ public final class Reasons {
     private Reasons() {
     }
 
+    /** The failure with the file it names, if any: {@code /tmp/x: permission denied}. */
     public static String of(Throwable e) {
         if (e instanceof UncheckedIOException u && u.getCause() != null) {
             return of(u.getCause());
         }
         if (e instanceof FileSystemException f) {
-            String what = e instanceof NoSuchFileException ? "no such file or directory"
+            String path = f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
+            return path.isEmpty() ? reason(e) : path + ": " + reason(e);
+        }
+        return reason(e);
+    }
+
+    /**
+     * The failure alone, for a line that already names the file: {@code permission denied}. The
+     * errno's text where the JDK kept it ("Read-only file system"), else the subclass in words.
+     */
+    public static String reason(Throwable e) {
+        if (e instanceof UncheckedIOException u && u.getCause() != null) {
+            return reason(u.getCause());
+        }
+        if (e instanceof FileSystemException f) {
+            return e instanceof NoSuchFileException ? "no such file or directory"
                     : e instanceof AccessDeniedException ? "permission denied"
                     : e instanceof FileAlreadyExistsException ? "already exists"
                     : e instanceof DirectoryNotEmptyException ? "directory not empty"
                     : e instanceof NotDirectoryException ? "not a directory"
                     : e instanceof FileSystemLoopException ? "a symlink loop"
-                    : f.getReason() != null ? f.getReason() : "cannot be used";
-            String path = f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
-            return path.isEmpty() ? what : path + ": " + what;
+                    : f.getReason() != null ? Printable.escape(f.getReason()) : "an I/O error";
         }
         String m = e.getMessage();
         if (m != null && !m.isBlank()) {
-            return m;
+            return Printable.escape(m);
         }
         return "an unexpected failure that gave no reason (-v shows more)";
     }

@@ -63,6 +63,59 @@ public final class ProcFs {
         return parse(buffer, n);
     }
 
+    /**
+     * Every mount point in this process's mount namespace (field 5 of /proc/self/mountinfo, its
+     * octal escapes undone), decoded as the JDK decodes file names, so that it compares equal to
+     * the {@link Path#toString()} of the same path.
+     *
+     * @throws IOException when /proc/self/mountinfo cannot be read
+     */
+    public static List<String> mountPoints() throws IOException {
+        byte[] all = Files.readAllBytes(PROC.resolve("self/mountinfo"));
+        String encoding = System.getProperty("sun.jnu.encoding");
+        java.nio.charset.Charset charset = encoding != null && java.nio.charset.Charset.isSupported(encoding)
+                ? java.nio.charset.Charset.forName(encoding) : java.nio.charset.Charset.defaultCharset();
+        List<String> points = new ArrayList<>();
+        int start = 0;
+        while (start < all.length) {
+            int end = start;
+            while (end < all.length && all[end] != '\n') {
+                end++;
+            }
+            // "36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw": the fifth field
+            int field = 0;
+            int from = start;
+            for (int i = start; i <= end && field < 5; i++) {
+                if (i == end || all[i] == ' ') {
+                    if (++field == 5) {
+                        points.add(new String(unescape(all, from, i), charset));
+                    }
+                    from = i + 1;
+                }
+            }
+            start = end + 1;
+        }
+        return points;
+    }
+
+    /** mountinfo writes a space, tab, newline and backslash in a path as {@code \ooo}. */
+    private static byte[] unescape(byte[] b, int from, int to) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(to - from);
+        for (int i = from; i < to; i++) {
+            if (b[i] == '\\' && i + 3 < to && isOctal(b, i + 1) && isOctal(b, i + 2) && isOctal(b, i + 3)) {
+                out.write((b[i + 1] - '0') << 6 | (b[i + 2] - '0') << 3 | (b[i + 3] - '0'));
+                i += 3;
+            } else {
+                out.write(b[i]);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static boolean isOctal(byte[] b, int i) {
+        return b[i] >= '0' && b[i] <= '7';
+    }
+
     /** The identity of a live process, or empty when it is gone. */
     public static Optional<ProcessId> id(int pid) {
         return stat(pid).map(ProcStat::id);

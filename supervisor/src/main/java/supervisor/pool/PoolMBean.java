@@ -5,6 +5,7 @@ import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
 import javax.management.ObjectName;
 import supervisor.log.Log;
+import supervisor.log.Reasons;
 
 /**
  * A pool's {@link WorkerPoolMXBean}, registered on the platform MBean server for as long as the
@@ -47,7 +48,7 @@ final class PoolMBean implements WorkerPoolMXBean {
             } catch (InstanceAlreadyExistsException e) {
                 continue;
             } catch (JMException | RuntimeException e) {
-                Log.warn("cannot register pool " + name + " as an MBean: " + supervisor.log.Reasons.of(e));
+                Log.warn("cannot register pool " + name + " as an MBean: " + Reasons.of(e));
                 return null;
             }
         }
@@ -65,7 +66,7 @@ final class PoolMBean implements WorkerPoolMXBean {
         try {
             ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
         } catch (JMException | RuntimeException e) {
-            Log.warn("cannot unregister the MBean " + objectName + ": " + supervisor.log.Reasons.of(e));
+            Log.warn("cannot unregister the MBean " + objectName + ": " + Reasons.of(e));
         }
     }
 

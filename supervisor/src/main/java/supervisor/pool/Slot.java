@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import supervisor.log.Log;
+import supervisor.log.Reasons;
 import supervisor.worker.protocol.ErrorPayload;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameType;
@@ -88,7 +89,7 @@ final class Slot implements Runnable {
                     try {
                         w.release();
                     } catch (Throwable t) {
-                        Log.error("cannot release worker " + w.id + ": " + supervisor.log.Reasons.of(t));
+                        Log.error("cannot release worker " + w.id + ": " + Reasons.of(t));
                     }
                 }
             }

@@ -19,6 +19,7 @@ import supervisor.launch.Workdirs;
 import supervisor.limits.LimitEnforcer;
 import supervisor.limits.Usage;
 import supervisor.log.Log;
+import supervisor.log.Reasons;
 import supervisor.platform.Cgroups;
 import supervisor.platform.PlatformException;
 import supervisor.platform.ProcFs;
@@ -293,7 +294,7 @@ public final class SupervisedProcess {
             throw e;
         } catch (IOException | RuntimeException e) {
             p.release();
-            throw new LaunchException(125, "cannot start the " + spec.label() + ": " + supervisor.log.Reasons.of(e), e);
+            throw new LaunchException(125, "cannot start the " + spec.label() + ": " + Reasons.of(e), e);
         }
     }
 
@@ -942,9 +943,15 @@ public final class SupervisedProcess {
         if (id == null) {
             return;
         }
+        if (Files.isSymbolicLink(from)) {
+            return; // the task put a link in its place: what it points to is not ours to move
+        }
         List<Path> logs;
         try (java.util.stream.Stream<Path> files = Files.list(from)) {
-            logs = files.filter(f -> f.getFileName().toString().matches("hs_err_pid[0-9]+\\.log")).toList();
+            // Regular files only, looked at without following a link: a link or a directory of
+            // that name is the task's own, not a crash log to take out.
+            logs = files.filter(f -> f.getFileName().toString().matches("hs_err_pid[0-9]+\\.log")
+                    && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
         } catch (IOException e) {
             return; // gone already, or unreadable: nothing to save from it
         }

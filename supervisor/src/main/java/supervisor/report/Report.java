@@ -7,16 +7,21 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import supervisor.log.Reasons;
 import supervisor.log.Log;
+import supervisor.log.Printable;
 import supervisor.platform.Cgroups;
 
 /**
@@ -139,14 +144,21 @@ public abstract class Report {
                 }
             }
             // Checked before the run; checked again, as something else may have been put there since:
-            // a rename over a device, FIFO or socket would replace it with a regular file.
-            if (Files.exists(target) && !Files.isRegularFile(target)) {
-                throw new IOException("it is not a regular file (a device, FIFO or socket): not replaced");
+            // a rename replaces what the path names, not what a link points to, so a symbolic
+            // link, device, FIFO or socket would be replaced by a regular file.
+            String notRegular = notRegular(target);
+            if (notRegular != null) {
+                Log.error("cannot write the report " + Printable.quote(target.toString()) + ": it is " + notRegular
+                        + " now, which it would replace");
+                Files.deleteIfExists(temp);
+                return false;
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return true;
         } catch (IOException | RuntimeException e) {
-            Log.error("cannot write the report " + target + ": " + supervisor.log.Reasons.of(e));
+            String why = e instanceof NoSuchFileException && !Files.isDirectory(dir) ? "its directory is gone"
+                    : Reasons.reason(e);
+            Log.error("cannot write the report " + Printable.quote(target.toString()) + ": " + why);
             if (temp != null) {
                 try {
                     Files.deleteIfExists(temp);
@@ -156,6 +168,22 @@ public abstract class Report {
             }
             return false;
         }
+    }
+
+    /**
+     * What {@code path} is when it is there and not a regular file ("a symbolic link", "a
+     * directory", "a device, FIFO or socket"), looked at without following a link; null for a
+     * regular file or nothing.
+     */
+    public static String notRegular(Path path) {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return null; // nothing there (or not visible): the write says what is wrong
+        }
+        return a.isRegularFile() ? null : a.isSymbolicLink() ? "a symbolic link"
+                : a.isDirectory() ? "a directory" : "a device, FIFO or socket";
     }
 
     /** Nanoseconds as seconds with three decimals, for JSON. */

@@ -7,6 +7,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import supervisor.log.Log;
+import supervisor.log.Reasons;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
 
@@ -162,7 +163,7 @@ public final class Notifier {
             } catch (RuntimeException | LinkageError e) {
                 // A PlatformException names the socket and errno; anything else is a bug, or JNA
                 // that could not load (LinkageError). Either way, systemd does not hear this one.
-                String why = supervisor.log.Reasons.of(e);
+                String why = Reasons.of(e);
                 warnOnce("cannot notify systemd: " + why
                         + "; supervision goes on, and further failed notifications are not reported");
             }

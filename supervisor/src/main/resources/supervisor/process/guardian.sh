@@ -55,6 +55,53 @@ kill_cgroup() { # $1: a cgroup directory
     [ -n "$hit" ]
 }
 
+# A directory's removal never crosses a mount point inside it: a task (as root) may bind-mount any
+# directory into its own, and rm -rf would empty it. GNU rm's --one-file-system compares st_dev
+# only, and a bind mount of a directory of the same filesystem has the same one (tried: it emptied
+# the bind-mounted directory); so the mount points come from /proc/self/mountinfo, whose field 5
+# writes a space, tab, newline and backslash as \ooo. Without one inside, rm -rf: GNU rm works
+# relative to open directories, so no depth is too deep for it (2,100 levels tried).
+tab='	'
+esc() { # $1 as mountinfo writes it
+    s=$1 r=
+    while [ -n "$s" ]; do
+        rest=${s#?} c=${s%"$rest"} s=$rest
+        case $c in
+            ' ') r="$r\\040" ;; "$tab") r="$r\\011" ;; "$nl") r="$r\\012" ;; '\') r="$r\\134" ;; *) r=$r$c ;;
+        esac
+    done
+    printf '%s' "$r"
+}
+
+prune() { # $1 a directory with a mount point somewhere under it, $2 its esc: removes the rest
+    for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+        [ -e "$f" ] || [ -L "$f" ] || continue
+        ef=$2/$(esc "${f##*/}")
+        case $nl$inside$nl in
+            *"$nl$ef$nl"*) ;; # a mount point: left
+            *"$nl$ef/"*) [ -L "$f" ] || (prune "$f" "$ef"); rmdir -- "$f" 2>/dev/null ;;
+            *) rm -rf -- "$f" ;;
+        esac
+    done
+}
+
+remove() { # $1 a directory (or file) the supervisor made
+    e=$(esc "$1") inside=
+    while read -r _ _ _ _ m _; do
+        case $m in "$e"|"$e"/*) inside=$inside$m$nl ;; esac
+    done < /proc/self/mountinfo
+    if [ -z "$inside" ]; then
+        rm -rf -- "$1"
+        return
+    fi
+    inside=${inside%"$nl"}
+    case $nl$inside$nl in
+        *"$nl$e$nl"*) echo "supervisor: left $e in place: it is a mount point" >&2; return ;;
+    esac
+    prune "$1" "$e"
+    rmdir -- "$1" 2>/dev/null || echo "supervisor: left $e in place: a mount point is inside it (${inside%%"$nl"*})" >&2
+}
+
 round=0
 while [ $round -lt 20 ]; do
     found=
@@ -85,7 +132,7 @@ done
 while IFS=' ' read -r id kind path; do
     case $kind in
         cgroup) for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$path" 2>/dev/null && break; [ -d "$path" ] || break; sleep 0.1; done ;;
-        dir) rm -rf -- "$path" ;;
+        dir) remove "$path" ;;
     esac
 done <<END
 $entries

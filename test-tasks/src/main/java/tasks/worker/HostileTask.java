@@ -16,7 +16,7 @@ import supervisor.worker.Task;
  * freeze (its JVM stops itself with SIGSTOP while the call runs), exit N, crash, crash-jna JNA_JAR, throw MSG,
  * print TEXT (to System.out and to fd 1), garbage (a bogus frame on the protocol pipe),
  * latin1 TEXT (a result that is not UTF-8), big N (an N-byte result), spawn (leaves a setsid'ed child), pid,
- * tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there), prop NAME,
+ * sh SCRIPT (runs sh -c SCRIPT to its end, answers "exit N"), deep N (N nested directories in TMPDIR), tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there), prop NAME,
  * oom (throws OutOfMemoryError), stackoverflow (a real one), partial (answers, then writes the
  * 13-byte header of a 1 MiB frame and nothing more), midframe (writes that header, then hangs),
  * stopreading (answers, then its JVM stops itself with SIGSTOP: it reads nothing more).
@@ -106,6 +106,16 @@ public final class HostileTask implements Task {
                 }
             case "big":
                 return new byte[Integer.parseInt(arg)];
+            case "sh": {
+                // sh SCRIPT: runs a shell script to its end; answers its exit status
+                Process p = new ProcessBuilder("sh", "-c", arg).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                return ("exit " + p.waitFor()).getBytes(StandardCharsets.UTF_8);
+            }
+            case "deep":
+                // deep N: a chain of N nested directories in TMPDIR, deeper than PATH_MAX for N = 2,100
+                tasks.DeepTree.make(java.nio.file.Path.of(System.getenv("TMPDIR")), Integer.parseInt(arg));
+                return System.getenv("TMPDIR").getBytes(StandardCharsets.UTF_8);
             case "spawn":
                 new ProcessBuilder("setsid", "sleep", "1000").start();
                 return "spawned".getBytes(StandardCharsets.UTF_8);
