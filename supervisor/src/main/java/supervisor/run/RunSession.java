@@ -76,6 +76,10 @@ public final class RunSession {
             supervisor.launch.Stdout.requireOpen("the task's output", "to discard it: >/dev/null");
             JarCheck.check(options.jar());
             Log.trace("jar checked");
+            // A signal that came before the spawn (from the launcher's first line on) means the task
+            // is never spawned: the command line ends with its line and report. (One that comes
+            // during the spawn is handled as one during the run: the task is stopped at once.)
+            supervisor.launch.BeforeStart.check("before the task started");
             task = SupervisedProcess.start(options.spec());
         } catch (LaunchException e) {
             Log.error(e.getMessage());
