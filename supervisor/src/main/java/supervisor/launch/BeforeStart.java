@@ -88,7 +88,7 @@ public final class BeforeStart {
         synchronized (LOCK) {
             threaded = armed;
         }
-        check(doing);
+        check("at start-up"); // it came before this wait: from the launcher, or while parsing
         if (!threaded) {
             return work.call();
         }
