@@ -165,13 +165,25 @@ final class Configured {
      * settings, else from a --report parsed before the mistake, else from SUPERVISOR_REPORT.
      */
     static void usageReport(Report report, String message) {
+        endReport(report, Report.USAGE, Main.USAGE, message);
+    }
+
+    /**
+     * Writes the report of a command that ended before it started anything: to --report if it
+     * was parsed, else to SUPERVISOR_REPORT.
+     *
+     * @param error the supervisor's line, or null (a signal)
+     */
+    static void endReport(Report report, String outcome, int status, String error) {
         if (report.path() == null) {
             String env = System.getenv(Setting.REPORT.environmentVariable());
             // Trimmed as Settings trims a variable: spaces and tabs only.
             report.to(reportOrNull(env == null ? null : env.replaceAll("^[ \t]+|[ \t]+$", "")));
         }
-        report.error(message);
-        report.end(Report.USAGE, Main.USAGE);
+        if (error != null) {
+            report.error(error);
+        }
+        report.end(outcome, status);
         report.write();
     }
 

@@ -35,10 +35,13 @@ public final class Main {
     public static void main(String[] argv) {
         Log.useStderr(); // the library's messages become this command's "supervisor: " lines
         Log.trace("main");
-        if (argv.length > 0 && argv[0].equals("run")) {
-            // From here on INT, TERM and HUP stop the task gracefully once it runs, rather than
-            // end this JVM with the defaults.
+        if (argv.length > 0 && (argv[0].equals("run") || argv[0].equals("pool"))) {
+            // From here on INT, TERM and HUP stop the task or the pool gracefully once it runs,
+            // and end any wait before it starts with their line and report, rather than end this
+            // JVM with the defaults (silently, no report).
             supervisor.run.SignalEvents.install();
+        }
+        if (argv.length > 0 && argv[0].equals("run")) {
             // Its start (a process spawn, the first of this JVM and so the slowest) overlaps the
             // parsing and the jar check; it does nothing until a task is recorded with it.
             supervisor.process.SupervisedProcess.prestartGuardian();
@@ -75,6 +78,14 @@ public final class Main {
                 }
                 default -> throw new UsageException("unknown command '" + command + "' (see supervisor --help)");
             }
+        } catch (supervisor.launch.BeforeStart.Signalled e) {
+            // Before the task or the workers started: nothing to stop, nothing was started.
+            String name = supervisor.platform.Signal.name(e.signal());
+            Log.warn("got " + name + " " + e.doing() + "; nothing was started");
+            if (report != null) {
+                Configured.endReport(report, "signal", 128 + e.signal(), null);
+            }
+            return 128 + e.signal();
         } catch (UsageException | ConfigException e) {
             Log.error(e.getMessage());
             if (report != null) {

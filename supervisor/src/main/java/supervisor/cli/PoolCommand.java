@@ -151,7 +151,9 @@ final class PoolCommand {
             if (output == null) {
                 supervisor.launch.Stdout.requireOpen("the answers", "write them with --output FILE, or discard them: >/dev/null");
             }
-            JarCheck.checkWorker(jar);
+            // The first SIGINT or SIGTERM ends a read that blocks (a hung mount), as in run.
+            supervisor.launch.BeforeStart.call("while checking the worker jar " + Printable.escape(jar.toString()),
+                    () -> JarCheck.checkWorker(jar));
         } catch (LaunchException e) {
             Log.error(e.getMessage());
             report.pool(jar.toString(), c.settings.integer(Setting.WORKERS, Runtime.getRuntime().availableProcessors()));

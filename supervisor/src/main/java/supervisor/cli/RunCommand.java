@@ -116,7 +116,8 @@ final class RunCommand {
               123                the task went over its output limit
               2                  usage error
               130, 143, 129      the supervisor got SIGINT, SIGTERM or SIGHUP and stopped the task
-                                 (a second such signal kills the task at once)
+                                 (a second such signal kills the task at once; one that
+                                 comes before the task started starts nothing)
             """;
 
     private RunCommand() {

@@ -33,6 +33,12 @@ final class ConfigFile {
      * @throws ConfigException naming the file and why it cannot be read
      */
     static List<String> lines(Path file, String name) throws ConfigException {
+        // A regular file may still block its reader (a hung NFS or FUSE mount, /proc/kmsg): the
+        // first SIGINT or SIGTERM ends the wait all the same.
+        return supervisor.launch.BeforeStart.call("while reading the config file " + name, () -> read(file, name));
+    }
+
+    private static List<String> read(Path file, String name) throws ConfigException {
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class);
@@ -51,8 +57,15 @@ final class ConfigFile {
         }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
-            // Bounded again: the size is a hint, a file may grow, and /proc files say 0.
-            bytes = in.readNBytes(MAX_BYTES + 1);
+            // Bounded again: the size is a hint, a file may grow, and /proc files say 0. Plain
+            // reads: readNBytes(int) would seek, which a pipe-like file refuses ("Illegal seek").
+            java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+            byte[] chunk = new byte[8192];
+            int n;
+            while (read.size() <= MAX_BYTES && (n = in.read(chunk)) > 0) {
+                read.write(chunk, 0, n);
+            }
+            bytes = read.toByteArray();
         } catch (IOException e) {
             throw new ConfigException(name + ": cannot read: " + reason(e));
         }

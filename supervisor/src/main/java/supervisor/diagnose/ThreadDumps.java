@@ -165,6 +165,16 @@ public final class ThreadDumps {
      */
     public static Outcome take(List<ProcessId> processes, Path dir, String marker, String why,
                                java.util.function.Consumer<Path> guard) {
+        return take(processes, dir, marker, why, guard, new CompletableFuture<>());
+    }
+
+    /**
+     * As {@link #take(List, Path, String, String, java.util.function.Consumer)}, and ends at once,
+     * writing no file, when {@code cancel} completes (with why: "got SIGINT"): a signal during
+     * the dump is acted on now, not after the dump's bound.
+     */
+    public static Outcome take(List<ProcessId> processes, Path dir, String marker, String why,
+                               java.util.function.Consumer<Path> guard, CompletableFuture<String> cancel) {
         long start = System.nanoTime();
         supervisor.log.Log.trace("dump: " + processes.size() + " processes");
         supervisor.platform.Platform.preload(); // for SIGQUIT; the stop that follows needs it anyway
@@ -172,7 +182,7 @@ public final class ThreadDumps {
         AtomicBoolean abandoned = new AtomicBoolean();
         Thread worker = new Thread(() -> {
             try {
-                result.complete(dump(processes, dir, marker, why, start, abandoned, guard));
+                result.complete(dump(processes, dir, marker, why, start, abandoned, guard, cancel));
             } catch (RuntimeException | Error e) {
                 result.complete(Outcome.none("no thread dump: " + Reasons.of(e)));
             }
@@ -180,7 +190,18 @@ public final class ThreadDumps {
         worker.setDaemon(true);
         worker.start();
         try {
-            return result.get(BOUND_NANOS - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
+            CompletableFuture.anyOf(result, cancel).get(BOUND_NANOS - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
+            if (result.isDone() || !cancel.isDone()) {
+                return result.get();
+            }
+            abandoned.set(true); // it writes no file from now on
+            // The attempts were cancelled with it: a moment for them to remove their trigger files.
+            try {
+                result.get(SETTLE_NANOS, TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // the line below says enough
+            }
+            return Outcome.none("no thread dump: " + cancel.getNow("cancelled") + " while it was taken");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
@@ -192,7 +213,8 @@ public final class ThreadDumps {
     }
 
     private static Outcome dump(List<ProcessId> processes, Path dir, String marker, String why, long start,
-                                AtomicBoolean abandoned, java.util.function.Consumer<Path> guard) {
+                                AtomicBoolean abandoned, java.util.function.Consumer<Path> guard,
+                                CompletableFuture<String> cancel) {
         if (!ProcFs.available()) {
             return Outcome.none("no thread dump: it needs Linux's /proc");
         }
@@ -213,7 +235,7 @@ public final class ThreadDumps {
                     : "no thread dump: none of the task's " + alive.size() + (alive.size() == 1 ? " process is" : " processes is")
                     + " a JVM");
         }
-        askAll(sections, start + ANSWER_NANOS, guard);
+        askAll(sections, start + ANSWER_NANOS, guard, cancel);
         List<Section> dumped = sections.stream().filter(s -> s.dump() != null).toList();
         List<Section> skipped = sections.stream().filter(s -> s.dump() == null).toList();
         if (dumped.isEmpty() || abandoned.get()) {
@@ -283,7 +305,8 @@ public final class ThreadDumps {
     }
 
     /** Asks every JVM at once, each on a thread of its own; by {@code answerBy}, each section is settled. */
-    private static void askAll(List<Section> sections, long answerBy, java.util.function.Consumer<Path> guard) {
+    private static void askAll(List<Section> sections, long answerBy, java.util.function.Consumer<Path> guard,
+                               CompletableFuture<String> cancel) {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < sections.size(); i++) {
             Section s = sections.get(i);
@@ -307,6 +330,12 @@ public final class ThreadDumps {
                 threads.add(t);
             }
         }
+        // A signal ends every attempt at once, as the deadline does.
+        cancel.thenRun(() -> sections.forEach(s -> {
+            if (s.attach != null) {
+                s.attach.cancel();
+            }
+        }));
         joinAll(threads, answerBy);
         // Past the deadline: a blocked connect or read returns now, a wait for the listener ends
         // with its own reason, and each removes its trigger file; a moment for that, then done.

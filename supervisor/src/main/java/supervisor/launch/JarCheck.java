@@ -20,9 +20,11 @@ import supervisor.log.Printable;
  * which (127: no such file; 126: there, but not runnable), the message says why and names the
  * path printably escaped.
  *
- * <p>It never blocks: the check runs before any timeout is armed, so a FIFO opened for reading
- * would hang the supervisor until a writer came. The file's type is read with stat(2) first and
- * only a regular file is ever opened. A regular file replaced by a FIFO between the stat and the
+ * <p>It never blocks on a FIFO: the check runs before any timeout is armed, so a FIFO opened for
+ * reading would hang the supervisor until a writer came. The file's type is read with stat(2)
+ * first and only a regular file is ever opened. A regular file that blocks all the same (a hung
+ * NFS or FUSE mount) is waited for through {@link BeforeStart}: the first SIGINT or SIGTERM ends
+ * the wait. A regular file replaced by a FIFO between the stat and the
  * open would still block; only whoever can write the jar's directory can do that, and the jar is
  * theirs to run anyway.
  */
@@ -59,7 +61,18 @@ public final class JarCheck {
         }
     }
 
+    /**
+     * Refuses a jar that {@code java -jar} could not run: 127 when it does not exist, 126 when it
+     * is not a readable jar naming a Main-Class in its manifest.
+     */
     public static void check(Path jar) throws LaunchException {
+        BeforeStart.call("while checking the task jar " + Printable.escape(jar.toString()), () -> {
+            task(jar);
+            return null;
+        });
+    }
+
+    private static void task(Path jar) throws LaunchException {
         String cannot = "cannot run " + Printable.escape(jar.toString()) + ": ";
         regularReadableFile(jar, "task jar not found: ", cannot);
         byte[] head = new byte[4];

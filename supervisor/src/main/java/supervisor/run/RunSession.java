@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import supervisor.config.Durations;
 import supervisor.diagnose.ThreadDumps;
 import supervisor.launch.ExitStatus;
@@ -53,6 +55,8 @@ public final class RunSession {
     private OutputLimiter output;
     /** Attach listeners a thread dump started, whose sockets a killed JVM leaves in /tmp. */
     private final List<ThreadDumps.Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Completed by a signal: the thread dump under way, if one is, ends then. */
+    private final AtomicReference<CompletableFuture<String>> dumpCancel = new AtomicReference<>();
 
     public RunSession(RunOptions options) {
         this(options, new RunReport(java.util.List.of()));
@@ -68,7 +72,14 @@ public final class RunSession {
     public int run() {
         Log.trace("session");
         report.command(options.spec().command());
-        SignalEvents.connect(signal -> events.add(new StopLoop.Signalled(signal)));
+        SignalEvents.connect(signal -> {
+            events.add(new StopLoop.Signalled(signal));
+            // A thread dump under way ends now: the loop acts on the signal within its bound, not 2.5 s later.
+            CompletableFuture<String> dump = dumpCancel.get();
+            if (dump != null) {
+                dump.complete("got " + Signal.name(signal));
+            }
+        });
         SupervisedProcess task;
         // The guardian (and the native layer, for the process tree) start while the jar is checked.
         SupervisedProcess.prepareToStart(options.spec());
@@ -76,6 +87,10 @@ public final class RunSession {
             supervisor.launch.Stdout.requireOpen("the task's output", "to discard it: >/dev/null");
             JarCheck.check(options.jar());
             Log.trace("jar checked");
+            // A signal that came before the spawn (from the launcher's first line on) means the task
+            // is never spawned: the command line ends with its line and report. (One that comes
+            // during the spawn is handled as one during the run: the task is stopped at once.)
+            supervisor.launch.BeforeStart.check("before the task started");
             task = SupervisedProcess.start(options.spec());
         } catch (LaunchException e) {
             Log.error(e.getMessage());
@@ -112,7 +127,7 @@ public final class RunSession {
         if (notifier.enabled()) {
             Watchdog.start(notifier, System.getenv(), () -> health(task, readiness, ready.get()));
         }
-        StopLoop loop = new StopLoop(options.rules(), stoppable(task, options.dumpDir(), report, listeners), events, new StopLoop.StopListener() {
+        StopLoop loop = new StopLoop(options.rules(), stoppable(task, options.dumpDir(), report, listeners, this::dumpCancel), events, new StopLoop.StopListener() {
             @Override
             public void stopping(String why) {
                 notifier.stopping(why);
@@ -213,8 +228,29 @@ public final class RunSession {
     }
 
     /** The loop's view of the task; thread dumps go to {@code dumpDir}. */
+    /**
+     * A future that a signal completes, for the thread dump about to start; completed at once if
+     * a signal is already waiting for the loop. Null again once the dump is over.
+     */
+    private CompletableFuture<String> dumpCancel(boolean start) {
+        if (!start) {
+            dumpCancel.set(null);
+            return null;
+        }
+        CompletableFuture<String> cancel = new CompletableFuture<>();
+        dumpCancel.set(cancel);
+        // Set first, looked at second: a signal is either seen here or completes it itself.
+        for (StopLoop.Event e : events) {
+            if (e instanceof StopLoop.Signalled s) {
+                cancel.complete("got " + Signal.name(s.signal()));
+            }
+        }
+        return cancel;
+    }
+
     private static StopLoop.Stoppable stoppable(SupervisedProcess task, Path dumpDir, RunReport report,
-                                                List<ThreadDumps.Listener> listeners) {
+                                                List<ThreadDumps.Listener> listeners,
+                                                java.util.function.Function<Boolean, CompletableFuture<String>> cancels) {
         return new StopLoop.Stoppable() {
             @Override
             public int pid() {
@@ -251,11 +287,13 @@ public final class RunSession {
                 long start = System.nanoTime();
                 ThreadDumps.Outcome dump;
                 try {
-                    dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why, task::guardFile);
+                    dump = ThreadDumps.take(task.processes(), dumpDir, task.marker(), why, task::guardFile, cancels.apply(true));
                 } catch (RuntimeException e) {
                     // /proc unreadable, say: the stop goes on without a dump
                     Log.warn("no thread dump: cannot list the task's processes: " + e.getMessage());
                     return;
+                } finally {
+                    cancels.apply(false);
                 }
                 listeners.addAll(dump.listeners());
                 if (dump.file() != null) {

@@ -9,7 +9,9 @@ import sun.misc.SignalHandler;
 /**
  * Turns SIGINT, SIGTERM and SIGHUP into events for the session's loop; no work is done in the
  * handler itself. Installed first thing in {@code main}, because until then the JVM's default
- * handlers would exit at once; signals that arrive before the session connects are kept.
+ * handlers would exit at once; signals that arrive before the session connects are kept, and end
+ * any wait before the task starts ({@link supervisor.launch.BeforeStart}). One that the launcher
+ * got before the JVM ran comes first, from {@code -Dsupervisor.signalled}.
  *
  * <p>A signal that was ignored when the JVM started (INT for a job started with {@code &} from a
  * non-interactive shell, which is how a script's background jobs start) is handled all the same:
@@ -34,9 +36,24 @@ public final class SignalEvents {
             Signal signal = new Signal(name);
             Signal.handle(signal, HANDLER);
         }
+        supervisor.launch.BeforeStart.arm();
+        // One that the launcher got before this JVM ran (scripts/supervisor traps them from its
+        // first line): it came first.
+        String early = System.getProperty(EARLY_PROPERTY, "");
+        if (!early.isEmpty()) {
+            System.clearProperty(EARLY_PROPERTY); // delivered once, also if install runs again
+            int number = supervisor.platform.Signal.number(early);
+            if (number > 0) {
+                deliver(number);
+            }
+        }
     }
 
+    /** Set by the launcher to the name of the first of HUP, INT and TERM it got ("TERM"). */
+    static final String EARLY_PROPERTY = "supervisor.signalled";
+
     private static synchronized void deliver(int signal) {
+        supervisor.launch.BeforeStart.signalled(signal); // ends a wait before the start
         if (sink == null) {
             EARLY.add(signal);
         } else {

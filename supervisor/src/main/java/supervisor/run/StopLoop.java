@@ -68,7 +68,8 @@ final class StopLoop {
 
         /**
          * Writes a thread dump of the task's JVMs and says where, before a stop signal or a kill;
-         * returns within a bound of its own ({@code ThreadDumps.BOUND_NANOS}), never fails.
+         * returns within a bound of its own ({@code ThreadDumps.BOUND_NANOS}), and at once when a
+         * signal comes (the loop then acts on it); never fails.
          *
          * @param why what led to it ("timeout 1s expired")
          */
@@ -188,17 +189,18 @@ final class StopLoop {
                         && (rules.timeoutNanos() == 0 || readyAt - timeoutAt <= 0)) {
                     String why = "not ready within " + Durations.format(rules.readyTimeoutNanos())
                             + " (--ready " + rules.readiness() + ")";
-                    Log.error("task " + why + ": " + stopping());
                     stopStatus = RunSession.NOT_READY;
                     stopOutcome = RunReport.NOT_READY;
                     dumpThreads("task " + why);
+                    // Said after the dump, when the signal is sent: "sending SIGTERM" is true then.
+                    Log.error("task " + why + ": " + stopping());
                     beginStop(why, Reason.NOT_READY);
                 } else if (graceAt == 0) {
                     String why = "timeout " + Durations.format(rules.timeoutNanos()) + " expired";
-                    Log.warn(why + ": " + stopping());
                     stopStatus = RunSession.TIMED_OUT;
                     stopOutcome = RunReport.TIMEOUT;
                     dumpThreads(why);
+                    Log.warn(why + ": " + stopping());
                     beginStop(why, Reason.TIMEOUT);
                 } else if (exited != null && task.treeEmpty()) {
                     return finish();
@@ -246,8 +248,9 @@ final class StopLoop {
                 stopSignalled = s.signal();
                 beginStop("got " + Signal.name(s.signal()), Reason.SIGNAL);
             } else if (event instanceof Signalled s) {
-                Log.warn("got " + Signal.name(s.signal()) + " again: killing the task (pid " + task.pid()
-                        + ") and all its processes now");
+                // A second signal, or a first one while another stop (a timeout) is under way.
+                Log.warn("got " + Signal.name(s.signal()) + (stopSignalled != 0 ? " again" : " while the task was stopping")
+                        + ": killing the task (pid " + task.pid() + ") and all its processes now");
                 killAll(false, Reason.SECOND_SIGNAL);
                 return finish();
             } else if (event instanceof Exited e) {
