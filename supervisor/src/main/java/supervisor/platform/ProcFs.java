@@ -120,22 +120,37 @@ public final class ProcFs {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(
                 PROC.resolve(Integer.toString(pid)).resolve("task"))) {
             for (Path task : tasks) {
-                String text;
-                try {
-                    text = Files.readString(task.resolve("children"), StandardCharsets.ISO_8859_1);
-                } catch (IOException e) {
-                    continue; // the thread ended meanwhile
-                }
-                for (String word : text.trim().split(" ")) {
-                    if (!word.isEmpty()) {
-                        out.add(Integer.parseInt(word));
-                    }
-                }
+                out.addAll(threadChildren(task));
             }
         } catch (IOException e) {
             return out;
         }
         return out;
+    }
+
+    /**
+     * The processes the thread {@code task} ({@code /proc/PID/task/TID}, see {@link #currentThread()})
+     * forked that still have it as their parent; empty when the thread has ended.
+     */
+    public static List<Integer> threadChildren(Path task) {
+        List<Integer> out = new ArrayList<>();
+        String text;
+        try {
+            text = Files.readString(task.resolve("children"), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return out; // the thread ended meanwhile
+        }
+        for (String word : text.trim().split(" ")) {
+            if (!word.isEmpty()) {
+                out.add(Integer.parseInt(word));
+            }
+        }
+        return out;
+    }
+
+    /** The calling thread's directory, {@code /proc/PID/task/TID} (from /proc/thread-self, Linux 3.17+). */
+    public static Path currentThread() throws IOException {
+        return PROC.resolve(Files.readSymbolicLink(PROC.resolve("thread-self")));
     }
 
     /** Clock ticks per second of /proc start times; 100 on every Linux build that matters. */
