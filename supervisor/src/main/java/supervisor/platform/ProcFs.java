@@ -84,6 +84,15 @@ public final class ProcFs {
      * (another user's process: not ours to judge).
      */
     public static boolean environContains(int pid, byte[] entry) {
+        return environHas(pid, entry, false);
+    }
+
+    /** As {@link #environContains}, for an entry that begins with {@code prefix} (e.g. "KEY="). */
+    public static boolean environHasPrefix(int pid, byte[] prefix) {
+        return environHas(pid, prefix, true);
+    }
+
+    private static boolean environHas(int pid, byte[] entry, boolean prefix) {
         byte[] env;
         try (FileInputStream in = new FileInputStream("/proc/" + pid + "/environ")) {
             env = in.readAllBytes();
@@ -93,7 +102,7 @@ public final class ProcFs {
         int start = 0;
         for (int i = 0; i <= env.length; i++) {
             if (i == env.length || env[i] == 0) {
-                if (i - start == entry.length && regionEquals(env, start, entry)) {
+                if ((prefix ? i - start >= entry.length : i - start == entry.length) && regionEquals(env, start, entry)) {
                     return true;
                 }
                 start = i + 1;

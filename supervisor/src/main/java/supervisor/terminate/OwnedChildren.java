@@ -95,6 +95,31 @@ public final class OwnedChildren {
         return PIDS.contains(pid);
     }
 
+    /**
+     * Runs {@code action} while no process is being spawned through {@link #start} (so every
+     * child this JVM spawned is registered); false, without running it, when a spawn held the
+     * lock for longer than {@link #SPAWN_WAIT_MILLIS}.
+     */
+    public static boolean whileNotSpawning(Runnable action) {
+        try {
+            if (!LOCK.tryLock(SPAWN_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            action.run();
+            return true;
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    /** See {@link #whileNotSpawning}: longer than a spawn takes on a loaded machine. */
+    private static final long SPAWN_WAIT_MILLIS = 3000;
+
     /** Reaps adopted zombies other than the owned ones, and {@code alsoOwned}. */
     public static int reap(Posix posix, IntPredicate alsoOwned) {
         return reap(posix, alsoOwned, pid -> false);
