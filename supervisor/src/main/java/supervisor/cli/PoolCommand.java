@@ -172,7 +172,9 @@ final class PoolCommand {
         }
         // No MBean: the platform MBean server's first use costs this JVM 6 MiB of RSS and 100-400 ms
         // of CPU beside the workers' start, for numbers its progress and summary lines already give.
-        PoolSettings.Builder b = PoolSettings.builder(jar).workerOutput(Batch.workerOutput()).jmx(false)
+        // This JVM starts nothing but the pool's workers (and its guardian): every orphan it adopts
+        // is a worker's (see docs/termination.md).
+        PoolSettings.Builder b = PoolSettings.builder(jar).workerOutput(Batch.workerOutput()).jmx(false).claimOrphans(true)
                 .workers(s.integer(Setting.WORKERS, Runtime.getRuntime().availableProcessors()))
                 .callTimeout(Duration.ofNanos(c.nanos(Setting.TIMEOUT)))
                 .grace(Duration.ofNanos(c.nanos(Setting.GRACE)))

@@ -49,6 +49,33 @@ public final class Platform {
         }
     }
 
+    /**
+     * What a child JVM needs on its command line to load the same JNA as this JVM (a pool worker
+     * that makes itself the child subreaper): the JNA jar for its class path, then its JVM options
+     * (the native part extracted at build time, when this JVM was given it, so that JNA does not
+     * unpack it again; and native access without the warning of JDK 24 and later, an option
+     * Java 17 accepts too). Empty when this JVM has no JNA on its class path.
+     */
+    public static java.util.Optional<JnaForChild> jnaForChild() {
+        try {
+            java.net.URL where = Class.forName("com.sun.jna.Native", false, Platform.class.getClassLoader())
+                    .getProtectionDomain().getCodeSource().getLocation();
+            java.nio.file.Path jar = java.nio.file.Path.of(where.toURI());
+            java.util.List<String> options = new java.util.ArrayList<>(java.util.List.of("--enable-native-access=ALL-UNNAMED"));
+            String boot = System.getProperty("jna.boot.library.path");
+            if (boot != null) {
+                options.add("-Djna.boot.library.path=" + boot);
+                options.add("-Djna.nosys=true");
+            }
+            return java.util.Optional.of(new JnaForChild(jar.toString(), java.util.List.copyOf(options)));
+        } catch (ClassNotFoundException | java.net.URISyntaxException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** See {@link #jnaForChild()}. */
+    public record JnaForChild(String classPath, java.util.List<String> jvmOptions) { }
+
     /** True once the native layer is loaded (or failed to load): {@link #posix()} will not block. */
     public static boolean ready() {
         return POSIX.isDone();

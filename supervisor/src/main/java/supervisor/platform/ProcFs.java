@@ -137,6 +137,15 @@ public final class ProcFs {
      * (another user's process: not ours to judge).
      */
     public static boolean environContains(int pid, byte[] entry) {
+        return environHas(pid, entry, false);
+    }
+
+    /** As {@link #environContains}, for an entry that begins with {@code prefix} (e.g. "KEY="). */
+    public static boolean environHasPrefix(int pid, byte[] prefix) {
+        return environHas(pid, prefix, true);
+    }
+
+    private static boolean environHas(int pid, byte[] entry, boolean prefix) {
         byte[] env;
         try (FileInputStream in = new FileInputStream("/proc/" + pid + "/environ")) {
             env = in.readAllBytes();
@@ -146,7 +155,7 @@ public final class ProcFs {
         int start = 0;
         for (int i = 0; i <= env.length; i++) {
             if (i == env.length || env[i] == 0) {
-                if (i - start == entry.length && regionEquals(env, start, entry)) {
+                if ((prefix ? i - start >= entry.length : i - start == entry.length) && regionEquals(env, start, entry)) {
                     return true;
                 }
                 start = i + 1;
@@ -173,22 +182,37 @@ public final class ProcFs {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(
                 PROC.resolve(Integer.toString(pid)).resolve("task"))) {
             for (Path task : tasks) {
-                String text;
-                try {
-                    text = Files.readString(task.resolve("children"), StandardCharsets.ISO_8859_1);
-                } catch (IOException e) {
-                    continue; // the thread ended meanwhile
-                }
-                for (String word : text.trim().split(" ")) {
-                    if (!word.isEmpty()) {
-                        out.add(Integer.parseInt(word));
-                    }
-                }
+                out.addAll(threadChildren(task));
             }
         } catch (IOException e) {
             return out;
         }
         return out;
+    }
+
+    /**
+     * The processes the thread {@code task} ({@code /proc/PID/task/TID}, see {@link #currentThread()})
+     * forked that still have it as their parent; empty when the thread has ended.
+     */
+    public static List<Integer> threadChildren(Path task) {
+        List<Integer> out = new ArrayList<>();
+        String text;
+        try {
+            text = Files.readString(task.resolve("children"), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return out; // the thread ended meanwhile
+        }
+        for (String word : text.trim().split(" ")) {
+            if (!word.isEmpty()) {
+                out.add(Integer.parseInt(word));
+            }
+        }
+        return out;
+    }
+
+    /** The calling thread's directory, {@code /proc/PID/task/TID} (from /proc/thread-self, Linux 3.17+). */
+    public static Path currentThread() throws IOException {
+        return PROC.resolve(Files.readSymbolicLink(PROC.resolve("thread-self")));
     }
 
     /** Clock ticks per second of /proc start times; 100 on every Linux build that matters. */

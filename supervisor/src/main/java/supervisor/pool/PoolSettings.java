@@ -54,6 +54,7 @@ public final class PoolSettings {
     final int maxProcesses;
     final String name; // null: the pool picks "pool-N"
     final boolean jmx;
+    final boolean claimOrphans;
     // The same, as the types of the internal packages that start a worker (see Worker.start).
     final Mechanism mechanism;
     final Limits limits;
@@ -82,6 +83,7 @@ public final class PoolSettings {
         this.maxProcesses = b.maxProcesses;
         this.name = b.name;
         this.jmx = b.jmx;
+        this.claimOrphans = b.claimOrphans;
         this.mechanism = switch (termination) {
             case AUTO -> Mechanism.AUTO;
             case CGROUP -> Mechanism.CGROUP;
@@ -166,6 +168,7 @@ public final class PoolSettings {
         private int maxProcesses;
         private String name;
         private boolean jmx = true;
+        private boolean claimOrphans;
 
         private Builder(Path workerJar) {
             this.workerJar = Objects.requireNonNull(workerJar, "workerJar");
@@ -359,6 +362,19 @@ public final class PoolSettings {
          */
         public Builder jmx(boolean register) {
             this.jmx = register;
+            return this;
+        }
+
+        /**
+         * Whether every orphan reparented to this JVM belongs to this pool's workers (default
+         * false): true only when the pool is the only thing in the JVM that starts processes, as
+         * in {@code supervisor pool}. On the process tree, the orphans of a worker that crashed
+         * are then killed as it ends; otherwise only those of a worker that was stopped (replaced,
+         * or the pool closed) are, as they are the only ones told apart from the application's.
+         * See docs/termination.md.
+         */
+        public Builder claimOrphans(boolean claim) {
+            this.claimOrphans = claim;
             return this;
         }
 

@@ -70,9 +70,12 @@ final class Worker {
     private volatile boolean killed;
     private volatile boolean sendsStacks;
     private volatile String killedBecause;
+    /** It made itself the child subreaper: it hands its orphans to this JVM as it ends. */
+    private final boolean subreaper;
 
-    private Worker(String id, SupervisedProcess supervised, WorkerPool pool) {
+    private Worker(String id, SupervisedProcess supervised, WorkerPool pool, boolean subreaper) {
         this.id = id;
+        this.subreaper = subreaper;
         this.pool = pool;
         this.supervised = supervised;
         this.process = supervised.process();
@@ -100,8 +103,23 @@ final class Worker {
         env.put("SUPERVISOR_WORKER_ID", id);
         env.put("SUPERVISOR_MAX_FRAME", Integer.toString(settings.maxFrameBytes));
         env.put("SUPERVISOR_HEARTBEAT_MS", Long.toString(settings.heartbeat.toMillis()));
-        ProcessSpec spec = ProcessSpec.java(settings.java, settings.jvmOptions,
-                        List.of("-cp", stubJar() + ":" + settings.workerJar.toAbsolutePath(), WorkerMain.class.getName()))
+        List<String> jvmOptions = new ArrayList<>(settings.jvmOptions);
+        String classPath = stubJar();
+        boolean subreaper = false;
+        if (SupervisedProcess.heldByTree(settings.mechanism)) {
+            // The worker makes itself the child subreaper: an orphan among its task's descendants
+            // then stays in its tree (env -i and setsid hide it from every other layer) for as
+            // long as the worker lives; see docs/termination.md.
+            java.util.Optional<supervisor.platform.Platform.JnaForChild> jna = supervisor.platform.Platform.jnaForChild();
+            if (jna.isPresent()) {
+                jvmOptions.add("-D" + SUBREAPER_PROPERTY + "=true");
+                jvmOptions.addAll(jna.get().jvmOptions());
+                classPath += ":" + jna.get().classPath();
+                subreaper = true;
+            }
+        }
+        ProcessSpec spec = ProcessSpec.java(settings.java, jvmOptions,
+                        List.of("-cp", classPath + ":" + settings.workerJar.toAbsolutePath(), WorkerMain.class.getName()))
                 .withEnvironment(env)
                 .withLimits(settings.limits)
                 .withMechanism(settings.mechanism)
@@ -116,7 +134,7 @@ final class Worker {
         }
         Worker w;
         try {
-            w = new Worker(id, supervised, pool);
+            w = new Worker(id, supervised, pool, subreaper);
             w.stderrPump.start();
             w.frameReader.start();
         } catch (Throwable t) {
@@ -135,6 +153,9 @@ final class Worker {
         Log.debug("worker " + id + " started: pid " + w.processId.pid() + ", " + supervised.mechanism());
         return w;
     }
+
+    /** Set in a worker that is to make itself the child subreaper (worker-stub's {@code Subreaper}). */
+    static final String SUBREAPER_PROPERTY = "supervisor.worker.subreaper";
 
     /** Where the worker-stub classes are: a jar in a distribution, a directory in a build. */
     private static String stubJar() {
@@ -223,6 +244,9 @@ final class Worker {
      * {@code graceNanos}, and kills whatever it left behind in any case. Then frees everything.
      */
     void stop(long graceNanos) {
+        // This JVM's children now, none of which can be an orphan of this worker (a subreaper
+        // while it lives): what is new after its end, it left.
+        java.util.Set<Integer> before = subreaper && !pool.settings.claimOrphans ? childrenOfThisJvm() : null;
         try {
             send(Frame.shutdown());
             process.getOutputStream().close();
@@ -234,7 +258,7 @@ final class Worker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        release();
+        release(before);
     }
 
     /**
@@ -242,12 +266,29 @@ final class Worker {
      * guardian record. Bounded: {@link SupervisedProcess#release()}, then two seconds per thread.
      */
     void release() {
+        release(null);
+    }
+
+    /**
+     * As {@link #release()}; then, for a subreaper worker, kills the orphans it left to this JVM:
+     * all new children of this JVM but known ones when the pool claims every orphan; else those
+     * that are not among {@code childrenBefore} (taken before it was asked to stop), if given.
+     */
+    private void release(java.util.Set<Integer> childrenBefore) {
         supervised.release();
+        if (subreaper && (pool.settings.claimOrphans || childrenBefore != null)) {
+            supervisor.process.Orphans.killLeftBy(processId,
+                    pool.settings.claimOrphans ? pid -> false : childrenBefore::contains);
+        }
         closeQuietly(process.getOutputStream());
         join(frameReader);
         closeQuietly(protocolIn);
         join(stderrPump);
         closeQuietly(process.getErrorStream());
+    }
+
+    private static java.util.Set<Integer> childrenOfThisJvm() {
+        return new java.util.HashSet<>(supervisor.platform.ProcFs.children((int) ProcessHandle.current().pid()));
     }
 
     private static void join(Thread t) {

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import supervisor.log.Log;
 import supervisor.platform.ProcFs;
@@ -59,6 +61,7 @@ final class Guardian {
     private Guardian successor; // guarded by this
     private volatile boolean dismissed;
     private boolean lost; // guarded by LOCK: found dead or stopped, killed and its pipe closed
+    private String lostHow; // guarded by LOCK: "is gone" or "was stopped (killed it)"
     private boolean saidCannotReplace; // guarded by LOCK
 
     private Guardian(ProcessHandle process, OutputStream pipe) {
@@ -73,9 +76,21 @@ final class Guardian {
                 .map(st -> st.startTime() == id.startTime() && !st.isDead() && !st.isStopped()).orElse(false);
     }
 
-    /** True for the pid of a guardian process of this JVM (see {@link #PIDS}). */
+    /**
+     * True for the pid of a guardian process of this JVM (see {@link #PIDS}), or of one the JDK
+     * is still spawning (not yet a {@link Process}, so its pid is known only as a child of the
+     * spawning thread).
+     */
     static boolean isGuardian(int pid) {
-        return PIDS.contains(pid);
+        if (PIDS.contains(pid)) {
+            return true;
+        }
+        for (Spawn s : SPAWNS) {
+            if (s.children().contains(pid)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Kills this guardian if it is still this very process (stopped, say), closes its pipe, and forgets its pid. */
@@ -145,6 +160,9 @@ final class Guardian {
                 if (--g.leases == 0) {
                     g.dismiss();
                     current = null;
+                    // Nobody needs the one being started (a replacement, say): it must not hold up
+                    // this JVM's end, nor outlive it stopped mid-spawn.
+                    SPAWNS.forEach(s -> s.kill());
                 }
             }
         }
@@ -152,39 +170,76 @@ final class Guardian {
 
     /**
      * A lease on this JVM's guardian, starting one if none runs. When none can be started, says so
-     * once and returns a lease that records nothing: the task then has its other layers only.
+     * and returns a lease that records nothing: the task then has its other layers only. A lost
+     * guardian (dead or stopped) being replaced still takes the lease: what it records goes to
+     * its successor. Never starts a guardian with LOCK held, so that no release (a process's
+     * clean-up) waits for a start; a start gives up within {@link #START_TIMEOUT_NANOS}.
      */
     static Lease lease() {
-        synchronized (LOCK) {
-            long id = ++nextLease;
-            if (current == null && starting != null) {
-                // Started ahead by prestart(): take it when it is ready.
-                try {
-                    current = starting.join();
-                } catch (java.util.concurrent.CompletionException e) {
-                    current = null;
+        while (true) {
+            CompletableFuture<Guardian> pending;
+            synchronized (LOCK) {
+                Guardian g = current;
+                if (g != null && !g.lost && !g.alive()) {
+                    lose(g); // it died between two leases: the watch thread has another started
                 }
-                starting = null;
+                if (g != null) {
+                    g.leases++;
+                    watch();
+                    return new Lease(++nextLease, true);
+                }
+                pending = startInBackground();
             }
-            if (current != null && !current.alive()) {
-                replace(current); // it died between two leases: its records go to another
-            }
-            if (current == null) {
-                try {
-                    Log.trace("guardian");
-                    Guardian adopted = fromLauncher();
-                    current = adopted != null ? adopted : start();
-                    Log.trace("guardian ready");
-                } catch (IOException e) {
-                    Log.warn("cannot start the guardian (" + e.getMessage() + "): should the supervisor be killed,"
-                            + " its tasks' processes and directories will not be cleaned up");
-                    current = null;
-                    return new Lease(id, false);
+            Guardian next;
+            try {
+                next = pending.join();
+            } catch (CompletionException e) {
+                synchronized (LOCK) {
+                    if (starting == pending) {
+                        starting = null;
+                    }
+                    if (current != null) {
+                        continue; // another lease's start succeeded meanwhile
+                    }
+                }
+                Log.warn("cannot start the guardian (" + e.getCause().getMessage() + "): should the supervisor be"
+                        + " killed, its tasks' processes and directories will not be cleaned up");
+                synchronized (LOCK) {
+                    return new Lease(++nextLease, false);
                 }
             }
-            current.leases++;
-            watch();
-            return new Lease(id, true);
+            synchronized (LOCK) {
+                if (starting == pending) {
+                    starting = null;
+                    install(next, true);
+                }
+            }
+        }
+    }
+
+    /** Kills a dead or stopped guardian, if it is still there, and closes its pipe; it stays current until replaced. */
+    private static void lose(Guardian g) { // LOCK held
+        boolean stopped = g.id != null && ProcFs.stat(g.id.pid())
+                .map(st -> st.startTime() == g.id.startTime() && st.isStopped()).orElse(false);
+        g.lost = true;
+        g.lostHow = stopped ? "was stopped (killed it)" : "is gone";
+        g.abandon();
+    }
+
+    /**
+     * Makes {@code next}, just started, the current guardian: in place of none (when a lease
+     * wants one), or of a lost one, whose records it is told. Otherwise it is not needed and
+     * dismissed. LOCK held.
+     */
+    private static void install(Guardian next, boolean wanted) {
+        Guardian g = current;
+        if (g == null && wanted) {
+            current = next;
+        } else if (g != null && g.lost) {
+            handOver(g, next);
+        } else {
+            next.leases = 0;
+            next.dismiss();
         }
     }
 
@@ -194,8 +249,9 @@ final class Guardian {
      * is replaced at once, not when the next process is recorded, so that a kill of the guardian
      * and then of the supervisor leaves nothing behind unless the two come within that check and a
      * new guardian's start. A replacement that cannot start is tried again, with a back-off, for as
-     * long as there are leases. The thread sleeps between checks and never waits in native code, so
-     * this JVM's exit does not wait for it. Called with LOCK held.
+     * long as there are leases. It waits for a start without LOCK, so releases go on meanwhile.
+     * The thread never waits in native code, so this JVM's exit does not wait for it. Called with
+     * LOCK held.
      */
     private static void watch() {
         if (watcher != null && watcher.isAlive()) {
@@ -205,17 +261,47 @@ final class Guardian {
             long pause = WATCH_NANOS;
             while (true) {
                 java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                Guardian g;
+                CompletableFuture<Guardian> pending;
                 synchronized (LOCK) {
-                    Guardian g = current;
+                    g = current;
                     if (g == null || g.dismissed || g.leases == 0) {
                         watcher = null;
                         return;
                     }
-                    if (g.alive()) {
+                    if (!g.lost && g.alive()) {
                         pause = WATCH_NANOS;
+                        continue;
+                    }
+                    if (!g.lost) {
+                        lose(g);
+                    }
+                    pending = startInBackground();
+                }
+                String failure = null;
+                Guardian next = null;
+                try {
+                    next = pending.join();
+                } catch (CompletionException e) {
+                    failure = e.getCause().getMessage();
+                }
+                synchronized (LOCK) {
+                    if (starting == pending) {
+                        starting = null;
+                        if (next != null) {
+                            install(next, false);
+                        }
+                    }
+                    if (current != g) {
+                        pause = WATCH_NANOS; // replaced, or every lease released meanwhile
                     } else {
-                        boolean replaced = replace(g);
-                        pause = replaced ? WATCH_NANOS : Math.min(RETRY_MAX_NANOS, pause * 2);
+                        pause = Math.min(RETRY_MAX_NANOS, pause * 2);
+                        if (failure != null && !g.saidCannotReplace) {
+                            g.saidCannotReplace = true;
+                            Log.warn("the guardian (pid " + g.process.pid() + ") " + g.lostHow + " and another cannot be"
+                                    + " started (" + failure + "); trying again: until one starts, a kill of the"
+                                    + " supervisor would leave its tasks' processes and directories behind");
+                        }
                     }
                 }
             }
@@ -236,30 +322,11 @@ final class Guardian {
     }
 
     /**
-     * Starts a guardian to take over from {@code dead} (gone, or stopped: then killed), tells it
-     * everything {@code dead} still had recorded, and makes it the current one. Called with LOCK
-     * held. If none can be started, says so once per loss and keeps {@code dead} current, so that the
-     * watch thread and the next lease try again; false then.
+     * Makes {@code next} take over from {@code dead} (lost: gone, or stopped and killed): tells it
+     * everything {@code dead} still has recorded, and sends it what {@code dead} is told from now
+     * on. LOCK held.
      */
-    private static boolean replace(Guardian dead) {
-        boolean stopped = dead.id != null && ProcFs.stat(dead.id.pid())
-                .map(st -> st.startTime() == dead.id.startTime() && st.isStopped()).orElse(false);
-        if (!dead.lost) {
-            dead.lost = true;
-            dead.abandon();
-        }
-        Guardian next;
-        try {
-            next = start();
-        } catch (IOException e) {
-            if (!dead.saidCannotReplace) {
-                dead.saidCannotReplace = true;
-                Log.warn("the guardian (pid " + dead.process.pid() + ") " + (stopped ? "was stopped (killed it)" : "is gone")
-                        + " and another cannot be started (" + e.getMessage() + "); trying again: until one starts, a kill"
-                        + " of the supervisor would leave its tasks' processes and directories behind");
-            }
-            return false;
-        }
+    private static void handOver(Guardian dead, Guardian next) {
         int told = 0;
         synchronized (dead) {
             synchronized (next) {
@@ -274,10 +341,9 @@ final class Guardian {
         }
         next.leases = dead.leases;
         current = next;
-        Log.warn("the guardian (pid " + dead.process.pid() + ") " + (stopped ? "was stopped (killed it)" : "is gone")
-                + ": another (pid " + next.process.pid() + ") now holds what is to be cleaned up should the supervisor"
-                + " be killed (" + told + " record" + (told == 1 ? "" : "s") + ")");
-        return true;
+        Log.warn("the guardian (pid " + dead.process.pid() + ") " + dead.lostHow + ": another (pid " + next.process.pid()
+                + ") now holds what is to be cleaned up should the supervisor be killed (" + told + " record"
+                + (told == 1 ? "" : "s") + ")");
     }
 
     /** Records {@code what} for {@code lease}, here or with this guardian's successor. */
@@ -312,8 +378,20 @@ final class Guardian {
         target.drop(lease);
     }
 
-    private static java.util.concurrent.CompletableFuture<Guardian> starting; // guarded by LOCK
-    private static final long READY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** A guardian being started, on a thread of its own (never with LOCK held); installed by whoever waits for it. */
+    private static CompletableFuture<Guardian> starting; // guarded by LOCK
+    /**
+     * The longest a guardian's start may take, spawn and "ready" together: one that does not
+     * report by then (stopped mid-spawn, starved) is killed, and counts as a failed start.
+     */
+    private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /**
+     * The longest the JDK's spawn alone may take. It holds {@link OwnedChildren}'s lock, which the
+     * spawns of tasks and workers wait for, so it is bounded more tightly; it takes milliseconds.
+     */
+    private static final long SPAWN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** The guardian spawns in flight. */
+    private static final java.util.Set<Spawn> SPAWNS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * Starts the guardian in the background, so that the first {@link #lease()} does not wait for
@@ -322,25 +400,119 @@ final class Guardian {
      */
     static void prestart() {
         synchronized (LOCK) {
-            if (current != null || starting != null) {
-                return;
+            if (current == null) {
+                startInBackground();
             }
-            java.util.concurrent.CompletableFuture<Guardian> f = new java.util.concurrent.CompletableFuture<>();
-            starting = f;
-            Thread t = new Thread(() -> {
-                try {
-                    Guardian g = fromLauncher();
-                    f.complete(g != null ? g : start());
-                } catch (IOException | RuntimeException e) {
-                    f.completeExceptionally(e);
-                }
-            }, "supervisor-guardian-start");
-            t.setDaemon(true);
-            t.start();
         }
     }
 
+    /** The start in flight, or a new one: the launcher's guardian if there is one, else one this JVM spawns. LOCK held. */
+    private static CompletableFuture<Guardian> startInBackground() {
+        if (starting != null) {
+            return starting;
+        }
+        CompletableFuture<Guardian> f = new CompletableFuture<>();
+        starting = f;
+        Thread t = new Thread(() -> {
+            try {
+                Log.trace("guardian");
+                Guardian g = fromLauncher();
+                f.complete(g != null ? g : start());
+                Log.trace("guardian ready");
+            } catch (IOException | RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        }, "supervisor-guardian-start");
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    /**
+     * Spawns a guardian and waits for its "ready", within {@link #START_TIMEOUT_NANOS}. The JDK's
+     * spawn waits for the child to exec, without bound: a child stopped before it (SIGSTOP, a
+     * debugger) would hold the calling thread for good. So the spawn runs on a thread of its own,
+     * and a spawn that takes too long is ended by killing that thread's children.
+     */
     private static Guardian start() throws IOException {
+        Spawn spawn = new Spawn();
+        SPAWNS.add(spawn);
+        try {
+            Thread t = new Thread(spawn, "supervisor-guardian-spawn");
+            t.setDaemon(true);
+            t.start();
+            long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
+            try {
+                spawn.spawned.get(SPAWN_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+                return spawn.ready.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                boolean spawning = !spawn.spawned.isDone();
+                spawn.kill();
+                throw new IOException(spawning
+                        ? "its spawn did not complete within " + TimeUnit.NANOSECONDS.toSeconds(SPAWN_TIMEOUT_NANOS)
+                                + " s (stopped or starved before it ran): killed it"
+                        : "the guardian did not say it was ready within "
+                                + TimeUnit.NANOSECONDS.toSeconds(START_TIMEOUT_NANOS) + " s: killed it");
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+            } catch (InterruptedException e) {
+                spawn.kill();
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while it started");
+            }
+        } finally {
+            SPAWNS.remove(spawn);
+        }
+    }
+
+    /** One guardian start, run on a thread of its own (see {@link #start()}). */
+    private static final class Spawn implements Runnable {
+        final CompletableFuture<Process> spawned = new CompletableFuture<>();
+        final CompletableFuture<Guardian> ready = new CompletableFuture<>();
+        /** The spawning thread's /proc directory: the JDK's child is that thread's child until it is a Process. */
+        private volatile Path thread;
+        private volatile boolean killed;
+
+        @Override
+        public void run() {
+            try {
+                thread = ProcFs.currentThread();
+                Process p = spawn();
+                spawned.complete(p);
+                if (killed) {
+                    p.destroyForcibly();
+                }
+                ready.complete(awaitReady(p));
+            } catch (IOException | RuntimeException e) {
+                spawned.completeExceptionally(e);
+                ready.completeExceptionally(e);
+            }
+        }
+
+        /** The processes the spawning thread forked that are not yet a {@link Process}: a guardian the JDK is spawning. */
+        List<Integer> children() {
+            Path t = thread;
+            return t == null || spawned.isDone() ? List.of() : ProcFs.threadChildren(t);
+        }
+
+        /** Kills the guardian being started, spawned or not: the JDK's spawn then returns or fails at once. */
+        void kill() {
+            killed = true;
+            Path t = thread;
+            if (t != null) {
+                for (int pid : ProcFs.threadChildren(t)) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL: a stopped one dies too
+                }
+            }
+            Process p = spawned.isDone() && !spawned.isCompletedExceptionally() ? spawned.join() : null;
+            if (p != null) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static Process spawn() throws IOException {
         List<String> command = new ArrayList<>();
         Helpers.setsid().ifPresent(command::add);
         command.addAll(List.of(Helpers.SH, "-c", script(), "supervisor-guardian"));
@@ -352,30 +524,29 @@ final class Guardian {
         Process p = OwnedChildren.start(pb);
         PIDS.add((int) p.pid()); // from its birth: no task's tree may count it, starting or not
         OwnedChildren.exit(p).thenRun(Guardian::wakeWatcher);
-        // Until setsid has run, the guardian is in this JVM's process group, where a kill of the
-        // group would take it too: it says "ready" once it is in a session of its own.
+        return p;
+    }
+
+    /**
+     * Until setsid has run, the guardian is in this JVM's process group, where a kill of the
+     * group would take it too: it says "ready" once it is in a session of its own. Bounded by
+     * {@link #start()}, which kills it when it is late (the read then sees end of file).
+     */
+    private static Guardian awaitReady(Process p) throws IOException {
         InputStream out = p.getInputStream();
         byte[] ready = new byte[6];
         int n = 0;
-        // Bounded: a guardian that never says it (stopped, starved) must not hold up the start.
-        long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
-        while (n < ready.length && System.nanoTime() - deadline < 0) {
-            if (out.available() > 0 || !p.isAlive()) {
-                int r = out.read(ready, n, ready.length - n);
-                if (r <= 0) {
-                    break;
-                }
-                n += r;
-            } else {
-                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        while (n < ready.length) {
+            int r = out.read(ready, n, ready.length - n);
+            if (r <= 0) {
+                break;
             }
+            n += r;
         }
         if (n < ready.length || !new String(ready, StandardCharsets.US_ASCII).equals("ready\n")) {
-            boolean silent = n < ready.length && p.isAlive();
             p.destroyForcibly();
             OwnedChildren.exit(p).thenRun(() -> PIDS.remove((int) p.pid()));
-            throw new IOException(silent ? "the guardian did not say it was ready within 5 s"
-                    : "the guardian exited as it started");
+            throw new IOException("the guardian exited as it started");
         }
         out.close();
         return new Guardian(p.toHandle(), p.getOutputStream());

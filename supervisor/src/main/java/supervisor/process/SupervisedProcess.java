@@ -178,10 +178,19 @@ public final class SupervisedProcess {
 
     public static void prepareToStart(ProcessSpec spec) {
         Guardian.prestart();
-        if (spec.mechanism() == Mechanism.TREE || spec.mechanism() == Mechanism.AUTO && ProcFs.available()
-                && Cgroups.writableV2Parent().isEmpty()) {
+        if (heldByTree(spec.mechanism())) {
             supervisor.platform.Platform.preload();
         }
+    }
+
+    /**
+     * Whether a process started now with {@code mechanism} will be held by its process tree
+     * rather than a cgroup leaf (on Linux; a leaf that cannot be made after all falls back to
+     * the tree, with a warning).
+     */
+    public static boolean heldByTree(Mechanism mechanism) {
+        return ProcFs.available() && (mechanism == Mechanism.TREE
+                || mechanism == Mechanism.AUTO && Cgroups.writableV2Parent().isEmpty());
     }
 
     private SupervisedProcess(ProcessSpec spec, ChildWatcher watcher, String marker) {

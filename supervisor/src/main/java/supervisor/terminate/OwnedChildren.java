@@ -24,6 +24,8 @@ import supervisor.platform.Posix;
 public final class OwnedChildren {
     private static final Set<Integer> PIDS = ConcurrentHashMap.newKeySet();
     private static final ReentrantLock LOCK = new ReentrantLock();
+    /** How long a reap waits for a spawn in progress before it leaves the zombies to the next round. */
+    private static final long REAP_WAIT_MILLIS = 50;
     /** The exits of the processes {@link #start} started, until each has happened. */
     private static final Map<Process, CompletableFuture<Process>> EXITS =
             Collections.synchronizedMap(new IdentityHashMap<>());
@@ -147,6 +149,31 @@ public final class OwnedChildren {
         return PIDS.contains(pid);
     }
 
+    /**
+     * Runs {@code action} while no process is being spawned through {@link #start} (so every
+     * child this JVM spawned is registered); false, without running it, when a spawn held the
+     * lock for longer than {@link #SPAWN_WAIT_MILLIS}.
+     */
+    public static boolean whileNotSpawning(Runnable action) {
+        try {
+            if (!LOCK.tryLock(SPAWN_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            action.run();
+            return true;
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    /** See {@link #whileNotSpawning}: longer than a spawn takes on a loaded machine. */
+    private static final long SPAWN_WAIT_MILLIS = 3000;
+
     /** Reaps adopted zombies other than the owned ones, and {@code alsoOwned}. */
     public static int reap(Posix posix, IntPredicate alsoOwned) {
         return reap(posix, alsoOwned, pid -> false);
@@ -154,7 +181,17 @@ public final class OwnedChildren {
 
     /** As {@link #reap(Posix, IntPredicate)}, and also the zombies {@code ours} names in this JVM's session. */
     public static int reap(Posix posix, IntPredicate alsoOwned, IntPredicate ours) {
-        LOCK.lock();
+        // A spawn holds the lock until its child has exec'd, which a child stopped before its exec
+        // delays (a guardian's spawn is bounded at 2 s): reaping is not worth waiting for, zombies
+        // keep, and the next round reaps them. A kill or a clean-up must not wait on a spawn.
+        try {
+            if (!LOCK.tryLock(REAP_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return 0;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
         try {
             return Reaper.reapZombieChildren(posix, pid -> PIDS.contains(pid) || alsoOwned.test(pid), ours);
         } finally {

@@ -32,7 +32,7 @@ class LauncherIT {
     /** The guardian serving supervisor {@code pid}: its child running guardian.sh. */
     private static List<ProcStat> guardiansOf(long pid) {
         return ProcFs.scan().stream().filter(p -> p.ppid() == pid && p.state() != 'Z'
-                && Procs.cmdline(p.pid()).contains("guardian")).toList();
+                && Procs.isGuardianCmdline(Procs.cmdline(p.pid()))).toList();
     }
 
     @Test

@@ -240,7 +240,7 @@ class SupervisorKilledIT {
     /** The live child of {@code parent} that runs guardian.sh, or -1. */
     private static int guardianOf(long parent) {
         for (supervisor.platform.ProcStat s : supervisor.platform.ProcFs.scan()) {
-            if (s.ppid() == parent && !s.isDead() && Procs.cmdline(s.pid()).contains("guardian")) {
+            if (s.ppid() == parent && !s.isDead() && Procs.isGuardianCmdline(Procs.cmdline(s.pid()))) {
                 return s.pid();
             }
         }

@@ -27,6 +27,15 @@ public final class Procs {
         return out;
     }
 
+    /**
+     * True for a guardian's command line: the launcher's ({@code sh .../guardian.sh}) or one a JVM
+     * started ({@code sh -c SCRIPT supervisor-guardian}). Not "contains guardian": a task's own
+     * command line may name a directory that does (a checkout called wt-guardian).
+     */
+    public static boolean isGuardianCmdline(String cmdline) {
+        return cmdline.endsWith(" supervisor-guardian") || cmdline.matches("\\S*sh \\S*/guardian\\.sh");
+    }
+
     public static String cmdline(int pid) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)

@@ -205,7 +205,7 @@ public final class Supervisor implements AutoCloseable {
     public List<ProcStat> taskProcesses() {
         List<ProcStat> ps = new ArrayList<>();
         for (ProcStat p : Procs.withEnv(testEnv())) {
-            if (p.pid() != process.pid() && !Procs.cmdline(p.pid()).contains("guardian")) {
+            if (p.pid() != process.pid() && !Procs.isGuardianCmdline(Procs.cmdline(p.pid()))) {
                 ps.add(p);
             }
         }

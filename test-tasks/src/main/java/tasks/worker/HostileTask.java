@@ -16,7 +16,11 @@ import supervisor.worker.Task;
  * freeze (its JVM stops itself with SIGSTOP while the call runs), exit N, crash, crash-jna JNA_JAR, throw MSG,
  * print TEXT (to System.out and to fd 1), garbage (a bogus frame on the protocol pipe),
  * latin1 TEXT (a result that is not UTF-8), big N (an N-byte result), spawn (leaves a setsid'ed child), pid,
- * sh SCRIPT (runs sh -c SCRIPT to its end, answers "exit N"), deep N (N nested directories in TMPDIR), tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there), prop NAME,
+ * sh SCRIPT (runs sh -c SCRIPT to its end, answers "exit N"), deep N (N nested directories in TMPDIR),
+ * hide SECONDS (leaves a grandchild {@code sleep SECONDS} that hides from every layer but a cgroup and a subreaper:
+ * it clears its environment, leaves the session, and its parent exits, so it is reparented;
+ * SECONDS with a unique fraction lets a test find it by its command line),
+ * tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there), prop NAME,
  * oom (throws OutOfMemoryError), stackoverflow (a real one), partial (answers, then writes the
  * 13-byte header of a 1 MiB frame and nothing more), midframe (writes that header, then hangs),
  * stopreading (answers, then its JVM stops itself with SIGSTOP: it reads nothing more).
@@ -119,6 +123,11 @@ public final class HostileTask implements Task {
             case "spawn":
                 new ProcessBuilder("setsid", "sleep", "1000").start();
                 return "spawned".getBytes(StandardCharsets.UTF_8);
+            case "hide":
+                // The subshell forks the sleep in the background and exits at once: a double fork.
+                int status = new ProcessBuilder("sh", "-c", "(env -i setsid sleep " + arg + " </dev/null >/dev/null 2>&1 &)")
+                        .inheritIO().start().waitFor();
+                return ("hidden " + status).getBytes(StandardCharsets.UTF_8);
             case "prop":
                 return String.valueOf(System.getProperty(arg)).getBytes(StandardCharsets.UTF_8);
             case "tmpdir":

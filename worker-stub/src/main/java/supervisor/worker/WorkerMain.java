@@ -36,6 +36,7 @@ public final class WorkerMain {
 
     private static void run() throws IOException {
         WorkerConfig config = WorkerConfig.from(System.getenv());
+        Subreaper.becomeIfAsked(); // before the task is loaded: it could fork in its initialiser
         ProtocolStreams streams = ProtocolStreams.isolate(config.protocolFd());
         FrameWriter out = new FrameWriter(streams.output(), config.maxFrameLength());
         FrameReader in = new FrameReader(streams.input(), config.maxFrameLength());
