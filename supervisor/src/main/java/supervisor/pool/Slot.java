@@ -314,6 +314,7 @@ final class Slot implements Runnable {
                 if (call.timeoutNanos > 0) {
                     deadline = pool.timer.schedule(this::timedOut, call.timeoutNanos, TimeUnit.NANOSECONDS);
                 }
+                w.gate.expect(call.id); // before the CALL: its answer may follow at once
                 try {
                     w.send(Frame.call(call.id, call.input));
                 } catch (IOException | IllegalArgumentException e) {

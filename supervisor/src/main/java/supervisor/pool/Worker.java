@@ -59,6 +59,8 @@ final class Worker {
     final Process process;
     final ProcessId processId;
     final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
+    /** Which frames the reader takes now; the slot tells it which call may be answered. */
+    final FrameGate gate = new FrameGate();
     private final WorkerPool pool;
     private final FrameReader reader;
     private final FrameWriter writer;
@@ -79,7 +81,7 @@ final class Worker {
         this.processId = supervised.id();
         PoolSettings settings = pool.settings;
         this.protocolIn = new BoundaryStream(new BufferedInputStream(process.getInputStream(), 65536));
-        this.reader = new FrameReader(protocolIn, settings.maxFrameBytes);
+        this.reader = new FrameReader(protocolIn, settings.maxFrameBytes, gate);
         this.writer = new FrameWriter(new BufferedOutputStream(process.getOutputStream(), 65536),
                 settings.maxFrameBytes);
         this.stderrPump = new Thread(() -> pumpStderr(settings), "supervisor-" + id + "-stderr");
