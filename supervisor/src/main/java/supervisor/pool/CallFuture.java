@@ -18,7 +18,9 @@ import java.util.function.Supplier;
  * replaced; the caller never waits for that. Where the call was when it was stopped comes with
  * {@link #workerStack()}. Everything else (get, join,
  * whenComplete, thenApply...) is that of {@link CompletableFuture}; the futures that thenApply and
- * the like return are plain ones of the caller's.
+ * the like return are plain ones of the caller's. The pool completes the future on its completion
+ * executor ({@link PoolSettings.Builder#completionExecutor}), never on a thread of its own, so a
+ * dependent action may block, submit calls and wait for them, or close the pool.
  */
 public final class CallFuture extends CompletableFuture<byte[]> {
     private final Call call;
@@ -55,7 +57,10 @@ public final class CallFuture extends CompletableFuture<byte[]> {
      * @return a stage of its own per call of this method: completing it changes nothing of the call
      */
     public CompletionStage<StackTraceElement[]> workerStack() {
-        return call.workerStack.thenApply(StackTraceElement[]::clone).minimalCompletionStage();
+        // Completed off the pool's threads, like the call's future: the caller's stages run there.
+        return (call.pool == null ? call.workerStack.thenApply(StackTraceElement[]::clone)
+                : call.workerStack.thenApplyAsync(StackTraceElement[]::clone, call.pool::completeOff))
+                .minimalCompletionStage();
     }
 
     /**
@@ -89,14 +94,28 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         return call.claim() && super.complete(result);
     }
 
-    /** Completes a claimed call (see {@link Call#claim}) with its result. */
+    /** Completes a claimed call (see {@link Call#claim}) with its result, on the pool's completion executor. */
     void complete(byte[] result, boolean claimed) {
-        super.complete(result);
+        deliver(() -> super.complete(result));
     }
 
-    /** Completes a claimed call (see {@link Call#claim}) with a failure. */
+    /** Completes a claimed call (see {@link Call#claim}) with a failure, on the pool's completion executor. */
     void complete(Throwable why) {
-        super.completeExceptionally(why);
+        deliver(() -> super.completeExceptionally(why));
+    }
+
+    /**
+     * Dependent actions without an executor run on the thread that completes the future: never
+     * one of the pool's, which a callback that blocks, waits for other calls or closes the pool
+     * would hold.
+     */
+    private void deliver(Runnable completion) {
+        WorkerPool pool = call.pool;
+        if (pool == null) {
+            completion.run(); // a unit test's call
+            return;
+        }
+        pool.completeOff(completion);
     }
 
     /** The pool's way to fail the call; false if the future was already complete. */

@@ -310,6 +310,14 @@ final class Worker {
         WorkerCrashedException crashed(String context) {
             return new WorkerCrashedException(message + context, status, signal, crashLog, limit);
         }
+
+        /**
+         * Ended by a signal that stops a JVM from outside (SIGKILL: the OOM killer; SIGTERM,
+         * SIGINT, SIGHUP: someone's kill), not by a limit of its own nor by a crash of its own.
+         */
+        boolean killedFromOutside() {
+            return (signal == 9 || signal == 15 || signal == 2 || signal == 1) && limit == null && crashLog == null;
+        }
     }
 
     /**

@@ -24,7 +24,9 @@ import supervisor.worker.Task;
  * the payload in 1 MiB writes, then hangs).
  *
  * <p>When the file named by the environment variable HOSTILE_REFUSE_IF_EXISTS exists, the class
- * does not initialise: its static initialiser exits 9 (a worker that can no longer start).
+ * does not initialise: its static initialiser exits 9 (a worker that can no longer start). When
+ * the file named by HOSTILE_SLOW_START_IF_EXISTS exists, the static initialiser says so on stderr,
+ * then sleeps 600 s (a worker that is starting, for as long as a test needs).
  */
 public final class HostileTask implements Task {
     private static final java.util.List<long[]> HOG = new java.util.ArrayList<>();
@@ -34,6 +36,15 @@ public final class HostileTask implements Task {
         if (refuse != null && java.nio.file.Files.exists(java.nio.file.Path.of(refuse))) {
             System.err.println("HostileTask: refusing to start: " + refuse + " exists");
             System.exit(9);
+        }
+        String slow = System.getenv("HOSTILE_SLOW_START_IF_EXISTS");
+        if (slow != null && java.nio.file.Files.exists(java.nio.file.Path.of(slow))) {
+            System.err.println("HostileTask: starting slowly: " + slow + " exists");
+            try {
+                Thread.sleep(600_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
