@@ -35,6 +35,8 @@ import supervisor.log.Log;
  * <p>Thread-safe. Per worker one thread feeds it, one reads its frames and one its stderr; one
  * timer thread serves every timeout and one more kills workers that stopped reading. None of them
  * blocks without a deadline or a wake-up by {@link #close}, and after {@code close} none is left.
+ * No caller's code runs on them: futures are completed on the completion executor
+ * ({@link PoolSettings.Builder#completionExecutor}).
  */
 public final class WorkerPool implements AutoCloseable {
     /** How long {@link #close(Duration)} may take beyond its deadline and the grace, whatever the workers do. */
@@ -236,10 +238,12 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Submits a call. When every worker is busy it waits in the queue; when the queue is full,
-     * this method blocks until there is room. A closed pool, or one that gave up starting workers,
-     * returns a future that has failed already.
+     * this method blocks until there is room. A closed pool, or one that is down (its workers
+     * cannot start: see {@link PoolSettings.Builder#restartIntensity}), returns a future that has
+     * failed already.
      *
-     * @param timeout how long each attempt may run on a worker, counted from its start there;
+     * @param timeout how long each attempt may run on a worker, counted from its start there (time
+     *     in the queue does not count: bound the whole wait with {@code get(timeout, unit)});
      *     zero for none. The future completes with {@link CallTimeoutException} then, once the
      *     worker has sent where the call was, within min(grace, {@link #MAX_STACK_WAIT}) in any case.
      * @throws IllegalArgumentException when the input does not fit in one protocol frame
