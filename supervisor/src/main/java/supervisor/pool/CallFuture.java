@@ -125,6 +125,11 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         return call.claim() && super.completeExceptionally(why);
     }
 
+    /** Fails a claimed call on this thread, a caller's (a refused submit). */
+    void failHere(Throwable why) {
+        super.completeExceptionally(why);
+    }
+
     /** Completes a claimed call (see {@link Call#claim}) with its result. */
     void complete(byte[] result, boolean claimed) {
         hand(result == null ? NO_RESULT : result);

@@ -61,7 +61,7 @@ public final class WorkerPool implements AutoCloseable {
     final ScheduledThreadPoolExecutor timer;
     private final ExecutorService killer;
     /** Where futures are completed (see {@link PoolSettings.Builder#completionExecutor}). */
-    private final java.util.concurrent.Executor completions;
+    private final Completions completions;
     private final ExecutorService ownCompletions; // null: the caller's executor
     private final LinkedBlockingDeque<Call> queue = new LinkedBlockingDeque<>();
     private final Semaphore room;
@@ -109,9 +109,10 @@ public final class WorkerPool implements AutoCloseable {
             return t;
         });
         this.name = settings.name != null ? settings.name : "pool-" + POOLS.incrementAndGet();
+        java.util.concurrent.Executor executor;
         if (settings.completionExecutor != null) {
             this.ownCompletions = null;
-            this.completions = settings.completionExecutor;
+            executor = settings.completionExecutor;
         } else {
             // Cached: a callback that blocks never holds another call's completion.
             String thread = "supervisor-pool-" + name + "-completion";
@@ -121,8 +122,11 @@ public final class WorkerPool implements AutoCloseable {
                         t.setDaemon(true);
                         return t;
                     });
-            this.completions = ownCompletions;
+            executor = ownCompletions;
         }
+        this.completions = new Completions(executor);
+        this.timer.scheduleWithFixedDelay(completions::rescue, Completions.RESCUE_MILLIS, Completions.RESCUE_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -130,11 +134,7 @@ public final class WorkerPool implements AutoCloseable {
      * own has shut down (after close: only a caller's submit or cancel completes a call then).
      */
     void completeOff(Runnable completion) {
-        try {
-            completions.execute(completion);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            completion.run();
-        }
+        completions.execute(completion);
     }
 
     /**
@@ -280,15 +280,22 @@ public final class WorkerPool implements AutoCloseable {
         WorkerStartException down = breaker.refusal();
         if (down != null) {
             rejected.incrementAndGet();
-            complete(call, null, down, Outcome.CRASHED);
+            refused(call, down, Outcome.CRASHED);
             return true;
         }
         if (phase != 0) {
             rejected.incrementAndGet();
-            complete(call, null, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
+            refused(call, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
             return true;
         }
         return false;
+    }
+
+    /** Fails a refused call on the caller's thread (submit's): its future has failed when submit returns. */
+    private void refused(Call call, PoolException why, Outcome outcome) {
+        if (claim(call, outcome)) {
+            finish(call, null, why, outcome, true);
+        }
     }
 
     /**
@@ -649,6 +656,11 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Completes a claimed call: its future, its stack (empty unless one is awaited), its JFR event. */
     void finish(Call call, byte[] result, Throwable why, Outcome outcome) {
+        finish(call, result, why, outcome, false);
+    }
+
+    /** {@link #finish}; with {@code here}, the future fails on this thread, which must be a caller's. */
+    private void finish(Call call, byte[] result, Throwable why, Outcome outcome, boolean here) {
         call.completedAt = System.nanoTime();
         if (why == null) {
             latencies.record(call.completedAt - call.submittedAt);
@@ -657,6 +669,8 @@ public final class WorkerPool implements AutoCloseable {
         record(call, outcome);
         if (why == null) {
             call.future.complete(result, true);
+        } else if (here) {
+            call.future.failHere(why);
         } else {
             call.future.complete(why);
         }

@@ -9,10 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,36 +33,37 @@ class PoolLifecycleIT {
         Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + testId, Duration.ofSeconds(5));
     }
 
-    /** The private tmp directories of workers and tasks, under java.io.tmpdir. */
-    private static Set<Path> privateTmps() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("supervisor-tmp"))
-                    .collect(Collectors.toCollection(TreeSet::new));
-        }
-    }
-
     @Test
     void aStartFromAnInterruptedThreadThrowsAndLeavesNothing() throws Exception {
         try (WorkerPool warm = WorkerPool.start(settings(1).build())) {
             warm.submit("echo warm".getBytes(StandardCharsets.UTF_8)).join();
         }
-        Leftovers before = Leftovers.now();
-        Set<Path> tmps = privateTmps();
-        Thread.currentThread().interrupt();
+        // The workers' private tmp directories go under java.io.tmpdir: one of this test's own,
+        // which other tests (and other JVMs) do not use.
+        Path tmp = Files.createTempDirectory("supervisor-lifecycle");
+        String tmpdir = System.getProperty("java.io.tmpdir");
+        System.setProperty("java.io.tmpdir", tmp.toString());
         try {
-            assertThrows(WorkerStartException.class, () -> WorkerPool.start(settings(2).build()));
-        } finally {
-            assertTrue(Thread.interrupted(), "the interrupt is kept");
-        }
-        // threads by name, /proc/self/fd, children (the guardian is one), and the workers' tmp
-        before.assertBackTo(Duration.ofSeconds(10));
-        Await.until(Duration.ofSeconds(5), "the workers' private tmp is removed", () -> {
+            Leftovers before = Leftovers.now();
+            Thread.currentThread().interrupt();
             try {
-                return tmps.containsAll(privateTmps());
-            } catch (IOException e) {
-                return false;
+                assertThrows(WorkerStartException.class, () -> WorkerPool.start(settings(2).build()));
+            } finally {
+                assertTrue(Thread.interrupted(), "the interrupt is kept");
             }
-        });
+            // threads by name, /proc/self/fd, children (the guardian is one), and the workers' tmp
+            before.assertBackTo(Duration.ofSeconds(10));
+            Await.until(Duration.ofSeconds(5), "the workers' private tmp is removed", () -> {
+                try (Stream<Path> s = Files.list(tmp)) {
+                    return s.findAny().isEmpty();
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } finally {
+            System.setProperty("java.io.tmpdir", tmpdir);
+            tmp.toFile().delete(); // empty unless the test failed
+        }
     }
 
     private static byte[] bytes(String s) {
@@ -84,6 +82,15 @@ class PoolLifecycleIT {
             String got = nested.get(20, java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(got.startsWith("outer+inner on "), got);
             assertTrue(got.endsWith("-completion"), "not on a thread of the pool's own: " + got);
+            // A callback that waits for calls without get or join on their futures (allOf): their
+            // completions must not wait behind it.
+            java.util.concurrent.CompletableFuture<String> all = pool.submit(bytes("echo outer")).thenApply(outer -> {
+                CallFuture a = pool.submit(bytes("echo a"));
+                CallFuture b = pool.submit(bytes("echo b"));
+                java.util.concurrent.CompletableFuture.allOf(a, b).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+                return new String(a.getNow(null), StandardCharsets.UTF_8) + new String(b.getNow(null), StandardCharsets.UTF_8);
+            });
+            assertEquals("ab", all.get(20, java.util.concurrent.TimeUnit.SECONDS));
         }
     }
 
