@@ -18,10 +18,34 @@ import java.util.function.Supplier;
  * replaced; the caller never waits for that. Where the call was when it was stopped comes with
  * {@link #workerStack()}. Everything else (get, join,
  * whenComplete, thenApply...) is that of {@link CompletableFuture}; the futures that thenApply and
- * the like return are plain ones of the caller's.
+ * the like return are plain ones of the caller's. The pool completes the future on its completion
+ * executor ({@link PoolSettings.Builder#completionExecutor}), never on a thread of its own, so a
+ * dependent action may block, submit calls and wait for them, or close the pool.
  */
 public final class CallFuture extends CompletableFuture<byte[]> {
+    private static final java.lang.invoke.VarHandle WAITER;
+
+    static {
+        try {
+            WAITER = java.lang.invoke.MethodHandles.lookup().findVarHandle(CallFuture.class, "waiter", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A failure handed over by the pool. */
+    private record Failure(Throwable why) { }
+
+    private static final Object NO_RESULT = new Object();
+
     private final Call call;
+    /**
+     * The outcome the pool handed over (a {@code byte[]}, {@link #NO_RESULT} for null, or a
+     * {@link Failure}), before the future is complete with it; null until then.
+     */
+    private volatile Object handed;
+    /** A caller waiting in get or join: it completes the future itself, on its own thread. */
+    private volatile Thread waiter;
 
     CallFuture(Call call) {
         this.call = call;
@@ -55,7 +79,10 @@ public final class CallFuture extends CompletableFuture<byte[]> {
      * @return a stage of its own per call of this method: completing it changes nothing of the call
      */
     public CompletionStage<StackTraceElement[]> workerStack() {
-        return call.workerStack.thenApply(StackTraceElement[]::clone).minimalCompletionStage();
+        // Completed off the pool's threads, like the call's future: the caller's stages run there.
+        return (call.pool == null ? call.workerStack.thenApply(StackTraceElement[]::clone)
+                : call.workerStack.thenApplyAsync(StackTraceElement[]::clone, call.pool::completeOff))
+                .minimalCompletionStage();
     }
 
     /**
@@ -75,6 +102,10 @@ public final class CallFuture extends CompletableFuture<byte[]> {
             call.pool.cancelled(call);
         }
         boolean done = super.cancel(mayInterruptIfRunning);
+        Thread w = waiter;
+        if (w != null) {
+            java.util.concurrent.locks.LockSupport.unpark(w); // waiting in get or join: it is complete now
+        }
         if (r != null) {
             r.cancelledByCaller();
         }
@@ -84,24 +115,133 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         return done;
     }
 
-    /** The pool's way to give the result; false if the future was already complete. */
+    /** Claims the call and completes it with {@code result}; false if it was claimed already. For tests. */
     boolean succeed(byte[] result) {
         return call.claim() && super.complete(result);
     }
 
+    /** Claims the call and fails it with {@code why}; false if it was claimed already. For tests. */
+    boolean fail(Throwable why) {
+        return call.claim() && super.completeExceptionally(why);
+    }
+
+    /** Fails a claimed call on this thread, a caller's (a refused submit). */
+    void failHere(Throwable why) {
+        super.completeExceptionally(why);
+    }
+
     /** Completes a claimed call (see {@link Call#claim}) with its result. */
     void complete(byte[] result, boolean claimed) {
-        super.complete(result);
+        hand(result == null ? NO_RESULT : result);
     }
 
     /** Completes a claimed call (see {@link Call#claim}) with a failure. */
     void complete(Throwable why) {
-        super.completeExceptionally(why);
+        hand(new Failure(why));
     }
 
-    /** The pool's way to fail the call; false if the future was already complete. */
-    boolean fail(Throwable why) {
-        return call.claim() && super.completeExceptionally(why);
+    /**
+     * Dependent actions without an executor run on the thread that completes the future: never
+     * one of the pool's, which a callback that blocks, waits for other calls or closes the pool
+     * would hold. A caller waiting in get or join completes it on its own thread (no hand-over:
+     * the round trip of a synchronous call costs what it did); otherwise the pool's completion
+     * executor does.
+     */
+    private void hand(Object outcome) {
+        if (call.pool == null) {
+            settle(outcome); // a unit test's call
+            return;
+        }
+        handed = outcome;
+        Thread w = waiter; // read after handed is set: a waiter that comes later sees it
+        if (w != null) {
+            java.util.concurrent.locks.LockSupport.unpark(w);
+        } else {
+            call.pool.completeOff(this::settleHanded);
+        }
+    }
+
+    private void settleHanded() {
+        settle(handed);
+        Thread w = waiter;
+        if (w != null) {
+            java.util.concurrent.locks.LockSupport.unpark(w);
+        }
+    }
+
+    /** Completes the future with what the pool handed over; whoever comes second changes nothing. */
+    private void settle(Object outcome) {
+        if (outcome instanceof Failure f) {
+            super.completeExceptionally(f.why());
+        } else if (outcome != null) {
+            super.complete(outcome == NO_RESULT ? null : (byte[]) outcome);
+        }
+    }
+
+    /**
+     * Waits until the pool hands the outcome over or the future is complete, until
+     * {@code deadline} (System.nanoTime; 0: none), then completes the future on this thread with
+     * what was handed over. Only one thread waits so; another returns at once and waits as
+     * {@link CompletableFuture} does.
+     *
+     * @return false if interrupted (the interrupt is set again when {@code keepInterrupt})
+     */
+    private boolean awaitHanded(long deadline, boolean keepInterrupt) {
+        if (call.pool == null || isDone() || !WAITER.compareAndSet(this, null, Thread.currentThread())) {
+            return true;
+        }
+        boolean interrupted = false;
+        try {
+            while (handed == null && !isDone()) {
+                if (deadline == 0) {
+                    java.util.concurrent.locks.LockSupport.park(this);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+                }
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    if (!keepInterrupt) {
+                        break;
+                    }
+                }
+            }
+        } finally {
+            waiter = null;
+            settle(handed); // read after waiter is cleared: handed over to this thread, or hopping
+        }
+        if (interrupted && keepInterrupt) {
+            Thread.currentThread().interrupt();
+        }
+        return !interrupted;
+    }
+
+    @Override
+    public byte[] get() throws InterruptedException, java.util.concurrent.ExecutionException {
+        if (!awaitHanded(0, false)) {
+            throw new InterruptedException();
+        }
+        return super.get();
+    }
+
+    @Override
+    public byte[] get(long timeout, TimeUnit unit)
+            throws InterruptedException, java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+        long nanos = unit.toNanos(timeout);
+        long deadline = System.nanoTime() + nanos;
+        if (!awaitHanded(deadline == 0 ? 1 : deadline, false)) {
+            throw new InterruptedException();
+        }
+        return super.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public byte[] join() {
+        awaitHanded(0, true);
+        return super.join();
     }
 
     /** Refused: only the pool completes a call. */

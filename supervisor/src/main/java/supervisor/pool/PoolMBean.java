@@ -178,4 +178,29 @@ final class PoolMBean implements WorkerPoolMXBean {
     public double getLatencyMaxMillis() {
         return latencies()[3];
     }
+
+    @Override
+    public String getState() {
+        return pool.state();
+    }
+
+    @Override
+    public long getFailedStarts() {
+        return pool.breaker().failedStarts();
+    }
+
+    @Override
+    public long getKilledStarts() {
+        return pool.breaker().killedStarts();
+    }
+
+    @Override
+    public String getLastStartFailure() {
+        return pool.breaker().lastFailure();
+    }
+
+    @Override
+    public long getNextProbeMillis() {
+        return pool.breaker().nextProbeMillis();
+    }
 }

@@ -49,12 +49,15 @@ public final class PoolSettings {
     final long memoryLimit;
     final int restartIntensity;
     final Duration restartPeriod;
+    final Duration probeInterval;
+    final Duration probeMax;
     final boolean recycleAfterFatalError;
     final Duration cpuTimeLimit;
     final int maxProcesses;
     final String name; // null: the pool picks "pool-N"
     final boolean jmx;
     final boolean claimOrphans;
+    final java.util.concurrent.Executor completionExecutor; // null: the pool's own
     // The same, as the types of the internal packages that start a worker (see Worker.start).
     final Mechanism mechanism;
     final Limits limits;
@@ -78,12 +81,15 @@ public final class PoolSettings {
         this.memoryLimit = b.memoryLimit;
         this.restartIntensity = b.restartIntensity;
         this.restartPeriod = b.restartPeriod;
+        this.probeInterval = b.probeInterval;
+        this.probeMax = b.probeMax;
         this.recycleAfterFatalError = b.recycleAfterFatalError;
         this.cpuTimeLimit = b.cpuTimeLimit;
         this.maxProcesses = b.maxProcesses;
         this.name = b.name;
         this.jmx = b.jmx;
         this.claimOrphans = b.claimOrphans;
+        this.completionExecutor = b.completionExecutor;
         this.mechanism = switch (termination) {
             case AUTO -> Mechanism.AUTO;
             case CGROUP -> Mechanism.CGROUP;
@@ -161,8 +167,11 @@ public final class PoolSettings {
         private Duration heartbeat = Duration.ofSeconds(1);
         private Consumer<String> workerOutput = line -> System.err.println(line);
         private long memoryLimit;
+        private java.util.concurrent.Executor completionExecutor;
         private int restartIntensity = 5;
         private Duration restartPeriod = Duration.ofSeconds(60);
+        private Duration probeInterval = Duration.ofSeconds(1);
+        private Duration probeMax = Duration.ofSeconds(30);
         private boolean recycleAfterFatalError = true;
         private Duration cpuTimeLimit = Duration.ZERO;
         private int maxProcesses;
@@ -311,10 +320,13 @@ public final class PoolSettings {
         /**
          * The restart intensity (Erlang/OTP's intensity and period, systemd's StartLimitBurst and
          * StartLimitIntervalSec): when more than {@code failures} worker starts fail in a row (no
-         * worker became ready in between) within {@code period}, the pool gives up starting
-         * workers; the calls waiting, and every call submitted later, fail with
-         * {@link WorkerStartException} and the last worker's reason. Failed starts are retried
-         * after a back-off (100 ms doubling to 5 s) until then. Default: 5 within 60 s.
+         * worker became ready in between) within {@code period}, the pool is down: the calls
+         * waiting, and every call submitted while it is down, fail at once with
+         * {@link WorkerStartException} saying since when and the last worker's reason. It keeps
+         * trying one start at a time (see {@link #probeInterval}) and is up again when one
+         * succeeds. Failed starts are retried after a back-off (100 ms doubling to 5 s) until it is
+         * down. A worker killed by a signal from outside while it starts (SIGKILL, SIGTERM, SIGINT,
+         * SIGHUP: the OOM killer, an operator) does not count. Default: 5 within 60 s.
          */
         public Builder restartIntensity(int failures, Duration period) {
             if (failures < 0) {
@@ -322,6 +334,20 @@ public final class PoolSettings {
             }
             this.restartIntensity = failures;
             this.restartPeriod = positive(period, "restart period");
+            return this;
+        }
+
+        /**
+         * While the pool is down (see {@link #restartIntensity}): the first start is tried
+         * {@code first} after it went down, the next ones at intervals doubling up to {@code max}.
+         * Default: 1 s doubling to 30 s.
+         */
+        public Builder probeInterval(Duration first, Duration max) {
+            this.probeInterval = positive(first, "probe interval");
+            this.probeMax = positive(max, "maximum probe interval");
+            if (max.compareTo(first) < 0) {
+                throw new IllegalArgumentException("the maximum probe interval " + max + " is below the first " + first);
+            }
             return this;
         }
 
@@ -375,6 +401,21 @@ public final class PoolSettings {
          */
         public Builder claimOrphans(boolean claim) {
             this.claimOrphans = claim;
+            return this;
+        }
+
+        /**
+         * Where the calls' futures are completed, and so where their dependent actions
+         * ({@code whenComplete}, {@code thenRun}, ...; those given no executor) run. Never on a
+         * thread of the pool: a callback may block, submit calls and wait for them, or close the
+         * pool. Default: the pool's own, a cached pool of daemon threads
+         * {@code supervisor-pool-NAME-completion} that the pool does not need for anything else,
+         * whose threads end within 60 s of going idle, and at close. An executor given here must
+         * not run tasks on the submitting thread (the pool's own threads would run the callbacks
+         * again); the pool does not shut it down.
+         */
+        public Builder completionExecutor(java.util.concurrent.Executor executor) {
+            this.completionExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 

@@ -55,6 +55,9 @@ final class Slot implements Runnable {
     public void run() {
         while (!pool.finished()) {
             try {
+                if (!pool.awaitStartTurn()) {
+                    continue; // finished
+                }
                 worker = startReady();
                 if (worker != null) {
                     pool.workerReady(true);
@@ -133,7 +136,7 @@ final class Slot implements Runnable {
                         w.kill();
                         return startFailed(w, first, notStarted(w, " broke the protocol while starting: " + p.getMessage()));
                     }
-                    return startFailed(w, first, notStarted(w, " before it was ready"));
+                    return endedWhileStarting(w, first);
                 }
                 Frame f = ((Worker.Received) e).frame();
                 if (!hello) {
@@ -144,7 +147,7 @@ final class Slot implements Runnable {
                     w.sendsStacks(Hello.decode(f.payload()).says(Hello.STACK_ON_CANCEL));
                     hello = true;
                 } else if (f.type() == FrameType.READY) {
-                    pool.startSucceeded(index);
+                    pool.startSucceeded(id);
                     return w;
                 } else if (f.type() == FrameType.FATAL) {
                     ErrorPayload err = ErrorPayload.decode(f.payload());
@@ -169,15 +172,36 @@ final class Slot implements Runnable {
         return new WorkerStartException(d.message() + " (" + what.trim() + ")", status, true);
     }
 
-    /** A start failed: the pool decides (fail fast, or count it against the restart intensity); then a back-off. */
+    /**
+     * The worker ended before READY without a word: it could not start, or a signal from outside
+     * (the OOM killer, an operator) killed it while it started, which the pool counts apart.
+     */
+    private Worker endedWhileStarting(Worker w, boolean first) throws InterruptedException {
+        int status = w.awaitExit(2000);
+        Worker.Death d = w.death(status);
+        if (!w.wasKilled() && d.killedFromOutside()) {
+            WorkerStartException why = new WorkerStartException("worker " + w.id + " (pid " + w.processId.pid()
+                    + ") was killed by " + supervisor.platform.Signal.name(d.signal()) + " while starting, not by the"
+                    + " supervisor (status " + status + ")", status);
+            return startFailed(w, first, why, true);
+        }
+        return startFailed(w, first, new WorkerStartException(d.message() + " (before it was ready)", status), false);
+    }
+
     private Worker startFailed(Worker w, boolean first, WorkerStartException why) throws InterruptedException {
+        return startFailed(w, first, why, false);
+    }
+
+    /** A start failed: the pool decides (fail fast, count it, go down); then a back-off, unless the pool is down. */
+    private Worker startFailed(Worker w, boolean first, WorkerStartException why, boolean killedFromOutside)
+            throws InterruptedException {
         worker = null;
-        lastEnd = "start_failed";
+        lastEnd = killedFromOutside ? "killed_while_starting" : "start_failed";
         if (w != null) {
             w.release();
         }
-        int failures = pool.startFailed(index, first, why);
-        if (!pool.finished()) {
+        int failures = pool.startFailed(first, why, killedFromOutside);
+        if (!pool.finished() && !pool.breaker().down()) {
             if (!first) {
                 Log.warn(why.getMessage()); // a first start's failure goes to WorkerPool.start's caller
             }
@@ -316,6 +340,7 @@ final class Slot implements Runnable {
                 if (call.timeoutNanos > 0) {
                     deadline = pool.timer.schedule(this::timedOut, call.timeoutNanos, TimeUnit.NANOSECONDS);
                 }
+                w.gate.expect(call.id); // before the CALL: its answer may follow at once
                 try {
                     w.send(Frame.call(call.id, call.input));
                 } catch (IOException | IllegalArgumentException e) {

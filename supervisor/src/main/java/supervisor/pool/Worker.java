@@ -59,6 +59,8 @@ final class Worker {
     final Process process;
     final ProcessId processId;
     final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
+    /** Which frames the reader takes now; the slot tells it which call may be answered. */
+    final FrameGate gate = new FrameGate();
     private final WorkerPool pool;
     private final FrameReader reader;
     private final FrameWriter writer;
@@ -82,7 +84,7 @@ final class Worker {
         this.processId = supervised.id();
         PoolSettings settings = pool.settings;
         this.protocolIn = new BoundaryStream(new BufferedInputStream(process.getInputStream(), 65536));
-        this.reader = new FrameReader(protocolIn, settings.maxFrameBytes);
+        this.reader = new FrameReader(protocolIn, settings.maxFrameBytes, gate);
         this.writer = new FrameWriter(new BufferedOutputStream(process.getOutputStream(), 65536),
                 settings.maxFrameBytes);
         this.stderrPump = new Thread(() -> pumpStderr(settings), "supervisor-" + id + "-stderr");
@@ -348,6 +350,14 @@ final class Worker {
     record Death(String message, int status, int signal, Path crashLog, String limit) {
         WorkerCrashedException crashed(String context) {
             return new WorkerCrashedException(message + context, status, signal, crashLog, limit);
+        }
+
+        /**
+         * Ended by a signal that stops a JVM from outside (SIGKILL: the OOM killer; SIGTERM,
+         * SIGINT, SIGHUP: someone's kill), not by a limit of its own nor by a crash of its own.
+         */
+        boolean killedFromOutside() {
+            return (signal == 9 || signal == 15 || signal == 2 || signal == 1) && limit == null && crashLog == null;
         }
     }
 

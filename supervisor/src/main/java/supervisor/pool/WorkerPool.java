@@ -35,6 +35,8 @@ import supervisor.log.Log;
  * <p>Thread-safe. Per worker one thread feeds it, one reads its frames and one its stderr; one
  * timer thread serves every timeout and one more kills workers that stopped reading. None of them
  * blocks without a deadline or a wake-up by {@link #close}, and after {@code close} none is left.
+ * No caller's code runs on them: futures are completed on the completion executor
+ * ({@link PoolSettings.Builder#completionExecutor}).
  */
 public final class WorkerPool implements AutoCloseable {
     /** How long {@link #close(Duration)} may take beyond its deadline and the grace, whatever the workers do. */
@@ -58,6 +60,9 @@ public final class WorkerPool implements AutoCloseable {
     private final java.util.Set<Call> pendingStacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final ScheduledThreadPoolExecutor timer;
     private final ExecutorService killer;
+    /** Where futures are completed (see {@link PoolSettings.Builder#completionExecutor}). */
+    private final Completions completions;
+    private final ExecutorService ownCompletions; // null: the caller's executor
     private final LinkedBlockingDeque<Call> queue = new LinkedBlockingDeque<>();
     private final Semaphore room;
     private final List<Slot> slots = new java.util.concurrent.CopyOnWriteArrayList<>(); // read by the MBean
@@ -78,8 +83,8 @@ public final class WorkerPool implements AutoCloseable {
     // Starts, guarded by lifecycle: each slot's first start, then failed starts in a row.
     private int firstStarts;
     private WorkerStartException firstStartFailure;
-    private final java.util.ArrayDeque<Long> failedStarts = new java.util.ArrayDeque<>();
-    private volatile WorkerStartException broken;
+    /** Up, degraded or down: see {@link StartBreaker}. */
+    private final StartBreaker breaker;
     /** One guardian for all the pool's workers, however often they are replaced. */
     private final AutoCloseable guardian = supervisor.process.SupervisedProcess.pinGuardian();
 
@@ -88,6 +93,7 @@ public final class WorkerPool implements AutoCloseable {
         this.taskName = taskName;
         this.stackWaitNanos = Math.min(settings.grace.toNanos(), MAX_STACK_WAIT.toNanos());
         this.room = new Semaphore(settings.queueCapacity);
+        this.breaker = new StartBreaker(settings);
         for (int i = 0; i < outcomes.length; i++) {
             outcomes[i] = new AtomicLong();
         }
@@ -103,6 +109,32 @@ public final class WorkerPool implements AutoCloseable {
             return t;
         });
         this.name = settings.name != null ? settings.name : "pool-" + POOLS.incrementAndGet();
+        java.util.concurrent.Executor executor;
+        if (settings.completionExecutor != null) {
+            this.ownCompletions = null;
+            executor = settings.completionExecutor;
+        } else {
+            // Cached: a callback that blocks never holds another call's completion.
+            String thread = "supervisor-pool-" + name + "-completion";
+            this.ownCompletions = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+                    new java.util.concurrent.SynchronousQueue<>(), r -> {
+                        Thread t = new Thread(r, thread);
+                        t.setDaemon(true);
+                        return t;
+                    });
+            executor = ownCompletions;
+        }
+        this.completions = new Completions(executor);
+        this.timer.scheduleWithFixedDelay(completions::rescue, Completions.RESCUE_MILLIS, Completions.RESCUE_MILLIS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs a future's completion on the completion executor; on the calling thread once the pool's
+     * own has shut down (after close: only a caller's submit or cancel completes a call then).
+     */
+    void completeOff(Runnable completion) {
+        completions.execute(completion);
     }
 
     /**
@@ -206,10 +238,12 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Submits a call. When every worker is busy it waits in the queue; when the queue is full,
-     * this method blocks until there is room. A closed pool, or one that gave up starting workers,
-     * returns a future that has failed already.
+     * this method blocks until there is room. A closed pool, or one that is down (its workers
+     * cannot start: see {@link PoolSettings.Builder#restartIntensity}), returns a future that has
+     * failed already.
      *
-     * @param timeout how long each attempt may run on a worker, counted from its start there;
+     * @param timeout how long each attempt may run on a worker, counted from its start there (time
+     *     in the queue does not count: bound the whole wait with {@code get(timeout, unit)});
      *     zero for none. The future completes with {@link CallTimeoutException} then, once the
      *     worker has sent where the call was, within min(grace, {@link #MAX_STACK_WAIT}) in any case.
      * @throws IllegalArgumentException when the input does not fit in one protocol frame
@@ -233,7 +267,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         call.holdsRoom = true;
         queue.addLast(call);
-        if ((phase != 0 || broken != null) && queue.remove(call)) {
+        if ((phase != 0 || breaker.down()) && queue.remove(call)) {
             // closed while we waited for room
             leaveQueue(call);
             refuse(call);
@@ -243,18 +277,25 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Fails {@code call} if the pool takes no calls; true if it did. */
     private boolean refuse(Call call) {
-        WorkerStartException b = broken;
-        if (b != null) {
+        WorkerStartException down = breaker.refusal();
+        if (down != null) {
             rejected.incrementAndGet();
-            complete(call, null, new WorkerStartException(b.getMessage(), b.exitStatus()), Outcome.CRASHED);
+            refused(call, down, Outcome.CRASHED);
             return true;
         }
         if (phase != 0) {
             rejected.incrementAndGet();
-            complete(call, null, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
+            refused(call, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
             return true;
         }
         return false;
+    }
+
+    /** Fails a refused call on the caller's thread (submit's): its future has failed when submit returns. */
+    private void refused(Call call, PoolException why, Outcome outcome) {
+        if (claim(call, outcome)) {
+            finish(call, null, why, outcome, true);
+        }
     }
 
     /**
@@ -265,7 +306,20 @@ public final class WorkerPool implements AutoCloseable {
         double[] p = latencies.percentiles();
         return new PoolStats(submitted.get(), count(Outcome.SUCCEEDED), count(Outcome.TASK_FAILED),
                 count(Outcome.TIMED_OUT), count(Outcome.CRASHED), count(Outcome.PROTOCOL), count(Outcome.CANCELLED),
-                retried.get(), starts.get(), restarts.get(), queue.size(), p[0], p[1], p[2], p[3]);
+                retried.get(), starts.get(), restarts.get(), queue.size(), p[0], p[1], p[2], p[3], state(),
+                breaker.failedStarts(), breaker.killedStarts(), breaker.lastFailure(), breaker.nextProbeMillis());
+    }
+
+    /** {@code up}, {@code degraded} or {@code down}: see {@link PoolStats#state()}. */
+    String state() {
+        if (breaker.down()) {
+            return "down";
+        }
+        return breaker.failing() || ready.get() < settings.workers ? "degraded" : "up";
+    }
+
+    StartBreaker breaker() {
+        return breaker;
     }
 
     /**
@@ -296,22 +350,40 @@ public final class WorkerPool implements AutoCloseable {
      * process of the pool left. Idempotent; a concurrent call waits for the first.
      */
     public void close(Duration deadline) {
+        // An interrupted caller (WorkerPool.start's, too) still gets a whole close: it skips the
+        // drain, but the joins go on through interrupts, within their bounds, and the interrupt is
+        // set again on return. Otherwise the workers, their threads, descriptors and private tmp,
+        // and the guardian would stay until the JVM exits.
+        boolean interrupted = Thread.interrupted();
+        try {
+            interrupted |= closeUninterruptibly(deadline, interrupted);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** True if this thread was interrupted meanwhile. */
+    private boolean closeUninterruptibly(Duration deadline, boolean interrupted) {
         synchronized (closing) {
             if (phase == 3) {
-                return;
+                return false;
             }
             long start = System.nanoTime();
             setPhase(1);
-            joinSlots(start + deadline.toNanos());
+            if (!interrupted) {
+                interrupted = joinSlots(start + deadline.toNanos());
+            }
             setPhase(2);
             failQueued();
             slots.forEach(Slot::abandon);
             long stopped = System.nanoTime() + settings.grace.toNanos() + TimeUnit.SECONDS.toNanos(4);
-            joinSlots(stopped);
+            interrupted |= joinSlots(stopped);
             if (threads.stream().anyMatch(Thread::isAlive)) {
                 // A slot still busy (a release that waits for a process): kill its worker from here.
                 slots.forEach(Slot::killWorker);
-                joinSlots(System.nanoTime() + TimeUnit.SECONDS.toNanos(8));
+                interrupted |= joinSlots(System.nanoTime() + TimeUnit.SECONDS.toNanos(8));
             }
             for (Thread t : threads) {
                 if (t.isAlive()) {
@@ -323,17 +395,17 @@ public final class WorkerPool implements AutoCloseable {
             setPhase(3);
             timer.shutdownNow();
             killer.shutdown();
-            try {
-                timer.awaitTermination(1, TimeUnit.SECONDS);
-                if (!killer.awaitTermination(1, TimeUnit.SECONDS)) {
-                    killer.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            interrupted |= awaitTermination(timer);
+            if (!killer.isTerminated()) {
+                interrupted |= awaitTermination(killer);
+                killer.shutdownNow();
             }
             // After the timer: a call that starts waiting for a stack from now on is refused a timer
             // and completes at once; those already waiting complete here.
             pendingStacks.forEach(Call::noStack);
+            if (ownCompletions != null) {
+                ownCompletions.shutdown(); // its idle threads end now; a callback still running ends when it returns
+            }
             PoolMBean bean = mbean;
             if (bean != null) {
                 bean.unregister();
@@ -342,6 +414,21 @@ public final class WorkerPool implements AutoCloseable {
                 guardian.close();
             } catch (Exception e) {
                 // releasing a pin cannot fail
+            }
+            return interrupted;
+        }
+    }
+
+    /** Waits up to 1 s for {@code e} to end, through interrupts; true if this thread was interrupted. */
+    private static boolean awaitTermination(ExecutorService e) {
+        boolean interrupted = false;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (true) {
+            try {
+                e.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+                return interrupted;
+            } catch (InterruptedException ex) {
+                interrupted = true;
             }
         }
     }
@@ -360,21 +447,26 @@ public final class WorkerPool implements AutoCloseable {
             }
             lifecycle.notifyAll();
         }
+        breaker.wake();
     }
 
-    private void joinSlots(long end) {
+    /** Joins the slots' threads until {@code end}, through interrupts; true if this thread was interrupted. */
+    private boolean joinSlots(long end) {
+        boolean interrupted = false;
         for (Thread t : threads) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+            while (t.isAlive() && t != Thread.currentThread()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return interrupted;
+                }
+                try {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
+        return interrupted;
     }
 
     /** Closes at once: running calls are cancelled, queued ones fail, workers are stopped. */
@@ -392,9 +484,14 @@ public final class WorkerPool implements AutoCloseable {
         return phase >= 2;
     }
 
-    /** True once the pool takes no more calls and none is left waiting, or it gave up starting workers. */
+    /** True once the pool takes no more calls and none is left waiting. */
     boolean finished() {
-        return phase >= 2 || broken != null || (phase == 1 && queue.isEmpty());
+        return phase >= 2 || (phase == 1 && queue.isEmpty());
+    }
+
+    /** Waits until the slot may start a worker (see {@link StartBreaker#awaitTurn}); false when finished. */
+    boolean awaitStartTurn() throws InterruptedException {
+        return breaker.awaitTurn(this::finished);
     }
 
     void awaitFinishedOrTimeout(long millis) throws InterruptedException {
@@ -500,48 +597,40 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    void startSucceeded(int slot) {
+    void startSucceeded(String worker) {
+        breaker.succeeded(worker);
         synchronized (lifecycle) {
-            failedStarts.clear();
             firstStarts++;
             lifecycle.notifyAll();
         }
     }
 
     /**
-     * A worker failed to start. A slot's first start fails the pool's start. Later, failures in a
-     * row (no worker became ready in between) count against the restart intensity: past it, the
-     * pool gives up, fails the calls waiting and refuses new ones with the worker's reason.
+     * A worker failed to start, or was killed from outside while it started. A slot's first start
+     * fails the pool's start. Later, the {@link StartBreaker} counts it; if the pool goes down, the
+     * calls waiting fail with the reason.
      *
-     * @return how many starts failed in a row, for the back-off
+     * @return how many starts failed in a row, for the back-off while the pool is not down
      */
-    int startFailed(int slot, boolean first, WorkerStartException why) {
+    int startFailed(boolean first, WorkerStartException why, boolean killedFromOutside) {
         synchronized (lifecycle) {
-            if (first && phase == 0 && firstStarts < settings.workers && broken == null && firstStartFailure == null) {
+            if (first && phase == 0 && firstStarts < settings.workers && !breaker.down() && firstStartFailure == null) {
+                breaker.failed(why, killedFromOutside, true);
                 firstStartFailure = why;
                 lifecycle.notifyAll();
                 return 1;
             }
-            long now = System.nanoTime();
-            failedStarts.addLast(now);
-            while (now - failedStarts.peekFirst() > settings.restartPeriod.toNanos()) {
-                failedStarts.removeFirst();
-            }
-            if (failedStarts.size() > settings.restartIntensity && broken == null && phase < 2) {
-                broken = why;
-                Log.error("giving up on starting workers after " + failedStarts.size() + " failed starts within "
-                        + settings.restartPeriod.toSeconds() + " s: " + why.getMessage());
-                lifecycle.notifyAll();
-            }
-            if (broken == null) {
-                return failedStarts.size();
-            }
         }
+        int inARow = breaker.failed(why, killedFromOutside, phase >= 2);
+        if (inARow >= 0) {
+            return inARow;
+        }
+        WorkerStartException down = breaker.refusal();
         for (Call c; (c = queue.pollFirst()) != null; ) {
             leaveQueue(c);
-            complete(c, null, new WorkerStartException(why.getMessage(), why.exitStatus()), Outcome.CRASHED);
+            complete(c, null, down == null ? why : down, Outcome.CRASHED);
         }
-        return failedStarts.size();
+        return 1;
     }
 
     /**
@@ -567,6 +656,11 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Completes a claimed call: its future, its stack (empty unless one is awaited), its JFR event. */
     void finish(Call call, byte[] result, Throwable why, Outcome outcome) {
+        finish(call, result, why, outcome, false);
+    }
+
+    /** {@link #finish}; with {@code here}, the future fails on this thread, which must be a caller's. */
+    private void finish(Call call, byte[] result, Throwable why, Outcome outcome, boolean here) {
         call.completedAt = System.nanoTime();
         if (why == null) {
             latencies.record(call.completedAt - call.submittedAt);
@@ -575,6 +669,8 @@ public final class WorkerPool implements AutoCloseable {
         record(call, outcome);
         if (why == null) {
             call.future.complete(result, true);
+        } else if (here) {
+            call.future.failHere(why);
         } else {
             call.future.complete(why);
         }
@@ -640,7 +736,7 @@ public final class WorkerPool implements AutoCloseable {
         synchronized (call) {
             attempts = call.attempts;
         }
-        if (attempts <= settings.retries && !call.claimed() && !abandoning() && broken == null && room.tryAcquire()) {
+        if (attempts <= settings.retries && !call.claimed() && !abandoning() && !breaker.down() && room.tryAcquire()) {
             synchronized (call) {
                 call.holdsRoom = true;
             }

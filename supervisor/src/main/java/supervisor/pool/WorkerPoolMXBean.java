@@ -77,4 +77,23 @@ public interface WorkerPoolMXBean {
 
     /** Highest latency in the window, in milliseconds. */
     double getLatencyMaxMillis();
+
+    /**
+     * {@code up}, {@code degraded} (fewer workers ready than configured, or starts failing in a
+     * row) or {@code down} (past the restart intensity: calls fail at once, one start at a time is
+     * tried at a slow rate); see {@link PoolStats#state()}.
+     */
+    String getState();
+
+    /** Worker starts that failed. */
+    long getFailedStarts();
+
+    /** Workers killed by a signal from outside while they started (not counted as failed starts). */
+    long getKilledStarts();
+
+    /** Why the last start failed or was killed; null if none did. */
+    String getLastStartFailure();
+
+    /** While down, milliseconds until the next start is tried; -1 otherwise. */
+    long getNextProbeMillis();
 }

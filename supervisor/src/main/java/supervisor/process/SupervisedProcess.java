@@ -115,14 +115,20 @@ public final class SupervisedProcess {
      * {@link OwnedChildren}, so that no reaper of this JVM takes its exit status): it cannot exit
      * before. EOF instead of "go" (the supervisor died) ends it. It opens its output file on fd 4;
      * the spawn script moves it to fds 1 and 2 right before the exec, so that a failure of the
-     * spawn itself still reaches the supervisor. Arguments: the output file, the spawn script,
-     * then the spawn script's arguments.
+     * spawn itself still reaches the supervisor. A FIFO is opened after it lets go of the
+     * launcher's pipe: its open waits for a reader, which must not hold the start (it has no
+     * deadline) but the task (whose timeout covers it); a failure of its spawn then goes to the
+     * FIFO, and the task ends with 125. Arguments: the output file, the spawn script, then the
+     * spawn script's arguments.
      */
     static final String DETACHED_PRELUDE = """
             echo $$
             read -r go && [ "$go" = go ] || exit 125
             out=$1 script=$2
             shift 2
+            if [ -p "$out" ]; then
+                exec >/dev/null 2>&1
+            fi
             exec 4>>"$out" || exit 125
             eval "$script"
             """;
@@ -460,12 +466,7 @@ public final class SupervisedProcess {
             throw new LaunchException(125, "cannot start the " + spec.label() + " detached: setsid (util-linux) is not installed");
         }
         Path output = spec.outputFile() == null ? Path.of("/dev/null") : spec.outputFile();
-        try {
-            Files.newOutputStream(output, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND).close();
-        } catch (IOException e) {
-            throw new LaunchException(125, "cannot open the " + spec.label() + "'s output file " + output + ": " + e, e);
-        }
+        checkOutput(output);
         List<String> command = new ArrayList<>(List.of(Helpers.SH, "-c", LAUNCH_SCRIPT, "supervisor-launch",
                 Helpers.setsid().get(), "--fork", Helpers.SH, "-c", DETACHED_PRELUDE, "supervisor-spawn",
                 output.toString(), SPAWN_SCRIPT));
@@ -520,6 +521,34 @@ public final class SupervisedProcess {
             launcher.destroyForcibly(); // a no-op once it has ended, which it has unless this failed
         }
         Log.debug(spec.label() + " pid " + id.pid() + " (detached); termination mechanism: " + terminator.mechanism());
+    }
+
+    /**
+     * Fails early, with a clear message, for an output file the task could not open. A file that
+     * exists and is not a regular one (a FIFO, a device) is not opened here: opening a FIFO nobody
+     * reads blocks, and this thread has no deadline; the task opens it (see
+     * {@link #DETACHED_PRELUDE}) after it is registered, inside its timeout.
+     */
+    private void checkOutput(Path output) throws LaunchException {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(output,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            if (!a.isRegularFile() && !a.isDirectory()) {
+                if (!Files.isWritable(output)) {
+                    throw new LaunchException(125, "cannot open the " + spec.label() + "'s output file " + output
+                            + ": not writable");
+                }
+                return;
+            }
+        } catch (IOException e) {
+            // none yet (created below), or unreadable: the open below says why
+        }
+        try {
+            Files.newOutputStream(output, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND).close();
+        } catch (IOException e) {
+            throw new LaunchException(125, "cannot open the " + spec.label() + "'s output file " + output + ": " + e, e);
+        }
     }
 
     /** One line from the launcher, without reading past it (what follows is read after "go"). */

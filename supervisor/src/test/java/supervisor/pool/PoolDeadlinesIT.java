@@ -213,13 +213,14 @@ class PoolDeadlinesIT {
     }
 
     @Test
-    void aPoolThatLosesTheAbilityToStartWorkersGivesUpAndFailsThePendingCalls() throws Exception {
+    void aPoolThatLosesTheAbilityToStartWorkersGoesDownFailsFastProbesAndRecovers() throws Exception {
         Path refuse = Files.createTempFile("supervisor-refuse", ".flag");
         Files.delete(refuse);
         try {
             WorkerPool p = pool(settings(1).environment("HOSTILE_REFUSE_IF_EXISTS", refuse.toString())
-                    .restartIntensity(3, Duration.ofSeconds(60)));
+                    .restartIntensity(3, Duration.ofSeconds(60)).probeInterval(Duration.ofMillis(500), Duration.ofSeconds(2)));
             assertEquals("ok", text(p.submit(bytes("echo ok"))));
+            assertEquals("up", p.stats().state());
             Files.createFile(refuse);
             CallFuture dies = p.submit(bytes("exit 1"));
             List<CallFuture> pending = new ArrayList<>();
@@ -234,12 +235,72 @@ class PoolDeadlinesIT {
                 assertEquals(9, e.exitStatus());
             }
             assertTrue(millisSince(start) < 10_000, "pending calls failed after " + millisSince(start) + " ms");
+            PoolStats down = p.stats();
+            assertEquals("down", down.state());
+            assertTrue(down.failedStarts() >= 4, down.toString());
+            assertTrue(down.lastStartFailure().contains("refusing to start"), down.lastStartFailure());
+            assertTrue(down.nextProbeMillis() >= 0 && down.nextProbeMillis() <= 2000, down.toString());
+            assertEquals("down", java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(
+                    new javax.management.ObjectName("supervisor:type=WorkerPool,name=" + p.name()), "State"));
+            // Down: a call fails at once, saying since when and why.
+            long submitted = System.nanoTime();
+            WorkerStartException late = assertInstanceOf(WorkerStartException.class, failure(p.submit(bytes("echo late"))));
+            assertTrue(millisSince(submitted) < 1000, "a call took " + millisSince(submitted) + " ms to fail");
+            assertTrue(late.getMessage().startsWith("the pool is down since "), late.getMessage());
+            assertTrue(late.getMessage().contains("refusing to start"), late.getMessage());
+            // It probes, one start at a time and slowly: at most 1 + 2 s / 0.5 s in 2 s.
             long starts = p.stats().workerStarts();
-            assertTrue(starts <= 6, "starts: " + starts);
-            assertInstanceOf(WorkerStartException.class, failure(p.submit(bytes("echo late"))));
-            assertEquals(starts, p.stats().workerStarts(), "nothing spins");
+            Await.until(LONG, "a probe", () -> p.stats().workerStarts() > starts);
+            // A worker can start again: the pool is up within the longest probe interval.
+            Files.delete(refuse);
+            Await.until(LONG, "the pool to be up again", () -> p.stats().state().equals("up"));
+            assertEquals("again", text(p.submit(bytes("echo again"))));
+            assertEquals(-1, p.stats().nextProbeMillis());
         } finally {
             Files.deleteIfExists(refuse);
+        }
+    }
+
+    @Test
+    void workersKilledFromOutsideWhileStartingAreSaidSoAndDoNotTakeThePoolDown() throws Exception {
+        Path slow = Files.createTempFile("supervisor-slow", ".flag");
+        Files.delete(slow);
+        try {
+            WorkerPool p = pool(settings(1).environment("HOSTILE_SLOW_START_IF_EXISTS", slow.toString())
+                    .restartIntensity(2, Duration.ofSeconds(60)));
+            assertEquals("ok", text(p.submit(bytes("echo ok"))));
+            Files.createFile(slow);
+            assertInstanceOf(WorkerCrashedException.class, failure(p.submit(bytes("exit 1"))));
+            java.util.Set<Integer> killed = new java.util.HashSet<>();
+            for (int i = 0; i < 5; i++) {
+                // The replacement, in its task's static initialiser: SIGKILL it (as the OOM killer would).
+                int[] pid = new int[1];
+                Await.until(LONG, "a starting worker", () -> {
+                    for (supervisor.platform.ProcStat ps : Procs.withEnv("SUPERVISOR_TEST_ID=" + testId)) {
+                        if (ps.state() != 'Z' && !killed.contains(ps.pid())
+                                && Procs.cmdline(ps.pid()).contains("WorkerMain")) {
+                            pid[0] = ps.pid();
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+                killed.add(pid[0]);
+                ProcessHandle.of(pid[0]).ifPresent(ProcessHandle::destroyForcibly);
+                int count = i + 1;
+                Await.until(LONG, "the kill to be counted", () -> p.stats().killedStarts() == count);
+            }
+            PoolStats s = p.stats();
+            assertTrue(!s.state().equals("down"), s.toString());
+            assertEquals(0, s.failedStarts(), s.toString());
+            assertTrue(s.lastStartFailure().contains("was killed by SIGKILL while starting"), s.lastStartFailure());
+            Files.delete(slow);
+            Await.until(LONG, "a worker to start", () -> p.stats().state().equals("up"));
+            assertEquals("after", text(p.submit(bytes("echo after"))));
+            assertTrue(p.restartsByWorker().get(0).reasons().containsKey("killed_while_starting"),
+                    p.restartsByWorker().toString());
+        } finally {
+            Files.deleteIfExists(slow);
         }
     }
 
@@ -263,9 +324,28 @@ class PoolDeadlinesIT {
     void aResultTooLargeForTheSupervisorsHeapFailsThatCallOnly() throws Exception {
         // A supervisor JVM with a small heap, as the command line has: a result near the frame
         // limit must fail its call (not kill a pool thread) and the next call must be answered.
+        String out = smallHeapCaller("-Xmx96m", 90 << 20, "big 80000000");
+        assertTrue(out.contains("first: SupervisorErrorException") || out.contains("first: ok"), out);
+        assertTrue(out.contains("after: after"), out);
+    }
+
+    @Test
+    void aStrayNearMaximumResultIsRefusedAtItsHeaderInA64MiBHeap() throws Exception {
+        // A RESULT for a call that is not running, announcing (and sending) 64 MiB: refused on
+        // its header, its payload never read; the old reader held 96 MiB of it.
+        int frame = 64 << 20;
+        String out = smallHeapCaller("-Xmx64m", frame, "strayresult " + (frame - 9 - 1024));
+        assertTrue(out.contains("first: ProtocolErrorException: worker w1 broke the protocol: sent RESULT ("), out);
+        assertTrue(out.contains("for call 4611686018427387904 while call 1 was running"), out);
+        assertTrue(out.contains("after: after"), out);
+        assertTrue(!out.contains("OutOfMemoryError"), out);
+    }
+
+    /** Runs {@link SmallHeapCaller} in a JVM of its own; its output, once it exited 0. */
+    private String smallHeapCaller(String heap, int maxFrame, String first) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-Xmx96m", "-cp", System.getProperty("java.class.path"),
-                SmallHeapCaller.class.getName(), WorkerPoolIT.WORKER_JAR.toString(), testId)
+        Process child = new ProcessBuilder(java, heap, "-cp", System.getProperty("java.class.path"),
+                SmallHeapCaller.class.getName(), WorkerPoolIT.WORKER_JAR.toString(), testId, Integer.toString(maxFrame), first)
                 .redirectErrorStream(true).start();
         String out;
         try {
@@ -274,26 +354,7 @@ class PoolDeadlinesIT {
         } finally {
             child.destroyForcibly();
         }
-        assertTrue(out.contains("big: SupervisorErrorException") || out.contains("big: ok"), out);
-        assertTrue(out.contains("after: after"), out);
         assertEquals(0, child.exitValue(), out);
-    }
-
-    /** Runs in a JVM of its own with a small heap. */
-    public static final class SmallHeapCaller {
-        public static void main(String[] args) throws Exception {
-            PoolSettings s = PoolSettings.builder(Path.of(args[0])).workers(1).environment("SUPERVISOR_TEST_ID", args[1])
-                    .jvmOption("-Xmx200m").maxFrameBytes(90 << 20).callTimeout(Duration.ofSeconds(60)).build();
-            try (WorkerPool p = WorkerPool.start(s)) {
-                try {
-                    p.submit("big 80000000".getBytes(StandardCharsets.UTF_8)).join();
-                    System.out.println("big: ok");
-                } catch (java.util.concurrent.CompletionException e) {
-                    System.out.println("big: " + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
-                }
-                System.out.println("after: " + new String(p.submit("echo after".getBytes(StandardCharsets.UTF_8)).join(),
-                        StandardCharsets.UTF_8));
-            }
-        }
+        return out;
     }
 }

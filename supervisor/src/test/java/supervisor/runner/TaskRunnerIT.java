@@ -117,6 +117,22 @@ class TaskRunnerIT {
     }
 
     @Test
+    void anOutputFifoThatNobodyReadsIsCoveredByTheTimeout(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("out.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        long start = System.nanoTime();
+        TaskOutcome o = runner.run(sh("echo never read").output(fifo).timeout(Duration.ofSeconds(2))
+                .grace(Duration.ofMillis(200)).build()).get(30, TimeUnit.SECONDS);
+        long took = System.nanoTime() - start;
+        assertTrue(o.timedOut(), o.toString());
+        assertTrue(took < TimeUnit.SECONDS.toNanos(6), "the outcome took " + took / 1_000_000 + " ms");
+        long closing = System.nanoTime();
+        runner.close();
+        long closeTook = System.nanoTime() - closing;
+        assertTrue(closeTook < TimeUnit.SECONDS.toNanos(3), "close took " + closeTook / 1_000_000 + " ms");
+    }
+
+    @Test
     void oneRunnerAtATime() {
         assertThrows(IllegalStateException.class, TaskRunner::start);
     }

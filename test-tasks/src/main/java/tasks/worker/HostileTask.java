@@ -23,10 +23,14 @@ import supervisor.worker.Task;
  * tmpdir (TMPDIR and java.io.tmpdir, one line each, after making a file there), prop NAME,
  * oom (throws OutOfMemoryError), stackoverflow (a real one), partial (answers, then writes the
  * 13-byte header of a 1 MiB frame and nothing more), midframe (writes that header, then hangs),
- * stopreading (answers, then its JVM stops itself with SIGSTOP: it reads nothing more).
+ * stopreading (answers, then its JVM stops itself with SIGSTOP: it reads nothing more),
+ * strayresult N (writes a RESULT frame of N payload bytes for call 2^62, which is not running, then
+ * the payload in 1 MiB writes, then hangs).
  *
  * <p>When the file named by the environment variable HOSTILE_REFUSE_IF_EXISTS exists, the class
- * does not initialise: its static initialiser exits 9 (a worker that can no longer start).
+ * does not initialise: its static initialiser exits 9 (a worker that can no longer start). When
+ * the file named by HOSTILE_SLOW_START_IF_EXISTS exists, the static initialiser says so on stderr,
+ * then sleeps 600 s (a worker that is starting, for as long as a test needs).
  */
 public final class HostileTask implements Task {
     private static final java.util.List<long[]> HOG = new java.util.ArrayList<>();
@@ -36,6 +40,15 @@ public final class HostileTask implements Task {
         if (refuse != null && java.nio.file.Files.exists(java.nio.file.Path.of(refuse))) {
             System.err.println("HostileTask: refusing to start: " + refuse + " exists");
             System.exit(9);
+        }
+        String slow = System.getenv("HOSTILE_SLOW_START_IF_EXISTS");
+        if (slow != null && java.nio.file.Files.exists(java.nio.file.Path.of(slow))) {
+            System.err.println("HostileTask: starting slowly: " + slow + " exists");
+            try {
+                Thread.sleep(600_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -155,6 +168,17 @@ public final class HostileTask implements Task {
                 later(200, () -> new ProcessBuilder("kill", "-STOP", Long.toString(ProcessHandle.current().pid()))
                         .start().waitFor());
                 return "stopping".getBytes(StandardCharsets.UTF_8);
+            case "strayresult":
+                int n = Integer.parseInt(arg);
+                try (OutputStream protocol = new FileOutputStream("/proc/self/fd/3")) {
+                    protocol.write(java.nio.ByteBuffer.allocate(13).putInt(9 + n).put((byte) 0x11).putLong(1L << 62).array());
+                    byte[] chunk = new byte[1 << 20];
+                    for (int sent = 0; sent < n; sent += chunk.length) {
+                        protocol.write(chunk, 0, Math.min(chunk.length, n - sent));
+                    }
+                }
+                Thread.sleep(600_000);
+                return null;
             case "pid":
                 return Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
             default:

@@ -19,8 +19,22 @@ public final class FrameReader {
     // bytes than ever arrive costs memory in proportion to what did arrive, not to the promise.
     private static final int FIRST_CHUNK = 64 * 1024;
 
+    /**
+     * Decides from a frame's header alone whether its payload may be read: a reader that knows
+     * which frames it can take now (the supervisor: an answer only for the call running) refuses
+     * the others before a byte of their payload is read or allocated.
+     */
+    @FunctionalInterface
+    public interface HeaderCheck {
+        /** Null to read the payload; otherwise why the frame is refused (a {@link ProtocolException}). */
+        String problem(FrameType type, long callId, int payloadLength);
+    }
+
+    private static final HeaderCheck ANY = (type, callId, payloadLength) -> null;
+
     private final InputStream in;
     private final int maxLength;
+    private final HeaderCheck check;
 
     /**
      * @param in the stream to read, not closed by this class
@@ -28,8 +42,17 @@ public final class FrameReader {
      *     {@value Frame#MIN_MAX_LENGTH}..{@value Frame#MAX_MAX_LENGTH}
      */
     public FrameReader(InputStream in, int maxLength) {
+        this(in, maxLength, ANY);
+    }
+
+    /**
+     * @param check asked about each well-formed header before its payload is read; a problem it
+     *     names is thrown as a {@link ProtocolException}, the payload left unread
+     */
+    public FrameReader(InputStream in, int maxLength, HeaderCheck check) {
         this.in = Objects.requireNonNull(in, "in");
         this.maxLength = Frame.checkMaxLength(maxLength);
+        this.check = Objects.requireNonNull(check, "check");
     }
 
     /**
@@ -38,7 +61,8 @@ public final class FrameReader {
      * @return the frame, or null if the stream ended cleanly, before the first byte of a frame
      * @throws ProtocolException if the length field is below {@value Frame#HEADER_LENGTH} or above
      *     the maximum (checked before any payload is read or allocated), the type is unknown, the
-     *     callId or payload length break the rules of the type, or the stream ends inside a frame
+     *     callId or payload length break the rules of the type, the header check refuses the
+     *     header (its payload unread), or the stream ends inside a frame
      * @throws IOException if reading the stream fails
      */
     public Frame read() throws IOException {
@@ -64,6 +88,9 @@ public final class FrameReader {
         long callId = headerBuffer.getLong();
         int payloadLength = (int) length - Frame.HEADER_LENGTH;
         String problem = type.shapeProblem(callId, payloadLength);
+        if (problem == null) {
+            problem = check.problem(type, callId, payloadLength);
+        }
         if (problem != null) {
             throw new ProtocolException(problem);
         }
