@@ -1,5 +1,6 @@
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ public final class ScaleBench {
     public static void main(String[] args) throws Exception {
         String jar = args[0];
         int count = Integer.parseInt(args[1]);
-        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         int threadsBefore = Thread.activeCount();
         try (TaskRunner runner = TaskRunner.start()) {

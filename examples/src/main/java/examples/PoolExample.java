@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import supervisor.pool.CallTimeoutException;
 import supervisor.pool.PoolSettings;
 import supervisor.pool.WorkerPool;
@@ -36,7 +37,7 @@ public final class PoolExample {
             // A call that overruns its timeout is cancelled; the worker is killed if it ignores that.
             try {
                 pool.submit("slow call".getBytes(StandardCharsets.UTF_8), Duration.ofMillis(300)).join();
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 System.out.println("slow call: " + (e.getCause() instanceof CallTimeoutException
                         ? "timed out, as asked" : e.getCause()));
             }

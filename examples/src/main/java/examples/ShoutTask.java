@@ -3,6 +3,7 @@ package examples;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
 import supervisor.worker.Cancellation;
 import supervisor.worker.Task;
 
@@ -15,7 +16,7 @@ public final class ShoutTask implements Task {
     public byte[] call(byte[] input, Cancellation cancel) {
         String text = new String(input, StandardCharsets.UTF_8);
         if (text.startsWith("slow ") && cancel.await(Duration.ofSeconds(30))) {
-            throw new java.util.concurrent.CancellationException("cancelled while slow");
+            throw new CancellationException("cancelled while slow");
         }
         return text.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8);
     }

@@ -1,15 +1,27 @@
 package tasks;
 
+import java.io.BufferedReader;
+import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Field;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import sun.misc.Signal;
 
 /**
  * Small hostile tasks for the supervisor's tests, one per first argument:
@@ -37,18 +49,18 @@ public final class Main {
                     System.out.println("[" + a + "]");
                 }
             }
-            case "env" -> System.getenv().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+            case "env" -> System.getenv().entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .forEach(e -> System.out.println(e.getKey() + "=" + e.getValue()));
             case "pwd" -> {
                 System.out.println(System.getProperty("user.dir"));
-                java.nio.file.Files.writeString(java.nio.file.Path.of("left-by-task.txt"), "x");
+                Files.writeString(Path.of("left-by-task.txt"), "x");
             }
             case "fds" -> {
                 // What this JVM holds open that it did not open itself shows as an inherited fd.
-                java.io.File[] fds = new java.io.File("/proc/self/fd").listFiles();
-                for (java.io.File fd : fds == null ? new java.io.File[0] : fds) {
+                File[] fds = new File("/proc/self/fd").listFiles();
+                for (File fd : fds == null ? new File[0] : fds) {
                     try {
-                        System.out.println(fd.getName() + " -> " + java.nio.file.Files.readSymbolicLink(fd.toPath()));
+                        System.out.println(fd.getName() + " -> " + Files.readSymbolicLink(fd.toPath()));
                     } catch (IOException e) {
                         // the directory listing's own descriptor, closed already
                     }
@@ -66,7 +78,7 @@ public final class Main {
             }
             case "spin-through-xcpu" -> {
                 // Handles SIGXCPU (the soft CPU limit) and spins on, until the hard limit's SIGKILL.
-                sun.misc.Signal.handle(new sun.misc.Signal("XCPU"), sig -> ERR.println("task: got SIGXCPU, spinning on"));
+                Signal.handle(new Signal("XCPU"), sig -> ERR.println("task: got SIGXCPU, spinning on"));
                 ready();
                 long n = 0;
                 while (true) {
@@ -114,7 +126,7 @@ public final class Main {
                 // main returns; the JVM lives on, as java -jar semantics say.
             }
             case "exit0-on-term" -> {
-                sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> Runtime.getRuntime().halt(0));
+                Signal.handle(new Signal("TERM"), s -> Runtime.getRuntime().halt(0));
                 ready();
                 sleepForever();
             }
@@ -152,7 +164,7 @@ public final class Main {
             }
             case "deep" -> {
                 // deep N: a chain of N nested directories in TMPDIR (deeper than PATH_MAX for 2,100); prints TMPDIR
-                DeepTree.make(java.nio.file.Path.of(System.getenv("TMPDIR")), Integer.parseInt(rest[0]));
+                DeepTree.make(Path.of(System.getenv("TMPDIR")), Integer.parseInt(rest[0]));
                 ERR.println("tmp=" + System.getenv("TMPDIR"));
             }
             case "sh" -> {
@@ -194,15 +206,15 @@ public final class Main {
             case "tree" -> tree(Integer.parseInt(rest[0]));
             case "hook-file" -> {
                 // hook-file PATH: a JVM whose shutdown hook writes PATH (it ran, so its data is safe).
-                java.nio.file.Path file = java.nio.file.Path.of(rest[0]);
+                Path file = Path.of(rest[0]);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
-                        java.nio.file.Files.writeString(file, "hook ran\n");
+                        Files.writeString(file, "hook ran\n");
                     } catch (IOException e) {
                         ERR.println("task: cannot write " + file + ": " + e);
                     }
                 }));
-                java.nio.file.Files.writeString(java.nio.file.Path.of(rest[0] + ".ready"), "");
+                Files.writeString(Path.of(rest[0] + ".ready"), "");
                 ready();
                 sleepForever();
             }
@@ -212,18 +224,18 @@ public final class Main {
                 // with a hook of its own that writes DIR/hook-task.
                 int n = Integer.parseInt(rest[0]);
                 String dir = rest[1];
-                String jar = new java.io.File(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
+                String jar = new File(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
                 String javaBin = System.getProperty("java.home") + "/bin/java";
                 for (int i = 0; i < n; i++) {
                     ProcessBuilder pb = new ProcessBuilder("setsid", javaBin, "-jar", jar, "hook-file", dir + "/hook-" + i);
                     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.PIPE);
                     Process p = pb.start();
                     // each says "ready" on stderr once its hook is in place
-                    new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream())).readLine();
+                    new BufferedReader(new InputStreamReader(p.getErrorStream())).readLine();
                 }
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
-                        java.nio.file.Files.writeString(java.nio.file.Path.of(dir, "hook-task"), "hook ran\n");
+                        Files.writeString(Path.of(dir, "hook-task"), "hook ran\n");
                     } catch (IOException e) {
                         ERR.println("task: cannot write its hook file: " + e);
                     }
@@ -257,7 +269,7 @@ public final class Main {
                 // tmpdir [hang]: where temporary files go, one made there, then exit or hang.
                 System.out.println("TMPDIR=" + System.getenv("TMPDIR"));
                 System.out.println("java.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
-                java.io.File f = java.io.File.createTempFile("task-", ".tmp");
+                File f = File.createTempFile("task-", ".tmp");
                 System.out.println("made " + f);
                 System.out.flush();
                 ready();
@@ -269,7 +281,7 @@ public final class Main {
             case "jvm-child" -> {
                 // One JVM of jvm-tree: says ready, prints its line on stdout when told, then hangs.
                 ready();
-                new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+                new BufferedReader(new InputStreamReader(System.in)).readLine();
                 System.out.println("child " + rest[0] + ": started");
                 System.out.flush();
                 ERR.println("printed");
@@ -302,15 +314,15 @@ public final class Main {
         ERR.println("task: starting, listening in " + delayMillis + " ms");
         Thread.sleep(delayMillis); // the application loading, not a synchronisation
         com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 50);
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
         server.createContext("/", exchange -> {
-            byte[] body = "hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] body = "hello\n".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
         server.createContext("/stop", exchange -> {
-            byte[] body = "stopping\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] body = "stopping\n".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
@@ -332,10 +344,10 @@ public final class Main {
      * all hang, each in a method of its own name (hangingParent, hangingChild) for thread dumps to show.
      */
     private static void jvmTree(String[] specs) throws Exception {
-        String jar = new java.io.File(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
+        String jar = new File(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
         String javaBin = System.getProperty("java.home") + "/bin/java";
         List<Process> children = new ArrayList<>();
-        List<java.io.BufferedReader> said = new ArrayList<>();
+        List<BufferedReader> said = new ArrayList<>();
         for (int i = 0; i < specs.length; i++) {
             List<String> command = new ArrayList<>(List.of(javaBin, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx32m"));
             if (!specs[i].equals("-")) {
@@ -344,14 +356,14 @@ public final class Main {
             command.addAll(List.of("-jar", jar, "jvm-child", Integer.toString(i)));
             Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
             children.add(p);
-            said.add(new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream())));
+            said.add(new BufferedReader(new InputStreamReader(p.getErrorStream())));
         }
         for (int i = 0; i < children.size(); i++) {
             expect(said.get(i), "ready", i);
         }
         for (int i = 0; i < children.size(); i++) {
             OutputStream in = children.get(i).getOutputStream();
-            in.write("print\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            in.write("print\n".getBytes(StandardCharsets.US_ASCII));
             in.flush();
             expect(said.get(i), "printed", i);
         }
@@ -361,7 +373,7 @@ public final class Main {
         hangingParent();
     }
 
-    private static void expect(java.io.BufferedReader child, String word, int i) throws IOException {
+    private static void expect(BufferedReader child, String word, int i) throws IOException {
         for (String line = child.readLine(); !word.equals(line); line = child.readLine()) {
             if (line == null) {
                 ERR.println("task: child " + i + " ended before it said " + word);
@@ -436,7 +448,7 @@ public final class Main {
      * {@code jnaJar}, loaded here so that this jar needs no dependency) writes to address 0.
      */
     public static void crashThroughJna(String jnaJar) throws Exception {
-        ClassLoader jna = new java.net.URLClassLoader(new java.net.URL[] {java.nio.file.Path.of(jnaJar).toUri().toURL()}, null);
+        ClassLoader jna = new URLClassLoader(new URL[] {Path.of(jnaJar).toUri().toURL()}, null);
         Class<?> pointer = Class.forName("com.sun.jna.Pointer", true, jna);
         Object zero = pointer.getConstructor(long.class).newInstance(0L);
         pointer.getMethod("setLong", long.class, long.class).invoke(zero, 0L, 42L);

@@ -10,27 +10,39 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import supervisor.log.Log;
+import supervisor.platform.Signal;
 import supervisor.pool.CallFuture;
 import supervisor.pool.CallTimeoutException;
 import supervisor.pool.PoolClosedException;
+import supervisor.pool.PoolStats;
 import supervisor.pool.ProtocolErrorException;
 import supervisor.pool.TaskFailedException;
 import supervisor.pool.WorkerCrashedException;
 import supervisor.pool.WorkerPool;
+import supervisor.pool.WorkerStartException;
 import supervisor.report.PoolReport;
 import supervisor.report.Report;
+import supervisor.service.Notifier;
 import supervisor.worker.protocol.StackPayload;
 
 /**
@@ -111,7 +123,7 @@ public final class Batch {
     }
 
     /** Where worker stderr lines go: stderr, one write each, never inside the progress line. */
-    public static java.util.function.Consumer<String> workerOutput() {
+    public static Consumer<String> workerOutput() {
         return Progress::stderrLine;
     }
 
@@ -126,7 +138,7 @@ public final class Batch {
     }
 
     private volatile Thread starting; // the thread in WorkerPool.start, while it waits for the workers
-    private final java.util.concurrent.atomic.AtomicInteger firstSignal = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger firstSignal = new AtomicInteger();
 
     /**
      * Runs the whole batch; returns the exit status: 0 all ok, 1 some call not ok or the input or
@@ -150,7 +162,7 @@ public final class Batch {
         starting = Thread.currentThread();
         try {
             pool = WorkerPool.start(options.pool());
-        } catch (supervisor.pool.WorkerStartException e) {
+        } catch (WorkerStartException e) {
             Thread.interrupted();
             if (firstSignal.get() != 0) {
                 outcome = PoolReport.SIGNAL;
@@ -179,7 +191,7 @@ public final class Batch {
         return status;
     }
 
-    private static boolean isRegularFile(java.nio.file.Path p) {
+    private static boolean isRegularFile(Path p) {
         return p != null && Files.isRegularFile(p);
     }
 
@@ -280,14 +292,14 @@ public final class Batch {
      */
     public void report(PoolReport report, int status) {
         report.pool(options.pool().workerJar().toString(), options.pool().workers());
-        java.util.Map<String, Long> byStatus = new java.util.LinkedHashMap<>();
+        Map<String, Long> byStatus = new LinkedHashMap<>();
         for (Status s : Status.values()) {
             byStatus.put(s.json(), counts.get(s));
         }
         report.calls(byStatus);
         WorkerPool p = pool;
         if (p != null) {
-            supervisor.pool.PoolStats stats = p.stats();
+            PoolStats stats = p.stats();
             report.workers(stats.workerStarts(), stats.workerRestarts(), p.restartsByWorker().stream()
                     .map(w -> new PoolReport.Worker(w.worker(), w.restarts(), w.reasons())).toList());
         }
@@ -302,7 +314,7 @@ public final class Batch {
         String output = options.output() == null ? "stdout" : "the output " + options.output();
         String why = writerOpening ? "while waiting for a reader of " + output
                 : "while " + output + " was not read (a write waits for its reader)";
-        return "got " + supervisor.platform.Signal.name(signal) + " " + why + "; " + counts.done()
+        return "got " + Signal.name(signal) + " " + why + "; " + counts.done()
                 + (counts.done() == 1 ? " line was" : " lines were") + " written, the rest is not";
     }
 
@@ -353,7 +365,7 @@ public final class Batch {
      * READY; the status line then follows the counts.
      */
     private void notifyWhenReady() {
-        supervisor.service.Notifier notifier = supervisor.service.Notifier.fromEnvironment(System.getenv());
+        Notifier notifier = Notifier.fromEnvironment(System.getenv());
         if (!notifier.enabled()) {
             return;
         }
@@ -463,7 +475,7 @@ public final class Batch {
      */
     private static final class LineBuffer {
         private final long limit;
-        private final java.util.ArrayList<byte[]> full = new java.util.ArrayList<>();
+        private final ArrayList<byte[]> full = new ArrayList<>();
         private byte[] current = new byte[0];
         private int used;
         private long length;
@@ -642,7 +654,7 @@ public final class Batch {
     private void flush(OutputStream out, int[] pending) throws IOException {
         out.flush();
         counts.add(pending);
-        java.util.Arrays.fill(pending, 0);
+        Arrays.fill(pending, 0);
     }
 
     /** Writes the JSON line of a completed call; null if it was cancelled by a stop. */
@@ -660,8 +672,8 @@ public final class Batch {
         byte[] result;
         try {
             result = e.future().join();
-        } catch (CancellationException | java.util.concurrent.CompletionException x) {
-            Throwable cause = x instanceof java.util.concurrent.CompletionException ? x.getCause() : x;
+        } catch (CancellationException | CompletionException x) {
+            Throwable cause = x instanceof CompletionException ? x.getCause() : x;
             if (interruptedBy != 0 && (cause instanceof PoolClosedException || cause instanceof CancellationException)) {
                 return null;
             }

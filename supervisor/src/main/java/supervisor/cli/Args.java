@@ -1,7 +1,10 @@
 package supervisor.cli;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import supervisor.log.Log;
 
 /**
@@ -14,7 +17,7 @@ final class Args {
     final List<String> afterDashes = new ArrayList<>();
     String jar;
     boolean verbose;
-    final java.util.Set<String> flags = new java.util.HashSet<>();
+    final Set<String> flags = new HashSet<>();
 
     Args(List<String> args, List<String> valued, String help, String command)
             throws UsageException, HelpRequested {
@@ -32,7 +35,7 @@ final class Args {
      *     usage error still has the report path that came before it
      */
     Args(List<String> args, List<String> valued, List<String> flagNames, String help, String command,
-         java.util.function.Consumer<String[]> seen) throws UsageException, HelpRequested {
+         Consumer<String[]> seen) throws UsageException, HelpRequested {
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (arg.equals("--")) {

@@ -1,7 +1,9 @@
 package supervisor.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -11,6 +13,8 @@ import supervisor.config.ConfigException;
 import supervisor.config.Durations;
 import supervisor.config.Setting;
 import supervisor.config.Settings;
+import supervisor.limits.Limits;
+import supervisor.limits.Sizes;
 import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.report.Report;
@@ -134,10 +138,10 @@ final class Configured {
             return true;
         }
         try {
-            java.nio.file.attribute.BasicFileAttributes x = Files.readAttributes(a, java.nio.file.attribute.BasicFileAttributes.class);
-            java.nio.file.attribute.BasicFileAttributes y = Files.readAttributes(b, java.nio.file.attribute.BasicFileAttributes.class);
+            BasicFileAttributes x = Files.readAttributes(a, BasicFileAttributes.class);
+            BasicFileAttributes y = Files.readAttributes(b, BasicFileAttributes.class);
             return x.isRegularFile() && x.fileKey() != null && x.fileKey().equals(y.fileKey());
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return false; // one is not there (an output yet to be made): not the same file
         }
     }
@@ -188,12 +192,12 @@ final class Configured {
     }
 
     /** The limits the settings ask for. */
-    supervisor.limits.Limits limits() {
+    Limits limits() {
         String memory = settings.get(Setting.MEMORY);
         String output = settings.get(Setting.MAX_OUTPUT);
-        return new supervisor.limits.Limits(memory.isEmpty() ? 0 : supervisor.limits.Sizes.parse(memory),
+        return new Limits(memory.isEmpty() ? 0 : Sizes.parse(memory),
                 nanos(Setting.CPU_TIME), settings.integer(Setting.MAX_PROCS, 0),
-                output.isEmpty() ? 0 : supervisor.limits.Sizes.parse(output));
+                output.isEmpty() ? 0 : Sizes.parse(output));
     }
 
     List<String> jvmOptions() {

@@ -3,8 +3,15 @@ package supervisor.cli;
 import java.util.Arrays;
 import java.util.List;
 import supervisor.config.ConfigException;
+import supervisor.launch.BeforeStart;
 import supervisor.log.Log;
 import supervisor.log.Reasons;
+import supervisor.platform.Signal;
+import supervisor.process.SupervisedProcess;
+import supervisor.report.PoolReport;
+import supervisor.report.Report;
+import supervisor.report.RunReport;
+import supervisor.run.SignalEvents;
 
 /**
  * The command line. Exit statuses are documented in the help of each command and in the README.
@@ -39,18 +46,18 @@ public final class Main {
             // From here on INT, TERM and HUP stop the task or the pool gracefully once it runs,
             // and end any wait before it starts with their line and report, rather than end this
             // JVM with the defaults (silently, no report).
-            supervisor.run.SignalEvents.install();
+            SignalEvents.install();
         }
         if (argv.length > 0 && argv[0].equals("run")) {
             // Its start (a process spawn, the first of this JVM and so the slowest) overlaps the
             // parsing and the jar check; it does nothing until a task is recorded with it.
-            supervisor.process.SupervisedProcess.prestartGuardian();
+            SupervisedProcess.prestartGuardian();
         }
         System.exit(run(Arrays.asList(argv)));
     }
 
     static int run(List<String> args) {
-        supervisor.report.Report report = null; // run and pool write one, also for a usage error
+        Report report = null; // run and pool write one, also for a usage error
         try {
             if (args.isEmpty()) {
                 throw new UsageException("missing command (see supervisor --help)");
@@ -64,12 +71,12 @@ public final class Main {
                     return 0;
                 }
                 case "run" -> {
-                    supervisor.report.RunReport r = new supervisor.report.RunReport(rest);
+                    RunReport r = new RunReport(rest);
                     report = r;
                     return RunCommand.run(rest, r);
                 }
                 case "pool" -> {
-                    supervisor.report.PoolReport r = new supervisor.report.PoolReport(rest);
+                    PoolReport r = new PoolReport(rest);
                     report = r;
                     return PoolCommand.run(rest, r);
                 }
@@ -78,9 +85,9 @@ public final class Main {
                 }
                 default -> throw new UsageException("unknown command '" + command + "' (see supervisor --help)");
             }
-        } catch (supervisor.launch.BeforeStart.Signalled e) {
+        } catch (BeforeStart.Signalled e) {
             // Before the task or the workers started: nothing to stop, nothing was started.
-            String name = supervisor.platform.Signal.name(e.signal());
+            String name = Signal.name(e.signal());
             Log.warn("got " + name + " " + e.doing() + "; nothing was started");
             if (report != null) {
                 Configured.endReport(report, "signal", 128 + e.signal(), null);
@@ -97,7 +104,7 @@ public final class Main {
             Log.error("internal error: " + Reasons.of(e));
             if (report != null && report.path() != null) {
                 report.error("internal error: " + Reasons.of(e));
-                report.end(supervisor.report.Report.ERROR, 125);
+                report.end(Report.ERROR, 125);
                 report.write();
             }
             return 125;

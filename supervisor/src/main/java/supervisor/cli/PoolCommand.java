@@ -9,17 +9,19 @@ import supervisor.batch.BatchOptions;
 import supervisor.config.ConfigException;
 import supervisor.config.Setting;
 import supervisor.config.Settings;
-import supervisor.log.Reasons;
-import supervisor.terminate.Mechanism;
+import supervisor.launch.BeforeStart;
 import supervisor.launch.JarCheck;
-import supervisor.limits.Limits;
 import supervisor.launch.LaunchException;
+import supervisor.launch.Stdout;
+import supervisor.limits.Limits;
 import supervisor.log.Log;
 import supervisor.log.Printable;
+import supervisor.log.Reasons;
 import supervisor.pool.PoolSettings;
 import supervisor.report.PoolReport;
 import supervisor.report.Report;
 import supervisor.run.SignalEvents;
+import supervisor.terminate.Mechanism;
 import supervisor.worker.protocol.Frame;
 
 /** {@code supervisor pool [OPTIONS] WORKER.jar [OPTIONS]}. */
@@ -149,10 +151,10 @@ final class PoolCommand {
         Path jar = Path.of(a.jar);
         try {
             if (output == null) {
-                supervisor.launch.Stdout.requireOpen("the answers", "write them with --output FILE, or discard them: >/dev/null");
+                Stdout.requireOpen("the answers", "write them with --output FILE, or discard them: >/dev/null");
             }
             // The first SIGINT or SIGTERM ends a read that blocks (a hung mount), as in run.
-            supervisor.launch.BeforeStart.call("while checking the worker jar " + Printable.escape(jar.toString()),
+            BeforeStart.call("while checking the worker jar " + Printable.escape(jar.toString()),
                     () -> JarCheck.checkWorker(jar));
         } catch (LaunchException e) {
             Log.error(e.getMessage());

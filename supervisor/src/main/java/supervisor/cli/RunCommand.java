@@ -9,8 +9,9 @@ import java.util.Map;
 import supervisor.config.ConfigException;
 import supervisor.config.Setting;
 import supervisor.log.Log;
-import supervisor.process.ProcessSpec;
 import supervisor.log.Printable;
+import supervisor.platform.Signal;
+import supervisor.process.ProcessSpec;
 import supervisor.report.RunReport;
 import supervisor.run.RunOptions;
 import supervisor.run.RunSession;
@@ -213,7 +214,7 @@ final class RunCommand {
             spec = spec.withWorkdir(workdir);
         }
         return new RunOptions(jar, spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
-                supervisor.platform.Signal.number(c.settings.get(Setting.STOP_SIGNAL)),
+                Signal.number(c.settings.get(Setting.STOP_SIGNAL)),
                 c.settings.get(Setting.KILL_MODE).equals("tree"), readiness, c.nanos(Setting.READY_TIMEOUT), dumpDir(c));
     }
 
@@ -229,7 +230,7 @@ final class RunCommand {
         String dir = c.settings.get(Setting.DUMP_DIR);
         Path path = Path.of(dir).toAbsolutePath();
         if (!dir.isEmpty() && !Files.isDirectory(path)) {
-            throw new UsageException(c.where(Setting.DUMP_DIR) + ": " + supervisor.log.Printable.quote(dir)
+            throw new UsageException(c.where(Setting.DUMP_DIR) + ": " + Printable.quote(dir)
                     + " is not a directory");
         }
         return path;

@@ -1,5 +1,6 @@
 package supervisor.config;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -13,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import supervisor.launch.BeforeStart;
 import supervisor.log.Printable;
 
 /**
@@ -35,7 +37,7 @@ final class ConfigFile {
     static List<String> lines(Path file, String name) throws ConfigException {
         // A regular file may still block its reader (a hung NFS or FUSE mount, /proc/kmsg): the
         // first SIGINT or SIGTERM ends the wait all the same.
-        return supervisor.launch.BeforeStart.call("while reading the config file " + name, () -> read(file, name));
+        return BeforeStart.call("while reading the config file " + name, () -> read(file, name));
     }
 
     private static List<String> read(Path file, String name) throws ConfigException {
@@ -59,7 +61,7 @@ final class ConfigFile {
         try (InputStream in = Files.newInputStream(file)) {
             // Bounded again: the size is a hint, a file may grow, and /proc files say 0. Plain
             // reads: readNBytes(int) would seek, which a pipe-like file refuses ("Illegal seek").
-            java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream read = new ByteArrayOutputStream();
             byte[] chunk = new byte[8192];
             int n;
             while (read.size() <= MAX_BYTES && (n = in.read(chunk)) > 0) {

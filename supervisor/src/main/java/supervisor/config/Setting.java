@@ -1,8 +1,12 @@
 package supervisor.config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 import supervisor.limits.Sizes;
 import supervisor.log.Printable;
+import supervisor.platform.Signal;
+import supervisor.service.Readiness;
 
 /**
  * One setting: its key in a config file, its environment variable, its default and how a value is
@@ -84,7 +88,7 @@ public enum Setting {
             case MECHANISM -> oneOf(value, "auto", "cgroup", "tree");
             case KILL_MODE -> oneOf(value, "tree", "task");
             case SIGNAL -> signal(value);
-            case READY -> supervisor.service.Readiness.parse(value);
+            case READY -> Readiness.parse(value);
             case YES_NO -> oneOf(value, "yes", "no");
             case LEVEL -> oneOf(value, "info", "debug");
             case SIZE -> size(value);
@@ -99,10 +103,10 @@ public enum Setting {
     }
 
     private static void signal(String v) {
-        int n = supervisor.platform.Signal.number(v);
+        int n = Signal.number(v);
         // KILL comes after the grace anyway; STOP, CONT and the rest never end a process.
-        boolean stops = n > 0 && n != supervisor.platform.Signal.KILL && n != supervisor.platform.Signal.STOP
-                && n != supervisor.platform.Signal.CONT && n != supervisor.platform.Signal.CHLD
+        boolean stops = n > 0 && n != Signal.KILL && n != Signal.STOP
+                && n != Signal.CONT && n != Signal.CHLD
                 && n != 20 && n != 21 && n != 22 && n != 23 && n != 28; // TSTP TTIN TTOU URG WINCH
         if (!stops) {
             throw new IllegalArgumentException(Printable.quote(v) + " is not a signal that asks a process to stop"
@@ -122,7 +126,7 @@ public enum Setting {
      * ignored).
      */
     private static String whatAJvmDoesWith(int n) {
-        return switch (supervisor.platform.Signal.name(n)) {
+        return switch (Signal.name(n)) {
             case "SIGUSR2", "SIGILL", "SIGBUS", "SIGFPE", "SIGSEGV" ->
                     "a JVM crashes on it (an hs_err file, no shutdown hooks)";
             case "SIGQUIT" -> "a JVM prints a thread dump on the task's stdout and goes on";
@@ -134,8 +138,8 @@ public enum Setting {
     /** A path the platform can name (no NUL); whether its directory exists is the command's to check. */
     private static void path(String v) {
         try {
-            java.nio.file.Path.of(v);
-        } catch (java.nio.file.InvalidPathException e) {
+            Path.of(v);
+        } catch (InvalidPathException e) {
             throw new IllegalArgumentException(Printable.quote(v) + " is not a path (" + e.getReason() + ")");
         }
     }

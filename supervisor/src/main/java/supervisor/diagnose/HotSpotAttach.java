@@ -12,9 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import supervisor.config.Durations;
+import supervisor.log.Log;
+import supervisor.log.Printable;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Posix;
@@ -66,14 +72,14 @@ final class HotSpotAttach {
     private volatile SocketChannel channel;
     private volatile boolean cancelled;
     private volatile ThreadDumps.Listener listener;
-    private final java.util.function.Consumer<Path> guard;
+    private final Consumer<Path> guard;
 
     /**
      * @param answerNanos the whole time JVMs are given to answer, for messages
      * @param guard told of the trigger file made, before anything else may end this JVM: the
      *        guardian removes it should the supervisor be killed before it does
      */
-    HotSpotAttach(ProcessId id, long answerNanos, java.util.function.Consumer<Path> guard) {
+    HotSpotAttach(ProcessId id, long answerNanos, Consumer<Path> guard) {
         this.id = id;
         this.answerNanos = answerNanos;
         this.guard = guard;
@@ -121,7 +127,7 @@ final class HotSpotAttach {
             if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
                 startListener(proc, tmp, socket, status, deadline);
             }
-            supervisor.log.Log.trace("dump: " + id.pid() + " listens");
+            Log.trace("dump: " + id.pid() + " listens");
             checkOwner(socket, status.uid());
             listener = ThreadDumps.Listener.of(id, proc, socket, status.nsPid());
             return request(c, socket, maxBytes);
@@ -153,7 +159,7 @@ final class HotSpotAttach {
         if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        java.util.Optional<Boolean> attachable = PerfData.attachable(id.pid(), status.nsPid(), status.uid());
+        Optional<Boolean> attachable = PerfData.attachable(id.pid(), status.nsPid(), status.uid());
         if (attachable.isEmpty()) {
             throw new Refused("has no perf data (-XX:-UsePerfData?) to say whether it allows attach, and SIGQUIT to"
                     + " a JVM that does not would print on the task's stdout");
@@ -203,7 +209,7 @@ final class HotSpotAttach {
             if (sent == Posix.Delivery.GONE) {
                 throw new Refused("exited");
             }
-            supervisor.log.Log.trace("dump: SIGQUIT sent to " + id.pid());
+            Log.trace("dump: SIGQUIT sent to " + id.pid());
             while (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
                 pause(deadline, "did not start its attach listener within " + Durations.format(answerNanos));
             }
@@ -233,7 +239,7 @@ final class HotSpotAttach {
     }
 
     private byte[] request(SocketChannel c, Path socket, long maxBytes) throws IOException, Refused {
-        supervisor.log.Log.trace("dump: connecting to " + id.pid());
+        Log.trace("dump: connecting to " + id.pid());
         c.connect(UnixDomainSocketAddress.of(socket));
         c.write(ByteBuffer.wrap(REQUEST));
         ByteArrayOutputStream answer = new ByteArrayOutputStream(64 * 1024);
@@ -247,7 +253,7 @@ final class HotSpotAttach {
                 break;
             }
         }
-        supervisor.log.Log.trace("dump: " + id.pid() + " answered");
+        Log.trace("dump: " + id.pid() + " answered");
         return output(answer.toByteArray(), cut, maxBytes);
     }
 
@@ -261,15 +267,15 @@ final class HotSpotAttach {
         if (eol == answer.length && !cut) {
             throw new Refused("closed the attach connection without an answer");
         }
-        byte[] body = java.util.Arrays.copyOfRange(answer, Math.min(eol + 1, answer.length), answer.length);
+        byte[] body = Arrays.copyOfRange(answer, Math.min(eol + 1, answer.length), answer.length);
         if (!status.equals("0")) {
             String message = new String(body, StandardCharsets.UTF_8).strip();
-            throw new Refused("refused Thread.print (status " + supervisor.log.Printable.escape(status) + ")"
-                    + (message.isEmpty() ? "" : ": " + supervisor.log.Printable.escape(firstLine(message))));
+            throw new Refused("refused Thread.print (status " + Printable.escape(status) + ")"
+                    + (message.isEmpty() ? "" : ": " + Printable.escape(firstLine(message))));
         }
         if (cut) {
             byte[] note = ("\n[cut: the dump is longer than " + maxBytes / 1024 + " KiB]\n").getBytes(StandardCharsets.US_ASCII);
-            byte[] whole = java.util.Arrays.copyOf(body, body.length + note.length);
+            byte[] whole = Arrays.copyOf(body, body.length + note.length);
             System.arraycopy(note, 0, whole, body.length, note.length);
             return whole;
         }
@@ -310,7 +316,7 @@ final class HotSpotAttach {
         private static final long QUIT_BIT = 1L << (Signal.QUIT - 1);
 
         static Status read(Path proc) throws Refused {
-            java.util.List<String> lines;
+            List<String> lines;
             try {
                 lines = Files.readAllLines(proc.resolve("status"), StandardCharsets.ISO_8859_1);
             } catch (IOException e) {

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -42,8 +43,8 @@ final class PerfData {
             for (Path dir : dirs) {
                 Path file = dir.resolve(Integer.toString(nsPid));
                 try {
-                    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                            || ((Number) Files.getAttribute(file, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).intValue() != uid) {
+                    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                            || ((Number) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS)).intValue() != uid) {
                         continue; // another user's JVM of the same pid in another namespace, or a plant
                     }
                     Optional<String> capabilities = stringCounter(read(file), CAPABILITIES);

@@ -5,10 +5,15 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -17,14 +22,18 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import supervisor.config.Durations;
+import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.log.Reasons;
+import supervisor.platform.Platform;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
 
@@ -95,8 +104,8 @@ public final class ThreadDumps {
                     return null;
                 }
                 Path ours = Path.of("/tmp", ".java_pid" + nsPid);
-                Object key = Files.readAttributes(ours, java.nio.file.attribute.BasicFileAttributes.class,
-                        java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+                Object key = Files.readAttributes(ours, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS).fileKey();
                 return key == null ? null : new Listener(jvm, ours, key);
             } catch (IOException e) {
                 return null;
@@ -109,8 +118,8 @@ public final class ThreadDumps {
                 return; // it exits normally, and removes it itself
             }
             try {
-                var attrs = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
-                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                var attrs = Files.readAttributes(socket, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
                 if (attrs.isOther() && fileKey.equals(attrs.fileKey())) {
                     Files.delete(socket);
                 }
@@ -164,7 +173,7 @@ public final class ThreadDumps {
      *        removed right after), for the guardian to remove should the supervisor be killed first
      */
     public static Outcome take(List<ProcessId> processes, Path dir, String marker, String why,
-                               java.util.function.Consumer<Path> guard) {
+                               Consumer<Path> guard) {
         return take(processes, dir, marker, why, guard, new CompletableFuture<>());
     }
 
@@ -174,10 +183,10 @@ public final class ThreadDumps {
      * the dump is acted on now, not after the dump's bound.
      */
     public static Outcome take(List<ProcessId> processes, Path dir, String marker, String why,
-                               java.util.function.Consumer<Path> guard, CompletableFuture<String> cancel) {
+                               Consumer<Path> guard, CompletableFuture<String> cancel) {
         long start = System.nanoTime();
-        supervisor.log.Log.trace("dump: " + processes.size() + " processes");
-        supervisor.platform.Platform.preload(); // for SIGQUIT; the stop that follows needs it anyway
+        Log.trace("dump: " + processes.size() + " processes");
+        Platform.preload(); // for SIGQUIT; the stop that follows needs it anyway
         CompletableFuture<Outcome> result = new CompletableFuture<>();
         AtomicBoolean abandoned = new AtomicBoolean();
         Thread worker = new Thread(() -> {
@@ -213,7 +222,7 @@ public final class ThreadDumps {
     }
 
     private static Outcome dump(List<ProcessId> processes, Path dir, String marker, String why, long start,
-                                AtomicBoolean abandoned, java.util.function.Consumer<Path> guard,
+                                AtomicBoolean abandoned, Consumer<Path> guard,
                                 CompletableFuture<String> cancel) {
         if (!ProcFs.available()) {
             return Outcome.none("no thread dump: it needs Linux's /proc");
@@ -228,7 +237,7 @@ public final class ThreadDumps {
         }
         List<ProcessId> alive = processes.stream().filter(ProcFs::alive).toList();
         List<Section> sections = jvms(alive);
-        supervisor.log.Log.trace("dump: " + sections.size() + " JVMs among " + alive.size() + " processes");
+        Log.trace("dump: " + sections.size() + " JVMs among " + alive.size() + " processes");
         if (sections.isEmpty()) {
             file.discard();
             return Outcome.none(alive.isEmpty() ? "no thread dump: the task has no process left"
@@ -305,7 +314,7 @@ public final class ThreadDumps {
     }
 
     /** Asks every JVM at once, each on a thread of its own; by {@code answerBy}, each section is settled. */
-    private static void askAll(List<Section> sections, long answerBy, java.util.function.Consumer<Path> guard,
+    private static void askAll(List<Section> sections, long answerBy, Consumer<Path> guard,
                                CompletableFuture<String> cancel) {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < sections.size(); i++) {
@@ -397,7 +406,7 @@ public final class ThreadDumps {
             for (int n = 1; ; n++) {
                 Path file = dir.resolve(stem + (n == 1 ? "" : "-" + n) + ".txt");
                 try {
-                    return new DumpFile(file, FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                    return new DumpFile(file, FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW,
                             StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))));
                 } catch (FileAlreadyExistsException e) {
                     if (n == 9) {
@@ -430,13 +439,13 @@ public final class ThreadDumps {
     }
 
     private static String reason(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
+        if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
-        if (e instanceof java.nio.file.NoSuchFileException) {
+        if (e instanceof NoSuchFileException) {
             return "no such file or directory";
         }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
             return f.getReason();
         }
         return Reasons.of(e);

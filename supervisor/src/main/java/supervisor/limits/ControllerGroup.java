@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import supervisor.platform.Cgroups;
 
 /**
@@ -31,7 +32,7 @@ final class ControllerGroup {
      *     remove it should this JVM die (the guardian) knows it first
      */
     static Optional<ControllerGroup> create(String controller, String v2LimitFile, Path v2Leaf,
-                                            java.util.function.Consumer<Path> created) throws IOException {
+                                            Consumer<Path> created) throws IOException {
         if ("0".equals(System.getenv("SUPERVISOR_CGROUP_LIMITS"))) {
             return Optional.empty(); // the fallbacks, on demand (tests, or a cgroup layout that misleads)
         }

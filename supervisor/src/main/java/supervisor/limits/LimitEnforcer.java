@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import supervisor.config.Durations;
 import supervisor.launch.ExitStatus;
 import supervisor.log.Log;
+import supervisor.platform.Cgroups;
 import supervisor.platform.Signal;
 
 /**
@@ -161,7 +163,7 @@ public final class LimitEnforcer {
         }
         if (limits.cpuNanos() > 0 && (status.likelySignal() == Signal.XCPU
                 || status.likelySignal() == Signal.KILL && cpuNanos >= limits.cpuNanos())) {
-            Log.error("task killed: CPU time limit " + supervisor.config.Durations.format(limits.cpuNanos()) + " exceeded");
+            Log.error("task killed: CPU time limit " + Durations.format(limits.cpuNanos()) + " exceeded");
             return Limits.CPU_EXCEEDED;
         }
         return 0;
@@ -213,7 +215,7 @@ public final class LimitEnforcer {
             return null;
         }
         String file = memory.v1 ? "memory.max_usage_in_bytes" : "memory.peak";
-        long peak = supervisor.platform.Cgroups.number(memory.dir, file);
+        long peak = Cgroups.number(memory.dir, file);
         return peak < 0 ? null : new Usage(-1, null, peak, memory.v1 ? Usage.MEMORY_V1 : Usage.MEMORY_PEAK);
     }
 

@@ -5,6 +5,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.function.Consumer;
 
 /**
  * Passes a task's stdout and stderr on, byte for byte, until together they reach the cap; writes
@@ -27,13 +28,13 @@ public final class OutputLimiter {
      * @param onWriteFailed told once, with the reason, when the supervisor's own stdout or stderr
      *     refuses a write (a full disk, a closed pipe): the task's output is then being lost
      */
-    public OutputLimiter(long cap, Runnable onExceeded, java.util.function.Consumer<String> onWriteFailed) {
+    public OutputLimiter(long cap, Runnable onExceeded, Consumer<String> onWriteFailed) {
         this.cap = cap;
         this.onExceeded = onExceeded;
         this.onWriteFailed = onWriteFailed;
     }
 
-    private final java.util.function.Consumer<String> onWriteFailed;
+    private final Consumer<String> onWriteFailed;
     private boolean writeFailed; // guarded by this
 
     public void start(Process task) {

@@ -4,6 +4,9 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 
 /**
  * The supervisor's own messages, the one place every package writes them through.
@@ -92,9 +95,9 @@ public final class Log {
             return false;
         }
         try {
-            java.nio.file.Path err = java.nio.file.Path.of("/proc/self/fd/2");
-            Object dev = java.nio.file.Files.getAttribute(err, "unix:dev");
-            Object ino = java.nio.file.Files.getAttribute(err, "unix:ino");
+            Path err = Path.of("/proc/self/fd/2");
+            Object dev = Files.getAttribute(err, "unix:dev");
+            Object ino = Files.getAttribute(err, "unix:ino");
             return journalStream.equals(dev + ":" + ino);
         } catch (IOException | RuntimeException e) {
             return false;
@@ -109,7 +112,7 @@ public final class Log {
      */
     public static void trace(String event) {
         if (TRACE) {
-            java.time.Instant now = java.time.Instant.now();
+            Instant now = Instant.now();
             write("", "trace: " + (now.getEpochSecond() * 1_000_000 + now.getNano() / 1000) + " " + event);
         }
     }

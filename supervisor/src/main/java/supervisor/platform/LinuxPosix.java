@@ -2,6 +2,11 @@ package supervisor.platform;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Linux system calls through JNA direct mapping. Signals go through a pidfd where the kernel has
@@ -188,7 +193,7 @@ final class LinuxPosix implements Posix {
     }
 
     @Override
-    public DatagramReceiver bindDatagram(java.nio.file.Path path, int pollMillis) {
+    public DatagramReceiver bindDatagram(Path path, int pollMillis) {
         byte[] address = unixAddress(path.toString());
         int fd;
         try {
@@ -236,7 +241,7 @@ final class LinuxPosix implements Posix {
                 byte[] buffer = new byte[limit + 1];
                 // MSG_TRUNC: the datagram's real length, so that an overlong one is seen as such.
                 long n = LibC.recv(fd, buffer, buffer.length, MSG_TRUNC);
-                return n > limit ? buffer : java.util.Arrays.copyOf(buffer, (int) n);
+                return n > limit ? buffer : Arrays.copyOf(buffer, (int) n);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == EAGAIN || e.getErrorCode() == EINTR) {
                     return null; // the poll interval passed
@@ -274,14 +279,14 @@ final class LinuxPosix implements Posix {
      * for an abstract name, a NUL and the name with no terminator, the length counting only it.
      */
     static byte[] unixAddress(String socket) {
-        byte[] name = socket.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] name = socket.getBytes(StandardCharsets.UTF_8);
         boolean isAbstract = socket.startsWith("@");
         int pathLength = isAbstract ? name.length : name.length + 1;
         if (pathLength > 108) {
             throw new PlatformException("socket name too long (" + name.length + " bytes): " + socket);
         }
         byte[] address = new byte[2 + pathLength];
-        java.nio.ByteBuffer.wrap(address).order(java.nio.ByteOrder.nativeOrder()).putShort((short) AF_UNIX);
+        ByteBuffer.wrap(address).order(ByteOrder.nativeOrder()).putShort((short) AF_UNIX);
         System.arraycopy(name, 0, address, 2, name.length);
         if (isAbstract) {
             address[2] = 0;
@@ -323,7 +328,7 @@ final class LinuxPosix implements Posix {
         // <linux/pidfd.h> struct pidfd_info, its first version (64 bytes): mask (u64) at 0, the
         // wait status (s32 exit_code) at 60. The kernel keeps it once the process is reaped.
         byte[] info = new byte[PIDFD_INFO_SIZE_VER0];
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(info).order(java.nio.ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.wrap(info).order(ByteOrder.nativeOrder());
         b.putLong(0, PIDFD_INFO_EXIT);
         try {
             LibC.ioctl(pidfd, PIDFD_GET_INFO, info);

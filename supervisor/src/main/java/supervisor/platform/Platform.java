@@ -1,6 +1,12 @@
 package supervisor.platform;
 
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -56,25 +62,25 @@ public final class Platform {
      * unpack it again; and native access without the warning of JDK 24 and later, an option
      * Java 17 accepts too). Empty when this JVM has no JNA on its class path.
      */
-    public static java.util.Optional<JnaForChild> jnaForChild() {
+    public static Optional<JnaForChild> jnaForChild() {
         try {
-            java.net.URL where = Class.forName("com.sun.jna.Native", false, Platform.class.getClassLoader())
+            URL where = Class.forName("com.sun.jna.Native", false, Platform.class.getClassLoader())
                     .getProtectionDomain().getCodeSource().getLocation();
-            java.nio.file.Path jar = java.nio.file.Path.of(where.toURI());
-            java.util.List<String> options = new java.util.ArrayList<>(java.util.List.of("--enable-native-access=ALL-UNNAMED"));
+            Path jar = Path.of(where.toURI());
+            List<String> options = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED"));
             String boot = System.getProperty("jna.boot.library.path");
             if (boot != null) {
                 options.add("-Djna.boot.library.path=" + boot);
                 options.add("-Djna.nosys=true");
             }
-            return java.util.Optional.of(new JnaForChild(jar.toString(), java.util.List.copyOf(options)));
-        } catch (ClassNotFoundException | java.net.URISyntaxException | RuntimeException e) {
-            return java.util.Optional.empty();
+            return Optional.of(new JnaForChild(jar.toString(), List.copyOf(options)));
+        } catch (ClassNotFoundException | URISyntaxException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 
     /** See {@link #jnaForChild()}. */
-    public record JnaForChild(String classPath, java.util.List<String> jvmOptions) { }
+    public record JnaForChild(String classPath, List<String> jvmOptions) { }
 
     /** True once the native layer is loaded (or failed to load): {@link #posix()} will not block. */
     public static boolean ready() {

@@ -1,5 +1,7 @@
 package supervisor.platform;
 
+import java.nio.file.Path;
+
 /**
  * The few POSIX calls the supervisor makes beyond what the JDK offers. One implementation per
  * platform; only {@link LinuxPosix} touches native code, and nothing outside this package sees JNA.
@@ -61,7 +63,7 @@ public interface Posix {
      *
      * @throws PlatformException naming the path and the reason (too long, exists, no permission)
      */
-    DatagramReceiver bindDatagram(java.nio.file.Path path, int pollMillis);
+    DatagramReceiver bindDatagram(Path path, int pollMillis);
 
     /**
      * Blocks until some child of this process has exited, and returns its pid without reaping

@@ -1,8 +1,10 @@
 package supervisor.platform;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -73,8 +75,8 @@ public final class ProcFs {
     public static List<String> mountPoints() throws IOException {
         byte[] all = Files.readAllBytes(PROC.resolve("self/mountinfo"));
         String encoding = System.getProperty("sun.jnu.encoding");
-        java.nio.charset.Charset charset = encoding != null && java.nio.charset.Charset.isSupported(encoding)
-                ? java.nio.charset.Charset.forName(encoding) : java.nio.charset.Charset.defaultCharset();
+        Charset charset = encoding != null && Charset.isSupported(encoding)
+                ? Charset.forName(encoding) : Charset.defaultCharset();
         List<String> points = new ArrayList<>();
         int start = 0;
         while (start < all.length) {
@@ -100,7 +102,7 @@ public final class ProcFs {
 
     /** mountinfo writes a space, tab, newline and backslash in a path as {@code \ooo}. */
     private static byte[] unescape(byte[] b, int from, int to) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(to - from);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(to - from);
         for (int i = from; i < to; i++) {
             if (b[i] == '\\' && i + 3 < to && isOctal(b, i + 1) && isOctal(b, i + 2) && isOctal(b, i + 3)) {
                 out.write((b[i + 1] - '0') << 6 | (b[i + 2] - '0') << 3 | (b[i + 3] - '0'));
@@ -221,12 +223,12 @@ public final class ProcFs {
     /** The CPU time (user + system, fields 14 and 15) a live process has used so far, or -1. */
     public static long cpuNanos(int pid) {
         try {
-            String line = new String(java.nio.file.Files.readAllBytes(PROC.resolve(Integer.toString(pid)).resolve("stat")),
-                    java.nio.charset.StandardCharsets.US_ASCII);
+            String line = new String(Files.readAllBytes(PROC.resolve(Integer.toString(pid)).resolve("stat")),
+                    StandardCharsets.US_ASCII);
             String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
             long ticks = Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]);
             return ticks * (1_000_000_000L / TICKS_PER_SECOND);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
     }

@@ -1,5 +1,7 @@
 package supervisor.platform;
 
+import java.util.Locale;
+
 /** Linux signal numbers (x86-64 and arm64 share them) and their names for messages. */
 public final class Signal {
     public static final int HUP = 1;
@@ -29,7 +31,7 @@ public final class Signal {
      * "term" or "15"; -1 for anything else.
      */
     public static int number(String name) {
-        String n = name.toUpperCase(java.util.Locale.ROOT);
+        String n = name.toUpperCase(Locale.ROOT);
         if (n.startsWith("SIG")) {
             n = n.substring(3);
         }

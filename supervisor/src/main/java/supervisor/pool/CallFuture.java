@@ -1,9 +1,14 @@
 package supervisor.pool;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -23,11 +28,11 @@ import java.util.function.Supplier;
  * dependent action may block, submit calls and wait for them, or close the pool.
  */
 public final class CallFuture extends CompletableFuture<byte[]> {
-    private static final java.lang.invoke.VarHandle WAITER;
+    private static final VarHandle WAITER;
 
     static {
         try {
-            WAITER = java.lang.invoke.MethodHandles.lookup().findVarHandle(CallFuture.class, "waiter", Thread.class);
+            WAITER = MethodHandles.lookup().findVarHandle(CallFuture.class, "waiter", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -104,7 +109,7 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         boolean done = super.cancel(mayInterruptIfRunning);
         Thread w = waiter;
         if (w != null) {
-            java.util.concurrent.locks.LockSupport.unpark(w); // waiting in get or join: it is complete now
+            LockSupport.unpark(w); // waiting in get or join: it is complete now
         }
         if (r != null) {
             r.cancelledByCaller();
@@ -155,7 +160,7 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         handed = outcome;
         Thread w = waiter; // read after handed is set: a waiter that comes later sees it
         if (w != null) {
-            java.util.concurrent.locks.LockSupport.unpark(w);
+            LockSupport.unpark(w);
         } else {
             call.pool.completeOff(this::settleHanded);
         }
@@ -165,7 +170,7 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         settle(handed);
         Thread w = waiter;
         if (w != null) {
-            java.util.concurrent.locks.LockSupport.unpark(w);
+            LockSupport.unpark(w);
         }
     }
 
@@ -194,13 +199,13 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         try {
             while (handed == null && !isDone()) {
                 if (deadline == 0) {
-                    java.util.concurrent.locks.LockSupport.park(this);
+                    LockSupport.park(this);
                 } else {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         break;
                     }
-                    java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+                    LockSupport.parkNanos(this, left);
                 }
                 if (Thread.interrupted()) {
                     interrupted = true;
@@ -220,7 +225,7 @@ public final class CallFuture extends CompletableFuture<byte[]> {
     }
 
     @Override
-    public byte[] get() throws InterruptedException, java.util.concurrent.ExecutionException {
+    public byte[] get() throws InterruptedException, ExecutionException {
         if (!awaitHanded(0, false)) {
             throw new InterruptedException();
         }
@@ -229,7 +234,7 @@ public final class CallFuture extends CompletableFuture<byte[]> {
 
     @Override
     public byte[] get(long timeout, TimeUnit unit)
-            throws InterruptedException, java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+            throws InterruptedException, ExecutionException, TimeoutException {
         long nanos = unit.toNanos(timeout);
         long deadline = System.nanoTime() + nanos;
         if (!awaitHanded(deadline == 0 ? 1 : deadline, false)) {

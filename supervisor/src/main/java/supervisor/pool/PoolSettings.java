@@ -7,9 +7,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import supervisor.limits.Limits;
+import supervisor.log.Printable;
 import supervisor.terminate.Mechanism;
+import supervisor.worker.protocol.Frame;
 
 /**
  * How a {@link WorkerPool} runs its workers. Immutable; made with {@link #builder(Path)}.
@@ -57,7 +60,7 @@ public final class PoolSettings {
     final String name; // null: the pool picks "pool-N"
     final boolean jmx;
     final boolean claimOrphans;
-    final java.util.concurrent.Executor completionExecutor; // null: the pool's own
+    final Executor completionExecutor; // null: the pool's own
     // The same, as the types of the internal packages that start a worker (see Worker.start).
     final Mechanism mechanism;
     final Limits limits;
@@ -167,7 +170,7 @@ public final class PoolSettings {
         private Duration heartbeat = Duration.ofSeconds(1);
         private Consumer<String> workerOutput = line -> System.err.println(line);
         private long memoryLimit;
-        private java.util.concurrent.Executor completionExecutor;
+        private Executor completionExecutor;
         private int restartIntensity = 5;
         private Duration restartPeriod = Duration.ofSeconds(60);
         private Duration probeInterval = Duration.ofSeconds(1);
@@ -230,9 +233,9 @@ public final class PoolSettings {
 
         /** The largest protocol frame either side accepts (default 64 MiB). */
         public Builder maxFrameBytes(int n) {
-            if (n < supervisor.worker.protocol.Frame.MIN_MAX_LENGTH || n > supervisor.worker.protocol.Frame.MAX_MAX_LENGTH) {
-                throw new IllegalArgumentException("maxFrameBytes must be within " + supervisor.worker.protocol.Frame.MIN_MAX_LENGTH
-                        + ".." + supervisor.worker.protocol.Frame.MAX_MAX_LENGTH + ", not " + n);
+            if (n < Frame.MIN_MAX_LENGTH || n > Frame.MAX_MAX_LENGTH) {
+                throw new IllegalArgumentException("maxFrameBytes must be within " + Frame.MIN_MAX_LENGTH
+                        + ".." + Frame.MAX_MAX_LENGTH + ", not " + n);
             }
             this.maxFrameBytes = n;
             return this;
@@ -376,7 +379,7 @@ public final class PoolSettings {
             Objects.requireNonNull(name, "name");
             if (name.isEmpty() || name.length() > 200 || name.chars().anyMatch(Character::isISOControl)) {
                 throw new IllegalArgumentException("a pool name must have 1 to 200 characters and no control"
-                        + " character: '" + supervisor.log.Printable.escape(name) + "'");
+                        + " character: '" + Printable.escape(name) + "'");
             }
             this.name = name;
             return this;
@@ -414,7 +417,7 @@ public final class PoolSettings {
          * not run tasks on the submitting thread (the pool's own threads would run the callbacks
          * again); the pool does not shut it down.
          */
-        public Builder completionExecutor(java.util.concurrent.Executor executor) {
+        public Builder completionExecutor(Executor executor) {
             this.completionExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }

@@ -1,11 +1,16 @@
 package supervisor.pool;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import supervisor.log.Log;
 import supervisor.log.Reasons;
+import supervisor.platform.Signal;
 import supervisor.worker.protocol.ErrorPayload;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameType;
@@ -181,7 +186,7 @@ final class Slot implements Runnable {
         Worker.Death d = w.death(status);
         if (!w.wasKilled() && d.killedFromOutside()) {
             WorkerStartException why = new WorkerStartException("worker " + w.id + " (pid " + w.processId.pid()
-                    + ") was killed by " + supervisor.platform.Signal.name(d.signal()) + " while starting, not by the"
+                    + ") was killed by " + Signal.name(d.signal()) + " while starting, not by the"
                     + " supervisor (status " + status + ")", status);
             return startFailed(w, first, why, true);
         }
@@ -424,7 +429,7 @@ final class Slot implements Runnable {
             String where = "worker " + w.id + " (pid " + w.processId.pid() + ")";
             String message = "call " + call.id + " timed out after " + TimeUnit.NANOSECONDS.toMillis(call.timeoutNanos)
                     + " ms in " + where;
-            java.time.Duration timeout = java.time.Duration.ofNanos(call.timeoutNanos);
+            Duration timeout = Duration.ofNanos(call.timeoutNanos);
             call.workerStack.thenAccept(frames -> pool.finish(call, null,
                     new CallTimeoutException(message, timeout, frames, "call " + call.id + " in " + where),
                     Outcome.TIMED_OUT));
@@ -601,7 +606,7 @@ final class Slot implements Runnable {
 
     private String lastEnd; // why this slot's last worker ended: the next start counts it (slot thread only)
     private long restarts; // guarded by reasons
-    private final java.util.Map<String, Long> reasons = new java.util.LinkedHashMap<>();
+    private final Map<String, Long> reasons = new LinkedHashMap<>();
 
     /** A replacement started: counted with the reason its predecessor ended. */
     private void countRestart() {
@@ -616,7 +621,7 @@ final class Slot implements Runnable {
     WorkerRestarts restarts() {
         synchronized (reasons) {
             return new WorkerRestarts(index + 1, restarts,
-                    java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(reasons)));
+                    Collections.unmodifiableMap(new LinkedHashMap<>(reasons)));
         }
     }
 }

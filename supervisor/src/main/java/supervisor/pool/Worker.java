@@ -2,6 +2,8 @@ package supervisor.pool;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,17 +11,26 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
+import supervisor.limits.Limits;
 import supervisor.log.Log;
+import supervisor.platform.Platform;
+import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
+import supervisor.process.CrashLog;
+import supervisor.process.Orphans;
 import supervisor.process.ProcessSpec;
 import supervisor.process.SupervisedProcess;
+import supervisor.terminate.OwnedChildren;
 import supervisor.worker.WorkerMain;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameReader;
@@ -112,7 +123,7 @@ final class Worker {
             // The worker makes itself the child subreaper: an orphan among its task's descendants
             // then stays in its tree (env -i and setsid hide it from every other layer) for as
             // long as the worker lives; see docs/termination.md.
-            java.util.Optional<supervisor.platform.Platform.JnaForChild> jna = supervisor.platform.Platform.jnaForChild();
+            Optional<Platform.JnaForChild> jna = Platform.jnaForChild();
             if (jna.isPresent()) {
                 jvmOptions.add("-D" + SUBREAPER_PROPERTY + "=true");
                 jvmOptions.addAll(jna.get().jvmOptions());
@@ -248,7 +259,7 @@ final class Worker {
     void stop(long graceNanos) {
         // This JVM's children now, none of which can be an orphan of this worker (a subreaper
         // while it lives): what is new after its end, it left.
-        java.util.Set<Integer> before = subreaper && !pool.settings.claimOrphans ? childrenOfThisJvm() : null;
+        Set<Integer> before = subreaper && !pool.settings.claimOrphans ? childrenOfThisJvm() : null;
         try {
             send(Frame.shutdown());
             process.getOutputStream().close();
@@ -276,10 +287,10 @@ final class Worker {
      * all new children of this JVM but known ones when the pool claims every orphan; else those
      * that are not among {@code childrenBefore} (taken before it was asked to stop), if given.
      */
-    private void release(java.util.Set<Integer> childrenBefore) {
+    private void release(Set<Integer> childrenBefore) {
         supervised.release();
         if (subreaper && (pool.settings.claimOrphans || childrenBefore != null)) {
-            supervisor.process.Orphans.killLeftBy(processId,
+            Orphans.killLeftBy(processId,
                     pool.settings.claimOrphans ? pid -> false : childrenBefore::contains);
         }
         closeQuietly(process.getOutputStream());
@@ -289,8 +300,8 @@ final class Worker {
         closeQuietly(process.getErrorStream());
     }
 
-    private static java.util.Set<Integer> childrenOfThisJvm() {
-        return new java.util.HashSet<>(supervisor.platform.ProcFs.children((int) ProcessHandle.current().pid()));
+    private static Set<Integer> childrenOfThisJvm() {
+        return new HashSet<>(ProcFs.children((int) ProcessHandle.current().pid()));
     }
 
     private static void join(Thread t) {
@@ -378,13 +389,13 @@ final class Worker {
         StringBuilder b = new StringBuilder();
         String limit = null;
         // The kernel's account where it has one: an exit with 143 is not a death by SIGTERM.
-        ExitStatus ended = status < 0 ? null : supervisor.terminate.OwnedChildren.ended(process);
+        ExitStatus ended = status < 0 ? null : OwnedChildren.ended(process);
         if (ended != null && supervised.limited()) {
             int verdict = supervised.limitVerdict(ended, -1);
-            if (verdict == supervisor.limits.Limits.MEMORY_EXCEEDED) {
+            if (verdict == Limits.MEMORY_EXCEEDED) {
                 limit = "memory";
                 b.append("memory limit exceeded: ");
-            } else if (verdict == supervisor.limits.Limits.CPU_EXCEEDED) {
+            } else if (verdict == Limits.CPU_EXCEEDED) {
                 limit = "cpu";
                 b.append("CPU time limit exceeded: ");
             }
@@ -398,7 +409,7 @@ final class Worker {
         Path log = supervised.crashLog().orElse(null);
         if (log != null) {
             // The JVM aborts after writing it: the log names the real signal and the frame hit.
-            supervisor.process.CrashLog.read(log).ifPresent(c -> b.append(": crashed with ").append(c.describe()));
+            CrashLog.read(log).ifPresent(c -> b.append(": crashed with ").append(c.describe()));
             b.append("; the JVM wrote ").append(log);
         }
         List<String> tail = stderrTail();
@@ -416,7 +427,7 @@ final class Worker {
         String prefix = "[" + id + "] ";
         try (InputStream err = process.getErrorStream()) {
             byte[] buf = new byte[8192];
-            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
             int n;
             while ((n = err.read(buf)) > 0) {
                 for (int i = 0; i < n; i++) {
@@ -438,7 +449,7 @@ final class Worker {
         }
     }
 
-    private void emit(PoolSettings settings, String prefix, java.io.ByteArrayOutputStream line) {
+    private void emit(PoolSettings settings, String prefix, ByteArrayOutputStream line) {
         String text = line.toString(StandardCharsets.UTF_8);
         line.reset();
         synchronized (this) {
@@ -450,7 +461,7 @@ final class Worker {
         settings.workerOutput.accept(prefix + text);
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException e) {

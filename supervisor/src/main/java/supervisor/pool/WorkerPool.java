@@ -3,16 +3,26 @@ package supervisor.pool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import supervisor.launch.JarCheck;
+import supervisor.launch.LaunchException;
 import supervisor.log.Log;
+import supervisor.process.SupervisedProcess;
 
 /**
  * A pool of warm worker JVMs that answer calls: the way to call risky code (a native library that
@@ -57,7 +67,7 @@ public final class WorkerPool implements AutoCloseable {
     private final String taskName;
     private volatile PoolMBean mbean; // null: not registered
     /** Calls claimed, waiting for their worker's stack; close completes them. */
-    private final java.util.Set<Call> pendingStacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Call> pendingStacks = ConcurrentHashMap.newKeySet();
     final ScheduledThreadPoolExecutor timer;
     private final ExecutorService killer;
     /** Where futures are completed (see {@link PoolSettings.Builder#completionExecutor}). */
@@ -65,7 +75,7 @@ public final class WorkerPool implements AutoCloseable {
     private final ExecutorService ownCompletions; // null: the caller's executor
     private final LinkedBlockingDeque<Call> queue = new LinkedBlockingDeque<>();
     private final Semaphore room;
-    private final List<Slot> slots = new java.util.concurrent.CopyOnWriteArrayList<>(); // read by the MBean
+    private final List<Slot> slots = new CopyOnWriteArrayList<>(); // read by the MBean
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong();
     private final Object lifecycle = new Object();
@@ -86,7 +96,7 @@ public final class WorkerPool implements AutoCloseable {
     /** Up, degraded or down: see {@link StartBreaker}. */
     private final StartBreaker breaker;
     /** One guardian for all the pool's workers, however often they are replaced. */
-    private final AutoCloseable guardian = supervisor.process.SupervisedProcess.pinGuardian();
+    private final AutoCloseable guardian = SupervisedProcess.pinGuardian();
 
     private WorkerPool(PoolSettings settings, String taskName) {
         this.settings = settings;
@@ -109,7 +119,7 @@ public final class WorkerPool implements AutoCloseable {
             return t;
         });
         this.name = settings.name != null ? settings.name : "pool-" + POOLS.incrementAndGet();
-        java.util.concurrent.Executor executor;
+        Executor executor;
         if (settings.completionExecutor != null) {
             this.ownCompletions = null;
             executor = settings.completionExecutor;
@@ -117,7 +127,7 @@ public final class WorkerPool implements AutoCloseable {
             // Cached: a callback that blocks never holds another call's completion.
             String thread = "supervisor-pool-" + name + "-completion";
             this.ownCompletions = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-                    new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    new SynchronousQueue<>(), r -> {
                         Thread t = new Thread(r, thread);
                         t.setDaemon(true);
                         return t;
@@ -210,8 +220,8 @@ public final class WorkerPool implements AutoCloseable {
     private static String checkJar(PoolSettings settings) {
         String task;
         try {
-            task = supervisor.launch.JarCheck.checkWorker(settings.workerJar);
-        } catch (supervisor.launch.LaunchException e) {
+            task = JarCheck.checkWorker(settings.workerJar);
+        } catch (LaunchException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         String property = "-Dsupervisor.task.class="; // the stub's TaskLoader.PROPERTY
@@ -326,7 +336,7 @@ public final class WorkerPool implements AutoCloseable {
      * Per worker (each of the {@code workers} places of the pool, in order), how often it was
      * replaced and why. Valid during the pool's life and after {@link #close()}.
      */
-    public java.util.List<WorkerRestarts> restartsByWorker() {
+    public List<WorkerRestarts> restartsByWorker() {
         return slots.stream().map(Slot::restarts).toList();
     }
 
@@ -711,14 +721,14 @@ public final class WorkerPool implements AutoCloseable {
      */
     void awaitStack(Call call) {
         pendingStacks.add(call);
-        java.util.concurrent.ScheduledFuture<?> bound;
+        ScheduledFuture<?> bound;
         try {
             bound = timer.schedule(call::noStack, stackWaitNanos, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             bound = null;
             call.noStack(); // closed
         }
-        java.util.concurrent.ScheduledFuture<?> timeout = bound;
+        ScheduledFuture<?> timeout = bound;
         call.workerStack.whenComplete((frames, never) -> {
             pendingStacks.remove(call);
             if (timeout != null) {
@@ -754,7 +764,7 @@ public final class WorkerPool implements AutoCloseable {
                 Log.warn("worker " + w.id + ": " + why + "; killing it");
                 w.kill(why);
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             w.kill(why); // closing: kill here
         }
     }

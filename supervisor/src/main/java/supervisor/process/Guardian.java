@@ -1,19 +1,29 @@
 package supervisor.process;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32;
 import supervisor.log.Log;
 import supervisor.platform.ProcFs;
+import supervisor.platform.ProcStat;
 import supervisor.platform.ProcessId;
 import supervisor.terminate.OwnedChildren;
 import supervisor.terminate.TaskTree;
@@ -47,7 +57,7 @@ final class Guardian {
      * included: none of them is ever a member of a task's tree (a replacement is a child of this
      * JVM born after the task, which a tree that claims orphans would otherwise count as its own).
      */
-    private static final java.util.Set<Integer> PIDS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Integer> PIDS = ConcurrentHashMap.newKeySet();
     private static Thread watcher; // guarded by LOCK
 
     private final ProcessHandle process;
@@ -260,7 +270,7 @@ final class Guardian {
         watcher = new Thread(() -> {
             long pause = WATCH_NANOS;
             while (true) {
-                java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                LockSupport.parkNanos(pause);
                 Guardian g;
                 CompletableFuture<Guardian> pending;
                 synchronized (LOCK) {
@@ -317,7 +327,7 @@ final class Guardian {
             t = watcher;
         }
         if (t != null) {
-            java.util.concurrent.locks.LockSupport.unpark(t);
+            LockSupport.unpark(t);
         }
     }
 
@@ -391,7 +401,7 @@ final class Guardian {
      */
     private static final long SPAWN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** The guardian spawns in flight. */
-    private static final java.util.Set<Spawn> SPAWNS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Spawn> SPAWNS = ConcurrentHashMap.newKeySet();
 
     /**
      * Starts the guardian in the background, so that the first {@link #lease()} does not wait for
@@ -445,7 +455,7 @@ final class Guardian {
             try {
                 spawn.spawned.get(SPAWN_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
                 return spawn.ready.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 boolean spawning = !spawn.spawned.isDone();
                 spawn.kill();
                 throw new IOException(spawning
@@ -453,7 +463,7 @@ final class Guardian {
                                 + " s (stopped or starved before it ran): killed it"
                         : "the guardian did not say it was ready within "
                                 + TimeUnit.NANOSECONDS.toSeconds(START_TIMEOUT_NANOS) + " s: killed it");
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
             } catch (InterruptedException e) {
@@ -593,7 +603,7 @@ final class Guardian {
         OutputStream pipe;
         try {
             // Append: opening /proc/self/fd/FD for writing without it would truncate a regular file.
-            pipe = new java.io.FileOutputStream(ours.toFile(), true);
+            pipe = new FileOutputStream(ours.toFile(), true);
         } catch (IOException e) {
             Log.debug("the launcher's guardian pipe (fd " + fd + ") cannot be opened: " + e.getMessage());
             return null;
@@ -615,13 +625,13 @@ final class Guardian {
      */
     private static String sameScript(int pid) {
         try {
-            byte[] cmdline = java.nio.file.Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
             String[] args = new String(cmdline, StandardCharsets.UTF_8).split("\0");
             if (args.length < 2 || !args[1].endsWith("guardian.sh")) {
                 return "it does not run guardian.sh";
             }
-            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-            crc.update(java.nio.file.Files.readAllBytes(Path.of(args[1])));
+            CRC32 crc = new CRC32();
+            crc.update(Files.readAllBytes(Path.of(args[1])));
             return crc.getValue() == SCRIPT_CRC32 ? null : "its " + args[1] + " is not this jar's guardian.sh";
         } catch (IOException | RuntimeException e) {
             return "its script cannot be read: " + e.getMessage();
@@ -633,7 +643,7 @@ final class Guardian {
         long self = ProcessHandle.current().pid();
         long deadline = System.nanoTime() + LAUNCHER_READY_NANOS;
         while (true) {
-            java.util.Optional<supervisor.platform.ProcStat> stat = supervisor.platform.ProcFs.stat(pid);
+            Optional<ProcStat> stat = ProcFs.stat(pid);
             if (stat.isEmpty() || stat.get().state() == 'Z' || stat.get().ppid() != self) {
                 return "not a live child of this JVM";
             }
@@ -641,8 +651,8 @@ final class Guardian {
             // would take it too.
             if (stat.get().session() == pid) {
                 try {
-                    java.nio.file.Path theirs = Path.of("/proc/" + pid + "/fd/0");
-                    if (!java.nio.file.Files.readSymbolicLink(ours).equals(java.nio.file.Files.readSymbolicLink(theirs))) {
+                    Path theirs = Path.of("/proc/" + pid + "/fd/0");
+                    if (!Files.readSymbolicLink(ours).equals(Files.readSymbolicLink(theirs))) {
                         return "its standard input is not the pipe this JVM was given";
                     }
                 } catch (IOException e) {
@@ -653,7 +663,7 @@ final class Guardian {
             if (System.nanoTime() - deadline >= 0) {
                 return "not in a session of its own within 2 s";
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+            LockSupport.parkNanos(500_000);
         }
     }
 
@@ -688,7 +698,7 @@ final class Guardian {
             process.onExit().get(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // it leaves at "done"; if it is slow to, it is in a session of its own and harmless
         }
         PIDS.remove((int) process.pid());

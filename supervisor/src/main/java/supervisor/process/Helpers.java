@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import supervisor.launch.LaunchException;
 
 /**
  * The programs the spawn relies on, found once, by absolute path, from the supervisor's own
@@ -36,10 +37,10 @@ final class Helpers {
      * The helpers every spawn needs, or a 125 naming what is missing and where it comes from:
      * found before anything starts, never through the task's environment.
      */
-    static void require() throws supervisor.launch.LaunchException {
+    static void require() throws LaunchException {
         if (SETSID.isEmpty() || SETPRIV.isEmpty()) {
             String missing = SETSID.isEmpty() && SETPRIV.isEmpty() ? "setsid and setpriv" : SETSID.isEmpty() ? "setsid" : "setpriv";
-            throw new supervisor.launch.LaunchException(125, "cannot start a task: " + missing + " not found on the"
+            throw new LaunchException(125, "cannot start a task: " + missing + " not found on the"
                     + " supervisor's PATH or in " + SYSTEM_PATH + " (install util-linux)");
         }
     }

@@ -1,18 +1,32 @@
 package supervisor.process;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntPredicate;
+import java.util.stream.Stream;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
 import supervisor.launch.Workdirs;
@@ -21,7 +35,10 @@ import supervisor.limits.Usage;
 import supervisor.log.Log;
 import supervisor.log.Reasons;
 import supervisor.platform.Cgroups;
+import supervisor.platform.DatagramReceiver;
+import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
+import supervisor.platform.Posix;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
 import supervisor.terminate.CgroupLeaf;
@@ -154,7 +171,7 @@ public final class SupervisedProcess {
     private volatile Path savedCrashLog; // moved out of a temporary working directory or TMPDIR
     private Path privateTmp; // the process's TMPDIR, when the spec asks for one
     private Path notifyDir; // holds the process's own notify socket
-    private volatile supervisor.platform.DatagramReceiver notifySocket;
+    private volatile DatagramReceiver notifySocket;
     private volatile long lastCpuNanos = -1; // sampled when a CPU limit has no leaf to count it
     private long childrenCpuBefore = -1; // this JVM's reaped children's CPU time before the spawn (accounting)
     private RssSampler rss; // accounting without a memory cgroup
@@ -185,7 +202,7 @@ public final class SupervisedProcess {
     public static void prepareToStart(ProcessSpec spec) {
         Guardian.prestart();
         if (heldByTree(spec.mechanism())) {
-            supervisor.platform.Platform.preload();
+            Platform.preload();
         }
     }
 
@@ -339,7 +356,7 @@ public final class SupervisedProcess {
         }
         if (spec.notifySocket()) {
             notifyDir = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-notify");
-            notifySocket = supervisor.platform.Platform.posix().bindDatagram(notifyDir.resolve("notify"), NOTIFY_POLL_MILLIS);
+            notifySocket = Platform.posix().bindDatagram(notifyDir.resolve("notify"), NOTIFY_POLL_MILLIS);
         }
         List<Path> join = new ArrayList<>();
         if (leaf != null) {
@@ -414,7 +431,7 @@ public final class SupervisedProcess {
         }
     }
 
-    private java.util.Collection<Integer> leafPids() {
+    private Collection<Integer> leafPids() {
         try {
             return leaf.pids();
         } catch (IOException e) {
@@ -426,9 +443,9 @@ public final class SupervisedProcess {
      * Every descendant of this JVM but the guardian and its own: in {@code supervisor run}, the
      * task and the orphans of its tree, which this JVM adopts as their subreaper.
      */
-    private java.util.Collection<Integer> descendants() {
+    private Collection<Integer> descendants() {
         List<Integer> found = new ArrayList<>();
-        java.util.ArrayDeque<Integer> next = new java.util.ArrayDeque<>(ProcFs.children((int) ProcessHandle.current().pid()));
+        ArrayDeque<Integer> next = new ArrayDeque<>(ProcFs.children((int) ProcessHandle.current().pid()));
         while (!next.isEmpty()) {
             int pid = next.pop();
             if (!Guardian.isGuardian(pid)) {
@@ -443,7 +460,7 @@ public final class SupervisedProcess {
     private void hold(int pid) {
         // Any guardian of this JVM, asked each time: one that dies is replaced by another, born
         // after the task, which a tree that claims orphans would otherwise count as its own.
-        java.util.function.IntPredicate guardian = Guardian::isGuardian;
+        IntPredicate guardian = Guardian::isGuardian;
         if (!ProcFs.available()) {
             terminator = new PortableTerminator(id);
             Log.warn("not Linux (" + System.getProperty("os.name") + "): the " + spec.label() + "'s processes are"
@@ -479,7 +496,7 @@ public final class SupervisedProcess {
             throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): " + e.getMessage(), e);
         }
         try {
-            java.io.InputStream said = launcher.getInputStream();
+            InputStream said = launcher.getInputStream();
             // Bounded: the launcher prints the pid or ends at once, whatever the command.
             String first = readLine(said);
             int pid;
@@ -487,7 +504,7 @@ public final class SupervisedProcess {
                 pid = Integer.parseInt(first);
             } catch (NumberFormatException e) {
                 throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): "
-                        + failure(first + "\n" + new String(said.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+                        + failure(first + "\n" + new String(said.readAllBytes(), StandardCharsets.UTF_8)));
             }
             id = ProcFs.id(pid).orElse(null);
             if (id == null) {
@@ -500,8 +517,8 @@ public final class SupervisedProcess {
                 sampleCpuTime();
             }
             lease.task(id, marker);
-            try (java.io.OutputStream go = launcher.getOutputStream()) {
-                go.write("go\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            try (OutputStream go = launcher.getOutputStream()) {
+                go.write("go\n".getBytes(StandardCharsets.US_ASCII));
             } catch (IOException e) {
                 // It is gone already: what it said, and its status through the watcher, tell why.
             }
@@ -509,7 +526,7 @@ public final class SupervisedProcess {
                 throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): its launcher did"
                         + " not finish within " + TimeUnit.NANOSECONDS.toSeconds(KILL_BUDGET_NANOS) + " s");
             }
-            String rest = new String(said.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String rest = new String(said.readAllBytes(), StandardCharsets.UTF_8);
             if (!rest.isBlank()) {
                 // The spawn failed before its exec (a cgroup, an rlimit): the task exits 125.
                 throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): " + failure(rest));
@@ -531,8 +548,8 @@ public final class SupervisedProcess {
      */
     private void checkOutput(Path output) throws LaunchException {
         try {
-            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(output,
-                    java.nio.file.attribute.BasicFileAttributes.class);
+            BasicFileAttributes a = Files.readAttributes(output,
+                    BasicFileAttributes.class);
             if (!a.isRegularFile() && !a.isDirectory()) {
                 if (!Files.isWritable(output)) {
                     throw new LaunchException(125, "cannot open the " + spec.label() + "'s output file " + output
@@ -544,15 +561,15 @@ public final class SupervisedProcess {
             // none yet (created below), or unreadable: the open below says why
         }
         try {
-            Files.newOutputStream(output, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND).close();
+            Files.newOutputStream(output, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND).close();
         } catch (IOException e) {
             throw new LaunchException(125, "cannot open the " + spec.label() + "'s output file " + output + ": " + e, e);
         }
     }
 
     /** One line from the launcher, without reading past it (what follows is read after "go"). */
-    private static String readLine(java.io.InputStream in) throws IOException {
+    private static String readLine(InputStream in) throws IOException {
         StringBuilder b = new StringBuilder();
         for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
             b.append((char) c);
@@ -613,10 +630,10 @@ public final class SupervisedProcess {
             Path dir = parent.resolve(prefix + "-" + Cgroups.randomName());
             lease.dir(dir);
             try {
-                Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
                 return dir;
-            } catch (java.nio.file.FileAlreadyExistsException e) {
+            } catch (FileAlreadyExistsException e) {
                 if (attempt == 8) {
                     throw e;
                 }
@@ -646,7 +663,7 @@ public final class SupervisedProcess {
 
     private void checkWorkdir(Path dir) throws LaunchException {
         try {
-            if (!Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class).isDirectory()) {
+            if (!Files.readAttributes(dir, BasicFileAttributes.class).isDirectory()) {
                 throw new LaunchException(125, "working directory " + dir + ": not a directory");
             }
         } catch (NoSuchFileException e) {
@@ -689,7 +706,7 @@ public final class SupervisedProcess {
      * asks for one ({@link ProcessSpec#withNotifySocket}); closed by {@link #release()}, after
      * which a receive returns null.
      */
-    public Optional<supervisor.platform.DatagramReceiver> notifySocket() {
+    public Optional<DatagramReceiver> notifySocket() {
         return Optional.ofNullable(notifySocket);
     }
 
@@ -801,7 +818,7 @@ public final class SupervisedProcess {
                 }
                 try {
                     exit.get(CPU_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
+                } catch (TimeoutException e) {
                     // sample again
                 } catch (Exception e) {
                     return;
@@ -832,11 +849,11 @@ public final class SupervisedProcess {
         }
         Usage memory = limits.memoryPeak();
         long sampled = rss == null ? -1 : rss.stop();
-        supervisor.platform.Posix.ChildrenUsage children = null;
+        Posix.ChildrenUsage children = null;
         if (cpu < 0 || memory == null) {
             try {
-                children = supervisor.platform.Platform.posix().childrenUsage();
-            } catch (supervisor.platform.PlatformException e) {
+                children = Platform.posix().childrenUsage();
+            } catch (PlatformException e) {
                 Log.debug("cannot count the " + spec.label() + "'s usage with getrusage: " + e.getMessage());
             }
         }
@@ -934,7 +951,7 @@ public final class SupervisedProcess {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 Log.debug("the " + spec.label() + " (pid " + id.pid() + ") was not seen to end: " + e);
             }
             processLimitHits = limits.reportProcesses();
@@ -985,11 +1002,11 @@ public final class SupervisedProcess {
             return; // the task put a link in its place: what it points to is not ours to move
         }
         List<Path> logs;
-        try (java.util.stream.Stream<Path> files = Files.list(from)) {
+        try (Stream<Path> files = Files.list(from)) {
             // Regular files only, looked at without following a link: a link or a directory of
             // that name is the task's own, not a crash log to take out.
             logs = files.filter(f -> f.getFileName().toString().matches("hs_err_pid[0-9]+\\.log")
-                    && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
+                    && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList();
         } catch (IOException e) {
             return; // gone already, or unreadable: nothing to save from it
         }

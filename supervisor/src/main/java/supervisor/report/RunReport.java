@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import supervisor.launch.ExitStatus;
 import supervisor.limits.Usage;
@@ -34,7 +35,7 @@ public final class RunReport extends Report {
         TIMEOUT, NOT_READY, SIGNAL, OUTPUT_LIMIT, OUTPUT_FAILED, LEFTOVERS, GRACE_EXPIRED, SECOND_SIGNAL, CLEANUP;
 
         String json() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

@@ -3,20 +3,25 @@ package supervisor.run;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import supervisor.config.Durations;
 import supervisor.diagnose.ThreadDumps;
+import supervisor.launch.BeforeStart;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
+import supervisor.launch.Stdout;
 import supervisor.limits.OutputLimiter;
 import supervisor.limits.Usage;
 import supervisor.log.Log;
 import supervisor.platform.ProcFs;
 import supervisor.platform.Signal;
+import supervisor.process.CrashLog;
 import supervisor.process.SupervisedProcess;
 import supervisor.report.Consumed;
 import supervisor.report.Report;
@@ -26,6 +31,7 @@ import supervisor.service.NotifyRelay;
 import supervisor.service.Readiness;
 import supervisor.service.Watchdog;
 import supervisor.terminate.KillReport;
+import supervisor.terminate.OwnedChildren;
 
 /**
  * One task, from start to exit status: the whole of {@code supervisor run}. The task's life
@@ -54,12 +60,12 @@ public final class RunSession {
     private final Notifier notifier = Notifier.fromEnvironment(System.getenv());
     private OutputLimiter output;
     /** Attach listeners a thread dump started, whose sockets a killed JVM leaves in /tmp. */
-    private final List<ThreadDumps.Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ThreadDumps.Listener> listeners = new CopyOnWriteArrayList<>();
     /** Completed by a signal: the thread dump under way, if one is, ends then. */
     private final AtomicReference<CompletableFuture<String>> dumpCancel = new AtomicReference<>();
 
     public RunSession(RunOptions options) {
-        this(options, new RunReport(java.util.List.of()));
+        this(options, new RunReport(List.of()));
     }
 
     /** @param report where the run is recorded; written at the end if it has a path */
@@ -84,13 +90,13 @@ public final class RunSession {
         // The guardian (and the native layer, for the process tree) start while the jar is checked.
         SupervisedProcess.prepareToStart(options.spec());
         try {
-            supervisor.launch.Stdout.requireOpen("the task's output", "to discard it: >/dev/null");
+            Stdout.requireOpen("the task's output", "to discard it: >/dev/null");
             JarCheck.check(options.jar());
             Log.trace("jar checked");
             // A signal that came before the spawn (from the launcher's first line on) means the task
             // is never spawned: the command line ends with its line and report. (One that comes
             // during the spawn is handled as one during the run: the task is stopped at once.)
-            supervisor.launch.BeforeStart.check("before the task started");
+            BeforeStart.check("before the task started");
             task = SupervisedProcess.start(options.spec());
         } catch (LaunchException e) {
             Log.error(e.getMessage());
@@ -175,7 +181,7 @@ public final class RunSession {
         // for it, so its status is known now (from the Process: its onExit future may complete later).
         ExitStatus ended = loop.exited();
         if (ended == null && !task.process().isAlive()) {
-            ended = supervisor.terminate.OwnedChildren.ended(task.process());
+            ended = OwnedChildren.ended(task.process());
         }
         if (ended != null) {
             report.taskEnded(ended);
@@ -187,7 +193,7 @@ public final class RunSession {
             Path hsErr = task.crashLog().orElse(null);
             if (hsErr != null) {
                 // The JVM aborts after writing its log: its own header names the real signal and frame.
-                String what = supervisor.process.CrashLog.read(hsErr).map(supervisor.process.CrashLog::describe)
+                String what = CrashLog.read(hsErr).map(CrashLog::describe)
                         .orElse(Signal.name(crashed.likelySignal()));
                 Log.error("task crashed: " + what + " (status " + crashed.code() + ", "
                         + Signal.name(crashed.likelySignal()) + "); the JVM wrote " + hsErr);
@@ -250,7 +256,7 @@ public final class RunSession {
 
     private static StopLoop.Stoppable stoppable(SupervisedProcess task, Path dumpDir, RunReport report,
                                                 List<ThreadDumps.Listener> listeners,
-                                                java.util.function.Function<Boolean, CompletableFuture<String>> cancels) {
+                                                Function<Boolean, CompletableFuture<String>> cancels) {
         return new StopLoop.Stoppable() {
             @Override
             public int pid() {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.IntConsumer;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
+import supervisor.launch.BeforeStart;
 
 /**
  * Turns SIGINT, SIGTERM and SIGHUP into events for the session's loop; no work is done in the
@@ -36,7 +37,7 @@ public final class SignalEvents {
             Signal signal = new Signal(name);
             Signal.handle(signal, HANDLER);
         }
-        supervisor.launch.BeforeStart.arm();
+        BeforeStart.arm();
         // One that the launcher got before this JVM ran (scripts/supervisor traps them from its
         // first line): it came first.
         String early = System.getProperty(EARLY_PROPERTY, "");
@@ -53,7 +54,7 @@ public final class SignalEvents {
     static final String EARLY_PROPERTY = "supervisor.signalled";
 
     private static synchronized void deliver(int signal) {
-        supervisor.launch.BeforeStart.signalled(signal); // ends a wait before the start
+        BeforeStart.signalled(signal); // ends a wait before the start
         if (sink == null) {
             EARLY.add(signal);
         } else {

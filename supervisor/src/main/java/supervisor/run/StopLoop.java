@@ -1,13 +1,16 @@
 package supervisor.run;
 
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import supervisor.config.Durations;
 import supervisor.launch.ExitStatus;
 import supervisor.limits.Limits;
+import supervisor.limits.Sizes;
 import supervisor.log.Log;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Signal;
+import supervisor.process.SupervisedProcess;
 import supervisor.report.RunReport;
 import supervisor.report.RunReport.Reason;
 import supervisor.terminate.KillReport;
@@ -138,7 +141,7 @@ final class StopLoop {
     private int stopSignalled; // the signal that began the stop, if one did
 
     StopLoop(Rules rules, Stoppable task, BlockingQueue<Event> events, StopListener listener) {
-        this(rules, task, events, listener, new RunReport(java.util.List.of()));
+        this(rules, task, events, listener, new RunReport(List.of()));
     }
 
     StopLoop(Rules rules, Stoppable task, BlockingQueue<Event> events, StopListener listener, RunReport report) {
@@ -233,7 +236,7 @@ final class StopLoop {
                 }
             } else if (event instanceof OutputExceeded) {
                 if (stopStatus == 0) {
-                    String why = "output limit " + supervisor.limits.Sizes.format(rules.outputCap()) + " exceeded";
+                    String why = "output limit " + Sizes.format(rules.outputCap()) + " exceeded";
                     Log.error("task stopped: " + why + "; " + stopping());
                     stopStatus = Limits.OUTPUT_EXCEEDED;
                     stopOutcome = RunReport.LIMIT;
@@ -344,7 +347,7 @@ final class StopLoop {
                 + " (" + task.mechanism() + ")");
         if (!report.complete()) {
             Log.error("could not kill " + plural(report.survivors().size(), "process") + " of the task within "
-                    + Durations.format(supervisor.process.SupervisedProcess.KILL_BUDGET_NANOS) + ": " + report.survivors());
+                    + Durations.format(SupervisedProcess.KILL_BUDGET_NANOS) + ": " + report.survivors());
         }
     }
 

@@ -2,6 +2,8 @@ package supervisor.terminate;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import supervisor.platform.Platform;
 import supervisor.platform.Posix;
 import supervisor.platform.ProcFs;
@@ -76,7 +78,7 @@ public final class CgroupTerminator implements Terminator {
 
     @Override
     public List<ProcessId> processes() {
-        java.util.Map<Integer, ProcessId> all = new java.util.TreeMap<>();
+        Map<Integer, ProcessId> all = new TreeMap<>();
         try {
             for (int pid : leaf.pids()) {
                 ProcFs.id(pid).ifPresent(id -> all.put(pid, id));

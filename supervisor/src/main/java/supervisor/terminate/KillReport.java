@@ -1,6 +1,7 @@
 package supervisor.terminate;
 
 import java.util.List;
+import java.util.Locale;
 import supervisor.platform.ProcessId;
 
 /**
@@ -16,6 +17,6 @@ public record KillReport(int killed, long nanos, List<ProcessId> survivors) {
     }
 
     public String millis() {
-        return String.format(java.util.Locale.ROOT, "%.1f ms", nanos / 1e6);
+        return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
     }
 }

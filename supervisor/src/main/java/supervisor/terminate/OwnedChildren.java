@@ -8,6 +8,9 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
 import supervisor.launch.ExitStatus;
@@ -93,8 +96,8 @@ public final class OwnedChildren {
      */
     public static ExitStatus ended(Process p) {
         try {
-            return exitStatus(p).get(1, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return exitStatus(p).get(1, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
             return ExitStatus.fromJdk(p.exitValue());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -156,7 +159,7 @@ public final class OwnedChildren {
      */
     public static boolean whileNotSpawning(Runnable action) {
         try {
-            if (!LOCK.tryLock(SPAWN_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!LOCK.tryLock(SPAWN_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                 return false;
             }
         } catch (InterruptedException e) {
@@ -185,7 +188,7 @@ public final class OwnedChildren {
         // delays (a guardian's spawn is bounded at 2 s): reaping is not worth waiting for, zombies
         // keep, and the next round reaps them. A kill or a clean-up must not wait on a spawn.
         try {
-            if (!LOCK.tryLock(REAP_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!LOCK.tryLock(REAP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                 return 0;
             }
         } catch (InterruptedException e) {

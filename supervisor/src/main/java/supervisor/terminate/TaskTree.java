@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,7 +41,7 @@ public final class TaskTree {
     private final int self = (int) ProcessHandle.current().pid();
     // Only positive answers are kept: a process may exec with the marker after a scan saw it
     // without (a child between fork and exec still has its parent's environment).
-    private final Set<ProcessId> marked = new java.util.HashSet<>();
+    private final Set<ProcessId> marked = new HashSet<>();
 
     /**
      * @param task the task's root process
@@ -74,7 +75,7 @@ public final class TaskTree {
         }
         List<ProcStat> found = new ArrayList<>();
         ArrayDeque<ProcStat> queue = new ArrayDeque<>();
-        Set<Integer> seen = new java.util.HashSet<>();
+        Set<Integer> seen = new HashSet<>();
         for (ProcStat p : candidates) {
             if (isRoot(p) && seen.add(p.pid())) {
                 queue.add(p);

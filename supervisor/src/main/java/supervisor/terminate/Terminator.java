@@ -1,5 +1,9 @@
 package supervisor.terminate;
 
+import java.util.List;
+import supervisor.platform.ProcessId;
+import supervisor.platform.Signal;
+
 /**
  * Stops one task and everything it started. The strategy seam of the supervisor: {@code run},
  * the worker pool and the zt-exec adapter all stop tasks through it, whatever the mechanism.
@@ -16,7 +20,7 @@ public interface Terminator {
      * Returns at once.
      */
     default void terminate() {
-        terminate(supervisor.platform.Signal.TERM, false);
+        terminate(Signal.TERM, false);
     }
 
     /**
@@ -47,7 +51,7 @@ public interface Terminator {
      * The task's processes alive now, as far as the mechanism knows them (for a thread dump, say):
      * what its cgroup leaf holds and what its tree holds. A snapshot: they may fork or end at once.
      */
-    java.util.List<supervisor.platform.ProcessId> processes();
+    List<ProcessId> processes();
 
     /** Releases what the mechanism holds (a cgroup directory). Call after {@link #kill}. */
     void close();

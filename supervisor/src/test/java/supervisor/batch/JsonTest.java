@@ -3,7 +3,9 @@ package supervisor.batch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class JsonTest {
@@ -32,7 +34,7 @@ class JsonTest {
     }
 
     private static String utf8(String s) throws Exception {
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         Json.utf8String(out, s.getBytes(StandardCharsets.UTF_8));
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -62,7 +64,7 @@ class JsonTest {
     @Test
     void isUtf8CheckesLargeInputsInConstantSpace() {
         byte[] big = new byte[3 << 20];
-        java.util.Arrays.fill(big, (byte) 'a');
+        Arrays.fill(big, (byte) 'a');
         assertEquals(true, Json.isUtf8(big));
         big[big.length - 1] = (byte) 0xc3; // a sequence cut at the end
         assertEquals(false, Json.isUtf8(big));

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -102,7 +103,7 @@ class CommandLinePropertyIT {
             for (int n = random.nextInt(4); n > 0; n--) {
                 String key = keys[random.nextInt(keys.length)];
                 switch (random.nextInt(6)) {
-                    case 0 -> env.put("SUPERVISOR_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_'), valueFor(key));
+                    case 0 -> env.put("SUPERVISOR_" + key.toUpperCase(Locale.ROOT).replace('-', '_'), valueFor(key));
                     case 1 -> {
                         Path file = dir.resolve("config-" + n + ".properties");
                         Files.writeString(file, random.nextInt(5) == 0 ? mutate("garbage line\n" + key) : key + " = " + valueFor(key) + "\n",

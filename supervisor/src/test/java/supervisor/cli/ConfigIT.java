@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import supervisor.config.Setting;
@@ -27,7 +28,7 @@ class ConfigIT {
             String out = s.stdout();
             assertTrue(out.matches("(?s).*timeout\\s+= 7s\\s+# command line\\n.*"), out);
             assertTrue(out.matches("(?s).*grace\\s+= 6s\\s+# environment SUPERVISOR_GRACE\\n.*"), out);
-            assertTrue(out.matches("(?s).*retries\\s+= 3\\s+# " + java.util.regex.Pattern.quote(file.toString()) + ":4\\n.*"), out);
+            assertTrue(out.matches("(?s).*retries\\s+= 3\\s+# " + Pattern.quote(file.toString()) + ":4\\n.*"), out);
             assertTrue(out.matches("(?s).*max-calls\\s+= 0\\s+# default\\n.*"), out);
         }
     }

@@ -35,7 +35,7 @@ class FewDescriptorsIT {
     @ParameterizedTest(name = "ulimit -n {0}")
     @ValueSource(ints = {12, 16, 24, 32})
     void runAndPoolWithFewDescriptorsEndClearlyAndLeaveNothing(int limit) throws Exception {
-        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
+        Set<String> before = Procs.supervisorLeftovers();
         String id = UUID.randomUUID().toString();
         int run = sh("ulimit -n " + limit + "; \"$1\" run --timeout 20s \"$2\" -- hello", id);
         int pool = sh("ulimit -n " + limit + "; echo 'echo x' | \"$1\" pool --workers 2 --timeout 20s \"$3\"", id);
@@ -46,7 +46,7 @@ class FewDescriptorsIT {
             assertTrue(pool == 0, "pool with 2 workers works with 16 + 4 per worker");
         }
         Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(10));
-        Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
+        Set<String> after = Procs.supervisorLeftovers();
         after.removeAll(before);
         assertTrue(after.isEmpty(), "left: " + after);
     }

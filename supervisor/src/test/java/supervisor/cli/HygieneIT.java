@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
 import supervisor.testing.Supervisor.Route;
 
@@ -53,7 +56,7 @@ class HygieneIT {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec 7<\"$1\"; shift; exec \"$@\"", "sh", secret.toString(),
                 Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", Supervisor.TASKS.toString(), "--", "fds");
         pb.environment().put("SUPERVISOR_TERMINATION", route == Route.CGROUP ? "cgroup" : "tree");
-        String tag = java.util.UUID.randomUUID().toString();
+        String tag = UUID.randomUUID().toString();
         pb.environment().put("SUPERVISOR_TEST_ID", tag);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
@@ -63,7 +66,7 @@ class HygieneIT {
         assertTrue(out.contains("0 -> ") && out.contains("1 -> ") && out.contains("2 -> "), out);
         assertFalse(out.contains(secret.toString()), "the supervisor's fd 7 reached the task:\n" + out);
         assertFalse(out.lines().anyMatch(l -> l.startsWith("7 -> ")), out);
-        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
     }
 
     @Test
@@ -103,7 +106,7 @@ class HygieneIT {
             {"--keep-workdir goes with --temp-workdir", "run", "--keep-workdir", jar},
         };
         for (String[] c : cases) {
-            try (Supervisor s = Supervisor.builder(java.util.Arrays.copyOfRange(c, 1, c.length)).start()) {
+            try (Supervisor s = Supervisor.builder(Arrays.copyOfRange(c, 1, c.length)).start()) {
                 assertEquals(2, s.exitCode(LONG));
                 assertTrue(s.stderr().contains(c[0]), s.stderr());
             }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,7 @@ class KillModeIT {
             long millis = (System.nanoTime() - start) / 1_000_000;
             System.out.println("kill mode tree: a 4-JVM tree stopped in " + millis + " ms");
             assertTrue(millis < 15_000, "every JVM exits on SIGTERM: the grace is not needed, took " + millis + " ms");
-            assertEquals("[true, true, true, true]", java.util.Arrays.toString(hooks(dir)), s.stderr());
+            assertEquals("[true, true, true, true]", Arrays.toString(hooks(dir)), s.stderr());
         }
     }
 
@@ -58,7 +59,7 @@ class KillModeIT {
             assertEquals(143, s.exitCode(LONG), s.stderr());
             System.out.println("kill mode task: a 4-JVM tree stopped in " + (System.nanoTime() - start) / 1_000_000 + " ms");
             // The detached JVMs left the task's process group: they never saw SIGTERM, only SIGKILL.
-            assertEquals("[true, false, false, false]", java.util.Arrays.toString(hooks(dir)), s.stderr());
+            assertEquals("[true, false, false, false]", Arrays.toString(hooks(dir)), s.stderr());
             assertTrue(s.stderr().contains("killed 3 processes the task left running"), s.stderr());
         }
     }

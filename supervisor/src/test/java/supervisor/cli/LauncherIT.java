@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,7 @@ class LauncherIT {
             List<ProcStat> guardians = guardiansOf(s.pid());
             assertEquals(1, guardians.size(), "one guardian: " + Procs.describe(guardians));
             assertTrue(Procs.cmdline(guardians.get(0).pid()).endsWith("/guardian.sh"), "the launcher's guardian");
-            List<Path> tmps = new java.util.ArrayList<>();
+            List<Path> tmps = new ArrayList<>();
             for (ProcStat w : workers(s)) {
                 String env = new String(Files.readAllBytes(Path.of("/proc/" + w.pid() + "/environ")), StandardCharsets.UTF_8);
                 for (String e : env.split("\0")) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
 
 /**
@@ -19,7 +20,7 @@ class LoadIT {
 
     @Test
     void run_aHundredAtOnceEachReportsItsTasksOwnStatus() throws Exception {
-        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
+        Set<String> before = Procs.supervisorLeftovers();
         for (int round = 0; round < 2; round++) {
             List<Supervisor> all = new ArrayList<>();
             try {
@@ -35,7 +36,7 @@ class LoadIT {
                 all.forEach(Supervisor::close); // each checks that nothing of its run is left
             }
         }
-        Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
+        Set<String> after = Procs.supervisorLeftovers();
         after.removeAll(before);
         assertEquals(Set.of(), after, "cgroup or temporary directories left");
     }

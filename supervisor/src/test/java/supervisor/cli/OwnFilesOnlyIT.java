@@ -11,15 +11,20 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import supervisor.platform.ProcFs;
+import supervisor.testing.Await;
 import supervisor.testing.Procs;
+import supervisor.testing.ReportSchema;
 import supervisor.testing.Supervisor;
 
 /**
@@ -119,7 +124,7 @@ class OwnFilesOnlyIT {
         // The input as the standard input, the output naming the same file.
         ProcessBuilder pb = new ProcessBuilder(Supervisor.LAUNCHER.toAbsolutePath().toString(), "pool", "--workers", "1",
                 "--output", hard.toString(), WORKER.toString()).redirectInput(input.toFile());
-        String id = java.util.UUID.randomUUID().toString();
+        String id = UUID.randomUUID().toString();
         pb.environment().put("SUPERVISOR_TEST_ID", id);
         Process p = pb.start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -195,7 +200,7 @@ class OwnFilesOnlyIT {
             Supervisor.kill("KILL", s.pid()); // the launcher execs the JVM: the same pid
             s.awaitStderr("supervisor: left ", Duration.ofSeconds(10));
             assertTrue(s.process().waitFor(10, TimeUnit.SECONDS));
-            supervisor.testing.Await.until(Duration.ofSeconds(10), "the guardian's line ends",
+            Await.until(Duration.ofSeconds(10), "the guardian's line ends",
                     () -> s.stderr().endsWith("\n"));
             String line = s.stderr().lines().filter(l -> l.startsWith("supervisor: left ")).findFirst().orElseThrow();
             assertLeftAndNamed(line + "\n", victim, "supervisor-tmp-");
@@ -264,13 +269,13 @@ class OwnFilesOnlyIT {
     }
 
     private static List<String> mountPoints() throws IOException {
-        return supervisor.platform.ProcFs.mountPoints();
+        return ProcFs.mountPoints();
     }
 
     /** Unmounts whatever a test left mounted under {@code prefix} (a path prefix), then removes those directories. */
     private static void unmountUnder(Path prefix) throws Exception {
         List<String> points = new ArrayList<>(mountPoints().stream().filter(m -> m.startsWith(prefix.toString())).toList());
-        java.util.Collections.reverse(points);
+        Collections.reverse(points);
         for (String point : points) {
             Process p = new ProcessBuilder("umount", point).inheritIO().start();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -284,7 +289,7 @@ class OwnFilesOnlyIT {
     private static final class ReportFields {
         static Map<String, Object> read(Path file) throws Exception {
             assertTrue(Files.exists(file), file + " was not written");
-            return supervisor.testing.ReportSchema.load().validate(Files.readString(file, StandardCharsets.UTF_8));
+            return ReportSchema.load().validate(Files.readString(file, StandardCharsets.UTF_8));
         }
     }
 }

@@ -3,18 +3,23 @@ package supervisor.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
 
 /** {@code supervisor pool}, driven as a user would, with a worker jar whose tasks misbehave. */
@@ -173,17 +178,17 @@ class PoolCommandIT {
         String command = Supervisor.LAUNCHER.toAbsolutePath() + " pool --workers 1 --input " + input
                 + " --output " + output + " " + WORKER;
         ProcessBuilder pb = new ProcessBuilder(script.toString(), "-qec", command, "/dev/null").redirectErrorStream(true);
-        String tag = java.util.UUID.randomUUID().toString();
+        String tag = UUID.randomUUID().toString();
         pb.environment().put("SUPERVISOR_TEST_ID", tag);
         Process p = pb.start();
         String tty = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), tty);
         assertTrue(Pattern.compile("\\r\\u001b\\[Ksupervisor: [1-5]/6 calls, \\d+/s, ETA \\d+:\\d\\d, 0 not ok").matcher(tty).find(),
                 "a progress line with done/total, rate, ETA and failures: " + tty);
         assertTrue(tty.contains("supervisor: 6 calls: 6 ok in "), tty);
         assertEquals(6, parse(Files.readString(output)).size());
-        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
     }
 
     @Test
@@ -217,10 +222,10 @@ class PoolCommandIT {
 
     /** Writes a line of {@code n} bytes without holding it: the test's heap stays small too. */
     private static void writeLongLine(Path file, String head, long n, String after) throws Exception {
-        try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+        try (var out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             out.write(head.getBytes(StandardCharsets.UTF_8));
             byte[] xs = new byte[1 << 16];
-            java.util.Arrays.fill(xs, (byte) 'x');
+            Arrays.fill(xs, (byte) 'x');
             for (long left = n; left > 0; left -= xs.length) {
                 out.write(xs, 0, (int) Math.min(xs.length, left));
             }
@@ -302,17 +307,17 @@ class PoolCommandIT {
             assertEquals("{\"line\":1,", s.stdout().substring(0, 10));
             assertEquals(2, parse(s.stdout()).size(), s.stdout());
         }
-        String tag = java.util.UUID.randomUUID().toString();
+        String tag = UUID.randomUUID().toString();
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", Supervisor.LAUNCHER.toAbsolutePath()
                 + " pool --workers 1 --input <(printf 'echo a\\necho b\\n') " + WORKER);
         pb.environment().put("SUPERVISOR_TEST_ID", tag);
         pb.redirectErrorStream(true);
         Process p = pb.start();
         String all = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), all);
         assertTrue(all.contains("\"line\":2,\"status\":\"ok\",\"output\":\"b\""), all);
-        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
     }
 
     @Test
@@ -357,17 +362,17 @@ class PoolCommandIT {
             " pool --workers 1 " + WORKER + " < <(yes 'echo a' | head -n 20000) | head -n 1 > /dev/null",
         };
         for (String shell : shells) {
-            String tag = java.util.UUID.randomUUID().toString();
+            String tag = UUID.randomUUID().toString();
             ProcessBuilder pb = new ProcessBuilder("bash", "-c", Supervisor.LAUNCHER.toAbsolutePath() + shell
                     + "; echo \"status=${PIPESTATUS[0]}\" >&2");
             pb.environment().put("SUPERVISOR_TEST_ID", tag);
             pb.redirectErrorStream(true);
             Process p = pb.start();
             String all = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), all);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), all);
             assertTrue(all.contains("status=1"), shell + ": " + all);
             assertTrue(all.contains("supervisor: cannot write the output (stdout): "), all);
-            supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
+            Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
         }
     }
 

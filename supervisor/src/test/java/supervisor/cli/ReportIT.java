@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +23,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import supervisor.platform.Cgroups;
+import supervisor.report.Consumed;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
 import supervisor.testing.ReportSchema;
@@ -114,7 +118,7 @@ class ReportIT {
             assertTrue(m.find(), "the last line is the consumption: " + exited.stderr());
             assertTrue(new BigDecimal(m.group(1)).subtract((BigDecimal) r.get("cpu_seconds")).abs()
                     .compareTo(new BigDecimal("0.006")) < 0, m.group(1) + " s against " + r.get("cpu_seconds"));
-            assertEquals(supervisor.report.Consumed.bytes(n(r.get("memory_peak_bytes"))),
+            assertEquals(Consumed.bytes(n(r.get("memory_peak_bytes"))),
                     m.group(2) + (m.group(3) == null ? "" : "." + m.group(3)) + m.group(4));
 
             assertEquals(7, failed.exitCode(LONG), failed.stderr());
@@ -215,7 +219,7 @@ class ReportIT {
                 if (!before.contains(dir) && Files.exists(procs) && Files.readString(procs).isBlank()) {
                     empty.add(dir);
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // removed meanwhile
             }
         }
@@ -265,8 +269,8 @@ class ReportIT {
                     + " which the report would replace\n", pipe.stderr());
         }
         assertFalse(Files.isRegularFile(Path.of("/dev/null")), "/dev/null is still a device");
-        assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther(), "the FIFO is still one");
+        assertTrue(Files.readAttributes(fifo, BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS).isOther(), "the FIFO is still one");
         assertNothingElseIn(dir, "fifo");
     }
 

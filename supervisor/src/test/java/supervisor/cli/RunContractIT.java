@@ -4,18 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
 import supervisor.testing.Supervisor.Route;
 
@@ -134,7 +145,7 @@ class RunContractIT {
     void runNativeSegfaultThroughJnaNamesTheSignalAndTheNativeFrame(@TempDir Path dir) throws Exception {
         // What a legacy library does: JNA writes to address 0 from native code. The parent sees
         // SIGABRT (status 134); the message says SIGSEGV and the native function that took it.
-        String jna = Path.of(com.sun.jna.Pointer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        String jna = Path.of(Pointer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "crash-jna", jna)
                 .directory(dir).start()) {
             assertEquals(134, s.exitCode(LONG), s.stderr());
@@ -148,7 +159,7 @@ class RunContractIT {
         try (Supervisor s = Supervisor.builder("run", "--temp-workdir", Supervisor.TASKS.toString(), "--", "crash")
                 .directory(dir).start()) {
             assertEquals(134, s.exitCode(LONG));
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("the JVM wrote (\\S+hs_err_pid\\d+\\.log)").matcher(s.stderr());
+            Matcher m = Pattern.compile("the JVM wrote (\\S+hs_err_pid\\d+\\.log)").matcher(s.stderr());
             assertTrue(m.find(), s.stderr());
             assertTrue(Files.exists(Path.of(m.group(1))), "the named crash log exists: " + s.stderr());
             assertEquals(dir.toRealPath(), Path.of(m.group(1)).getParent().toRealPath(), "moved next to the run");
@@ -200,24 +211,24 @@ class RunContractIT {
         // Root reads any file: as root, the supervisor runs without the capabilities that let it
         // (setpriv, util-linux), as root still, so that it can reach a checkout only root may enter.
         Path jar = Files.copy(Supervisor.TASKS, dir.resolve("locked.jar"));
-        Files.setPosixFilePermissions(jar, java.util.Set.of());
+        Files.setPosixFilePermissions(jar, Set.of());
         for (Route route : Route.values()) {
-            List<String> cmd = new java.util.ArrayList<>();
-            if (supervisor.testing.Procs.isRoot()) {
+            List<String> cmd = new ArrayList<>();
+            if (Procs.isRoot()) {
                 cmd.addAll(List.of("setpriv", "--bounding-set=-dac_override,-dac_read_search",
                         "--inh-caps=-dac_override,-dac_read_search", "--"));
             }
             cmd.addAll(List.of(Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", jar.toString(), "--", "hello"));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("SUPERVISOR_TERMINATION", route == Route.CGROUP ? "auto" : "tree");
-            String tag = "SUPERVISOR_TEST_ID=" + java.util.UUID.randomUUID();
+            String tag = "SUPERVISOR_TEST_ID=" + UUID.randomUUID();
             pb.environment().put("SUPERVISOR_TEST_ID", tag.substring(tag.indexOf('=') + 1));
             Process p = pb.start();
             String err = new String(p.getErrorStream().readAllBytes());
-            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             assertEquals(126, p.exitValue(), err);
             assertTrue(err.startsWith("supervisor: cannot run " + jar + ": permission denied"), err);
-            supervisor.testing.Procs.assertNoneLeft(tag, Duration.ofSeconds(5));
+            Procs.assertNoneLeft(tag, Duration.ofSeconds(5));
         }
     }
 
@@ -251,7 +262,7 @@ class RunContractIT {
             {"'magic' is not one of auto, cgroup, tree", "run", "--termination", "magic", jar},
         };
         for (String[] c : cases) {
-            try (Supervisor s = Supervisor.builder(java.util.Arrays.copyOfRange(c, 1, c.length)).start()) {
+            try (Supervisor s = Supervisor.builder(Arrays.copyOfRange(c, 1, c.length)).start()) {
                 assertEquals(2, s.exitCode(LONG), String.join(" ", c) + ": " + s.stderr());
                 assertTrue(s.stderr().startsWith("supervisor: ") && s.stderr().contains(c[0]), s.stderr());
                 assertEquals(1, s.stderr().lines().count(), "one line: " + s.stderr());
@@ -321,7 +332,7 @@ class RunContractIT {
         try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "cat")
                 .route(route).stdin(input).start()) {
             assertEquals(0, s.exitCode(LONG));
-            assertTrue(java.util.Arrays.equals(input, s.stdoutBytes()), "stdin to stdout byte for byte");
+            assertTrue(Arrays.equals(input, s.stdoutBytes()), "stdin to stdout byte for byte");
             assertTrue(s.stderr().contains("task: read 300000 bytes"), s.stderr());
         }
     }
@@ -345,11 +356,11 @@ class RunContractIT {
         for (int i = 0; i < block.length; i++) {
             block[i] = (byte) (i * 31 + 7);
         }
-        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
         for (long left = n; left > 0; left -= block.length) {
             sha.update(block, 0, (int) Math.min(block.length, left));
         }
-        return java.util.HexFormat.of().formatHex(sha.digest());
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     @ParameterizedTest

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import supervisor.testing.Await;
 import supervisor.testing.ReportSchema;
 import supervisor.testing.Supervisor;
 
@@ -153,7 +156,7 @@ class StatusesIT {
             try (Supervisor s = Supervisor.builder("pool", "--workers", "1", "--grace", "5s", "--input", input.toString(),
                     "--output", fifo.toString(), "--report", dir.resolve(c[1] + ".json").toString(), WORKER).start()) {
                 String wchan = reader == null ? "wait_for_partner" : "pipe_write";
-                supervisor.testing.Await.until(LONG, "the writer to wait in " + wchan, () -> batchThreadWaitsIn(s.pid(), wchan));
+                Await.until(LONG, "the writer to wait in " + wchan, () -> batchThreadWaitsIn(s.pid(), wchan));
                 long sent = System.nanoTime();
                 s.signal(c[0]);
                 int status = s.exitCode(LONG);
@@ -179,16 +182,16 @@ class StatusesIT {
      * {@code pipe_write} (a write to a full pipe; {@code anon_pipe_write} on newer kernels).
      */
     static boolean batchThreadWaitsIn(long pid, String wchan) {
-        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             return tasks.anyMatch(t -> {
                 try {
                     return Files.readString(t.resolve("comm")).startsWith("supervisor-batc")
                             && Files.readString(t.resolve("wchan")).contains(wchan);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     return false; // that thread ended
                 }
             });
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

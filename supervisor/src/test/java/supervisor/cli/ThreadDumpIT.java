@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,7 +132,7 @@ class ThreadDumpIT {
         for (int pid : pids) {
             assertFalse(Files.exists(Path.of("/tmp/.attach_pid" + pid)), "no trigger file left for " + pid);
             // The -Xrs JVM, whose listener runs from start-up, dies of SIGTERM's default action and cannot remove it.
-            assertFalse(Files.exists(Path.of("/tmp/.java_pid" + pid), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+            assertFalse(Files.exists(Path.of("/tmp/.java_pid" + pid), LinkOption.NOFOLLOW_LINKS),
                     "no attach socket left for " + pid);
         }
         assertFalse(Files.exists(privateTmp), "the private TMPDIR removed: " + privateTmp);
@@ -192,7 +193,7 @@ class ThreadDumpIT {
             assertTrue(dump.contains("at tasks.Main.sleepForever(") && dump.contains("at java.lang.Shutdown.runHooks("), dump);
             assertEquals("", s.stdout());
             // The dump started its attach listener; killed, it could not remove its socket: the supervisor did.
-            assertFalse(Files.exists(Path.of("/tmp/.java_pid" + pid), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+            assertFalse(Files.exists(Path.of("/tmp/.java_pid" + pid), LinkOption.NOFOLLOW_LINKS),
                     "the killed JVM's attach socket is left in /tmp");
         }
     }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +75,7 @@ class ConfigFileTest {
     void aFileOfExactly1MIsRead() throws Exception {
         Path full = dir.resolve("full.properties");
         byte[] bytes = new byte[ConfigFile.MAX_BYTES];
-        java.util.Arrays.fill(bytes, (byte) '\n');
+        Arrays.fill(bytes, (byte) '\n');
         byte[] line = "timeout = 7s\n".getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(line, 0, bytes, 0, line.length);
         Files.write(full, bytes);

@@ -3,8 +3,11 @@ package supervisor.diagnose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
@@ -50,14 +53,14 @@ class PerfDataTest {
         byte[] real = Files.readAllBytes(ownFile());
         Random random = new Random(15);
         for (int round = 0; round < 5_000; round++) {
-            byte[] data = java.util.Arrays.copyOf(real, random.nextInt(5) == 0 ? random.nextInt(real.length) : real.length);
+            byte[] data = Arrays.copyOf(real, random.nextInt(5) == 0 ? random.nextInt(real.length) : real.length);
             for (int k = random.nextInt(8); k > 0 && data.length > 0; k--) {
                 int at = random.nextInt(Math.min(data.length, random.nextBoolean() ? 64 : data.length));
                 data[at] = (byte) random.nextInt(256);
             }
             if (random.nextInt(10) == 0 && data.length > 32) {
                 // the entry table pointed anywhere, with any count
-                java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN)
                         .putInt(24, random.nextInt()).putInt(28, random.nextInt());
             }
             PerfData.stringCounter(data, "sun.rt.jvmCapabilities"); // returns, whatever it holds

@@ -3,14 +3,19 @@ package supervisor.limits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import supervisor.platform.Cgroups;
 import supervisor.platform.ProcStat;
 import supervisor.pool.PoolSettings;
 import supervisor.pool.WorkerCrashedException;
@@ -74,8 +79,8 @@ class LimitsIT {
         // takes it (the biggest process there). The task then exits 0 by itself: its status is
         // kept, but the kill is said, and counted in the report.
         // Only a memory cgroup kills a child; without one the cap covers the task JVM's heaps alone.
-        org.junit.jupiter.api.Assumptions.assumeTrue(supervisor.platform.Cgroups.writableV1Parent("memory").isPresent()
-                || supervisor.platform.Cgroups.writableV2Parent().map(LimitsIT::hasMemoryController).orElse(false),
+        org.junit.jupiter.api.Assumptions.assumeTrue(Cgroups.writableV1Parent("memory").isPresent()
+                || Cgroups.writableV2Parent().map(LimitsIT::hasMemoryController).orElse(false),
                 "no writable memory cgroup here (needs root, or a systemd unit with Delegate=yes)");
         Path report = Files.createTempFile("supervisor-report", ".json");
         // ulimit -v bounds the child anyway, should the limit not hold: it must not eat the machine.
@@ -95,7 +100,7 @@ class LimitsIT {
     private static boolean hasMemoryController(Path v2) {
         try {
             return List.of(Files.readString(v2.resolve("cgroup.controllers")).trim().split(" ")).contains("memory");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }
@@ -114,10 +119,10 @@ class LimitsIT {
     /** With --max-output the task's output passes through the supervisor: a write that fails is said, and ends the run (125). */
     @Test
     void runMaxOutputWhoseOwnStdoutFailsStopsTheTaskWith125() throws Exception {
-        String id = java.util.UUID.randomUUID().toString();
+        String id = UUID.randomUUID().toString();
         ProcessBuilder pb = new ProcessBuilder(Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", "--max-output", "10M",
                 Supervisor.TASKS.toString(), "--", "write-bytes", "100000")
-                .redirectOutput(new java.io.File("/dev/full")).redirectError(ProcessBuilder.Redirect.PIPE);
+                .redirectOutput(new File("/dev/full")).redirectError(ProcessBuilder.Redirect.PIPE);
         pb.environment().put("SUPERVISOR_TEST_ID", id);
         Process p = pb.start();
         String err = new String(p.getErrorStream().readAllBytes());
@@ -129,8 +134,8 @@ class LimitsIT {
 
     /** A task that handles SIGXCPU dies of the hard limit's SIGKILL: still 122, read from its CPU time. */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(supervisor.testing.Supervisor.Route.class)
-    void runTaskThatHandlesSigxcpuIsStill122(supervisor.testing.Supervisor.Route route) throws Exception {
+    @org.junit.jupiter.params.provider.EnumSource(Supervisor.Route.class)
+    void runTaskThatHandlesSigxcpuIsStill122(Supervisor.Route route) throws Exception {
         try (Supervisor s = Supervisor.builder("run", "--cpu-time", "1s", "--timeout", "30s", Supervisor.TASKS.toString(),
                 "--", "spin-through-xcpu").route(route).start()) {
             assertEquals(Limits.CPU_EXCEEDED, s.exitCode(LONG), s.stderr());
@@ -204,12 +209,12 @@ class LimitsIT {
 
     @Test
     void limitsApplyToPoolWorkers() throws Exception {
-        String id = java.util.UUID.randomUUID().toString();
+        String id = UUID.randomUUID().toString();
         Path jar = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar");
         WorkerPool pool = WorkerPool.start(PoolSettings.builder(jar).workers(1)
                 .environment("SUPERVISOR_TEST_ID", id).memoryLimit(64L << 20).build());
         try {
-            Throwable t = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+            Throwable t = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                     () -> pool.submit("alloc".getBytes(StandardCharsets.UTF_8)).get(60, TimeUnit.SECONDS)).getCause();
             assertTrue(t instanceof WorkerCrashedException && t.getMessage().startsWith("memory limit exceeded: worker w1"),
                     String.valueOf(t));

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -58,11 +60,11 @@ class CallFutureTest {
         assertArrayEquals(POOLS, ok.join());
 
         CallFuture failed = future();
-        CallTimeoutException why = new CallTimeoutException("timed out", java.time.Duration.ofSeconds(1));
+        CallTimeoutException why = new CallTimeoutException("timed out", Duration.ofSeconds(1));
         failed.fail(why);
         assertCallerCannotComplete(failed);
         assertTrue(failed.isCompletedExceptionally());
-        assertSame(why, assertThrows(java.util.concurrent.CompletionException.class, failed::join).getCause());
+        assertSame(why, assertThrows(CompletionException.class, failed::join).getCause());
     }
 
     @Test
@@ -70,7 +72,7 @@ class CallFutureTest {
         CallFuture f = future();
         assertTrue(f.cancel(true), "a call that no worker runs yet is simply cancelled");
         assertFalse(f.succeed(POOLS), "a cancelled call keeps its cancellation");
-        assertFalse(f.fail(new CallTimeoutException("late", java.time.Duration.ofSeconds(1))));
+        assertFalse(f.fail(new CallTimeoutException("late", Duration.ofSeconds(1))));
         assertThrows(CancellationException.class, f::join);
 
         CallFuture twice = future();

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -166,7 +167,7 @@ class FrameFuzzTest {
     private static byte[] damage(SplittableRandom r, byte[] frame, int how) {
         switch (how) {
             case 6: // truncated anywhere
-                return java.util.Arrays.copyOf(frame, r.nextInt(frame.length));
+                return Arrays.copyOf(frame, r.nextInt(frame.length));
             case 7: { // an oversize or undersize length field
                 int[] lengths = {0, 8, MAX + 1, Integer.MAX_VALUE, -1, MAX + r.nextInt(1 << 20)};
                 ByteBuffer.wrap(frame).putInt(lengths[r.nextInt(lengths.length)]);

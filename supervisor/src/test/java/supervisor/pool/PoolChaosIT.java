@@ -14,6 +14,8 @@ import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,7 +76,7 @@ class PoolChaosIT {
         }, "chaos-killer");
         String[] outcomes = new String[CALLS];
         Semaphore window = new Semaphore(IN_FLIGHT);
-        java.util.concurrent.ScheduledExecutorService cancels = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        ScheduledExecutorService cancels = Executors.newSingleThreadScheduledExecutor();
         long start = System.nanoTime();
         killer.start();
         try {

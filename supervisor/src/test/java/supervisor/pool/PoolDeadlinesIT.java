@@ -5,20 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import supervisor.platform.ProcStat;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
 
@@ -240,8 +245,8 @@ class PoolDeadlinesIT {
             assertTrue(down.failedStarts() >= 4, down.toString());
             assertTrue(down.lastStartFailure().contains("refusing to start"), down.lastStartFailure());
             assertTrue(down.nextProbeMillis() >= 0 && down.nextProbeMillis() <= 2000, down.toString());
-            assertEquals("down", java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(
-                    new javax.management.ObjectName("supervisor:type=WorkerPool,name=" + p.name()), "State"));
+            assertEquals("down", ManagementFactory.getPlatformMBeanServer().getAttribute(
+                    new ObjectName("supervisor:type=WorkerPool,name=" + p.name()), "State"));
             // Down: a call fails at once, saying since when and why.
             long submitted = System.nanoTime();
             WorkerStartException late = assertInstanceOf(WorkerStartException.class, failure(p.submit(bytes("echo late"))));
@@ -271,12 +276,12 @@ class PoolDeadlinesIT {
             assertEquals("ok", text(p.submit(bytes("echo ok"))));
             Files.createFile(slow);
             assertInstanceOf(WorkerCrashedException.class, failure(p.submit(bytes("exit 1"))));
-            java.util.Set<Integer> killed = new java.util.HashSet<>();
+            Set<Integer> killed = new HashSet<>();
             for (int i = 0; i < 5; i++) {
                 // The replacement, in its task's static initialiser: SIGKILL it (as the OOM killer would).
                 int[] pid = new int[1];
                 Await.until(LONG, "a starting worker", () -> {
-                    for (supervisor.platform.ProcStat ps : Procs.withEnv("SUPERVISOR_TEST_ID=" + testId)) {
+                    for (ProcStat ps : Procs.withEnv("SUPERVISOR_TEST_ID=" + testId)) {
                         if (ps.state() != 'Z' && !killed.contains(ps.pid())
                                 && Procs.cmdline(ps.pid()).contains("WorkerMain")) {
                             pid[0] = ps.pid();

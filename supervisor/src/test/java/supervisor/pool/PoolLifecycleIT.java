@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,31 +75,31 @@ class PoolLifecycleIT {
     @Test
     void aCallbackThatSubmitsCallsAndWaitsForThemFinishesWithOneWorker() throws Exception {
         try (WorkerPool pool = WorkerPool.start(settings(1).build())) {
-            java.util.concurrent.CompletableFuture<String> nested = pool.submit(bytes("echo outer"))
+            CompletableFuture<String> nested = pool.submit(bytes("echo outer"))
                     .thenApply(outer -> {
                         byte[] inner = pool.submit(bytes("echo inner"), Duration.ofSeconds(5)).join();
                         return new String(outer, StandardCharsets.UTF_8) + "+" + new String(inner, StandardCharsets.UTF_8)
                                 + " on " + Thread.currentThread().getName();
                     });
-            String got = nested.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            String got = nested.get(20, TimeUnit.SECONDS);
             assertTrue(got.startsWith("outer+inner on "), got);
             assertTrue(got.endsWith("-completion"), "not on a thread of the pool's own: " + got);
             // A callback that waits for calls without get or join on their futures (allOf): their
             // completions must not wait behind it.
-            java.util.concurrent.CompletableFuture<String> all = pool.submit(bytes("echo outer")).thenApply(outer -> {
+            CompletableFuture<String> all = pool.submit(bytes("echo outer")).thenApply(outer -> {
                 CallFuture a = pool.submit(bytes("echo a"));
                 CallFuture b = pool.submit(bytes("echo b"));
-                java.util.concurrent.CompletableFuture.allOf(a, b).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+                CompletableFuture.allOf(a, b).orTimeout(10, TimeUnit.SECONDS).join();
                 return new String(a.getNow(null), StandardCharsets.UTF_8) + new String(b.getNow(null), StandardCharsets.UTF_8);
             });
-            assertEquals("ab", all.get(20, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals("ab", all.get(20, TimeUnit.SECONDS));
         }
     }
 
     @Test
     void closeCalledInACallbackIsBoundedAndLeavesNoWorker() throws Exception {
         WorkerPool pool = WorkerPool.start(settings(1).build());
-        java.util.concurrent.CompletableFuture<Long> closed = pool.submit(bytes("echo x")).thenApply(r -> {
+        CompletableFuture<Long> closed = pool.submit(bytes("echo x")).thenApply(r -> {
             long start = System.nanoTime();
             pool.close();
             long took = System.nanoTime() - start;
@@ -105,7 +107,7 @@ class PoolLifecycleIT {
             assertEquals(0, Procs.withEnv("SUPERVISOR_TEST_ID=" + testId).size(), "a worker outlived close");
             return took;
         });
-        long took = closed.get(20, java.util.concurrent.TimeUnit.SECONDS);
-        assertTrue(took < java.util.concurrent.TimeUnit.SECONDS.toNanos(5), "close took " + took / 1_000_000 + " ms");
+        long took = closed.get(20, TimeUnit.SECONDS);
+        assertTrue(took < TimeUnit.SECONDS.toNanos(5), "close took " + took / 1_000_000 + " ms");
     }
 }

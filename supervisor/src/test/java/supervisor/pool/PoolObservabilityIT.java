@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanServer;
@@ -232,7 +233,7 @@ class PoolObservabilityIT {
         assertFalse(server.isRegistered(on), "unregistered when closed");
     }
 
-    private void joinAll(WorkerPool p, int n, java.util.function.IntFunction<String> input, Duration timeout) {
+    private void joinAll(WorkerPool p, int n, IntFunction<String> input, Duration timeout) {
         List<CallFuture> futures = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             futures.add(p.submit(bytes(input.apply(i)), timeout));

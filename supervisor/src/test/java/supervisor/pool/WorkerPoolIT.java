@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Pointer;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +22,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import supervisor.testing.Await;
@@ -36,7 +44,7 @@ class WorkerPoolIT {
     private final ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
     private final List<WorkerPool> pools = new ArrayList<>();
 
-    private WorkerPool pool(int workers, java.util.function.Consumer<PoolSettings.Builder> tune) {
+    private WorkerPool pool(int workers, Consumer<PoolSettings.Builder> tune) {
         PoolSettings.Builder b = PoolSettings.builder(WORKER_JAR).workers(workers)
                 .environment("SUPERVISOR_TEST_ID", testId)
                 .jvmOption("-Xmx64m")
@@ -161,22 +169,22 @@ class WorkerPoolIT {
         assertTrue(m.contains("its last stderr lines: ") && m.contains("Problematic frame"), m);
         assertEquals("alive", text(p.submit(bytes("echo alive"))));
         // A native library's segfault, through JNA: the frame named is the native function's.
-        String jna = Path.of(com.sun.jna.Pointer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        String jna = Path.of(Pointer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         Throwable jnaCrash = failure(p.submit(bytes("crash-jna " + jna)));
         assertInstanceOf(WorkerCrashedException.class, jnaCrash);
         String jm = jnaCrash.getMessage();
         assertTrue(jm.contains("crashed with SIGSEGV in ") && jm.contains("Java_com_sun_jna_"), jm);
         ((WorkerCrashedException) jnaCrash).crashLog().ifPresent(log -> {
             try {
-                java.nio.file.Files.deleteIfExists(log);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                Files.deleteIfExists(log);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
         assertEquals("alive", text(p.submit(bytes("echo alive"))));
-        java.util.regex.Matcher hs = java.util.regex.Pattern.compile("(/\\S*hs_err_pid\\d+\\.log)").matcher(m);
+        Matcher hs = Pattern.compile("(/\\S*hs_err_pid\\d+\\.log)").matcher(m);
         if (hs.find()) {
-            java.nio.file.Files.deleteIfExists(Path.of(hs.group(1)));
+            Files.deleteIfExists(Path.of(hs.group(1)));
         }
     }
 
@@ -296,7 +304,7 @@ class WorkerPoolIT {
     }
 
     private static long openFds() {
-        String[] fds = new java.io.File("/proc/self/fd").list();
+        String[] fds = new File("/proc/self/fd").list();
         return fds == null ? -1 : fds.length;
     }
 

@@ -3,7 +3,9 @@ package supervisor.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,7 +110,7 @@ class GuardianSpawnStoppedIT {
         OutputStream in = supervisor.getOutputStream();
         in.write("echo one\n".getBytes(StandardCharsets.UTF_8));
         in.flush();
-        String first = new java.io.BufferedReader(new java.io.InputStreamReader(supervisor.getInputStream(),
+        String first = new BufferedReader(new InputStreamReader(supervisor.getInputStream(),
                 StandardCharsets.UTF_8)).readLine();
         assertTrue(first != null && first.contains("\"ok\""), "the first call: " + first + "; stderr: " + stderr());
         int stoppedHelper = stopTheReplacementMidSpawn();

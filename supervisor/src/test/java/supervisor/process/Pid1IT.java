@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Assumptions;
@@ -26,7 +27,7 @@ class Pid1IT {
         ProcessBuilder pb = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc",
                 Supervisor.LAUNCHER.toAbsolutePath().toString(), "run", "--timeout", "5s", Supervisor.TASKS.toString(),
                 "--", "orphan-churn").redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.PIPE);
-        String id = java.util.UUID.randomUUID().toString();
+        String id = UUID.randomUUID().toString();
         pb.environment().put("SUPERVISOR_TEST_ID", id);
         pb.environment().put("SUPERVISOR_THREAD_DUMP", "no"); // its timeout writes no dump into the module's directory
         Process unshare = pb.start();

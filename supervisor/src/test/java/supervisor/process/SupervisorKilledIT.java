@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +17,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import supervisor.platform.Cgroups;
+import supervisor.platform.ProcFs;
+import supervisor.platform.ProcStat;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
@@ -43,7 +47,7 @@ class SupervisorKilledIT {
             org.junit.jupiter.api.Assumptions.assumeTrue(Cgroups.writableV2Parent().isPresent(),
                     "no writable cgroup2 hierarchy here (needs root, or a systemd unit with Delegate=yes)");
         }
-        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
+        Set<String> before = Procs.supervisorLeftovers();
         int step = route == Route.CGROUP ? 10 : 20;
         int round = 0;
         for (int delay = 0; delay <= 200; delay += step, round++) {
@@ -58,7 +62,7 @@ class SupervisorKilledIT {
     private void killAt(Route route, Set<String> before, String moment, int delayMillis, String awaitText,
                         boolean group) throws Exception {
         // "supervisor: trace: ... main" marks the start of main.
-        Running r = new Running(GuardianOrigin.LAUNCHER, java.util.Map.of("SUPERVISOR_TRACE", "1"), "run",
+        Running r = new Running(GuardianOrigin.LAUNCHER, Map.of("SUPERVISOR_TRACE", "1"), "run",
                 "--termination", route == Route.CGROUP ? "cgroup" : "tree", "--temp-workdir", "--memory", "256m",
                 "--max-procs", "500", "--timeout", awaitText != null && awaitText.startsWith("sending") ? "1s" : "60s",
                 "--grace", "30s", Supervisor.TASKS.toString(), "--", "sh",
@@ -81,10 +85,10 @@ class SupervisorKilledIT {
         private final StringBuilder err = new StringBuilder();
 
         Running(GuardianOrigin origin, String... runArgs) throws IOException {
-            this(origin, java.util.Map.of(), runArgs);
+            this(origin, Map.of(), runArgs);
         }
 
-        Running(GuardianOrigin origin, java.util.Map<String, String> env, String... runArgs) throws IOException {
+        Running(GuardianOrigin origin, Map<String, String> env, String... runArgs) throws IOException {
             List<String> cmd = new ArrayList<>();
             if (origin == GuardianOrigin.LAUNCHER) {
                 cmd.addAll(List.of("setsid", Supervisor.LAUNCHER.toAbsolutePath().toString()));
@@ -132,7 +136,7 @@ class SupervisorKilledIT {
             Supervisor.kill("KILL", group ? -process.pid() : process.pid());
             assertTrue(process.waitFor(10, TimeUnit.SECONDS), where + ": the supervisor did not die of SIGKILL");
             boolean clean = Await.within(CLEAN_WITHIN, () -> Procs.withEnv("SUPERVISOR_TEST_ID=" + id).isEmpty()
-                    && hidden().isEmpty() && supervisor.testing.Procs.supervisorLeftovers().equals(before));
+                    && hidden().isEmpty() && Procs.supervisorLeftovers().equals(before));
             if (!clean) {
                 hidden().forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
                 Procs.withEnv("SUPERVISOR_TEST_ID=" + id).forEach(s -> ProcessHandle.of(s.pid()).ifPresent(ProcessHandle::destroyForcibly));
@@ -141,7 +145,7 @@ class SupervisorKilledIT {
             assertEquals(List.of(), Procs.withEnv("SUPERVISOR_TEST_ID=" + id).stream().map(s -> Procs.cmdline(s.pid())).toList(),
                     where + ": processes left");
             assertEquals(List.of(), hidden().stream().map(s -> Procs.cmdline(s.pid())).toList(), where + ": hidden processes left");
-            Set<String> after = supervisor.testing.Procs.supervisorLeftovers();
+            Set<String> after = Procs.supervisorLeftovers();
             after.removeAll(before);
             assertEquals(Set.of(), after, where + ": cgroups or directories left");
         }
@@ -159,7 +163,7 @@ class SupervisorKilledIT {
     @ParameterizedTest
     @EnumSource(GuardianOrigin.class)
     void guardianKilledFirstThenSupervisor_isReplacedAndLeavesNothing(GuardianOrigin origin) throws Exception {
-        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
+        Set<String> before = Procs.supervisorLeftovers();
         Running r = new Running(origin, "run", "-v", "--temp-workdir", "--timeout", "60s", Supervisor.TASKS.toString(),
                 "--", "sh", hidingTree(route()) + "echo ready >&2; exec sleep 1024", "hang");
         try {
@@ -180,7 +184,7 @@ class SupervisorKilledIT {
     @ParameterizedTest
     @EnumSource(GuardianOrigin.class)
     void guardianStopped_isReplacedAndLeavesNothing(GuardianOrigin origin) throws Exception {
-        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
+        Set<String> before = Procs.supervisorLeftovers();
         Running r = new Running(origin, "run", "--temp-workdir", "--timeout", "60s", Supervisor.TASKS.toString(),
                 "--", "sh", hidingTree(route()) + "echo ready >&2; exec sleep 1024", "hang");
         int guardian = -1;
@@ -211,13 +215,13 @@ class SupervisorKilledIT {
      */
     @org.junit.jupiter.api.Test
     void guardianKilledFirstThenSupervisor_whileEveryNewGuardianIsKilledForASecond() throws Exception {
-        Set<String> before = supervisor.testing.Procs.supervisorLeftovers();
+        Set<String> before = Procs.supervisorLeftovers();
         Running r = new Running(GuardianOrigin.LAUNCHER, "run", "--timeout", "60s", Supervisor.TASKS.toString(),
                 "--", "sh", hidingTree(route()) + "echo ready >&2; exec sleep 1024", "hang");
         try {
             Await.until(Duration.ofSeconds(30), "the task says it is ready", () -> r.stderr().contains("ready"));
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            java.util.Set<Integer> killed = new java.util.HashSet<>();
+            Set<Integer> killed = new HashSet<>();
             while (System.nanoTime() - until < 0) {
                 int g = guardianOf(r.process.pid());
                 if (g > 0 && killed.add(g)) {
@@ -239,7 +243,7 @@ class SupervisorKilledIT {
 
     /** The live child of {@code parent} that runs guardian.sh, or -1. */
     private static int guardianOf(long parent) {
-        for (supervisor.platform.ProcStat s : supervisor.platform.ProcFs.scan()) {
+        for (ProcStat s : ProcFs.scan()) {
             if (s.ppid() == parent && !s.isDead() && Procs.isGuardianCmdline(Procs.cmdline(s.pid()))) {
                 return s.pid();
             }
@@ -247,8 +251,8 @@ class SupervisorKilledIT {
         return -1;
     }
 
-    private static List<supervisor.platform.ProcStat> hidden() {
-        List<supervisor.platform.ProcStat> all = new ArrayList<>();
+    private static List<ProcStat> hidden() {
+        List<ProcStat> all = new ArrayList<>();
         for (String c : List.of("sleep 1021", "sleep 1022", "sleep 1023", "sleep 1024")) {
             all.addAll(Procs.withCmdline(c));
         }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,7 @@ class ReportJsonTest {
         p.pool("w.jar", 2);
         p.calls(Map.of("ok", 5L, "crashed", 2L, "timeout", 1L));
         p.workers(4, 2, List.of(new PoolReport.Worker(1, 0, Map.of()),
-                new PoolReport.Worker(2, 2, new java.util.LinkedHashMap<>(Map.of("crashed", 1L, "timeout", 1L)))));
+                new PoolReport.Worker(2, 2, new LinkedHashMap<>(Map.of("crashed", 1L, "timeout", 1L)))));
         p.end(PoolReport.COMPLETED, 1);
         Map<String, Object> json = SCHEMA.validate(p.json());
         assertEquals(8L, ((Map<?, ?>) json.get("calls")).get("total"));

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,7 +29,7 @@ class StopLoopTest {
 
     /** A task whose tree is "alive" until it is killed or, if it obeys, until it is signalled. */
     private static class FakeTask implements StopLoop.Stoppable {
-        final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> calls = new CopyOnWriteArrayList<>();
         volatile boolean treeAlive;
         boolean obeys = true;
         int verdict;
@@ -277,27 +280,27 @@ class StopLoopTest {
     }
 
     /** Runs {@code loop} with a report, and returns the report as parsed JSON. */
-    private static java.util.Map<?, ?> reported(FakeTask task, StopLoop.Rules rules,
-                                                java.util.concurrent.BlockingQueue<StopLoop.Event> events) throws Exception {
+    private static Map<?, ?> reported(FakeTask task, StopLoop.Rules rules,
+                                                BlockingQueue<StopLoop.Event> events) throws Exception {
         RunReport report = new RunReport(List.of());
         report.spawned(task.pid(), System.nanoTime());
         StopLoop l = new StopLoop(rules, task, events, why -> { }, report);
         int status = l.run(System.nanoTime());
         report.end(l.outcome(), status);
-        return (java.util.Map<?, ?>) StrictJson.parse(report.json());
+        return (Map<?, ?>) StrictJson.parse(report.json());
     }
 
     /** "SIGTERM timeout" for each signal sent. */
-    private static List<String> sent(java.util.Map<?, ?> report) {
+    private static List<String> sent(Map<?, ?> report) {
         return ((List<?>) report.get("signals_sent")).stream()
-                .map(o -> ((java.util.Map<?, ?>) o).get("signal") + " " + ((java.util.Map<?, ?>) o).get("reason")).toList();
+                .map(o -> ((Map<?, ?>) o).get("signal") + " " + ((Map<?, ?>) o).get("reason")).toList();
     }
 
     @Test
     void everyDecisionGoesIntoTheReportWithTheOutcomeOfItsStatus() throws Exception {
         StopLoop.Rules tree = new StopLoop.Rules(0, 50 * MS, Signal.TERM, true, 1000);
         events.add(exit(7));
-        java.util.Map<?, ?> r = reported(new FakeTask(), tree, events);
+        Map<?, ?> r = reported(new FakeTask(), tree, events);
         assertEquals(List.of("exited", 7L, List.of()), List.of(r.get("outcome"), r.get("exit_status"), sent(r)));
 
         FakeTask stubborn = new FakeTask();

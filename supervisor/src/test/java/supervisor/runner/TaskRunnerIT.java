@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +24,7 @@ import supervisor.platform.ProcFs;
 import supervisor.platform.ProcStat;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
+import supervisor.testing.Threads;
 
 /**
  * Many one-shot tasks from one JVM with a fixed number of threads. Its own JVM (failsafe forks one
@@ -60,22 +63,22 @@ class TaskRunnerIT {
         Process holder = new ProcessBuilder("flock", "-x", gate.toString(), "-c", "echo locked; exec cat")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
-            assertEquals("locked", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
-            int before = supervisor.testing.Threads.count();
+            assertEquals("locked", new BufferedReader(new InputStreamReader(holder.getInputStream())).readLine());
+            int before = Threads.count();
             List<CompletableFuture<TaskOutcome>> all = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 all.add(runner.run(sh("flock -s '" + gate + "' true; exit " + (i % 7)).grace(Duration.ofSeconds(1)).build()));
             }
             int[] most = {0};
             Await.until(Duration.ofMinutes(3), "200 tasks running", () -> {
-                most[0] = Math.max(most[0], supervisor.testing.Threads.count());
+                most[0] = Math.max(most[0], Threads.count());
                 return runner.running() == 200 || all.stream().anyMatch(CompletableFuture::isDone);
             });
             assertEquals(200, runner.running(), "tasks running at once");
             holder.getOutputStream().close(); // cat ends, the lock is free
             assertEquals(0, holder.waitFor());
             for (int i = 0; i < all.size(); i++) {
-                most[0] = Math.max(most[0], supervisor.testing.Threads.count());
+                most[0] = Math.max(most[0], Threads.count());
                 TaskOutcome o = all.get(i).get(60, TimeUnit.SECONDS);
                 assertEquals(i % 7, o.status(), "task " + i);
                 assertEquals(0, o.signal());

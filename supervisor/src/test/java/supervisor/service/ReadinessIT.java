@@ -17,13 +17,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import supervisor.platform.DatagramListener;
+import supervisor.pool.PoolSettings;
+import supervisor.pool.WorkerPool;
 import supervisor.testing.Await;
+import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
 
 /**
@@ -238,13 +243,13 @@ class ReadinessIT {
 
     @Test
     void aPoolWorkerHasAPrivateTmpGoneWithIt() throws Exception {
-        String testId = java.util.UUID.randomUUID().toString();
+        String testId = UUID.randomUUID().toString();
         Path jar = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar");
         Path tmp;
-        try (supervisor.pool.WorkerPool pool = supervisor.pool.WorkerPool.start(supervisor.pool.PoolSettings.builder(jar)
+        try (WorkerPool pool = WorkerPool.start(PoolSettings.builder(jar)
                 .workers(1).environment("SUPERVISOR_TEST_ID", testId).jvmOption("-Xmx64m").build())) {
             List<String> said = new String(pool.submit("tmpdir".getBytes(StandardCharsets.UTF_8)).get(60,
-                    java.util.concurrent.TimeUnit.SECONDS), StandardCharsets.UTF_8).lines().toList();
+                    TimeUnit.SECONDS), StandardCharsets.UTF_8).lines().toList();
             tmp = Path.of(said.get(0));
             assertEquals(tmp, Path.of(said.get(1)), "TMPDIR and java.io.tmpdir are the same");
             assertTrue(tmp.getFileName().toString().startsWith("supervisor-tmp-"), tmp.toString());
@@ -253,6 +258,6 @@ class ReadinessIT {
             }
         }
         assertFalse(Files.exists(tmp), tmp + " is removed with the worker");
-        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + testId, Duration.ofSeconds(5));
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + testId, Duration.ofSeconds(5));
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import supervisor.platform.DatagramListener;
 import supervisor.testing.Await;
+import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
 
 /** systemd integration against a real notify socket, as systemd would hold it. */
@@ -21,7 +23,7 @@ class SystemdIT {
     private static final Duration LONG = Duration.ofSeconds(30);
 
     private static Supervisor run(String notifySocket, String watchdogUsec, String... options) throws Exception {
-        List<String> args = new java.util.ArrayList<>(List.of("run", "-v"));
+        List<String> args = new ArrayList<>(List.of("run", "-v"));
         args.addAll(List.of(options));
         args.addAll(List.of(Supervisor.TASKS.toString(), "--", "hang"));
         Supervisor.Builder b = Supervisor.builder(args.toArray(String[]::new)).environment("NOTIFY_SOCKET", notifySocket);
@@ -193,7 +195,7 @@ class SystemdIT {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("<4>supervisor: timeout 500ms expired")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("<7>supervisor: debug: ")), lines.toString());
         assertTrue(lines.stream().filter(l -> l.contains("supervisor: ")).allMatch(l -> l.startsWith("<")), lines.toString());
-        supervisor.testing.Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + tag, Duration.ofSeconds(5));
     }
 
     @Test

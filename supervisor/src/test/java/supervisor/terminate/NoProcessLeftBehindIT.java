@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -165,7 +166,7 @@ class NoProcessLeftBehindIT {
             long end = System.nanoTime() + Duration.ofMillis(5000).toNanos();
             while (System.nanoTime() - end < 0 && s.process().isAlive()) {
                 max = Math.max(max, Procs.zombieChildren((int) s.pid()).size());
-                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+                LockSupport.parkNanos(50_000_000);
             }
             // About 40 orphans a second are made; unreaped, more than 150 would pile up by now.
             assertTrue(max < 100, "the supervisor let " + max + " zombies pile up");

@@ -6,7 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import supervisor.platform.Cgroups;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcStat;
 
@@ -46,8 +53,8 @@ public final class Procs {
     }
 
     /** The environment a process started with; empty when it is gone or unreadable. */
-    public static java.util.Map<String, String> environ(int pid) {
-        java.util.Map<String, String> env = new java.util.HashMap<>();
+    public static Map<String, String> environ(int pid) {
+        Map<String, String> env = new HashMap<>();
         try {
             String all = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/environ")), StandardCharsets.UTF_8);
             for (String entry : all.split("\0")) {
@@ -84,8 +91,8 @@ public final class Procs {
      * processes that cleared their environment, which no test marker can then find.
      */
     public static List<ProcStat> withCmdline(String cmdline) {
-        List<ProcStat> found = new java.util.ArrayList<>();
-        for (ProcStat p : supervisor.platform.ProcFs.scan()) {
+        List<ProcStat> found = new ArrayList<>();
+        for (ProcStat p : ProcFs.scan()) {
             if (!p.isDead() && cmdline.equals(cmdline(p.pid()))) {
                 found.add(p);
             }
@@ -111,16 +118,16 @@ public final class Procs {
      * The supervisor's cgroup directories (v2 leaves, v1 memory and pids directories) and temporary
      * directories that exist now: compare a set taken before a test with one taken after.
      */
-    public static java.util.Set<String> supervisorLeftovers() {
-        java.util.Set<String> found = new java.util.TreeSet<>();
-        List<java.util.Optional<Path>> parents = List.of(supervisor.platform.Cgroups.writableV2Parent(),
-                supervisor.platform.Cgroups.writableV1Parent("memory"), supervisor.platform.Cgroups.writableV1Parent("pids"),
-                java.util.Optional.of(Path.of(System.getProperty("java.io.tmpdir"))));
-        for (java.util.Optional<Path> parent : parents) {
+    public static Set<String> supervisorLeftovers() {
+        Set<String> found = new TreeSet<>();
+        List<Optional<Path>> parents = List.of(Cgroups.writableV2Parent(),
+                Cgroups.writableV1Parent("memory"), Cgroups.writableV1Parent("pids"),
+                Optional.of(Path.of(System.getProperty("java.io.tmpdir"))));
+        for (Optional<Path> parent : parents) {
             if (parent.isEmpty()) {
                 continue;
             }
-            try (java.util.stream.Stream<Path> s = Files.list(parent.get())) {
+            try (Stream<Path> s = Files.list(parent.get())) {
                 s.filter(d -> d.getFileName().toString().startsWith("supervisor-")).forEach(d -> found.add(d.toString()));
             } catch (IOException e) {
                 // gone

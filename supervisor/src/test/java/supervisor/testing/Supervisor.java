@@ -10,10 +10,13 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import supervisor.platform.Cgroups;
 import supervisor.platform.ProcStat;
 
 /**
@@ -67,7 +70,7 @@ public final class Supervisor implements AutoCloseable {
         private boolean digestStdout;
         private Path dir;
         private Path launcher = LAUNCHER;
-        private final java.util.Map<String, String> env = new java.util.HashMap<>();
+        private final Map<String, String> env = new HashMap<>();
 
         private Builder(List<String> args) {
             this.args = args;
@@ -120,7 +123,7 @@ public final class Supervisor implements AutoCloseable {
             String id = UUID.randomUUID().toString();
             pb.environment().put("SUPERVISOR_TEST_ID", id);
             if (route == Route.CGROUP) {
-                org.junit.jupiter.api.Assumptions.assumeTrue(supervisor.platform.Cgroups.writableV2Parent().isPresent(),
+                org.junit.jupiter.api.Assumptions.assumeTrue(Cgroups.writableV2Parent().isPresent(),
                         "no writable cgroup2 hierarchy here (needs root, or a systemd unit with Delegate=yes)");
             }
             pb.environment().put("SUPERVISOR_TERMINATION", route == Route.CGROUP ? "cgroup" : "tree");

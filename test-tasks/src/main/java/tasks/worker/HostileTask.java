@@ -1,11 +1,18 @@
 package tasks.worker;
 
+import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import supervisor.worker.Cancellation;
 import supervisor.worker.Task;
 
@@ -33,16 +40,16 @@ import supervisor.worker.Task;
  * then sleeps 600 s (a worker that is starting, for as long as a test needs).
  */
 public final class HostileTask implements Task {
-    private static final java.util.List<long[]> HOG = new java.util.ArrayList<>();
+    private static final List<long[]> HOG = new ArrayList<>();
 
     static {
         String refuse = System.getenv("HOSTILE_REFUSE_IF_EXISTS");
-        if (refuse != null && java.nio.file.Files.exists(java.nio.file.Path.of(refuse))) {
+        if (refuse != null && Files.exists(Path.of(refuse))) {
             System.err.println("HostileTask: refusing to start: " + refuse + " exists");
             System.exit(9);
         }
         String slow = System.getenv("HOSTILE_SLOW_START_IF_EXISTS");
-        if (slow != null && java.nio.file.Files.exists(java.nio.file.Path.of(slow))) {
+        if (slow != null && Files.exists(Path.of(slow))) {
             System.err.println("HostileTask: starting slowly: " + slow + " exists");
             try {
                 Thread.sleep(600_000);
@@ -54,10 +61,10 @@ public final class HostileTask implements Task {
 
     /** The header of a RESULT frame of call 1 announcing a 1 MiB payload. */
     private static byte[] bigHeader() {
-        return java.nio.ByteBuffer.allocate(13).putInt(9 + (1 << 20)).put((byte) 0x11).putLong(1).array();
+        return ByteBuffer.allocate(13).putInt(9 + (1 << 20)).put((byte) 0x11).putLong(1).array();
     }
 
-    private static void later(long millis, java.util.concurrent.Callable<?> action) {
+    private static void later(long millis, Callable<?> action) {
         Thread t = new Thread(() -> {
             try {
                 Thread.sleep(millis);
@@ -131,7 +138,7 @@ public final class HostileTask implements Task {
             }
             case "deep":
                 // deep N: a chain of N nested directories in TMPDIR, deeper than PATH_MAX for N = 2,100
-                tasks.DeepTree.make(java.nio.file.Path.of(System.getenv("TMPDIR")), Integer.parseInt(arg));
+                tasks.DeepTree.make(Path.of(System.getenv("TMPDIR")), Integer.parseInt(arg));
                 return System.getenv("TMPDIR").getBytes(StandardCharsets.UTF_8);
             case "spawn":
                 new ProcessBuilder("setsid", "sleep", "1000").start();
@@ -144,7 +151,7 @@ public final class HostileTask implements Task {
             case "prop":
                 return String.valueOf(System.getProperty(arg)).getBytes(StandardCharsets.UTF_8);
             case "tmpdir":
-                java.io.File.createTempFile("worker-", ".tmp");
+                File.createTempFile("worker-", ".tmp");
                 return (System.getenv("TMPDIR") + "\n" + System.getProperty("java.io.tmpdir")).getBytes(StandardCharsets.UTF_8);
             case "oom":
                 throw new OutOfMemoryError("thrown by the task");
@@ -171,7 +178,7 @@ public final class HostileTask implements Task {
             case "strayresult":
                 int n = Integer.parseInt(arg);
                 try (OutputStream protocol = new FileOutputStream("/proc/self/fd/3")) {
-                    protocol.write(java.nio.ByteBuffer.allocate(13).putInt(9 + n).put((byte) 0x11).putLong(1L << 62).array());
+                    protocol.write(ByteBuffer.allocate(13).putInt(9 + n).put((byte) 0x11).putLong(1L << 62).array());
                     byte[] chunk = new byte[1 << 20];
                     for (int sent = 0; sent < n; sent += chunk.length) {
                         protocol.write(chunk, 0, Math.min(chunk.length, n - sent));

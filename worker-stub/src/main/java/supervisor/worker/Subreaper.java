@@ -1,5 +1,7 @@
 package supervisor.worker;
 
+import java.lang.reflect.InvocationTargetException;
+
 /**
  * Makes this worker JVM the child subreaper when the supervisor asks for it
  * ({@code -Dsupervisor.worker.subreaper=true}, given only when the worker is held by the process
@@ -36,7 +38,7 @@ final class Subreaper {
             failure = "prctl(PR_SET_CHILD_SUBREAPER) failed with errno " + errno;
         } catch (ClassNotFoundException e) {
             failure = "JNA is not on the worker's class path";
-        } catch (java.lang.reflect.InvocationTargetException e) {
+        } catch (InvocationTargetException e) {
             failure = "JNA cannot call prctl: " + e.getCause().getMessage();
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             failure = "JNA cannot call prctl: " + e.getMessage();
