@@ -190,7 +190,7 @@ final class Slot implements Runnable {
                     + " supervisor (status " + status + ")", status);
             return startFailed(w, first, why, true);
         }
-        return startFailed(w, first, new WorkerStartException(d.message() + " (before it was ready)", status), false);
+        return startFailed(w, first, new WorkerStartException(d.message() + " (before it was ready)", status, true), false);
     }
 
     private Worker startFailed(Worker w, boolean first, WorkerStartException why) throws InterruptedException {

@@ -153,7 +153,7 @@ class OwnFilesOnlyIT {
             assertEquals("exited", r.get("outcome"));
             assertEquals(0L, r.get("exit_status"));
         } finally {
-            unmountUnder(TMP.resolve("supervisor-"));
+            unmountUnder(TMP.resolve("supervisor-"), victim);
         }
     }
 
@@ -166,7 +166,7 @@ class OwnFilesOnlyIT {
             assertEquals(0, s.exitCode(LONG), s.stderr());
             assertLeftAndNamed(s.stderr(), victim, "supervisor-task-");
         } finally {
-            unmountUnder(TMP.resolve("supervisor-"));
+            unmountUnder(TMP.resolve("supervisor-"), victim);
         }
     }
 
@@ -184,7 +184,7 @@ class OwnFilesOnlyIT {
             assertLeftAndNamed(s.stderr().lines().filter(l -> l.startsWith("supervisor: left "))
                     .findFirst().orElse("") + "\n", victim, "supervisor-tmp-");
         } finally {
-            unmountUnder(TMP.resolve("supervisor-"));
+            unmountUnder(TMP.resolve("supervisor-"), victim);
         }
     }
 
@@ -205,7 +205,7 @@ class OwnFilesOnlyIT {
             String line = s.stderr().lines().filter(l -> l.startsWith("supervisor: left ")).findFirst().orElseThrow();
             assertLeftAndNamed(line + "\n", victim, "supervisor-tmp-");
         } finally {
-            unmountUnder(TMP.resolve("supervisor-"));
+            unmountUnder(TMP.resolve("supervisor-"), victim);
         }
     }
 
@@ -268,13 +268,25 @@ class OwnFilesOnlyIT {
         assertFalse(stderr.contains("Exception"), stderr);
     }
 
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b); // a bind mount's root is the victim's own inode
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static List<String> mountPoints() throws IOException {
         return ProcFs.mountPoints();
     }
 
-    /** Unmounts whatever a test left mounted under {@code prefix} (a path prefix), then removes those directories. */
-    private static void unmountUnder(Path prefix) throws Exception {
-        List<String> points = new ArrayList<>(mountPoints().stream().filter(m -> m.startsWith(prefix.toString())).toList());
+    /**
+     * Unmounts the binds of this test's {@code victim} left under {@code prefix} (a path prefix),
+     * then removes those directories; another run's mounts there are not this test's to touch.
+     */
+    private static void unmountUnder(Path prefix, Path victim) throws Exception {
+        List<String> points = new ArrayList<>(mountPoints().stream().filter(m -> m.startsWith(prefix.toString()))
+                .filter(m -> sameFile(Path.of(m), victim)).toList());
         Collections.reverse(points);
         for (String point : points) {
             Process p = new ProcessBuilder("umount", point).inheritIO().start();
