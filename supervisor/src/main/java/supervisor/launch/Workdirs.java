@@ -46,11 +46,6 @@ public final class Workdirs {
     private Workdirs() {
     }
 
-    /** A new directory under java.io.tmpdir, mode 0700 (Files.createTempDirectory's default). */
-    public static Path create(String prefix) throws IOException {
-        return Files.createTempDirectory(prefix);
-    }
-
     /** Removes {@code dir} and everything in it but mount points; says in one line what it left. */
     public static void delete(Path dir) {
         String left = remove(dir);

@@ -624,10 +624,17 @@ public final class SupervisedProcess {
         }
     }
 
-    /** A directory of our own below {@code parent}, recorded with the guardian before it exists. */
+    /**
+     * A directory of our own below {@code parent}, recorded with the guardian before it exists,
+     * by its real path: after a kill -9 of the supervisor the guardian tells the mount points
+     * inside it from /proc/self/mountinfo, whose paths are canonical (a java.io.tmpdir named
+     * through a symlink, or with "./" in it, hid a task's bind mount from it, and the mount's
+     * contents were removed).
+     */
     private Path newDirectory(Path parent, String prefix) throws IOException {
+        Path real = parent.toRealPath();
         for (int attempt = 0; ; attempt++) {
-            Path dir = parent.resolve(prefix + "-" + Cgroups.randomName());
+            Path dir = real.resolve(prefix + "-" + Cgroups.randomName());
             lease.dir(dir);
             try {
                 Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(

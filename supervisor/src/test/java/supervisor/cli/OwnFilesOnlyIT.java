@@ -191,11 +191,29 @@ class OwnFilesOnlyIT {
     /** The supervisor JVM killed: the guardian's clean-up does not cross the mount point either. */
     @Test
     void aMountPointIsLeftByTheGuardianAfterTheSupervisorIsKilled(@TempDir Path dir) throws Exception {
+        guardianLeavesTheMount(dir, null);
+    }
+
+    /**
+     * The same with java.io.tmpdir named through a symlink: the guardian compares the directory
+     * with mountinfo's canonical paths, and missed the mount (the victim was emptied).
+     */
+    @Test
+    void aMountPointIsLeftByTheGuardianWhenTheTmpdirIsNamedThroughASymlink(@TempDir Path dir) throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("tmp-link"), TMP.toRealPath());
+        guardianLeavesTheMount(dir, "-Djava.io.tmpdir=" + link + "/./");
+    }
+
+    private static void guardianLeavesTheMount(Path dir, String javaToolOptions) throws Exception {
         assumeMounts();
         Path victim = victim(dir);
-        try (Supervisor s = Supervisor.builder("run", "--private-tmp", Supervisor.TASKS.toString(), "--", "sh",
+        Supervisor.Builder b = Supervisor.builder("run", "--private-tmp", Supervisor.TASKS.toString(), "--", "sh",
                 "mkdir \"$TMPDIR/m\" && touch \"$TMPDIR/f\" && mount --bind '" + victim + "' \"$TMPDIR/m\" && echo mounted >&2",
-                "hang").start()) {
+                "hang");
+        if (javaToolOptions != null) {
+            b.environment("JAVA_TOOL_OPTIONS", javaToolOptions);
+        }
+        try (Supervisor s = b.start()) {
             s.awaitStderr("mounted", LONG);
             Supervisor.kill("KILL", s.pid()); // the launcher execs the JVM: the same pid
             s.awaitStderr("supervisor: left ", Duration.ofSeconds(10));
