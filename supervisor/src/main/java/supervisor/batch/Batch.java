@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import supervisor.log.Log;
+import supervisor.log.Reasons;
 import supervisor.platform.Signal;
 import supervisor.pool.CallFuture;
 import supervisor.pool.CallTimeoutException;
@@ -93,7 +94,9 @@ public final class Batch {
 
     /** The outcomes, as written in "status". */
     enum Status {
-        OK, FAILED, TIMEOUT, CRASHED, PROTOCOL;
+        OK, FAILED, TIMEOUT, CRASHED, PROTOCOL,
+        /** The call did not run: the pool is down (its workers stopped starting). */
+        UNAVAILABLE;
 
         String json() {
             return name().toLowerCase(Locale.ROOT);
@@ -137,6 +140,13 @@ public final class Batch {
         }
     }
 
+    /** The reader is in a read of the input (which a signal cannot end: the exit leaves it). */
+    private volatile boolean readerInRead;
+    /** At the signal, the reader waited for input and every line read was answered. */
+    private boolean waitedForInput;
+    /** A line already named the signal (the output was stuck). */
+    private boolean signalSaid;
+    private final AtomicLong linesRead = new AtomicLong();
     private volatile Thread starting; // the thread in WorkerPool.start, while it waits for the workers
     private final AtomicInteger firstSignal = new AtomicInteger();
 
@@ -187,7 +197,12 @@ public final class Batch {
         reader.start();
         int status = loop(reader, writer);
         progress.finish();
-        Log.info(counts.summary(System.nanoTime() - started));
+        String summary = counts.summary(System.nanoTime() - started);
+        if (interruptedBy != 0 && !signalSaid) {
+            // As run says what stopped it, and as the stuck output's line does.
+            summary = "got " + Signal.name(interruptedBy) + (waitedForInput ? " while waiting for input" : "") + "; " + summary;
+        }
+        Log.info(summary);
         return status;
     }
 
@@ -223,11 +238,13 @@ public final class Batch {
                             + " ms; exiting all the same");
                 } else {
                     Log.error(outputStuck(interruptedBy));
+                    signalSaid = true;
                 }
                 break;
             }
             if (event instanceof Event.Signalled s) {
                 if (interruptedBy == 0 && !writerEnded) {
+                    waitedForInput = readerInRead && linesRead.get() == counts.done();
                     interruptedBy = s.signal();
                     stopBy = stopDeadline();
                     writerBy = System.nanoTime() + WRITER_SLACK.toNanos();
@@ -406,7 +423,7 @@ public final class Batch {
             byte[] buf = new byte[CHUNK];
             long index = 0;
             int n;
-            while (!Thread.currentThread().isInterrupted() && (n = in.read(buf)) >= 0) {
+            while (!Thread.currentThread().isInterrupted() && (n = readChunk(in, buf)) >= 0) {
                 int from = 0;
                 for (int i = 0; i < n; i++) {
                     if (buf[i] == '\n') {
@@ -434,6 +451,15 @@ public final class Batch {
         events.add(new Event.ReaderEnded(failure));
     }
 
+    private int readChunk(InputStream in, byte[] buf) throws IOException {
+        readerInRead = true;
+        try {
+            return in.read(buf);
+        } finally {
+            readerInRead = false;
+        }
+    }
+
     private boolean inShard(long index) {
         return index % options.shardCount() == options.shardIndex();
     }
@@ -444,6 +470,7 @@ public final class Batch {
             return;
         }
         room.acquire();
+        linesRead.incrementAndGet();
         long length = line.length();
         if (line.tooLong()) {
             line.reset();
@@ -754,8 +781,14 @@ public final class Batch {
             Json.string(json, String.valueOf(p.getMessage()));
             return Status.PROTOCOL;
         }
+        if (cause instanceof WorkerStartException w) {
+            // The pool is down: the call never reached a worker. Its message says since when and why.
+            json.append("\"unavailable\",\"error\":");
+            Json.string(json, Reasons.reason(w));
+            return Status.UNAVAILABLE;
+        }
         json.append("\"failed\",\"error\":");
-        Json.string(json, String.valueOf(cause));
+        Json.string(json, Reasons.reason(cause));
         return Status.FAILED;
     }
 

@@ -83,8 +83,9 @@ final class PoolCommand {
             Output: {"line":1,"status":"ok","output":"...","attempts":1,"ms":12} per line, where
             status is ok, failed (the task threw; "error" names it), timeout ("timeout_ms", and
             "stack": the top frames of the worker's call thread at the timeout, when it sent them),
-            crashed ("error" says how, "exit_status") or protocol (also for an input line longer
-            than a frame: "input_bytes", "max_input_bytes"); an output that is not UTF-8 is
+            crashed ("error" says how, "exit_status"), protocol (also for an input line longer
+            than a frame: "input_bytes", "max_input_bytes") or unavailable (the call did not
+            run: the pool is down, its workers stopped starting); an output that is not UTF-8 is
             written as "output_base64". Each answer is flushed as soon as it and the lines
             before it are answered, so a client may wait for it before writing its next line.
             A summary line ends stderr; a progress line shows while stderr is a terminal.

@@ -20,7 +20,7 @@ public final class PoolReport extends Report {
     private String workerJar; // guarded by this
     private int workers;
     /** The statuses of {@code supervisor pool}'s answers, as its output lines name them. */
-    public static final List<String> STATUSES = List.of("ok", "failed", "timeout", "crashed", "protocol");
+    public static final List<String> STATUSES = List.of("ok", "failed", "timeout", "crashed", "protocol", "unavailable");
 
     private Map<String, Object> calls = zeros();
     private long workerStarts;

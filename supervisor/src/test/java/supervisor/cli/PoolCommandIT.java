@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import supervisor.testing.Await;
 import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
 
@@ -27,7 +28,7 @@ class PoolCommandIT {
     private static final String WORKER = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar").toString();
     private static final Duration LONG = Duration.ofSeconds(120);
     private static final Pattern LINE = Pattern.compile(
-            "\\{\"line\":(\\d+),\"status\":\"(ok|failed|timeout|crashed|protocol)\""
+            "\\{\"line\":(\\d+),\"status\":\"(ok|failed|timeout|crashed|protocol|unavailable)\""
             + "(,\"output\":\"(?:[^\"\\\\]|\\\\.)*\"|,\"output_base64\":\"[A-Za-z0-9+/=]*\"|,\"error\":\"(?:[^\"\\\\]|\\\\.)*\")?"
             + "(?:,\"(?:timeout_ms|exit_status|input_bytes|max_input_bytes)\":\\d+)*"
             + "(?:,\"stack\":\\[\"at [^\"\\\\]+\"(?:,\"at [^\"\\\\]+\"){0,7}])?"
@@ -96,6 +97,7 @@ class PoolCommandIT {
         try (Supervisor s = pool("echo a\necho b\n", "--workers", "1")) {
             assertEquals(0, s.exitCode(LONG));
             assertEquals(2, parse(s.stdout()).size());
+            assertNoGoneClaim(s.stderr());
         }
     }
 
@@ -165,7 +167,13 @@ class PoolCommandIT {
                 assertEquals(Integer.toString(i + 1), lines.get(i)[0], "a prefix, in order");
                 assertEquals("ok", lines.get(i)[1]);
             }
+            assertNoGoneClaim(s.stderr());
         }
+    }
+
+    /** A worker stopped by the pool (SHUTDOWN, then its stdin closed) says nothing of a supervisor gone. */
+    private static void assertNoGoneClaim(String stderr) {
+        assertTrue(!stderr.contains("supervisor is gone") && !stderr.contains("stdin closed"), stderr);
     }
 
     @Test
@@ -333,6 +341,23 @@ class PoolCommandIT {
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(ms < 2000, "exited " + ms + " ms after SIGTERM; the grace is 1 s");
             assertEquals(1, parse(s.stdout()).size(), s.stdout());
+        }
+    }
+
+    @Test
+    void sigtermWhileTheInputBlocksSaysSoAndEndsAtOnce(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("r.json");
+        try (Supervisor s = Supervisor.builder("pool", "--workers", "1", "--report", report.toString(), WORKER)
+                .keepStdinOpen().start()) {
+            // No line yet, the writer holds the pipe open: the reader blocks in its read.
+            Await.until(LONG, "the reader to wait in a read of the pipe", () -> StatusesIT.batchThreadWaitsIn(s.pid(), "pipe_read"));
+            long t0 = System.nanoTime();
+            s.signal("TERM");
+            assertEquals(143, s.exitCode(LONG), s.stderr());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 2000, "exited " + ms + " ms after SIGTERM");
+            assertTrue(s.stderr().contains("supervisor: got SIGTERM while waiting for input; 0 calls: 0 ok in "), s.stderr());
+            assertEquals("signal", StatusesIT.report(report).get("outcome"));
         }
     }
 

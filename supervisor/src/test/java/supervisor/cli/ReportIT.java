@@ -238,7 +238,7 @@ class ReportIT {
             assertEquals(1L, r.get("exit_status"));
             assertEquals(worker, r.get("worker_jar"));
             assertEquals(1L, r.get("workers"));
-            assertEquals(Map.of("total", 3L, "ok", 2L, "failed", 0L, "timeout", 0L, "crashed", 1L, "protocol", 0L), r.get("calls"));
+            assertEquals(Map.of("total", 3L, "ok", 2L, "failed", 0L, "timeout", 0L, "crashed", 1L, "protocol", 0L, "unavailable", 0L), r.get("calls"));
             assertEquals(2L, r.get("worker_starts"), "the first worker, and the one that replaced it for the third line");
             assertEquals(1L, r.get("restarts"));
             assertEquals(List.of(Map.of("worker", 1L, "restarts", 1L, "reasons", Map.of("crashed", 1L))),

@@ -196,6 +196,43 @@ class StatusesIT {
         }
     }
 
+    /**
+     * A pool that is down (its workers stopped starting: the static initialiser exits once the
+     * refuse file exists) answers the lines left "unavailable", saying why without a class name.
+     */
+    @Test
+    void linesThatFindThePoolDownAreUnavailableWithAPlainReason(@TempDir Path dir) throws Exception {
+        Path refuse = dir.resolve("refuse");
+        Path report = dir.resolve("r.json");
+        try (Supervisor s = Supervisor.builder("pool", "--workers", "1", "--report", report.toString(), WORKER)
+                .environment("HOSTILE_REFUSE_IF_EXISTS", refuse.toString()).keepStdinOpen().start()) {
+            var in = s.process().getOutputStream();
+            in.write("echo a\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            s.awaitStdout("\"output\":\"a\"", LONG);
+            Files.createFile(refuse);
+            in.write("exit 3\necho b\necho c\n".getBytes(StandardCharsets.UTF_8));
+            in.close();
+            assertEquals(1, s.exitCode(LONG), s.stderr());
+            List<String> lines = s.stdout().lines().toList();
+            assertEquals(4, lines.size(), s.stdout());
+            assertTrue(lines.get(1).startsWith("{\"line\":2,\"status\":\"crashed\","), lines.get(1));
+            for (String l : lines.subList(2, 4)) {
+                assertTrue(l.matches("\\{\"line\":\\d,\"status\":\"unavailable\",\"error\":\"the pool is down since .*"), l);
+            }
+            for (String l : lines) {
+                assertFalse(JAVA_CLASS.matcher(l).find(), "a class name in: " + l);
+            }
+            for (String l : ownLines(s.stderr())) {
+                assertFalse(JAVA_CLASS.matcher(l).find(), "a class name in: " + l);
+            }
+            assertTrue(s.stderr().contains("supervisor: 4 calls: 1 ok, 1 crashed, 2 unavailable in "), s.stderr());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> calls = (Map<String, Object>) report(report).get("calls");
+            assertEquals(2L, calls.get("unavailable"), calls.toString());
+        }
+    }
+
     /** Failing commands say plain reasons: no line of the supervisor's carries a Java class name. */
     @Test
     void failuresSayPlainReasonsWithoutClassNames(@TempDir Path dir) throws Exception {

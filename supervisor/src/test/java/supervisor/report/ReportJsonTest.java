@@ -93,7 +93,7 @@ class ReportJsonTest {
         PoolReport p = new PoolReport(List.of("--frob"));
         p.end(Report.USAGE, 2);
         Map<String, Object> pool = SCHEMA.validate(p.json());
-        assertEquals(Map.of("total", 0L, "ok", 0L, "failed", 0L, "timeout", 0L, "crashed", 0L, "protocol", 0L), pool.get("calls"));
+        assertEquals(Map.of("total", 0L, "ok", 0L, "failed", 0L, "timeout", 0L, "crashed", 0L, "protocol", 0L, "unavailable", 0L), pool.get("calls"));
         assertEquals(List.of(), pool.get("restarts_by_worker"));
     }
 

@@ -59,6 +59,12 @@ public final class WorkerMain {
                 default -> throw new ProtocolException("unexpected " + frame + " from the supervisor");
             }
         }
+        if (calls.shutdownRequested()) {
+            // The pool's orderly stop: SHUTDOWN, then its end of our stdin. Not a supervisor
+            // gone: the call thread answers the call in flight, if any, and exits 0 with the
+            // task's shutdown hooks; the pool kills the worker if that outlasts its grace.
+            return;
+        }
         Exit.supervisorGone("stdin closed: the supervisor is gone", calls);
     }
 

@@ -2,6 +2,7 @@ package supervisor.worker;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -28,6 +29,7 @@ import supervisor.worker.protocol.Hello;
 import supervisor.worker.tasks.AwaitingTask;
 import supervisor.worker.tasks.EchoTask;
 import supervisor.worker.tasks.FailingConstructorTask;
+import supervisor.worker.tasks.SlowHookTask;
 import supervisor.worker.tasks.SpinningTask;
 
 /** Start-up, SHUTDOWN, end of input and protocol errors, against real worker JVMs. */
@@ -99,6 +101,22 @@ class WorkerLifecycleTest {
             worker.send(Frame.shutdown());
             worker.closeStdin();
             assertEquals(Exit.SHUTDOWN, worker.awaitExit());
+            // The pool's orderly stop: nothing says the supervisor is gone.
+            assertFalse(worker.stderr().contains("supervisor is gone"), worker.stderr());
+        }
+    }
+
+    @Test
+    void thePoolsOrderlyStopSaysNothingOfASupervisorGone() throws Exception {
+        // SHUTDOWN, then stdin closed, as the pool stops a worker; the exit's hooks take a while.
+        try (WorkerProcess worker = WorkerProcess.of(SlowHookTask.class).start()) {
+            worker.handshake();
+            assertEquals("x", worker.call(1, "x"));
+            worker.send(Frame.shutdown());
+            worker.closeStdin();
+            assertEquals(Exit.SHUTDOWN, worker.awaitExit());
+            worker.expectEndOfFrames();
+            assertEquals("", worker.stderr());
         }
     }
 
