@@ -46,7 +46,7 @@ final class PoolCommand {
               --input FILE         read lines from FILE, read once: a file, a FIFO, /dev/stdin
                                    or <(...) (default: stdin)
               --output FILE        write answers to FILE, in an existing directory, not the
-                                   input file (default: stdout)
+                                   input file, the jar or the config file (default: stdout)
               --shard I/N          only the lines whose 0-based index mod N is I
               --java PATH          the java for workers (default: JAVA_HOME's, else PATH's)
               --termination MECH   auto, cgroup or tree (see supervisor run --help)
