@@ -2,6 +2,7 @@ package supervisor.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import supervisor.limits.Limits;
 import supervisor.limits.Sizes;
 import supervisor.log.Log;
 import supervisor.log.Printable;
+import supervisor.log.Reasons;
 import supervisor.report.Report;
 
 /**
@@ -86,11 +88,79 @@ final class Configured {
             return null;
         }
         String source = settings.source(Setting.REPORT);
-        String name = source.equals("command line") ? "--report"
+        reportName = source.equals("command line") ? "--report"
                 : source.startsWith("environment ") ? source.substring("environment ".length()) : source + ": report";
         Path path = Path.of(value);
-        checkReport(path, name);
+        checkReport(path, reportName);
         return path;
+    }
+
+    /** How a usage error names the report's setting: "--report", the variable, or file:line. */
+    private String reportName = "--report";
+
+    /** A file the supervisor reads or writes, as a message names it: "the worker jar 'w.jar'". */
+    record Named(String what, Path path) {
+        static Named of(String what, Path path) {
+            return path == null ? null : new Named(what + " " + Printable.quote(path.toString()), path);
+        }
+    }
+
+    /**
+     * What the supervisor reads (the jar, the config file, the input) and what it writes (the
+     * output, the report) are different files: an output opened on one of them would empty it,
+     * and a report renamed over one would replace it. Compared by device and inode, following
+     * links (what matters is the file they reach), before anything is opened for writing. A
+     * report that is one of them is refused (the usage error's report is not written there
+     * either); else the report's temporary file is made now, in the directory pinned for the
+     * whole run (see {@link Report#open()}), so that a directory where no file can be created is
+     * a usage error now rather than a lost report at the end.
+     *
+     * @param inputs the command's inputs (null for none); the config file read is added here
+     * @param output the answers' file, or null
+     */
+    void ownFiles(Report report, Path output, Named... inputs) throws UsageException {
+        List<Named> read = new ArrayList<>();
+        for (Named n : inputs) {
+            if (n != null) {
+                read.add(n);
+            }
+        }
+        if (settings.file() != null) {
+            read.add(Named.of("the config file", settings.file()));
+        }
+        Path r = report.path();
+        if (r != null) {
+            List<Named> others = new ArrayList<>(read);
+            if (output != null) {
+                others.add(Named.of("the output file", output));
+            }
+            for (Named n : others) {
+                if (sameFile(n.path(), r)) {
+                    report.refuse(); // the usage error's report must not replace it either
+                    throw new UsageException("the report " + Printable.quote(r.toString()) + " is " + n.what()
+                            + ", which the report would replace; write it to another file");
+                }
+            }
+        }
+        for (Named n : read) {
+            if (output != null && sameFile(n.path(), output)) {
+                throw new UsageException("--output: " + Printable.quote(output.toString()) + " is " + n.what()
+                        + ", which writing the answers would empty; write them to another file");
+            }
+        }
+        if (r != null) {
+            try {
+                report.open();
+            } catch (IOException e) {
+                Path dir = r.toAbsolutePath().getParent();
+                report.refuse(); // nowhere to write the usage error's report either
+                // Creating a file in /proc fails with ENOENT although the directory is there.
+                String why = e instanceof NoSuchFileException && Files.isDirectory(dir)
+                        ? "its file system takes no new files" : Reasons.reason(e);
+                throw new UsageException(reportName + ": cannot create a file in " + Printable.quote(dir.toString())
+                        + ": " + why);
+            }
+        }
     }
 
     /**
@@ -179,7 +249,7 @@ final class Configured {
      * @param error the supervisor's line, or null (a signal)
      */
     static void endReport(Report report, String outcome, int status, String error) {
-        if (report.path() == null) {
+        if (report.path() == null && !report.refused()) {
             String env = System.getenv(Setting.REPORT.environmentVariable());
             // Trimmed as Settings trims a variable: spaces and tabs only.
             report.to(reportOrNull(env == null ? null : env.replaceAll("^[ \t]+|[ \t]+$", "")));

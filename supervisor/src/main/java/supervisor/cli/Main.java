@@ -112,6 +112,10 @@ public final class Main {
             System.out.print(e.getMessage());
             System.out.flush();
             return 0;
+        } finally {
+            if (report != null) {
+                report.discard(); // the report's temporary file, on a path that wrote no report
+            }
         }
     }
 

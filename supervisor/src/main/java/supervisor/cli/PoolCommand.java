@@ -46,7 +46,7 @@ final class PoolCommand {
               --input FILE         read lines from FILE, read once: a file, a FIFO, /dev/stdin
                                    or <(...) (default: stdin)
               --output FILE        write answers to FILE, in an existing directory, not the
-                                   input file (default: stdout)
+                                   input file, the jar or the config file (default: stdout)
               --shard I/N          only the lines whose 0-based index mod N is I
               --java PATH          the java for workers (default: JAVA_HOME's, else PATH's)
               --termination MECH   auto, cgroup or tree (see supervisor run --help)
@@ -148,8 +148,9 @@ final class PoolCommand {
         report.to(c.report());
         checkInput(input);
         checkOutput(output);
-        checkDistinct(input, output, report);
         Path jar = Path.of(a.jar);
+        c.ownFiles(report, output, input == null ? new Configured.Named("the standard input", Configured.STDIN)
+                : Configured.Named.of("the input file", input), Configured.Named.of("the worker jar", jar));
         try {
             if (output == null) {
                 Stdout.requireOpen("the answers", "write them with --output FILE, or discard them: >/dev/null");
@@ -229,33 +230,6 @@ final class PoolCommand {
         if (!Files.isReadable(input)) {
             throw new UsageException("--input: cannot read " + Printable.quote(input.toString())
                     + (Files.exists(input) ? " (permission denied)" : " (no such file)"));
-        }
-    }
-
-    /**
-     * The output, the input and the report are three files: an output opened on the input (the
-     * same path, or a hard or symbolic link to it) would empty it before a line was read, and a
-     * report renamed over either would replace it. Compared by device and inode, following
-     * links (what matters is the file they reach), before anything is opened.
-     */
-    private static void checkDistinct(Path input, Path output, PoolReport report) throws UsageException {
-        String in = input == null ? "the standard input" : "the input file " + Printable.quote(input.toString());
-        Path inputFile = input == null ? Configured.STDIN : input;
-        Path r = report.path();
-        String refused = null;
-        if (r != null && Configured.sameFile(inputFile, r)) {
-            refused = in;
-        } else if (r != null && output != null && Configured.sameFile(output, r)) {
-            refused = "the output file " + Printable.quote(output.toString());
-        }
-        if (refused != null) {
-            report.to(null); // the usage error's report must not replace it either
-            throw new UsageException("the report " + Printable.quote(r.toString()) + " is " + refused
-                    + ", which the report would replace; write it to another file");
-        }
-        if (output != null && Configured.sameFile(inputFile, output)) {
-            throw new UsageException("--output: " + Printable.quote(output.toString()) + " is " + in
-                    + ", which writing the answers would empty; write them to another file");
         }
     }
 

@@ -141,12 +141,7 @@ final class RunCommand {
         }
         Configured c = new Configured(a);
         report.to(c.report());
-        if (report.path() != null && Configured.sameFile(Path.of(a.jar), report.path())) {
-            Path refused = report.path();
-            report.to(null); // the usage error's report must not replace the jar either
-            throw new UsageException("the report " + Printable.quote(refused.toString()) + " is the task jar "
-                    + Printable.quote(a.jar) + ", which the report would replace; write it to another file");
-        }
+        c.ownFiles(report, null, Configured.Named.of("the task jar", Path.of(a.jar)));
         String java = c.settings.get(Setting.JAVA);
         Map<String, String> env = new LinkedHashMap<>();
         List<String> pass = new ArrayList<>();

@@ -16,6 +16,7 @@ public final class Settings {
 
     private final Map<Setting, String> values = new EnumMap<>(Setting.class);
     private final Map<Setting, String> sources = new EnumMap<>(Setting.class);
+    private Path file;
 
     private Settings() {
     }
@@ -37,6 +38,7 @@ public final class Settings {
             file = Path.of(env.get(CONFIG_VARIABLE));
         }
         if (file != null) {
+            s.file = file;
             s.readFile(file);
         }
         for (Setting setting : Setting.values()) {
@@ -101,6 +103,11 @@ public final class Settings {
     private void put(Setting s, String value, String source) {
         values.put(s, value);
         sources.put(s, source);
+    }
+
+    /** The config file read (--config FILE, else SUPERVISOR_CONFIG), or null for none. */
+    public Path file() {
+        return file;
     }
 
     public String get(Setting s) {

@@ -1,17 +1,21 @@
 package supervisor.report;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -19,6 +23,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import supervisor.log.Reasons;
 import supervisor.log.Log;
 import supervisor.log.Printable;
@@ -56,6 +62,13 @@ public abstract class Report {
     private final Instant startedAt = Instant.now();
     private final long startedNanos = System.nanoTime();
     private volatile Path path;
+    /** Set by {@link #refuse()}: no report at all, not even to SUPERVISOR_REPORT. */
+    private volatile boolean refused;
+    /** Guards the report's directory and temporary file, which {@link #open()} makes. */
+    private final Object file = new Object();
+    private SecureDirectoryStream<Path> dir; // guarded by file
+    private Path tempName; // guarded by file: relative to dir
+    private SeekableByteChannel temp; // guarded by file
     private String outcome; // guarded by this
     private int exitStatus = -1; // guarded by this
     private String error; // guarded by this
@@ -69,9 +82,25 @@ public abstract class Report {
         this.argv = List.copyOf(argv);
     }
 
-    /** Where the report goes; none until this is called. */
+    /** Where the report goes; none until this is called. A temporary file made for another path goes. */
     public void to(Path path) {
+        if (!Objects.equals(path, this.path)) {
+            discard();
+        }
         this.path = path;
+    }
+
+    /**
+     * No report: its path is one of the supervisor's own inputs or outputs, which the report
+     * would replace; nor is one written to any other path (such as SUPERVISOR_REPORT's).
+     */
+    public void refuse() {
+        to(null);
+        refused = true;
+    }
+
+    public boolean refused() {
+        return refused;
     }
 
     public Path path() {
@@ -116,9 +145,78 @@ public abstract class Report {
     }
 
     /**
-     * Writes the report, if a path was given: to a new file beside it, then renamed over it, so
-     * that the report appears whole or not at all. A failure is said on stderr and changes no
-     * exit status: the run's outcome stands.
+     * Pins the report's directory and creates the report's temporary file in it, now, so that a
+     * directory where no file can be created is known before anything starts, and so that the
+     * report goes to the directory its path named at the start: the directory is held open and
+     * the file is created, looked at and renamed relative to it (openat, fstatat, renameat), so a
+     * directory moved and replaced by a link during the run cannot send the report elsewhere.
+     * The temporary file is ours: {@link #write()} or {@link #discard()} removes it.
+     *
+     * @throws IOException when the directory cannot be opened or no file can be created in it
+     */
+    public void open() throws IOException {
+        synchronized (file) {
+            Path target = path;
+            if (target == null || dir != null) {
+                return;
+            }
+            DirectoryStream<Path> stream = Files.newDirectoryStream(target.toAbsolutePath().getParent());
+            if (!(stream instanceof SecureDirectoryStream<Path> secure)) {
+                stream.close(); // Linux always gives one; without it the directory cannot be pinned
+                throw new FileSystemException(target.toString(), null, "the directory cannot be held open");
+            }
+            dir = secure;
+            try {
+                // CREATE_NEW honours the umask, as the report itself would; a name taken is drawn again.
+                for (int attempt = 0; temp == null; attempt++) {
+                    Path name = Path.of("." + target.getFileName() + "." + Cgroups.randomName() + ".tmp");
+                    try {
+                        temp = secure.newByteChannel(name, Set.of(StandardOpenOption.CREATE_NEW,
+                                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+                        tempName = name;
+                    } catch (FileAlreadyExistsException e) {
+                        if (attempt == 8) {
+                            throw e;
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                discard();
+                throw e;
+            }
+        }
+    }
+
+    /** Removes the temporary file {@link #open()} made, if any, and lets its directory go. */
+    public void discard() {
+        synchronized (file) {
+            try {
+                if (temp != null) {
+                    temp.close();
+                }
+                if (tempName != null) {
+                    dir.deleteFile(tempName);
+                }
+            } catch (IOException e) {
+                // gone already (its directory removed): nothing more to do
+            }
+            try {
+                if (dir != null) {
+                    dir.close();
+                }
+            } catch (IOException e) {
+                // nothing more to do
+            }
+            temp = null;
+            tempName = null;
+            dir = null;
+        }
+    }
+
+    /**
+     * Writes the report, if a path was given: to its temporary file (made by {@link #open()}, or
+     * now), then renamed over it, so that the report appears whole or not at all. A failure is
+     * said on stderr and changes no exit status: the run's outcome stands.
      *
      * @return false when the report could not be written
      */
@@ -128,45 +226,36 @@ public abstract class Report {
             return true;
         }
         byte[] bytes = json().getBytes(StandardCharsets.UTF_8);
-        Path dir = target.toAbsolutePath().getParent();
-        Path temp = null;
-        try {
-            // CREATE_NEW honours the umask, as the report itself would; a name taken is drawn again.
-            for (int attempt = 0; temp == null; attempt++) {
-                Path t = dir.resolve("." + target.getFileName() + "." + Cgroups.randomName() + ".tmp");
-                try (OutputStream out = Files.newOutputStream(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    temp = t;
-                    out.write(bytes);
-                } catch (FileAlreadyExistsException e) {
-                    if (attempt == 8) {
-                        throw e;
-                    }
+        synchronized (file) {
+            try {
+                open();
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    temp.write(buffer);
                 }
-            }
-            // Checked before the run; checked again, as something else may have been put there since:
-            // a rename replaces what the path names, not what a link points to, so a symbolic
-            // link, device, FIFO or socket would be replaced by a regular file.
-            String notRegular = notRegular(target);
-            if (notRegular != null) {
-                Log.error("cannot write the report " + Printable.quote(target.toString()) + ": it is " + notRegular
-                        + " now, which it would replace");
-                Files.deleteIfExists(temp);
+                temp.close();
+                // Checked before the run; checked again, as something else may have been put there since:
+                // a rename replaces what the path names, not what a link points to, so a symbolic
+                // link, device, FIFO or socket would be replaced by a regular file.
+                Path name = target.getFileName();
+                String notRegular = notRegular(() -> dir.getFileAttributeView(name, BasicFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS).readAttributes());
+                if (notRegular != null) {
+                    Log.error("cannot write the report " + Printable.quote(target.toString()) + ": it is " + notRegular
+                            + " now, which it would replace");
+                    return false;
+                }
+                dir.move(tempName, dir, name); // renameat: atomic, in the directory pinned at the start
+                tempName = null; // it is the report now
+                return true;
+            } catch (IOException | RuntimeException e) {
+                String why = e instanceof NoSuchFileException && !Files.isDirectory(target.toAbsolutePath().getParent())
+                        ? "its directory is gone" : Reasons.reason(e);
+                Log.error("cannot write the report " + Printable.quote(target.toString()) + ": " + why);
                 return false;
+            } finally {
+                discard();
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            String why = e instanceof NoSuchFileException && !Files.isDirectory(dir) ? "its directory is gone"
-                    : Reasons.reason(e);
-            Log.error("cannot write the report " + Printable.quote(target.toString()) + ": " + why);
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException gone) {
-                    // nothing more to do
-                }
-            }
-            return false;
         }
     }
 
@@ -176,9 +265,17 @@ public abstract class Report {
      * regular file or nothing.
      */
     public static String notRegular(Path path) {
+        return notRegular(() -> Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    private interface Attributes {
+        BasicFileAttributes read() throws IOException;
+    }
+
+    private static String notRegular(Attributes attributes) {
         BasicFileAttributes a;
         try {
-            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            a = attributes.read();
         } catch (IOException e) {
             return null; // nothing there (or not visible): the write says what is wrong
         }

@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -134,6 +135,107 @@ class OwnFilesOnlyIT {
                 + " write them to another file\n", err);
         assertEquals(lines, Files.readString(input));
         Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(5));
+    }
+
+    /**
+     * The jar and the config file are inputs too: --output w.jar truncated the worker jar, a
+     * report replaced the jar or the config file read (--config or SUPERVISOR_CONFIG), and
+     * SUPERVISOR_REPORT naming the input was written after the refusal of the same report.
+     */
+    @Test
+    void anOutputOrReportThatIsTheJarOrTheConfigIsAUsageErrorAndTheyStay(@TempDir Path dir) throws Exception {
+        Path input = Files.writeString(dir.resolve("in.txt"), "echo a\n");
+        Path worker = Files.copy(WORKER, dir.resolve("w.jar"));
+        Path task = Files.copy(Supervisor.TASKS, dir.resolve("t.jar"));
+        Path config = Files.writeString(dir.resolve("c.conf"), "timeout = 1m\n");
+        Map<Path, byte[]> before = Map.of(input, Files.readAllBytes(input), worker, Files.readAllBytes(worker),
+                task, Files.readAllBytes(task), config, Files.readAllBytes(config));
+        String jarIs = " is the worker jar '" + worker + "', which ";
+        String configIs = " is the config file '" + config + "', which ";
+        String answers = "writing the answers would empty; write them to another file\n";
+        String replaced = "the report would replace; write it to another file\n";
+        String[][] cases = {
+            {"pool", "--input", input.toString(), "--output", worker.toString(), worker.toString()},
+            {"pool", "--input", input.toString(), "--report", worker.toString(), worker.toString()},
+            {"pool", "--config", config.toString(), "--input", input.toString(), "--output", config.toString(), worker.toString()},
+            {"pool", "--config", config.toString(), "--input", input.toString(), "--report", config.toString(), worker.toString()},
+            {"run", "--config", config.toString(), "--report", config.toString(), task.toString(), "--", "hello"},
+            {"run", "--report", config.toString(), task.toString(), "--", "hello"}, // SUPERVISOR_CONFIG
+            {"pool", "--input", input.toString(), worker.toString()}, // SUPERVISOR_REPORT
+        };
+        String[] expected = {
+            "supervisor: --output: '" + worker + "'" + jarIs + answers,
+            "supervisor: the report '" + worker + "'" + jarIs + replaced,
+            "supervisor: --output: '" + config + "'" + configIs + answers,
+            "supervisor: the report '" + config + "'" + configIs + replaced,
+            "supervisor: the report '" + config + "'" + configIs + replaced,
+            "supervisor: the report '" + config + "'" + configIs + replaced,
+            "supervisor: the report '" + input + "' is the input file '" + input + "', which " + replaced,
+        };
+        for (int i = 0; i < cases.length; i++) {
+            Supervisor.Builder b = Supervisor.builder(cases[i]);
+            if (i == 5) {
+                b.environment("SUPERVISOR_CONFIG", config.toString());
+            }
+            if (i == 6) {
+                b.environment("SUPERVISOR_REPORT", input.toString());
+            }
+            try (Supervisor s = b.start()) {
+                assertEquals(2, s.exitCode(LONG), String.join(" ", cases[i]) + ": " + s.stderr());
+                assertEquals(expected[i], s.stderr());
+            }
+            for (Map.Entry<Path, byte[]> e : before.entrySet()) {
+                assertTrue(Arrays.equals(e.getValue(), Files.readAllBytes(e.getKey())),
+                        String.join(" ", cases[i]) + ": " + e.getKey() + " is untouched");
+            }
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(4, files.count(), "no temporary file left");
+        }
+    }
+
+    /** --report /proc/x.json was accepted, then lost at the end ("no such file or directory"). */
+    @Test
+    void aReportWhoseDirectoryTakesNoFileIsAUsageError() throws Exception {
+        try (Supervisor run = Supervisor.builder("run", "--report", "/proc/x.json", Supervisor.TASKS.toString(),
+                "--", "hello").start();
+             Supervisor pool = Supervisor.builder("pool", WORKER.toString()).environment("SUPERVISOR_REPORT",
+                     "/proc/x.json").stdin("echo a\n".getBytes(StandardCharsets.UTF_8)).start()) {
+            assertEquals(2, run.exitCode(LONG), run.stderr());
+            assertEquals("supervisor: --report: cannot create a file in '/proc': its file system takes no new files\n",
+                    run.stderr(), "nothing ran");
+            assertEquals(2, pool.exitCode(LONG), pool.stderr());
+            assertEquals("supervisor: SUPERVISOR_REPORT: cannot create a file in '/proc': its file system takes no"
+                    + " new files\n", pool.stderr());
+            assertEquals("", pool.stdout());
+        }
+    }
+
+    /**
+     * The report's directory is the one its path named at the start: moved away and replaced by
+     * a link during the run, the report still goes to it, not to where the link points.
+     */
+    @Test
+    void aReportGoesToTheDirectoryPinnedAtTheStart(@TempDir Path dir) throws Exception {
+        Path rd = Files.createDirectory(dir.resolve("rd"));
+        Path victim = Files.createDirectory(dir.resolve("victim"));
+        Files.writeString(victim.resolve("r.json"), "keep");
+        Path moved = dir.resolve("rd.orig");
+        try (Supervisor s = Supervisor.builder("run", "--report", rd.resolve("r.json").toString(),
+                Supervisor.TASKS.toString(), "--", "sh", "mv '" + rd + "' '" + moved + "' && ln -s '" + victim + "' '"
+                        + rd + "'", "wait-exit").start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("ready\n", s.stderr());
+        }
+        assertEquals("keep", Files.readString(victim.resolve("r.json")), "the link's target is untouched");
+        try (var files = Files.list(victim)) {
+            assertEquals(1, files.count(), "nothing else written there");
+        }
+        Map<String, Object> r = ReportFields.read(moved.resolve("r.json"));
+        assertEquals("exited", r.get("outcome"));
+        try (var files = Files.list(moved)) {
+            assertEquals(List.of(moved.resolve("r.json")), files.toList(), "no temporary file left");
+        }
     }
 
     // ---- clean-up: mount points and depth ----------------------------------------------------
