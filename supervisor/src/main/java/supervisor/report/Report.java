@@ -145,12 +145,13 @@ public abstract class Report {
     }
 
     /**
-     * Pins the report's directory and creates the report's temporary file in it, now, so that a
+     * Pins the report's directory and creates a file in it, now, so that a
      * directory where no file can be created is known before anything starts, and so that the
      * report goes to the directory its path named at the start: the directory is held open and
      * the file is created, looked at and renamed relative to it (openat, fstatat, renameat), so a
      * directory moved and replaced by a link during the run cannot send the report elsewhere.
-     * The temporary file is ours: {@link #write()} or {@link #discard()} removes it.
+     * The probe file is removed at once, so that a kill -9 of the supervisor during the run
+     * leaves nothing of ours there; {@link #write()} makes the real one at the end.
      *
      * @throws IOException when the directory cannot be opened or no file can be created in it
      */
@@ -167,19 +168,8 @@ public abstract class Report {
             }
             dir = secure;
             try {
-                // CREATE_NEW honours the umask, as the report itself would; a name taken is drawn again.
-                for (int attempt = 0; temp == null; attempt++) {
-                    Path name = Path.of("." + target.getFileName() + "." + Cgroups.randomName() + ".tmp");
-                    try {
-                        temp = secure.newByteChannel(name, Set.of(StandardOpenOption.CREATE_NEW,
-                                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
-                        tempName = name;
-                    } catch (FileAlreadyExistsException e) {
-                        if (attempt == 8) {
-                            throw e;
-                        }
-                    }
-                }
+                createTemp(target);
+                dropTemp();
             } catch (IOException | RuntimeException e) {
                 discard();
                 throw e;
@@ -187,19 +177,43 @@ public abstract class Report {
         }
     }
 
-    /** Removes the temporary file {@link #open()} made, if any, and lets its directory go. */
+    /** The report's temporary file, new, in the pinned directory. */
+    private void createTemp(Path target) throws IOException {
+        // CREATE_NEW honours the umask, as the report itself would; a name taken is drawn again.
+        for (int attempt = 0; temp == null; attempt++) {
+            Path name = Path.of("." + target.getFileName() + "." + Cgroups.randomName() + ".tmp");
+            try {
+                temp = dir.newByteChannel(name, Set.of(StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+                tempName = name;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 8) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Closes and removes the temporary file, if any. */
+    private void dropTemp() {
+        try {
+            if (temp != null) {
+                temp.close();
+            }
+            if (tempName != null) {
+                dir.deleteFile(tempName);
+            }
+        } catch (IOException e) {
+            // gone already (its directory removed): nothing more to do
+        }
+        temp = null;
+        tempName = null;
+    }
+
+    /** Removes the temporary file, if any, and lets the pinned directory go. */
     public void discard() {
         synchronized (file) {
-            try {
-                if (temp != null) {
-                    temp.close();
-                }
-                if (tempName != null) {
-                    dir.deleteFile(tempName);
-                }
-            } catch (IOException e) {
-                // gone already (its directory removed): nothing more to do
-            }
+            dropTemp();
             try {
                 if (dir != null) {
                     dir.close();
@@ -207,15 +221,13 @@ public abstract class Report {
             } catch (IOException e) {
                 // nothing more to do
             }
-            temp = null;
-            tempName = null;
             dir = null;
         }
     }
 
     /**
-     * Writes the report, if a path was given: to its temporary file (made by {@link #open()}, or
-     * now), then renamed over it, so that the report appears whole or not at all. A failure is
+     * Writes the report, if a path was given: to a temporary file in the directory {@link #open()}
+     * pinned (or pins now), then renamed over it, so that the report appears whole or not at all. A failure is
      * said on stderr and changes no exit status: the run's outcome stands.
      *
      * @return false when the report could not be written
@@ -229,6 +241,7 @@ public abstract class Report {
         synchronized (file) {
             try {
                 open();
+                createTemp(target);
                 ByteBuffer buffer = ByteBuffer.wrap(bytes);
                 while (buffer.hasRemaining()) {
                     temp.write(buffer);
