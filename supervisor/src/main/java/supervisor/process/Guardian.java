@@ -617,7 +617,7 @@ final class Guardian {
      * fails, naming the new value, when the script changes and this does not). A checksum rather
      * than the text: reading the jar's resource costs a one-shot run 7-9 ms on its critical path.
      */
-    static final long SCRIPT_CRC32 = 0x6776e78eL;
+    static final long SCRIPT_CRC32 = 0x06fdf960L;
 
     /**
      * Null when PID runs this jar's guardian.sh ({@code sh PATH}): a script of another build

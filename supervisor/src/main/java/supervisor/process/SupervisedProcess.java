@@ -367,7 +367,12 @@ public final class SupervisedProcess {
         List<String> command = new ArrayList<>();
         if (watcher == null) {
             Helpers.setsid().ifPresent(command::add);
-            Helpers.setpriv().ifPresent(p -> command.addAll(List.of(p, "--pdeathsig", "KILL", "--")));
+            // A worker held by the tree is its orphans' subreaper: a parent-death SIGKILL would end
+            // it the instant this JVM dies, its orphans going to init before the guardian could
+            // stop them. It ends itself once its stdin ends (within 750 ms), killing them first.
+            if (!(spec.stdio() == ProcessSpec.Stdio.WORKER && heldByTree(spec.mechanism()))) {
+                Helpers.setpriv().ifPresent(p -> command.addAll(List.of(p, "--pdeathsig", "KILL", "--")));
+            }
             command.addAll(List.of(Helpers.SH, "-c", SPAWN_SCRIPT, "supervisor-spawn"));
         }
         command.add(Integer.toString(join.size()));

@@ -37,12 +37,44 @@ END
     esac
 done
 
-# The supervisor is gone. Field 22 of /proc/PID/stat (the fields after comm start after its last ')').
+# The supervisor is gone. Sets now to field 22 of /proc/PID/stat (the fields after comm start
+# after its last ')'); no subshell: a worker that sees its stdin end exits within milliseconds.
 starttime() {
     { read -r s < "/proc/$1/stat"; } 2>/dev/null || return 1
     s=${s##*) }
     set -- $s
-    eval echo "\${20}"
+    eval "now=\${20}"
+}
+
+# A task's descendants that left its group and environment (setsid, env -i) and were orphaned are
+# reparented to the nearest subreaper: a pool worker on the tree mechanism is one, so they are
+# still in its tree, but only while it lives, and it halts once its stdin (from the supervisor)
+# ends. So the task's group is stopped first (a stopped worker cannot exit), then its tree is
+# walked through /proc/PID/task/*/children, stopping each process found (none forks or exits
+# meanwhile), and walked again until a walk finds no new one (at most 10). Adds them to $stopped.
+stop_tree() { # $1 a pid that is still the recorded task
+    kill -STOP "-$1" 2>/dev/null # no "--": dash's kill takes it for a pid ("Illegal number")
+    walks=0 more=1
+    while [ -n "$more" ] && [ $walks -lt 10 ]; do
+        more= level=$1 walks=$((walks + 1))
+        while [ -n "$level" ]; do
+            next=
+            for p in $level; do
+                for c in /proc/"$p"/task/*/children; do
+                    kids=
+                    { read -r kids < "$c"; } 2>/dev/null # no newline at its end: read fails, kids is set
+                    for k in $kids; do
+                        case " $stopped " in
+                            *" $k "*) ;;
+                            *) kill -STOP "$k" 2>/dev/null; stopped="$stopped $k" more=1 ;;
+                        esac
+                        next="$next $k"
+                    done
+                done
+            done
+            level=$next
+        done
+    done
 }
 
 kill_cgroup() { # $1: a cgroup directory
@@ -112,8 +144,12 @@ while [ $round -lt 20 ]; do
             task)
                 # The task leads its process group; the group id stays its own while any member
                 # lives. Skipped if the pid is alive as a different process (reused: not ours).
-                now=$(starttime "$a") || now=$b
-                if [ "$now" = "$b" ] && kill -KILL -- "-$a" 2>/dev/null; then found=1; fi
+                # Its hidden descendants are stopped before the group is killed (stop_tree).
+                starttime "$a" || now=$b
+                stopped=
+                [ "$now" = "$b" ] && stop_tree "$a"
+                if [ "$now" = "$b" ] && kill -KILL "-$a" 2>/dev/null; then found=1; fi
+                if [ -n "$stopped" ] && kill -KILL $stopped 2>/dev/null; then found=1; fi
                 markers="$markers -e SUPERVISOR_TASK=$c" ;;
         esac
     done <<END

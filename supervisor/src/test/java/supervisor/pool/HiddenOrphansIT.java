@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +103,26 @@ class HiddenOrphansIT {
             assertGone("sleep " + first, "its worker's own exit");
             s.process().getOutputStream().close();
             assertEquals(1, s.exitCode(LONG), s.stderr());
+        }
+    }
+
+    /**
+     * The pool's JVM killed with SIGKILL: it runs no clean-up, and its worker halts once its
+     * stdin ends, which would reparent the hidden grandchild to init. The guardian stops the
+     * worker's tree (the worker, a subreaper, still holds the grandchild) and kills all of it.
+     */
+    @Test
+    void command_killedPool_guardianTakesTheHiddenGrandchild() throws Exception {
+        String first = uniqueSleep();
+        Set<String> before = Procs.supervisorLeftovers();
+        try (Supervisor s = pool("hide " + first + "\n", "--workers", "1")) {
+            assertRunning("sleep " + first);
+            Supervisor.kill("KILL", s.pid());
+            assertTrue(s.process().waitFor(10, TimeUnit.SECONDS), "the pool did not die of SIGKILL");
+            assertGone("sleep " + first, "SIGKILL of the pool's JVM");
+            Procs.assertNoneLeft(s.testEnv(), Duration.ofSeconds(5));
+            assertTrue(Await.within(Duration.ofSeconds(5), () -> before.containsAll(Procs.supervisorLeftovers())),
+                    "left by the guardian: " + Procs.supervisorLeftovers());
         }
     }
 

@@ -79,6 +79,7 @@ final class Exit {
     }
 
     private static void halt(int status) {
+        Subreaper.killDescendants();
         System.out.flush();
         System.err.flush();
         Runtime.getRuntime().halt(status);

@@ -18,6 +18,9 @@ final class Subreaper {
     static final String PROPERTY = "supervisor.worker.subreaper";
     private static final int PR_SET_CHILD_SUBREAPER = 36;
 
+    /** Whether this worker became the subreaper: it then kills its descendants as it ends. */
+    private static volatile boolean active;
+
     private Subreaper() {}
 
     /** Becomes the subreaper if asked to; says in one line why it could not, and goes on. */
@@ -29,9 +32,10 @@ final class Subreaper {
         try {
             Class<?> function = Class.forName("com.sun.jna.Function");
             Object prctl = function.getMethod("getFunction", String.class, String.class).invoke(null, "c", "prctl");
-            Object[] args = {PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L};
-            int result = (Integer) function.getMethod("invokeInt", Object[].class).invoke(prctl, (Object) args);
+            int result = invoke(function, prctl, PR_SET_CHILD_SUBREAPER, 1L);
             if (result == 0) {
+                // Its orphans are its children only while it lives: it kills them as it ends (Exit).
+                active = true;
                 return;
             }
             int errno = (Integer) Class.forName("com.sun.jna.Native").getMethod("getLastError").invoke(null);
@@ -45,5 +49,21 @@ final class Subreaper {
         }
         Exit.log("cannot become the child subreaper (" + failure + "): a descendant that leaves this worker's"
                 + " session and environment and is orphaned escapes its process tree");
+    }
+
+    /** {@code prctl(option, arg, 0, 0, 0)} through JNA's {@code Function}. */
+    private static int invoke(Class<?> function, Object prctl, int option, long arg) throws ReflectiveOperationException {
+        Object[] args = {option, arg, 0L, 0L, 0L};
+        return (Integer) function.getMethod("invokeInt", Object[].class).invoke(prctl, (Object) args);
+    }
+
+    /**
+     * Kills this worker's descendants (SIGKILL), if it is the subreaper: an orphan among them is
+     * its child until it ends, and init's after. Called just before the worker halts.
+     */
+    static void killDescendants() {
+        if (active) {
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        }
     }
 }
