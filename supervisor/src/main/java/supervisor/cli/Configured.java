@@ -3,6 +3,7 @@ package supervisor.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -254,11 +255,47 @@ final class Configured {
             // Trimmed as Settings trims a variable: spaces and tabs only.
             report.to(reportOrNull(env == null ? null : env.replaceAll("^[ \t]+|[ \t]+$", "")));
         }
+        if (report.path() != null && namesAnArgument(report.path(), report.argv())) {
+            report.refuse();
+        }
         if (error != null) {
             report.error(error);
         }
         report.end(outcome, status);
         report.write();
+    }
+
+    /**
+     * Whether {@code report} is a file that one of the arguments names, other than as the value
+     * of --report: a command line refused before its inputs are known (a jar or a config file
+     * named before a mistake) must not have its report written over one of them. Compared by
+     * device and inode, as {@link #ownFiles} does once they are known.
+     */
+    static boolean namesAnArgument(Path report, List<String> argv) {
+        for (int i = 0; i < argv.size(); i++) {
+            String a = argv.get(i);
+            if (a.equals("--report")) {
+                i++; // its value is the report itself
+                continue;
+            }
+            String value = a.startsWith("--") && a.indexOf('=') > 0 ? a.substring(a.indexOf('=') + 1) : a;
+            if (a.startsWith("--report=") || value.isEmpty() || value.indexOf('\0') >= 0) {
+                continue;
+            }
+            try {
+                if (sameFile(report, Path.of(value))) {
+                    return true;
+                }
+            } catch (InvalidPathException e) {
+                // not a path
+            }
+        }
+        String config = System.getenv(Settings.CONFIG_VARIABLE);
+        try {
+            return config != null && !config.isEmpty() && sameFile(report, Path.of(config));
+        } catch (InvalidPathException e) {
+            return false;
+        }
     }
 
     /** The limits the settings ask for. */

@@ -82,6 +82,11 @@ public abstract class Report {
         this.argv = List.copyOf(argv);
     }
 
+    /** The supervisor's arguments after the command, as given. */
+    public List<String> argv() {
+        return argv;
+    }
+
     /** Where the report goes; none until this is called. A temporary file made for another path goes. */
     public void to(Path path) {
         if (!Objects.equals(path, this.path)) {

@@ -194,6 +194,46 @@ class OwnFilesOnlyIT {
         }
     }
 
+    /**
+     * A command line refused before its inputs were known: its report is not written over a file
+     * it names (the jar after --report, before the mistake), nor over SUPERVISOR_CONFIG's file.
+     */
+    @Test
+    void aUsageErrorsReportIsNotWrittenOverAFileTheCommandLineNames(@TempDir Path dir) throws Exception {
+        Path task = Files.copy(Supervisor.TASKS, dir.resolve("t.jar"));
+        Path worker = Files.copy(WORKER, dir.resolve("w.jar"));
+        Path config = Files.writeString(dir.resolve("c.conf"), "timeout = 1m\n");
+        Map<Path, byte[]> before = Map.of(task, Files.readAllBytes(task), worker, Files.readAllBytes(worker),
+                config, Files.readAllBytes(config));
+        String[][] cases = {
+            {"run", "--report", task.toString(), task.toString(), "--bogus"},
+            {"run", "--report=" + task, task.toString(), "--bogus"},
+            {"pool", "--report", worker.toString(), worker.toString(), "--bogus"},
+            {"run", "--report", config.toString(), "--bogus", task.toString()}, // SUPERVISOR_CONFIG
+            {"run", task.toString(), "--bogus"}, // SUPERVISOR_REPORT
+        };
+        for (int i = 0; i < cases.length; i++) {
+            Supervisor.Builder b = Supervisor.builder(cases[i]);
+            if (i == 3) {
+                b.environment("SUPERVISOR_CONFIG", config.toString());
+            }
+            if (i == 4) {
+                b.environment("SUPERVISOR_REPORT", task.toString());
+            }
+            try (Supervisor s = b.start()) {
+                assertEquals(2, s.exitCode(LONG), String.join(" ", cases[i]) + ": " + s.stderr());
+                assertTrue(s.stderr().contains("--bogus"), s.stderr());
+            }
+            for (Map.Entry<Path, byte[]> e : before.entrySet()) {
+                assertTrue(Arrays.equals(e.getValue(), Files.readAllBytes(e.getKey())),
+                        String.join(" ", cases[i]) + ": " + e.getKey() + " is untouched");
+            }
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(3, files.count(), "no temporary file left");
+        }
+    }
+
     /** --report /proc/x.json was accepted, then lost at the end ("no such file or directory"). */
     @Test
     void aReportWhoseDirectoryTakesNoFileIsAUsageError() throws Exception {
