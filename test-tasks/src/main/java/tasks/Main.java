@@ -43,7 +43,13 @@ public final class Main {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "hello" -> System.out.println("hello");
-            case "exit" -> System.exit(Integer.parseInt(rest[0]));
+            case "exit" -> {
+                // exit N [MILLIS]: exit with N, after MILLIS if given
+                if (rest.length > 1) {
+                    Thread.sleep(Long.parseLong(rest[1]));
+                }
+                System.exit(Integer.parseInt(rest[0]));
+            }
             case "args" -> {
                 for (String a : rest) {
                     System.out.println("[" + a + "]");

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 /**
  * Where the native layer comes from. Loading JNA costs 60-120 ms of a JVM's start, so it is
@@ -81,6 +82,16 @@ public final class Platform {
 
     /** See {@link #jnaForChild()}. */
     public record JnaForChild(String classPath, List<String> jvmOptions) { }
+
+    /**
+     * Runs {@code action} with the native layer once it is loaded: at once, on this thread, if it
+     * is; else on the loader's thread when it is. Never if it cannot be loaded. For work that may
+     * come late but must not wait for the load on a path that is timed (a spawn).
+     */
+    public static void whenLoaded(Consumer<Posix> action) {
+        preload();
+        POSIX.thenAccept(action);
+    }
 
     /** True once the native layer is loaded (or failed to load): {@link #posix()} will not block. */
     public static boolean ready() {

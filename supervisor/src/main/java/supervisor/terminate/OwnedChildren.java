@@ -11,11 +11,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
 import supervisor.launch.ExitStatus;
 import supervisor.platform.Platform;
-import supervisor.platform.PlatformException;
 import supervisor.platform.Posix;
 
 /**
@@ -50,29 +50,52 @@ public final class OwnedChildren {
             Process p = builder.start();
             int pid = (int) p.pid();
             PIDS.add(pid);
-            // Opened before the JDK can reap it (the lock keeps reapers off, and the JDK's own
-            // waits for the exit): the kernel then keeps its true wait status for us.
-            Posix posix = nativeLayer();
-            int record = posix == null ? -1 : posix.openExitRecord(pid);
+            ExitRecord record = new ExitRecord();
             EXITS.put(p, waitFor(p, () -> {
-                int raw = record < 0 ? -1 : posix.exitRecord(record); // closes it
+                int raw = record.read();
                 if (raw >= 0) {
                     ENDS.put(p, ExitStatus.fromWaitStatus(raw));
                 }
                 PIDS.remove(pid);
                 EXITS.remove(p);
             }));
+            // The native layer loads in the background (60-120 ms): the spawn does not wait for
+            // it. A task that ends before it is loaded keeps the JDK's ambiguous value.
+            Platform.whenLoaded(posix -> record.open(posix, p));
             return p;
         } finally {
             LOCK.unlock();
         }
     }
 
-    private static Posix nativeLayer() {
-        try {
-            return Platform.posix();
-        } catch (PlatformException e) {
-            return null; // no native layer: the JDK's exit value alone
+    /**
+     * A pidfd of a child, from which the kernel's wait status is read once the JDK has reaped it
+     * (Linux 6.15+). Opened late, on the native loader's thread, so it is trusted only if the JDK
+     * had not yet seen the exit after it was opened: reaping comes before that, so the pid was
+     * still this child's, not a reused one. The exit's waiter takes it, or leaves it to be closed.
+     */
+    private static final class ExitRecord {
+        private static final int PENDING = -2;
+        private static final int NONE = -1;
+        private final AtomicInteger fd = new AtomicInteger(PENDING);
+        private volatile Posix posix;
+
+        void open(Posix posix, Process p) {
+            this.posix = posix;
+            int opened = posix.openExitRecord((int) p.pid());
+            if (opened < 0) {
+                fd.compareAndSet(PENDING, NONE);
+                return;
+            }
+            if (!p.isAlive() || !fd.compareAndSet(PENDING, opened)) {
+                posix.exitRecord(opened); // too late to trust, or the exit was read: only closes it
+            }
+        }
+
+        /** The raw wait status, or -1; once, by the exit's waiter. */
+        int read() {
+            int opened = fd.getAndSet(NONE);
+            return opened < 0 ? -1 : posix.exitRecord(opened); // closes it
         }
     }
 
