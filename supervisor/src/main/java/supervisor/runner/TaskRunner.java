@@ -30,7 +30,8 @@ import supervisor.terminate.KillReport;
  * but not a {@link Process}, which costs a JDK reaper thread for as long as it lives. One thread
  * ({@link ChildWatcher}) observes every task's exit, one thread serves the timeouts, one kills
  * and cleans up, one starts tasks. Threads: those four, plus the JDK's reaper for the guardian
- * and for the short-lived {@code sh} that launches each task (one at a time).
+ * and for the short-lived {@code sh} that launches each task (one at a time), and the threads
+ * that complete the futures it returns (one while no callback blocks; see {@link #run}).
  *
  * <p>Linux only. Makes this JVM the child subreaper while it is open, so use it in a JVM whose
  * other children are {@link Process}es, or none; one runner per JVM. Thread-safe.
@@ -45,6 +46,13 @@ public final class TaskRunner implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             r -> thread(r, "supervisor-runner-timer"));
     private final ExecutorService killer = Executors.newSingleThreadExecutor(r -> thread(r, "supervisor-runner-kill"));
+    /**
+     * Where the futures {@link #run} returns complete, and so where a caller's dependent actions
+     * (those given no executor) run: never on the runner's own threads, which a callback that
+     * blocks, or waits for another task's outcome, would hold up or deadlock. Idle threads end
+     * after 60 s; one is enough while no callback blocks.
+     */
+    private final ExecutorService completions = Executors.newCachedThreadPool(r -> thread(r, "supervisor-runner-completion"));
     private volatile boolean closed;
 
     private static final class Running {
@@ -78,20 +86,22 @@ public final class TaskRunner implements AutoCloseable {
      * Starts a task. The future completes with its {@link TaskOutcome} once the task and
      * everything it started have ended; or fails with a {@link TaskStartException} when it could
      * not be started (no such program, say), with an {@link IllegalStateException} when the
-     * runner is closed.
+     * runner is closed. It completes on a thread of the runner's own completion executor, never
+     * on one the runner needs: its dependent actions may block or wait for other tasks.
      */
     public CompletableFuture<TaskOutcome> run(TaskRequest request) {
         CompletableFuture<TaskOutcome> result = new CompletableFuture<>();
+        CompletableFuture<TaskOutcome> seen = result.whenCompleteAsync((outcome, failure) -> { }, completions);
         if (closed) {
             result.completeExceptionally(new IllegalStateException("the runner is closed"));
-            return result;
+            return seen;
         }
         try {
             spawner.execute(() -> spawn(request, result));
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(new IllegalStateException("the runner is closed"));
         }
-        return result;
+        return seen;
     }
 
     private void spawn(TaskRequest request, CompletableFuture<TaskOutcome> result) {

@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -138,6 +140,21 @@ class TaskRunnerIT {
     @Test
     void oneRunnerAtATime() {
         assertThrows(IllegalStateException.class, TaskRunner::start);
+    }
+
+    /**
+     * A dependent action runs on none of the runner's threads: one that starts another task and
+     * waits for it finishes (it ran on the thread that completes outcomes, and waited for itself).
+     */
+    @Test
+    void aCallbackThatRunsAnotherTaskAndWaitsForItFinishes() throws Exception {
+        CompletableFuture<TaskOutcome> nested = runner.run(sh("exit 3").build())
+                .thenApply(first -> runner.run(sh("exit " + (first.status() + 1)).build()).join());
+        assertEquals(4, nested.get(30, TimeUnit.SECONDS).status());
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        runner.run(sh("exit 0").build()).thenRun(() -> seen.add(Thread.currentThread().getName()))
+                .get(30, TimeUnit.SECONDS);
+        assertEquals(Set.of("supervisor-runner-completion"), seen, "where the callback ran");
     }
 
     @Test
