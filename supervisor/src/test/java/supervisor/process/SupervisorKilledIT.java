@@ -35,9 +35,14 @@ import supervisor.testing.Supervisor.Route;
 class SupervisorKilledIT {
     private static final Duration CLEAN_WITHIN = Duration.ofSeconds(2);
 
-    /** A tree that hides: a child, a setsid'ed child, and (cgroup only) one that also clears its environment. */
+    /**
+     * A tree that hides: a child, a setsid'ed child, an orphan that clears its environment but
+     * stays in the task's process group (only the guardian's group kill finds it: under dash that
+     * kill failed unseen), and (cgroup only) one that also leaves the session.
+     */
     private static String hidingTree(Route route) {
-        return "sleep 1021 & setsid sleep 1022 & " + (route == Route.CGROUP ? "(env -i setsid sleep 1023 &); " : "");
+        return "sleep 1021 & setsid sleep 1022 & (env -i sleep 1025 </dev/null >/dev/null 2>&1 &); "
+                + (route == Route.CGROUP ? "(env -i setsid sleep 1023 &); " : "");
     }
 
     @ParameterizedTest
@@ -253,7 +258,7 @@ class SupervisorKilledIT {
 
     private static List<ProcStat> hidden() {
         List<ProcStat> all = new ArrayList<>();
-        for (String c : List.of("sleep 1021", "sleep 1022", "sleep 1023", "sleep 1024")) {
+        for (String c : List.of("sleep 1021", "sleep 1022", "sleep 1023", "sleep 1024", "sleep 1025")) {
             all.addAll(Procs.withCmdline(c));
         }
         return all;
