@@ -2,8 +2,8 @@ package supervisor.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import supervisor.config.ConfigException;
-import supervisor.config.Setting;
+import supervisor.cli.config.ConfigException;
+import supervisor.cli.config.Setting;
 
 /** {@code supervisor config [--config FILE] [OPTIONS]}: the effective settings and their sources. */
 final class ConfigCommand {

@@ -2,8 +2,8 @@ package supervisor.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -11,16 +11,16 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import supervisor.config.ConfigException;
-import supervisor.config.Durations;
-import supervisor.config.Setting;
-import supervisor.config.Settings;
+import supervisor.cli.config.ConfigException;
+import supervisor.cli.config.Setting;
+import supervisor.cli.config.Settings;
+import supervisor.cli.report.Report;
 import supervisor.limits.Limits;
-import supervisor.limits.Sizes;
 import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.log.Reasons;
-import supervisor.report.Report;
+import supervisor.units.Durations;
+import supervisor.units.Sizes;
 
 /**
  * A command line's options resolved against the environment, the config file and the defaults.

@@ -2,16 +2,16 @@ package supervisor.cli;
 
 import java.util.Arrays;
 import java.util.List;
-import supervisor.config.ConfigException;
+import supervisor.cli.config.ConfigException;
+import supervisor.cli.report.PoolReport;
+import supervisor.cli.report.Report;
+import supervisor.cli.report.RunReport;
+import supervisor.cli.run.SignalEvents;
 import supervisor.launch.BeforeStart;
 import supervisor.log.Log;
 import supervisor.log.Reasons;
 import supervisor.platform.Signal;
 import supervisor.process.SupervisedProcess;
-import supervisor.report.PoolReport;
-import supervisor.report.Report;
-import supervisor.report.RunReport;
-import supervisor.run.SignalEvents;
 
 /**
  * The command line. Exit statuses are documented in the help of each command and in the README.

@@ -6,16 +6,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import supervisor.config.ConfigException;
-import supervisor.config.Setting;
+import supervisor.cli.config.ConfigException;
+import supervisor.cli.config.Setting;
+import supervisor.cli.report.RunReport;
+import supervisor.cli.run.RunOptions;
+import supervisor.cli.run.RunSession;
+import supervisor.cli.service.Readiness;
 import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.platform.Signal;
 import supervisor.process.ProcessSpec;
-import supervisor.report.RunReport;
-import supervisor.run.RunOptions;
-import supervisor.run.RunSession;
-import supervisor.service.Readiness;
 import supervisor.terminate.Mechanism;
 
 /** {@code supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]}. */

@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import supervisor.config.Durations;
 import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.platform.Platform;
@@ -26,6 +25,7 @@ import supervisor.platform.PlatformException;
 import supervisor.platform.Posix;
 import supervisor.platform.ProcessId;
 import supervisor.platform.Signal;
+import supervisor.units.Durations;
 
 /**
  * One {@code jcmd PID Thread.print}, spoken directly: HotSpot's attach protocol on Linux, as the

@@ -29,13 +29,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import supervisor.config.Durations;
 import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.log.Reasons;
 import supervisor.platform.Platform;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
+import supervisor.units.Durations;
 
 /**
  * A thread dump of every JVM among a task's processes, into one file: what a hung task was doing

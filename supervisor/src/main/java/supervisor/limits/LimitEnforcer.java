@@ -7,11 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import supervisor.config.Durations;
 import supervisor.launch.ExitStatus;
 import supervisor.log.Log;
 import supervisor.platform.Cgroups;
 import supervisor.platform.Signal;
+import supervisor.units.Durations;
+import supervisor.units.Sizes;
 
 /**
  * Applies a task's {@link Limits} and, once it has ended, says whether one of them ended it.

@@ -11,9 +11,9 @@ import java.util.Properties;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import supervisor.config.Setting;
-import supervisor.testing.Supervisor;
+import supervisor.cli.config.Setting;
 import supervisor.testing.Supervisor.Route;
+import supervisor.testing.Supervisor;
 
 /** Settings from the command line, the environment, a config file and the defaults. */
 class ConfigIT {

@@ -22,13 +22,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import supervisor.cli.report.Consumed;
 import supervisor.platform.Cgroups;
-import supervisor.report.Consumed;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
 import supervisor.testing.ReportSchema;
-import supervisor.testing.Supervisor;
 import supervisor.testing.Supervisor.Route;
+import supervisor.testing.Supervisor;
 
 /**
  * {@code --report}: a report of every outcome of {@code supervisor run}, and of a pool run with a
