@@ -5,8 +5,10 @@ import supervisor.platform.ProcessId;
 import supervisor.platform.Signal;
 
 /**
- * Stops one task and everything it started. The strategy seam of the supervisor: {@code run},
- * the worker pool and the zt-exec adapter all stop tasks through it, whatever the mechanism.
+ * Stops one task and everything it started, whatever the mechanism. Its one user is
+ * {@code supervisor.process.SupervisedProcess}, through which {@code run}, the worker pool, the
+ * task runner and the zt-exec adapter all stop their tasks; the policy (which signal, how long a
+ * grace, when to kill) is decided above it, not here.
  *
  * <p>Implementations are used from one thread at a time.
  */
