@@ -32,6 +32,7 @@ import java.util.function.Consumer;
 import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.log.Reasons;
+import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
@@ -189,15 +190,13 @@ public final class ThreadDumps {
         Platform.preload(); // for SIGQUIT; the stop that follows needs it anyway
         CompletableFuture<Outcome> result = new CompletableFuture<>();
         AtomicBoolean abandoned = new AtomicBoolean();
-        Thread worker = new Thread(() -> {
+        Thread worker = Daemons.start(() -> {
             try {
                 result.complete(dump(processes, dir, marker, why, start, abandoned, guard, cancel));
             } catch (RuntimeException | Error e) {
                 result.complete(Outcome.none("no thread dump: " + Reasons.of(e)));
             }
         }, "supervisor-thread-dump");
-        worker.setDaemon(true);
-        worker.start();
         try {
             CompletableFuture.anyOf(result, cancel).get(BOUND_NANOS - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
             if (result.isDone() || !cancel.isDone()) {
@@ -325,7 +324,7 @@ public final class ThreadDumps {
                 s.settle(null, "is one JVM more than the " + MAX_JVMS + " dumped at most");
             } else {
                 s.attach = new HotSpotAttach(s.id, ANSWER_NANOS, guard);
-                Thread t = new Thread(() -> {
+                Thread t = Daemons.start(() -> {
                     try {
                         s.settle(s.attach.threadPrint(answerBy, MAX_BYTES_PER_JVM), null);
                     } catch (HotSpotAttach.Refused e) {
@@ -334,8 +333,6 @@ public final class ThreadDumps {
                         s.settle(null, "could not be attached: " + Reasons.of(e));
                     }
                 }, "supervisor-attach-" + s.id.pid());
-                t.setDaemon(true);
-                t.start();
                 threads.add(t);
             }
         }

@@ -1,5 +1,7 @@
 package supervisor.launch;
 
+import supervisor.platform.Daemons;
+
 /**
  * The waits of a command before its task or workers start that the first SIGINT, SIGTERM or
  * SIGHUP must end: reading a config file or a jar, which blocks in read(2) on a hung NFS or FUSE
@@ -93,7 +95,7 @@ public final class BeforeStart {
             return work.call();
         }
         Outcome<T> outcome = new Outcome<>();
-        Thread t = new Thread(() -> {
+        Thread t = Daemons.start(() -> {
             T value = null;
             Throwable failure = null;
             try {
@@ -107,9 +109,7 @@ public final class BeforeStart {
                 outcome.done = true;
                 LOCK.notifyAll();
             }
-        }, "supervisor-before-start");
-        t.setDaemon(true); // one blocked in read(2) must not hold the exit
-        t.start();
+        }, "supervisor-before-start"); // one blocked in read(2) must not hold the exit
         synchronized (LOCK) {
             while (!outcome.done && signal == 0) {
                 try {

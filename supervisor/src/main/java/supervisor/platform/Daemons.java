@@ -11,22 +11,22 @@ public final class Daemons {
     private Daemons() {
     }
 
-    /** A daemon named {@code name}, not yet started (for a field that is started later). */
-    public static Thread unstarted(String name, Runnable body) {
+    /** A daemon running {@code body}, named {@code name}, not yet started (for a field that is started later). */
+    public static Thread unstarted(Runnable body, String name) {
         Thread t = new Thread(body, name);
         t.setDaemon(true);
         return t;
     }
 
-    /** A daemon named {@code name}, started. */
-    public static Thread start(String name, Runnable body) {
-        Thread t = unstarted(name, body);
+    /** A daemon running {@code body}, named {@code name}, started. */
+    public static Thread start(Runnable body, String name) {
+        Thread t = unstarted(body, name);
         t.start();
         return t;
     }
 
     /** Makes daemons, each named {@code name}: for an executor of one thread, or of threads alike. */
     public static ThreadFactory factory(String name) {
-        return body -> unstarted(name, body);
+        return body -> unstarted(body, name);
     }
 }

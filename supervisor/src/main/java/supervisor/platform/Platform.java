@@ -39,9 +39,7 @@ public final class Platform {
             }
             started = true;
         }
-        Thread loader = new Thread(Platform::load, "supervisor-native-loader");
-        loader.setDaemon(true);
-        loader.start();
+        Thread loader = Daemons.start(Platform::load, "supervisor-native-loader");
     }
 
     private static void load() {

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import supervisor.log.Log;
 import supervisor.log.Reasons;
+import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
 
@@ -133,8 +134,7 @@ public final class Notifier {
         if (sender != null) {
             return true;
         }
-        Thread t = new Thread(this::sendQueued, "supervisor-notify");
-        t.setDaemon(true);
+        Thread t = Daemons.unstarted(this::sendQueued, "supervisor-notify");
         try {
             t.start();
         } catch (OutOfMemoryError e) { // "unable to create native thread": no notifications, no stall

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import supervisor.log.Log;
+import supervisor.platform.Daemons;
 import supervisor.platform.DatagramReceiver;
 import supervisor.platform.PlatformException;
 
@@ -37,7 +38,7 @@ public final class NotifyRelay {
     /** Starts the reader; returns at once. */
     public static Thread start(DatagramReceiver socket, Notifier notifier, Consumer<String> onReady) {
         AtomicInteger said = new AtomicInteger();
-        Thread t = new Thread(() -> {
+        Thread t = Daemons.start(() -> {
             boolean ready = false;
             while (!socket.closed()) {
                 byte[] datagram;
@@ -78,8 +79,6 @@ public final class NotifyRelay {
                 }
             }
         }, "supervisor-notify-relay");
-        t.setDaemon(true);
-        t.start();
         return t;
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import supervisor.log.Printable;
+import supervisor.platform.Daemons;
 
 /**
  * When a task counts as ready, and, once it is, whether it is still healthy ({@code --ready}):
@@ -146,7 +147,7 @@ public final class Readiness {
      * after at most 100 ms between probes. Interrupt the thread to give up.
      */
     public Thread await(Path workdir, Runnable onReady) {
-        Thread t = new Thread(() -> {
+        Thread t = Daemons.start(() -> {
             long pause = TimeUnit.MILLISECONDS.toNanos(10);
             while (!Thread.currentThread().isInterrupted()) {
                 if (check(workdir)) {
@@ -158,8 +159,6 @@ public final class Readiness {
                 pause = Math.min(pause * 2, LONGEST_PAUSE_NANOS);
             }
         }, "supervisor-ready-probe");
-        t.setDaemon(true);
-        t.start();
         return t;
     }
 

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import supervisor.log.Log;
+import supervisor.platform.Daemons;
 
 /**
  * Sends WATCHDOG=1 at half the interval systemd asked for (WATCHDOG_USEC), as long as the task is
@@ -43,7 +44,7 @@ public final class Watchdog {
             return false;
         }
         long periodNanos = TimeUnit.MICROSECONDS.toNanos(interval) / 2;
-        Thread t = new Thread(() -> {
+        Thread t = Daemons.start(() -> {
             boolean announced = false;
             long next = System.nanoTime();
             while (true) {
@@ -71,8 +72,6 @@ public final class Watchdog {
                 }
             }
         }, "supervisor-watchdog");
-        t.setDaemon(true);
-        t.start();
         Log.debug("watchdog: WATCHDOG=1 every " + TimeUnit.NANOSECONDS.toMillis(periodNanos) + " ms");
         return true;
     }
