@@ -36,6 +36,7 @@ class PackageGraphTest {
     private static final Pattern REFERENCE = Pattern.compile("\\b(supervisor(?:\\.[a-z]\\w*)+)\\.[A-Z]");
 
     private static final Map<String, Set<String>> GRAPH = new TreeMap<>();
+    private static final List<String> MISPLACED = new ArrayList<>();
 
     @BeforeAll
     static void readSources() throws IOException {
@@ -48,6 +49,10 @@ class PackageGraphTest {
                     continue;
                 }
                 String from = p.group(1);
+                String folder = SOURCES.relativize(file.getParent()).toString().replace('/', '.');
+                if (!folder.equals(from)) {
+                    MISPLACED.add(SOURCES.relativize(file) + " declares " + from);
+                }
                 Set<String> to = GRAPH.computeIfAbsent(from, k -> new TreeSet<>());
                 Matcher r = REFERENCE.matcher(text.substring(p.end()));
                 while (r.find()) {
@@ -59,6 +64,11 @@ class PackageGraphTest {
             }
         }
         assertFalse(GRAPH.isEmpty(), "no sources read under " + SOURCES.toAbsolutePath());
+    }
+
+    @Test
+    void everySourceSitsInTheFolderOfItsPackage() {
+        assertEquals(List.of(), MISPLACED, "a reader finds a class by its package");
     }
 
     @Test
