@@ -28,10 +28,16 @@ import supervisor.units.Sizes;
  * --config names the file; -v sets log-level to debug.
  */
 final class Configured {
+    /** This process's standard input, as a path whose attributes are those of the open file. */
+    static final Path STDIN = Path.of("/proc/self/fd/0");
+
     final Args args;
     final Settings settings;
     /** --jvm-opt values as given, each one whole (a config file splits on spaces). */
     private final List<String> jvmOptions = new ArrayList<>();
+
+    /** How a usage error names the report's setting: "--report", the variable, or file:line. */
+    private String reportName = "--report";
 
     Configured(Args args) throws UsageException, ConfigException {
         this.args = args;
@@ -95,9 +101,6 @@ final class Configured {
         checkReport(path, reportName);
         return path;
     }
-
-    /** How a usage error names the report's setting: "--report", the variable, or file:line. */
-    private String reportName = "--report";
 
     /** A file the supervisor reads or writes, as a message names it: "the worker jar 'w.jar'". */
     record Named(String what, Path path) {
@@ -196,9 +199,6 @@ final class Configured {
                     + " (permission denied)");
         }
     }
-
-    /** This process's standard input, as a path whose attributes are those of the open file. */
-    static final Path STDIN = Path.of("/proc/self/fd/0");
 
     /**
      * The same path, or the same existing regular file by device and inode. Only a regular file

@@ -20,6 +20,7 @@ import supervisor.terminate.Mechanism;
 
 /** {@code supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]}. */
 final class RunCommand {
+    static final String TASK_JAVA_PROPERTY = "supervisor.task.java";
     static final String HELP = """
             Usage: supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]
 
@@ -240,8 +241,6 @@ final class RunCommand {
         String java = System.getProperty(TASK_JAVA_PROPERTY, "");
         return java.isEmpty() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : java;
     }
-
-    static final String TASK_JAVA_PROPERTY = "supervisor.task.java";
 
     static int run(List<String> args, RunReport report) throws UsageException, HelpRequested, ConfigException {
         RunOptions options = parse(args, report);

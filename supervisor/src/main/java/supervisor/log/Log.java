@@ -30,6 +30,8 @@ public final class Log {
      */
     private static final boolean JOURNAL = stderrIsJournal(System.getenv("JOURNAL_STREAM"));
 
+    private static final boolean TRACE = System.getenv("SUPERVISOR_TRACE") != null;
+
     private Log() {
     }
 
@@ -103,8 +105,6 @@ public final class Log {
             return false;
         }
     }
-
-    private static final boolean TRACE = System.getenv("SUPERVISOR_TRACE") != null;
 
     /**
      * Timestamps (epoch microseconds) for start-up measurements; SUPERVISOR_TRACE=1 turns them on.

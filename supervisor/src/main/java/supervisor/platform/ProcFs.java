@@ -21,6 +21,9 @@ import java.util.Optional;
 public final class ProcFs {
     private static final Path PROC = Path.of("/proc");
 
+    /** Clock ticks per second of /proc start times; 100 on every Linux build that matters. */
+    public static final long TICKS_PER_SECOND = 100;
+
     private ProcFs() {
     }
 
@@ -216,9 +219,6 @@ public final class ProcFs {
     public static Path currentThread() throws IOException {
         return PROC.resolve(Files.readSymbolicLink(PROC.resolve("thread-self")));
     }
-
-    /** Clock ticks per second of /proc start times; 100 on every Linux build that matters. */
-    public static final long TICKS_PER_SECOND = 100;
 
     /** The CPU time (user + system, fields 14 and 15) a live process has used so far, or -1. */
     public static long cpuNanos(int pid) {
