@@ -175,12 +175,7 @@ final class LinuxPosix implements Posix {
     @Override
     public void sendDatagram(String socket, byte[] message) {
         byte[] address = unixAddress(socket);
-        int fd;
-        try {
-            fd = LibC.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        } catch (LastErrorException e) {
-            throw new PlatformException("socket(AF_UNIX, SOCK_DGRAM) failed: " + strerror(e));
-        }
+        int fd = datagramSocket();
         try {
             // MSG_DONTWAIT: a receiver whose queue is full (net.unix.max_dgram_qlen) would
             // otherwise block sendto until it reads, forever if it never does; now it is EAGAIN.
@@ -192,15 +187,18 @@ final class LinuxPosix implements Posix {
         }
     }
 
-    @Override
-    public DatagramReceiver bindDatagram(Path path, int pollMillis) {
-        byte[] address = unixAddress(path.toString());
-        int fd;
+    private static int datagramSocket() {
         try {
-            fd = LibC.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            return LibC.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         } catch (LastErrorException e) {
             throw new PlatformException("socket(AF_UNIX, SOCK_DGRAM) failed: " + strerror(e));
         }
+    }
+
+    @Override
+    public DatagramReceiver bindDatagram(Path path, int pollMillis) {
+        byte[] address = unixAddress(path.toString());
+        int fd = datagramSocket();
         try {
             LibC.bind(fd, address, address.length);
             // struct timeval {tv_sec, tv_usec}, two longs on the 64-bit ABIs this runs on.

@@ -222,15 +222,7 @@ public final class ProcFs {
 
     /** The CPU time (user + system, fields 14 and 15) a live process has used so far, or -1. */
     public static long cpuNanos(int pid) {
-        try {
-            String line = new String(Files.readAllBytes(PROC.resolve(Integer.toString(pid)).resolve("stat")),
-                    StandardCharsets.US_ASCII);
-            String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
-            long ticks = Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]);
-            return ticks * (1_000_000_000L / TICKS_PER_SECOND);
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        return statTicksNanos(pid, 14, 15);
     }
 
     /**
@@ -238,11 +230,20 @@ public final class ProcFs {
      * for, and of theirs in turn, or -1.
      */
     public static long childrenCpuNanos(int pid) {
+        return statTicksNanos(pid, 16, 17);
+    }
+
+    /**
+     * The sum of two clock-tick fields of /proc/PID/stat (numbered from 1, as proc(5) does), in
+     * nanoseconds, or -1. The fields are counted after the command's closing parenthesis: a
+     * command may hold spaces and parentheses of its own.
+     */
+    private static long statTicksNanos(int pid, int field, int otherField) {
         try {
             String line = new String(Files.readAllBytes(PROC.resolve(Integer.toString(pid)).resolve("stat")),
                     StandardCharsets.US_ASCII);
             String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
-            long ticks = Long.parseLong(f[16 - 3]) + Long.parseLong(f[17 - 3]);
+            long ticks = Long.parseLong(f[field - 3]) + Long.parseLong(f[otherField - 3]);
             return ticks * (1_000_000_000L / TICKS_PER_SECOND);
         } catch (IOException | RuntimeException e) {
             return -1;
