@@ -17,7 +17,7 @@ import supervisor.testing.Await;
 import supervisor.testing.Procs;
 
 /** zt-exec's timeout, with the stopper that takes the whole tree down. */
-class TreeProcessStopperTest {
+class TreeProcessStopperIT {
     private final String id = "SUPERVISOR_TEST_ID=" + UUID.randomUUID();
 
     @AfterEach

@@ -24,7 +24,7 @@ import supervisor.worker.tasks.ThrowingTask;
 
 /** Calls, errors, cancellation and heartbeats, against real worker JVMs. */
 @Timeout(60)
-class WorkerCallsTest {
+class WorkerCallsIT {
 
     @Test
     void saysHelloAndReadyThenEchoesCalls() throws Exception {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Config files: only regular files, at most 1M, UTF-8, and every error names the file (and line). */
-class ConfigFileTest {
+class ConfigFileIT {
     @TempDir
     Path dir;
 
