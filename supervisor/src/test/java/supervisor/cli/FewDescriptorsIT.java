@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import supervisor.testing.Procs;
+import supervisor.testing.RunsAlone;
 import supervisor.testing.Supervisor;
 
 /**
@@ -17,6 +18,7 @@ import supervisor.testing.Supervisor;
  * minimums (README, "Limits of the environment"): 16 for {@code run}, 16 plus about 4 per worker
  * for {@code pool}.
  */
+@RunsAlone
 class FewDescriptorsIT {
     private static int sh(String script, String id) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", script, "sh", Supervisor.LAUNCHER.toAbsolutePath().toString(),

@@ -68,7 +68,7 @@ class KillModeIT {
     void runTreeKillModeGivesWhatIgnoresTheStopSignalTheWholeGrace() throws Exception {
         long start = System.nanoTime();
         try (Supervisor s = Supervisor.run(Route.TREE, List.of("--timeout", "1s", "--grace", "1500ms"),
-                "sh", "trap '' TERM; exec sleep 1031")) {
+                "sh", "trap '' TERM; exec sleep 1033")) {
             assertEquals(124, s.exitCode(LONG), s.stderr());
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(millis >= 2500, "the TERM-immune child had its grace: " + millis + " ms");

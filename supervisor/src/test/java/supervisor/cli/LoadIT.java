@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import supervisor.testing.Procs;
+import supervisor.testing.RunsAlone;
 import supervisor.testing.Supervisor;
 
 /**
@@ -15,6 +16,7 @@ import supervisor.testing.Supervisor;
  * no race between a task's end and the supervisor's changes a status, and nothing is left (no
  * process, no cgroup directory, no temporary directory). The pool under kills is PoolChaosIT.
  */
+@RunsAlone
 class LoadIT {
     private static final Duration LONG = Duration.ofMinutes(3);
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import supervisor.platform.ProcStat;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
+import supervisor.testing.RunsAlone;
 import supervisor.testing.Supervisor;
 
 /**
@@ -112,6 +113,7 @@ class HiddenOrphansIT {
      * worker's tree (the worker, a subreaper, still holds the grandchild) and kills all of it.
      */
     @Test
+    @RunsAlone
     void command_killedPool_guardianTakesTheHiddenGrandchild() throws Exception {
         String first = uniqueSleep();
         Set<String> before = Procs.supervisorLeftovers();

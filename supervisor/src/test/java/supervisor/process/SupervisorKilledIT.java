@@ -21,6 +21,7 @@ import supervisor.platform.ProcFs;
 import supervisor.platform.ProcStat;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
+import supervisor.testing.RunsAlone;
 import supervisor.testing.Supervisor;
 import supervisor.testing.Supervisor.Route;
 
@@ -32,6 +33,7 @@ import supervisor.testing.Supervisor.Route;
  * first 200 ms of the supervisor's main (20 ms steps for the tree mechanism), where it records,
  * creates and spawns; mid-run; and during the stop.
  */
+@RunsAlone
 class SupervisorKilledIT {
     private static final Duration CLEAN_WITHIN = Duration.ofSeconds(2);
 

@@ -215,10 +215,10 @@ class TaskRunnerIT {
         for (int i = 0; i < 20; i++) {
             // Forks that hide in the task's first milliseconds: they leave its session and clear
             // their environment (so no marker finds them), and the task exits at once.
-            TaskOutcome o = runner.run(sh("env -i setsid sleep 1013 & (env -i setsid sleep 1014 &); exit 0").build())
+            TaskOutcome o = runner.run(sh("env -i setsid sleep 1016 & (env -i setsid sleep 1017 &); exit 0").build())
                     .get(30, TimeUnit.SECONDS);
             assertEquals(0, o.status(), "round " + i + ": " + o);
-            for (String hidden : List.of("sleep 1013", "sleep 1014")) {
+            for (String hidden : List.of("sleep 1016", "sleep 1017")) {
                 List<ProcStat> left = Procs.withCmdline(hidden);
                 left.forEach(p -> ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly));
                 assertEquals(List.of(), left, "round " + i + ": '" + hidden + "' escaped: " + Procs.describe(left));

@@ -200,11 +200,11 @@ class NoProcessLeftBehindIT {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"CGROUP", "TREE"})
     void run_hidingForksNeverSurviveTwentyRounds(Mode mode) throws Exception {
-        List<String> hidden = List.of("sleep 1008", "sleep 1009", "sleep 1010", "sleep 1011", "sleep 1012", "sleep 1013");
+        List<String> hidden = List.of("sleep 1008", "sleep 1009", "sleep 1010", "sleep 1011", "sleep 1012", "sleep 1018");
         for (int i = 0; i < 20; i++) {
             try (Supervisor s = start(mode, List.of("--timeout", "300ms", "--grace", "200ms"), "sh",
                     "sleep 1008 & setsid sleep 1009 & (setsid sleep 1010 &); env -i setsid sleep 1011 &"
-                            + " (env -i setsid sleep 1012 &); trap '' TERM; exec sleep 1013")) {
+                            + " (env -i setsid sleep 1012 &); trap '' TERM; exec sleep 1018")) {
                 assertEquals(124, s.exitCode(LONG), "run " + i + ": " + s.stderr());
             }
             for (String h : hidden) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import supervisor.units.Durations;
 
 /** Config files: only regular files, at most 1M, UTF-8, and every error names the file (and line). */
-class ConfigFileTest {
+class ConfigFileIT {
     @TempDir
     Path dir;
 

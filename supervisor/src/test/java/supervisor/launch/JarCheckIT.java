@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import supervisor.log.Printable;
 
-class JarCheckTest {
+class JarCheckIT {
     @TempDir
     Path dir;
 

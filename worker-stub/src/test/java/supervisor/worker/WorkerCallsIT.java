@@ -24,7 +24,7 @@ import supervisor.worker.tasks.ThrowingTask;
 
 /** Calls, errors, cancellation and heartbeats, against real worker JVMs. */
 @Timeout(60)
-class WorkerCallsTest {
+class WorkerCallsIT {
 
     @Test
     void saysHelloAndReadyThenEchoesCalls() throws Exception {
@@ -132,7 +132,7 @@ class WorkerCallsTest {
             assertTrue(hello.says(Hello.STACK_ON_CANCEL), "the worker says it speaks STACK: " + hello);
 
             worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
-            worker.awaitStderr("awaiting call");
+            worker.awaitStderr("call parked");
             worker.send(Frame.cancel(1));
             List<StackTraceElement> frames = StackPayload.decode(worker.expect(FrameType.STACK, 1).payload()).frames();
             // Where the task waited, not where the interrupt took it: inside Cancellation.await.

@@ -37,7 +37,7 @@ import supervisor.testing.Await;
 import supervisor.testing.Procs;
 
 /** The cgroup mechanism, where this machine has a writable cgroup2 hierarchy (root, in CI). */
-class CgroupTerminatorTest {
+class CgroupTerminatorIT {
     private static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final int SELF = (int) ProcessHandle.current().pid();
     /** Waits for a line on stdin, so that it forks only once it is in the leaf. */

@@ -11,7 +11,7 @@ import supervisor.worker.tasks.IsolationProbeTask;
 
 /** What a task writes to stdout or reads from stdin never touches the protocol channel. */
 @Timeout(60)
-class OutputIsolationTest {
+class OutputIsolationIT {
 
     @Test
     void launchedViaFd3EveryStdoutWriteGoesToStderr() throws Exception {

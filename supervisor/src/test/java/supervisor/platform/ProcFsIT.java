@@ -20,7 +20,7 @@ import supervisor.testing.Await;
 import supervisor.testing.MarkedProcesses;
 import supervisor.testing.Procs;
 
-class ProcFsTest {
+class ProcFsIT {
     private static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final int SELF = (int) ProcessHandle.current().pid();
 

@@ -25,7 +25,7 @@ import supervisor.testing.MarkedProcesses;
 import supervisor.testing.Procs;
 
 /** The native layer against real processes: signals aimed by (pid, start time), and reaping. */
-class PosixTest {
+class PosixIT {
     private static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final int SELF = (int) ProcessHandle.current().pid();
     private static final int PR_SET_CHILD_SUBREAPER = 36; // <linux/prctl.h>

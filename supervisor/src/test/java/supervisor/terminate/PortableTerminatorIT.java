@@ -9,7 +9,7 @@ import supervisor.platform.ProcessId;
 import supervisor.testing.Await;
 
 /** The non-Linux fallback, exercised here on Linux: it kills what is still linked by parent pid. */
-class PortableTerminatorTest {
+class PortableTerminatorIT {
     @Test
     void killsTheTaskAndItsLinkedDescendants() throws Exception {
         Process root = new ProcessBuilder("sh", "-c", "sleep 41 & sleep 42 & wait").start();

@@ -40,7 +40,7 @@ import supervisor.testing.Procs;
  * The process-tree terminator in this JVM, against real trees that hide: setsid'ed children,
  * double-forked grandchildren reparented to this JVM (its subreaper), a root that ignores SIGTERM.
  */
-class TreeTerminatorTest {
+class TreeTerminatorIT {
     private static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final int SELF = (int) ProcessHandle.current().pid();
     /** A child in the task's group, one that left for its own session, one double-forked that

@@ -34,7 +34,7 @@ import supervisor.worker.tasks.SpinningTask;
 
 /** Start-up, SHUTDOWN, end of input and protocol errors, against real worker JVMs. */
 @Timeout(60)
-class WorkerLifecycleTest {
+class WorkerLifecycleIT {
     /** The promise: a worker whose supervisor has gone is gone itself within this. */
     private static final Duration GONE_WITHIN = Duration.ofSeconds(1);
 
