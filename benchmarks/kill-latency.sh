@@ -15,7 +15,7 @@
 # Median of 7 runs (3 with --quick) for SUPERVISOR_TERMINATION=cgroup and =tree, plus (not with
 # --quick) case 2c below.
 #
-# Usage: benchmarks/kill-latency.sh [--quick] [--in-place]
+# Usage: benchmarks/kill-latency.sh [--quick] [--in-place] [--tree DIR]
 . "${BASH_SOURCE[0]%/*}/lib.sh" "$@"
 
 runs=7

@@ -18,9 +18,7 @@ fi
 
 bench_dir=${BASH_SOURCE[0]%/*}
 bench_dir=$(cd "$bench_dir" && pwd -P)
-repo=${bench_dir%/*}
-SUP=$repo/scripts/supervisor
-TASKS=$repo/test-tasks/target/test-tasks.jar
+repo=${bench_dir%/*} # the tree measured: this one, or --tree DIR
 TARGET=$bench_dir/target
 
 # The knobs that change what is measured; the benchmarks set them explicitly where they want them.
@@ -36,17 +34,31 @@ else
     exit 2
 fi
 
-QUICK=0 IN_PLACE=0
-for arg in "$@"; do
-    case $arg in
+# --tree DIR: measure the build in another work tree (e.g. the commit before a change, built
+# there) with these scripts; nothing is written to DIR (its snapshot goes to /tmp as usual).
+QUICK=0 IN_PLACE=0 TREE_ARGS=()
+usage="usage: ${0##*/} [--quick] [--in-place] [--tree DIR]"
+while (($# > 0)); do
+    case $1 in
         --quick) QUICK=1 ;;
         --in-place) IN_PLACE=1 ;;
+        --tree|--tree=*)
+            if [ "$1" = --tree ]; then tree=${2:-}; shift; else tree=${1#--tree=}; fi
+            if [ -z "$tree" ] || [ ! -d "$tree" ]; then
+                echo "${0##*/}: --tree needs a directory (a work tree with a build): '$tree'" >&2
+                exit 2
+            fi
+            repo=$(cd "$tree" && pwd -P)
+            TREE_ARGS=(--tree "$repo") ;;
         -h|--help)
-            echo "usage: ${0##*/} [--quick] [--in-place]   (see docs/performance.md)"
+            echo "$usage   (see docs/performance.md)"
             exit 0 ;;
-        *) echo "${0##*/}: unknown argument '$arg' (usage: ${0##*/} [--quick] [--in-place])" >&2; exit 2 ;;
+        *) echo "${0##*/}: unknown argument '$1' ($usage)" >&2; exit 2 ;;
     esac
+    shift
 done
+SUP=$repo/scripts/supervisor
+TASKS=$repo/test-tasks/target/test-tasks.jar
 
 for f in "$SUP" "$TASKS" "$repo/supervisor/target/supervisor.jar"; do
     if [ ! -e "$f" ]; then

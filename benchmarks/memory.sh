@@ -6,7 +6,7 @@
 # Median of 3 runs (1 with --quick). The task JVM's own VmRSS is shown for comparison, and the
 # same with SUPERVISOR_TERMINATION=tree (the native layer loaded) as an information row.
 #
-# Usage: benchmarks/memory.sh [--quick] [--in-place]
+# Usage: benchmarks/memory.sh [--quick] [--in-place] [--tree DIR]
 . "${BASH_SOURCE[0]%/*}/lib.sh" "$@"
 
 runs=3

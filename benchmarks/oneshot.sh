@@ -10,7 +10,7 @@
 # Then a breakdown: a few more rounds with SUPERVISOR_TRACE=1 and a java wrapper that notes when
 # each JVM is exec'ed (and when the task's JVM ends), to show where the supervisor's time goes.
 #
-# Usage: benchmarks/oneshot.sh [--quick] [--in-place]
+# Usage: benchmarks/oneshot.sh [--quick] [--in-place] [--tree DIR]
 . "${BASH_SOURCE[0]%/*}/lib.sh" "$@"
 
 pairs=30 warm=3 traced=12

@@ -8,7 +8,7 @@
 # of the per-pair throughput ratios supervisor/plain (= plain time / supervisor time). Every run's
 # time is listed in the notes: on 2 CPUs a 1 GiB pipe transfer varies a lot from run to run.
 #
-# Usage: benchmarks/streaming.sh [--quick] [--in-place]
+# Usage: benchmarks/streaming.sh [--quick] [--in-place] [--tree DIR]
 . "${BASH_SOURCE[0]%/*}/lib.sh" "$@"
 
 bytes=1073741824

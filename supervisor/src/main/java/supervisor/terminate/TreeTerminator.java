@@ -66,8 +66,15 @@ public final class TreeTerminator implements Terminator {
     public KillReport kill(long deadlineNanos) {
         Posix posix = Platform.posix();
         long start = System.nanoTime();
-        Set<ProcessId> stopped = freeze(posix, deadlineNanos);
+        Frozen frozen = freeze(posix, deadlineNanos);
+        Set<ProcessId> stopped = frozen.stopped();
         Map<ProcessId, Boolean> killed = new LinkedHashMap<>();
+        if (frozen.noneAlive()) {
+            // The last scan saw no live member (a cgroup killed them all first): nothing is left
+            // to fork, so another scan would find the same dead; only the reaping is left.
+            reapAdopted(posix, killed);
+            return new KillReport(0, System.nanoTime() - start, List.of());
+        }
         for (ProcessId id : stopped) {
             killed.put(id, posix.signal(id, Signal.KILL) == Posix.Delivery.SENT);
         }
@@ -98,17 +105,27 @@ public final class TreeTerminator implements Terminator {
         return new KillReport(sent, System.nanoTime() - start, survivors);
     }
 
+    /**
+     * The members stopped; {@code noneAlive} when the last scan found no live member (so none can
+     * fork any more).
+     */
+    private record Frozen(Set<ProcessId> stopped, boolean noneAlive) {
+    }
+
     /** Stops every member; returns them once a scan finds nothing new and all are stopped. */
-    private Set<ProcessId> freeze(Posix posix, long deadlineNanos) {
+    private Frozen freeze(Posix posix, long deadlineNanos) {
         Set<ProcessId> stopped = new HashSet<>();
         long quietSince = 0;
+        boolean noneAlive = false;
         while (System.nanoTime() - deadlineNanos < 0) {
             boolean fresh = false;
             boolean settled = true;
+            noneAlive = true;
             for (ProcStat p : tree.members()) {
                 if (p.isDead()) {
                     continue;
                 }
+                noneAlive = false;
                 if (stopped.add(p.id())) {
                     fresh = true;
                     if (posix.signal(p.id(), Signal.STOP) == Posix.Delivery.GONE) {
@@ -133,7 +150,7 @@ public final class TreeTerminator implements Terminator {
                 LockSupport.parkNanos(POLL_NANOS);
             }
         }
-        return stopped;
+        return new Frozen(stopped, noneAlive);
     }
 
     /** Reaps zombies among this process's own children that were members of the tree, other than those owned elsewhere. */

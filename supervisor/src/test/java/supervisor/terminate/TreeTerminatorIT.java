@@ -266,6 +266,32 @@ class TreeTerminatorIT {
         assertTrue(terminator.empty());
     }
 
+    /**
+     * A cgroup kills the whole tree before the sweep runs: the sweep then finds only the dead,
+     * sends nothing, and still reaps every zombie it adopted (the path that skips a second scan).
+     */
+    @Test
+    void killOfATreeAlreadyKilledReapsTheAdoptedZombies() throws Exception {
+        Task task = start(HOSTILE);
+        TaskTree tree = task.tree();
+        awaitMembers(tree, HOSTILE_PROCESSES);
+        // As cgroup.kill does: SIGKILL to every member, until a scan finds none alive.
+        Await.until(PATIENCE, "every member dead", () -> {
+            List<ProcStat> alive = tree.members().stream().filter(p -> !p.isDead()).toList();
+            alive.forEach(p -> posix.signal(p.id(), Signal.KILL));
+            return alive.isEmpty();
+        });
+        TreeTerminator terminator = task.terminator(tree);
+
+        KillReport report = terminator.kill(deadline());
+
+        assertTrue(report.complete(), "survivors: " + report.survivors());
+        assertEquals(0, report.killed(), "nothing was alive to kill");
+        List<ProcStat> zombies = Procs.zombieChildren(SELF);
+        zombies.removeIf(z -> z.pid() == task.id().pid()); // the JDK's to reap
+        assertEquals(List.of(), zombies, "adopted zombies left unreaped");
+    }
+
     @Test
     void killOfATaskThatAlreadyEndedSendsNothing() throws Exception {
         Task task = start("exit 0");
