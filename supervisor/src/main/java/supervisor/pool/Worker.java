@@ -64,7 +64,7 @@ final class Worker {
     record Ended(Throwable failure) implements Event { }
 
     /** Stop {@code run} (a timeout, a cancel, close), or, with a null run, whatever the slot waits for (close). */
-    record Stop(Slot.Run run, String reason) implements Event { }
+    record Stop(Attempt run, String reason) implements Event { }
 
     final String id;
     final Process process;
