@@ -66,6 +66,7 @@ final class Attempt {
                 deadline = pool.timer.schedule(this::timedOut, call.timeoutNanos, TimeUnit.NANOSECONDS);
             }
             w.gate.expect(call.id); // before the CALL: its answer may follow at once
+            w.answering(this);
             try {
                 w.send(Frame.call(call.id, call.input));
             } catch (IOException | IllegalArgumentException e) {
@@ -76,6 +77,7 @@ final class Attempt {
             }
             return await();
         } finally {
+            w.answering(null);
             call.detach(this);
             synchronized (this) {
                 over = true;
@@ -232,6 +234,30 @@ final class Attempt {
             case "cancelled" -> "cancelled";
             default -> "stopped";
         };
+    }
+
+    /**
+     * The worker's reader, as the answer of this attempt's call arrives: completes the call there
+     * and then, one hand-off before the slot's thread sees the answer (which then finds the call
+     * complete). The claim decides as everywhere: a call timed out, cancelled or closed first
+     * stays as it is. The future is completed as {@link CallFuture} does it, never by running a
+     * caller's callback on the reader. An answer that cannot be decoded is left to the slot.
+     */
+    void answerArrived(Frame f) {
+        if (f.callId() != call.id) {
+            return;
+        }
+        if (f.type() == FrameType.RESULT) {
+            pool.completer.complete(call, f.payload(), null, Outcome.SUCCEEDED);
+        } else if (f.type() == FrameType.ERROR) {
+            try {
+                ErrorPayload e = ErrorPayload.decode(f.payload());
+                pool.completer.complete(call, null, new TaskFailedException(e.className(), e.message(), e.stackTrace()),
+                        Outcome.TASK_FAILED);
+            } catch (ProtocolException e) {
+                // the slot reports it as the worker's protocol error
+            }
+        }
     }
 
     private Next answered(Frame f) throws ProtocolException {

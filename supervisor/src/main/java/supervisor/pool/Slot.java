@@ -14,8 +14,10 @@ import supervisor.log.Reasons;
  * <p>This thread never blocks on a worker without a deadline: it waits for the worker's
  * {@link Worker.Event}s (frames, their end, stops) with one, or until close posts a stop, and its
  * writes are guarded by {@link Worker#send}. A call's future is completed by whoever decides its
- * fate, at that moment: the timer at the timeout, the caller's cancel, close; stopping the worker
- * (a cancel, then a kill after the grace) happens here afterwards, without holding the caller.
+ * fate, at that moment: the worker's reader when the answer arrives (see
+ * {@link Attempt#answerArrived}), the timer at the timeout, the caller's cancel, close; stopping
+ * the worker (a cancel, then a kill after the grace) happens here afterwards, without holding the
+ * caller. How one call runs on the worker is {@link Attempt}'s; how a worker starts, {@link WorkerStart}'s.
  */
 final class Slot implements Runnable {
     private static final long IDLE_POLL_MILLIS = 200;
@@ -228,6 +230,14 @@ final class Slot implements Runnable {
         Worker w = worker;
         if (w != null) {
             w.kill();
+        }
+    }
+
+    /** The pool's timer: see {@link Worker#checkWrite}. */
+    void checkWrite(long now) {
+        Worker w = worker;
+        if (w != null) {
+            w.checkWrite(now);
         }
     }
 

@@ -101,6 +101,8 @@ public final class WorkerPool implements AutoCloseable {
         this.completer = new CallCompleter(counters, completions, timer, stackWait, () -> name, taskName);
         this.timer.scheduleWithFixedDelay(completions::rescue, Completions.RESCUE_MILLIS, Completions.RESCUE_MILLIS,
                 TimeUnit.MILLISECONDS);
+        this.timer.scheduleWithFixedDelay(this::checkWrites, Worker.WRITE_CHECK_MILLIS, Worker.WRITE_CHECK_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     private static ThreadFactory daemon(String threadName) {
@@ -459,6 +461,14 @@ public final class WorkerPool implements AutoCloseable {
             queue.leave(call);
             completer.complete(call, null, new PoolClosedException("the pool was closed before the call ran"),
                     Outcome.CANCELLED);
+        }
+    }
+
+    /** The timer's: a worker that has not taken a frame within the write deadline is killed (see {@link Worker#send}). */
+    private void checkWrites() {
+        long now = System.nanoTime();
+        for (Slot s : slots) {
+            s.checkWrite(now);
         }
     }
 
