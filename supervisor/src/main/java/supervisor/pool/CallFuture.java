@@ -197,7 +197,6 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         }
         boolean interrupted = false;
         try {
-            Spin.until(() -> handed != null || isDone());
             while (handed == null && !isDone()) {
                 if (deadline == 0) {
                     LockSupport.park(this);

@@ -54,10 +54,7 @@ final class CallQueue {
     Call poll(long millis) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (true) {
-            Call c = Spin.until(() -> !deque.isEmpty()) ? deque.pollFirst() : null;
-            if (c == null) {
-                c = deque.pollFirst(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
+            Call c = deque.pollFirst(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (c == null || !c.claimed()) {
                 return c;
             }

@@ -26,8 +26,6 @@ final class CallRunner {
     private Call running; // being run; the only call whose CANCEL interrupts the thread
     private boolean shutdownRequested;
     private boolean sendStacks;
-    /** A call is pending: read without the lock by the call thread's spin. */
-    private volatile boolean callWaiting;
 
     CallRunner(Task task, FrameWriter out) {
         this.task = task;
@@ -61,7 +59,6 @@ final class CallRunner {
                         + " is still running; one call at a time per worker");
             }
             pending = new Call(callId, input);
-            callWaiting = true;
             lock.notifyAll();
         }
     }
@@ -175,27 +172,8 @@ final class CallRunner {
         Exit.shutdown();
     }
 
-    /**
-     * With a CPU to spare, the call thread waits for the next CALL busy for a moment before it
-     * sleeps on the lock: a supervisor with calls queued sends it within microseconds, and a
-     * sleep and a wake cost more (a futex wake and, on a virtual machine, an interrupt to wake an
-     * idle CPU). With one CPU the reading thread cannot run while this one spins: no spin then.
-     */
-    private void spinForCall() {
-        if (SPIN_NANOS <= 0 || Runtime.getRuntime().availableProcessors() < 2) {
-            return;
-        }
-        long end = System.nanoTime() + SPIN_NANOS;
-        while (!callWaiting && System.nanoTime() - end < 0) {
-            Thread.onSpinWait();
-        }
-    }
-
-    private static final long SPIN_NANOS = Long.getLong("supervisor.worker.spinNanos", 20_000);
-
     /** The next call to run, or null once SHUTDOWN has been received and every call answered. */
     private Call next() {
-        spinForCall();
         synchronized (lock) {
             while (pending == null && !shutdownRequested) {
                 try {
@@ -206,7 +184,6 @@ final class CallRunner {
             }
             Call call = pending;
             pending = null;
-            callWaiting = false;
             running = call;
             if (call != null && call.cancellation().isCancelled()) {
                 // Cancelled before it started: the task sees what it would have seen a moment later.
