@@ -41,7 +41,10 @@ for i in $(seq "$repeats"); do
     done
 done | tee "$out/runs.txt" >&2
 echo "== medians of $repeats runs (old, new)"
-awk '{ v[$1" "$2][++n[$1" "$2]] = $3 }
-     END { for (k in n) { m = n[k]; asort(v[k]); printf "%s %s\n", k, v[k][int((m + 1) / 2)] } }' "$out/runs.txt" \
-  | awk '{ key = $2; val[$1, key] = $3; keys[key] = 1 }
-         END { for (k in keys) printf "%-48s %12s %12s\n", k, val["old", k], val["new", k] }' | sort
+med() { # side key
+    awk -v s="$1" -v k="$2" '$1 == s && $2 == k {print $3}' "$out/runs.txt" | sort -n \
+        | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+for key in $(awk '{print $2}' "$out/runs.txt" | sort -u); do
+    printf '%-48s %12s %12s\n' "$key" "$(med old "$key")" "$(med new "$key")"
+done
