@@ -31,7 +31,7 @@ final class Call {
     volatile long workerPid;
     /** True while the call counts against the queue's capacity: from submit until a worker starts it. */
     boolean holdsRoom; // guarded by the pool's queue discipline: one owner at a time
-    private Slot.Run run;
+    private Attempt run;
     private boolean claimed; // guarded by this
 
     Call(WorkerPool pool, long id, byte[] input, long timeoutNanos) {
@@ -72,18 +72,18 @@ final class Call {
         workerStack.complete(frames);
     }
 
-    synchronized void attach(Slot.Run r) {
+    synchronized void attach(Attempt r) {
         this.run = r;
     }
 
     /** Detaches {@code r} if it is still the run of this call (a retry may have replaced it). */
-    synchronized void detach(Slot.Run r) {
+    synchronized void detach(Attempt r) {
         if (run == r) {
             run = null;
         }
     }
 
-    synchronized Slot.Run run() {
+    synchronized Attempt run() {
         return run;
     }
 }

@@ -86,7 +86,7 @@ public final class CallFuture extends CompletableFuture<byte[]> {
     public CompletionStage<StackTraceElement[]> workerStack() {
         // Completed off the pool's threads, like the call's future: the caller's stages run there.
         return (call.pool == null ? call.workerStack.thenApply(StackTraceElement[]::clone)
-                : call.workerStack.thenApplyAsync(StackTraceElement[]::clone, call.pool::completeOff))
+                : call.workerStack.thenApplyAsync(StackTraceElement[]::clone, call.pool.completer::completeOff))
                 .minimalCompletionStage();
     }
 
@@ -101,10 +101,10 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         if (!call.claim()) {
             return false; // completed, or being completed, by the pool
         }
-        Slot.Run r = call.pool != null ? call.run() : null; // no pool: a unit test's call
+        Attempt r = call.pool != null ? call.run() : null; // no pool: a unit test's call
         boolean stackComing = r != null && r.expectStack();
         if (call.pool != null) {
-            call.pool.cancelled(call);
+            call.pool.completer.cancelled(call);
         }
         boolean done = super.cancel(mayInterruptIfRunning);
         Thread w = waiter;
@@ -162,7 +162,7 @@ public final class CallFuture extends CompletableFuture<byte[]> {
         if (w != null) {
             LockSupport.unpark(w);
         } else {
-            call.pool.completeOff(this::settleHanded);
+            call.pool.completer.completeOff(this::settleHanded);
         }
     }
 

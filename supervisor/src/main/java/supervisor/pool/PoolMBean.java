@@ -73,7 +73,7 @@ final class PoolMBean implements WorkerPoolMXBean {
     private synchronized double[] latencies() {
         long now = System.nanoTime();
         if (latencies == null || now - latenciesAt > LATENCY_REUSE_NANOS) {
-            latencies = pool.latencyPercentiles();
+            latencies = pool.counters.latencyPercentiles();
             latenciesAt = now;
         }
         return latencies;
@@ -101,62 +101,62 @@ final class PoolMBean implements WorkerPoolMXBean {
 
     @Override
     public int getQueued() {
-        return pool.queued();
+        return pool.queue.size();
     }
 
     @Override
     public long getSubmitted() {
-        return pool.submitted();
+        return pool.counters.submittedCount();
     }
 
     @Override
     public long getSucceeded() {
-        return pool.count(Outcome.SUCCEEDED);
+        return pool.counters.count(Outcome.SUCCEEDED);
     }
 
     @Override
     public long getTaskFailed() {
-        return pool.count(Outcome.TASK_FAILED);
+        return pool.counters.count(Outcome.TASK_FAILED);
     }
 
     @Override
     public long getTimedOut() {
-        return pool.count(Outcome.TIMED_OUT);
+        return pool.counters.count(Outcome.TIMED_OUT);
     }
 
     @Override
     public long getCrashed() {
-        return pool.count(Outcome.CRASHED);
+        return pool.counters.count(Outcome.CRASHED);
     }
 
     @Override
     public long getProtocolErrors() {
-        return pool.count(Outcome.PROTOCOL);
+        return pool.counters.count(Outcome.PROTOCOL);
     }
 
     @Override
     public long getCancelled() {
-        return pool.count(Outcome.CANCELLED);
+        return pool.counters.count(Outcome.CANCELLED);
     }
 
     @Override
     public long getRejected() {
-        return pool.rejected();
+        return pool.counters.rejectedCount();
     }
 
     @Override
     public long getRetried() {
-        return pool.retried();
+        return pool.counters.retriedCount();
     }
 
     @Override
     public long getWorkerStarts() {
-        return pool.workerStarts();
+        return pool.counters.workerStarts();
     }
 
     @Override
     public long getWorkerRestarts() {
-        return pool.workerRestarts();
+        return pool.counters.workerRestarts();
     }
 
     @Override
@@ -186,21 +186,21 @@ final class PoolMBean implements WorkerPoolMXBean {
 
     @Override
     public long getFailedStarts() {
-        return pool.breaker().failedStarts();
+        return pool.governor().breaker().failedStarts();
     }
 
     @Override
     public long getKilledStarts() {
-        return pool.breaker().killedStarts();
+        return pool.governor().breaker().killedStarts();
     }
 
     @Override
     public String getLastStartFailure() {
-        return pool.breaker().lastFailure();
+        return pool.governor().breaker().lastFailure();
     }
 
     @Override
     public long getNextProbeMillis() {
-        return pool.breaker().nextProbeMillis();
+        return pool.governor().breaker().nextProbeMillis();
     }
 }

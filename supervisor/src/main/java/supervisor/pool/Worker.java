@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
@@ -44,7 +43,8 @@ import supervisor.worker.protocol.Hello;
  * <p>No thread of the pool ever blocks on the worker's output: a reader thread of its own turns
  * the frames the worker sends into {@link Event}s (heartbeats are dropped), and its end, whatever
  * ended it (end of stream, a protocol error, an {@link OutOfMemoryError} while allocating a
- * payload), into one last {@link Ended}. The slot waits for events with a deadline. Writes go
+ * payload), into one last {@link Ended}; the answer of the call in flight it also completes at
+ * once ({@link Attempt#answerArrived}). The slot waits for events with a deadline. Writes go
  * through {@link #send}, which kills the worker should a write not finish within its deadline (a
  * worker that stopped reading its stdin), which makes the blocked write fail.
  */
@@ -64,7 +64,7 @@ final class Worker {
     record Ended(Throwable failure) implements Event { }
 
     /** Stop {@code run} (a timeout, a cancel, close), or, with a null run, whatever the slot waits for (close). */
-    record Stop(Slot.Run run, String reason) implements Event { }
+    record Stop(Attempt run, String reason) implements Event { }
 
     final String id;
     final Process process;
@@ -83,6 +83,11 @@ final class Worker {
     private volatile boolean killed;
     private volatile boolean sendsStacks;
     private volatile String killedBecause;
+    /** The attempt whose answer may arrive now: the reader completes its call at once. */
+    private volatile Attempt answering;
+    /** When the write in progress began (System.nanoTime); 0 when none is. Written by the slot's thread only. */
+    private volatile long writingSince;
+    private volatile boolean writeKilled; // timer thread only
     /** It made itself the child subreaper: it hands its orphans to this JVM as it ends. */
     private final boolean subreaper;
 
@@ -206,18 +211,38 @@ final class Worker {
     /**
      * Writes one frame. Should the write not finish within the grace plus
      * {@link #WRITE_DEADLINE_NANOS} (a healthy worker reads its stdin at all times, so only one
-     * that stopped does not), the worker is killed, which makes the write fail.
+     * that stopped does not), the worker is killed, which makes the write fail; the pool's timer
+     * looks every {@link #WRITE_CHECK_MILLIS}, so the kill comes at most that much later.
      *
      * @throws IOException when the worker is gone, or was killed for not reading
      */
     void send(Frame frame) throws IOException {
-        ScheduledFuture<?> watchdog = pool.timer.schedule(() -> pool.killLater(this, "it stopped reading its input"),
-                pool.settings.grace.toNanos() + WRITE_DEADLINE_NANOS, TimeUnit.NANOSECONDS);
+        // A timestamp, not a timer task per write: the pool's timer looks at it every
+        // WRITE_CHECK_MILLIS (see checkWrite); scheduling and cancelling a task cost two locked
+        // heap operations and an allocation on every call.
+        writingSince = Math.max(1, System.nanoTime());
         try {
             writer.write(frame);
         } finally {
-            watchdog.cancel(false);
+            writingSince = 0;
         }
+    }
+
+    /** The pool's timer: kills the worker (off the timer's thread) if a write has taken longer than its deadline. */
+    void checkWrite(long now) {
+        long since = writingSince;
+        if (since != 0 && now - since > pool.settings.grace.toNanos() + WRITE_DEADLINE_NANOS && !writeKilled) {
+            writeKilled = true; // once: the kill itself comes from the pool's killer thread
+            pool.killLater(this, "it stopped reading its input");
+        }
+    }
+
+    /** How often the pool's timer looks for a write past its deadline: the kill comes at most this much late. */
+    static final long WRITE_CHECK_MILLIS = 100;
+
+    /** See {@link #answering}: set by the attempt before its CALL is sent, cleared when it ends. */
+    void answering(Attempt a) {
+        answering = a;
     }
 
     /** See {@link #send}. */
@@ -326,6 +351,12 @@ final class Worker {
                 if (f == null) {
                     events.put(new Ended(null));
                     return;
+                }
+                if (f.type() == FrameType.RESULT || f.type() == FrameType.ERROR) {
+                    Attempt a = answering;
+                    if (a != null) {
+                        a.answerArrived(f);
+                    }
                 }
                 if (f.type() != FrameType.HEARTBEAT) {
                     events.put(new Received(f));

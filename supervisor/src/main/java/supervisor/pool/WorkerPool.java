@@ -3,18 +3,14 @@ package supervisor.pool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +19,7 @@ import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
 import supervisor.log.Log;
 import supervisor.process.SupervisedProcess;
+import supervisor.worker.protocol.Frame;
 
 /**
  * A pool of warm worker JVMs that answer calls: the way to call risky code (a native library that
@@ -61,63 +58,33 @@ public final class WorkerPool implements AutoCloseable {
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     final PoolSettings settings;
-    /** min(grace, {@link #MAX_STACK_WAIT}); 0: no waiting for stacks. */
-    final long stackWaitNanos;
-    private volatile String name;
-    private final String taskName;
-    private volatile PoolMBean mbean; // null: not registered
-    /** Calls claimed, waiting for their worker's stack; close completes them. */
-    private final Set<Call> pendingStacks = ConcurrentHashMap.newKeySet();
     final ScheduledThreadPoolExecutor timer;
+    final CallQueue queue;
+    final PoolCounters counters = new PoolCounters();
+    final CallCompleter completer;
+    private final StartGovernor governor;
+    private volatile String name;
+    private volatile PoolMBean mbean; // null: not registered
     private final ExecutorService killer;
-    /** Where futures are completed (see {@link PoolSettings.Builder#completionExecutor}). */
-    private final Completions completions;
     private final ExecutorService ownCompletions; // null: the caller's executor
-    private final LinkedBlockingDeque<Call> queue = new LinkedBlockingDeque<>();
-    private final Semaphore room;
     private final List<Slot> slots = new CopyOnWriteArrayList<>(); // read by the MBean
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong();
+    /** Guards phase changes; slots wait on it for close. */
     private final Object lifecycle = new Object();
     private final Object closing = new Object();
-    private volatile int phase; // 0 open, 1 draining (closed to new calls), 2 abandoning, 3 finished
-
-    private final AtomicLong submitted = new AtomicLong();
-    private final AtomicLong[] outcomes = new AtomicLong[Outcome.values().length];
-    private final AtomicLong retried = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
-    private final AtomicLong starts = new AtomicLong();
-    private final AtomicLong restarts = new AtomicLong();
-    private final AtomicInteger ready = new AtomicInteger();
-    private final Latencies latencies = new Latencies();
-    // Starts, guarded by lifecycle: each slot's first start, then failed starts in a row.
-    private int firstStarts;
-    private WorkerStartException firstStartFailure;
-    /** Up, degraded or down: see {@link StartBreaker}. */
-    private final StartBreaker breaker;
+    private volatile PoolPhase phase = PoolPhase.OPEN;
     /** One guardian for all the pool's workers, however often they are replaced. */
     private final AutoCloseable guardian = SupervisedProcess.pinGuardian();
 
     private WorkerPool(PoolSettings settings, String taskName) {
         this.settings = settings;
-        this.taskName = taskName;
-        this.stackWaitNanos = Math.min(settings.grace.toNanos(), MAX_STACK_WAIT.toNanos());
-        this.room = new Semaphore(settings.queueCapacity);
-        this.breaker = new StartBreaker(settings);
-        for (int i = 0; i < outcomes.length; i++) {
-            outcomes[i] = new AtomicLong();
-        }
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "supervisor-pool-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.queue = new CallQueue(settings.queueCapacity);
+        this.governor = new StartGovernor(settings);
+        this.timer = new ScheduledThreadPoolExecutor(1, daemon("supervisor-pool-timer"));
         this.timer.setRemoveOnCancelPolicy(true);
-        this.killer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.NANOSECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "supervisor-pool-killer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.killer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.NANOSECONDS, new LinkedBlockingQueue<>(),
+                daemon("supervisor-pool-killer"));
         this.name = settings.name != null ? settings.name : "pool-" + POOLS.incrementAndGet();
         Executor executor;
         if (settings.completionExecutor != null) {
@@ -125,26 +92,25 @@ public final class WorkerPool implements AutoCloseable {
             executor = settings.completionExecutor;
         } else {
             // Cached: a callback that blocks never holds another call's completion.
-            String thread = "supervisor-pool-" + name + "-completion";
             this.ownCompletions = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-                    new SynchronousQueue<>(), r -> {
-                        Thread t = new Thread(r, thread);
-                        t.setDaemon(true);
-                        return t;
-                    });
+                    new SynchronousQueue<>(), daemon("supervisor-pool-" + name + "-completion"));
             executor = ownCompletions;
         }
-        this.completions = new Completions(executor);
+        Completions completions = new Completions(executor);
+        long stackWait = Math.min(settings.grace.toNanos(), MAX_STACK_WAIT.toNanos());
+        this.completer = new CallCompleter(counters, completions, timer, stackWait, () -> name, taskName);
         this.timer.scheduleWithFixedDelay(completions::rescue, Completions.RESCUE_MILLIS, Completions.RESCUE_MILLIS,
+                TimeUnit.MILLISECONDS);
+        this.timer.scheduleWithFixedDelay(this::checkWrites, Worker.WRITE_CHECK_MILLIS, Worker.WRITE_CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * Runs a future's completion on the completion executor; on the calling thread once the pool's
-     * own has shut down (after close: only a caller's submit or cancel completes a call then).
-     */
-    void completeOff(Runnable completion) {
-        completions.execute(completion);
+    private static ThreadFactory daemon(String threadName) {
+        return r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /**
@@ -186,34 +152,12 @@ public final class WorkerPool implements AutoCloseable {
                 t.start();
             }
             pool.registerMBean();
-            pool.awaitFirstStarts();
+            pool.governor.awaitFirstStarts();
         } catch (RuntimeException | Error e) {
             pool.shutdownNow();
             throw e;
         }
         return pool;
-    }
-
-    private void awaitFirstStarts() {
-        long end = System.nanoTime() + settings.startupTimeout.toNanos() + TimeUnit.SECONDS.toNanos(10);
-        synchronized (lifecycle) {
-            while (firstStarts < settings.workers && firstStartFailure == null) {
-                long left = end - System.nanoTime();
-                if (left <= 0) {
-                    throw new WorkerStartException("the workers did not start within " + settings.startupTimeout.toMillis()
-                            + " ms", -1);
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new WorkerStartException("interrupted while the workers started", -1);
-                }
-            }
-            if (firstStartFailure != null) {
-                throw firstStartFailure;
-            }
-        }
     }
 
     /** The task class the workers will run: a -Dsupervisor.task.class option, else the jar's Task-Class. */
@@ -259,27 +203,25 @@ public final class WorkerPool implements AutoCloseable {
      * @throws IllegalArgumentException when the input does not fit in one protocol frame
      */
     public CallFuture submit(byte[] input, Duration timeout) {
-        if (input.length > settings.maxFrameBytes - 9) {
+        if (input.length > settings.maxFrameBytes - Frame.HEADER_LENGTH) {
             throw new IllegalArgumentException("input of " + input.length + " bytes exceeds the maximum frame of "
                     + settings.maxFrameBytes + " bytes");
         }
         Call call = new Call(this, ids.incrementAndGet(), input, timeout.toNanos());
-        submitted.incrementAndGet();
+        counters.submitted();
         if (refuse(call)) {
             return call.future;
         }
         try {
-            room.acquire();
+            queue.enter(call);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             call.future.cancel(false);
             return call.future;
         }
-        call.holdsRoom = true;
-        queue.addLast(call);
-        if ((phase != 0 || breaker.down()) && queue.remove(call)) {
+        if ((phase != PoolPhase.OPEN || governor.down()) && queue.remove(call)) {
             // closed while we waited for room
-            leaveQueue(call);
+            queue.leave(call);
             refuse(call);
         }
         return call.future;
@@ -287,25 +229,18 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Fails {@code call} if the pool takes no calls; true if it did. */
     private boolean refuse(Call call) {
-        WorkerStartException down = breaker.refusal();
+        WorkerStartException down = governor.refusal();
         if (down != null) {
-            rejected.incrementAndGet();
-            refused(call, down, Outcome.CRASHED);
+            counters.rejected();
+            completer.refuse(call, down, Outcome.CRASHED);
             return true;
         }
-        if (phase != 0) {
-            rejected.incrementAndGet();
-            refused(call, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
+        if (phase != PoolPhase.OPEN) {
+            counters.rejected();
+            completer.refuse(call, new PoolClosedException("the pool is closed"), Outcome.CANCELLED);
             return true;
         }
         return false;
-    }
-
-    /** Fails a refused call on the caller's thread (submit's): its future has failed when submit returns. */
-    private void refused(Call call, PoolException why, Outcome outcome) {
-        if (claim(call, outcome)) {
-            finish(call, null, why, outcome, true);
-        }
     }
 
     /**
@@ -313,23 +248,25 @@ public final class WorkerPool implements AutoCloseable {
      * has completed: {@code submitted} equals the sum of the outcomes plus the calls not complete.
      */
     public PoolStats stats() {
-        double[] p = latencies.percentiles();
-        return new PoolStats(submitted.get(), count(Outcome.SUCCEEDED), count(Outcome.TASK_FAILED),
-                count(Outcome.TIMED_OUT), count(Outcome.CRASHED), count(Outcome.PROTOCOL), count(Outcome.CANCELLED),
-                retried.get(), starts.get(), restarts.get(), queue.size(), p[0], p[1], p[2], p[3], state(),
+        PoolCounters c = counters;
+        double[] p = c.latencyPercentiles();
+        StartBreaker breaker = governor.breaker();
+        return new PoolStats(c.submittedCount(), c.count(Outcome.SUCCEEDED), c.count(Outcome.TASK_FAILED),
+                c.count(Outcome.TIMED_OUT), c.count(Outcome.CRASHED), c.count(Outcome.PROTOCOL), c.count(Outcome.CANCELLED),
+                c.retriedCount(), c.workerStarts(), c.workerRestarts(), queue.size(), p[0], p[1], p[2], p[3], state(),
                 breaker.failedStarts(), breaker.killedStarts(), breaker.lastFailure(), breaker.nextProbeMillis());
     }
 
     /** {@code up}, {@code degraded} or {@code down}: see {@link PoolStats#state()}. */
     String state() {
-        if (breaker.down()) {
+        if (governor.down()) {
             return "down";
         }
-        return breaker.failing() || ready.get() < settings.workers ? "degraded" : "up";
+        return governor.failing() || counters.readyWorkers() < settings.workers ? "degraded" : "up";
     }
 
-    StartBreaker breaker() {
-        return breaker;
+    StartGovernor governor() {
+        return governor;
     }
 
     /**
@@ -340,6 +277,11 @@ public final class WorkerPool implements AutoCloseable {
         return slots.stream().map(Slot::restarts).toList();
     }
 
+    /** Workers that have said READY and not ended since. */
+    public int readyWorkers() {
+        return counters.readyWorkers();
+    }
+
     /**
      * Stops accepting calls, lets the calls already submitted finish for up to 30 seconds, then
      * stops them and the workers. See {@link #close(Duration)} for the bound.
@@ -347,6 +289,11 @@ public final class WorkerPool implements AutoCloseable {
     @Override
     public void close() {
         close(Duration.ofSeconds(30));
+    }
+
+    /** Closes at once: running calls are cancelled, queued ones fail, workers are stopped. */
+    public void shutdownNow() {
+        close(Duration.ZERO);
     }
 
     /**
@@ -377,15 +324,15 @@ public final class WorkerPool implements AutoCloseable {
     /** True if this thread was interrupted meanwhile. */
     private boolean closeUninterruptibly(Duration deadline, boolean interrupted) {
         synchronized (closing) {
-            if (phase == 3) {
+            if (phase == PoolPhase.FINISHED) {
                 return false;
             }
             long start = System.nanoTime();
-            setPhase(1);
+            setPhase(PoolPhase.DRAINING);
             if (!interrupted) {
                 interrupted = joinSlots(start + deadline.toNanos());
             }
-            setPhase(2);
+            setPhase(PoolPhase.ABANDONING);
             failQueued();
             slots.forEach(Slot::abandon);
             long stopped = System.nanoTime() + settings.grace.toNanos() + TimeUnit.SECONDS.toNanos(4);
@@ -402,7 +349,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             failQueued(); // a call a slot put back or retried while the pool closed
             slots.forEach(Slot::abandon);
-            setPhase(3);
+            setPhase(PoolPhase.FINISHED);
             timer.shutdownNow();
             killer.shutdown();
             interrupted |= awaitTermination(timer);
@@ -412,7 +359,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             // After the timer: a call that starts waiting for a stack from now on is refused a timer
             // and completes at once; those already waiting complete here.
-            pendingStacks.forEach(Call::noStack);
+            completer.noMoreStacks();
             if (ownCompletions != null) {
                 ownCompletions.shutdown(); // its idle threads end now; a callback still running ends when it returns
             }
@@ -444,20 +391,24 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void failQueued() {
+        failQueued(new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
+    }
+
+    private void failQueued(Throwable why, Outcome outcome) {
         for (Call c; (c = queue.pollFirst()) != null; ) {
-            leaveQueue(c);
-            complete(c, null, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
+            queue.leave(c);
+            completer.complete(c, null, why, outcome);
         }
     }
 
-    private void setPhase(int p) {
+    private void setPhase(PoolPhase p) {
         synchronized (lifecycle) {
-            if (phase < p) {
+            if (!phase.atLeast(p)) {
                 phase = p;
             }
             lifecycle.notifyAll();
         }
-        breaker.wake();
+        governor.wake();
     }
 
     /** Joins the slots' threads until {@code end}, through interrupts; true if this thread was interrupted. */
@@ -479,29 +430,20 @@ public final class WorkerPool implements AutoCloseable {
         return interrupted;
     }
 
-    /** Closes at once: running calls are cancelled, queued ones fail, workers are stopped. */
-    public void shutdownNow() {
-        close(Duration.ZERO);
-    }
-
     // ---- for the slots -------------------------------------------------------------------
 
-    boolean draining() {
-        return phase >= 1;
-    }
-
     boolean abandoning() {
-        return phase >= 2;
+        return phase.atLeast(PoolPhase.ABANDONING);
     }
 
     /** True once the pool takes no more calls and none is left waiting. */
     boolean finished() {
-        return phase >= 2 || (phase == 1 && queue.isEmpty());
+        return abandoning() || (phase == PoolPhase.DRAINING && queue.isEmpty());
     }
 
     /** Waits until the slot may start a worker (see {@link StartBreaker#awaitTurn}); false when finished. */
     boolean awaitStartTurn() throws InterruptedException {
-        return breaker.awaitTurn(this::finished);
+        return governor.awaitTurn(this::finished);
     }
 
     void awaitFinishedOrTimeout(long millis) throws InterruptedException {
@@ -512,41 +454,22 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** The next call not complete yet, waiting up to {@code millis}; null if none came. */
-    Call pollCall(long millis) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (true) {
-            Call c = queue.pollFirst(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (c == null || !c.claimed()) {
-                return c;
-            }
-            leaveQueue(c); // cancelled while it waited: counted when it was cancelled
-        }
-    }
-
     /** A call taken from the queue that did not start (its worker was found broken): first in line again. */
     void putBack(Call call) {
-        queue.addFirst(call);
+        queue.putFirst(call);
         if (abandoning() && queue.remove(call)) {
-            leaveQueue(call);
-            complete(call, null, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
+            queue.leave(call);
+            completer.complete(call, null, new PoolClosedException("the pool was closed before the call ran"),
+                    Outcome.CANCELLED);
         }
     }
 
-    /** The call no longer counts against the queue's capacity. */
-    void leaveQueue(Call call) {
-        synchronized (call) {
-            if (!call.holdsRoom) {
-                return;
-            }
-            call.holdsRoom = false;
+    /** The timer's: a worker that has not taken a frame within the write deadline is killed (see {@link Worker#send}). */
+    private void checkWrites() {
+        long now = System.nanoTime();
+        for (Slot s : slots) {
+            s.checkWrite(now);
         }
-        room.release();
-    }
-
-    /** Workers that have said READY and not ended since. */
-    public int readyWorkers() {
-        return ready.get();
     }
 
     /** Calls running on a worker now. */
@@ -560,181 +483,24 @@ public final class WorkerPool implements AutoCloseable {
         return n;
     }
 
-    int queued() {
-        return queue.size();
-    }
-
-    long submitted() {
-        return submitted.get();
-    }
-
-    long count(Outcome o) {
-        return outcomes[o.ordinal()].get();
-    }
-
-    long retried() {
-        return retried.get();
-    }
-
-    long rejected() {
-        return rejected.get();
-    }
-
-    long workerStarts() {
-        return starts.get();
-    }
-
-    long workerRestarts() {
-        return restarts.get();
-    }
-
-    double[] latencyPercentiles() {
-        return latencies.percentiles();
-    }
-
-    void workerReady(boolean up) {
-        if (up) {
-            ready.incrementAndGet();
-        } else {
-            ready.decrementAndGet();
-        }
-    }
-
-    void workerStarted(boolean replacement) {
-        starts.incrementAndGet();
-        if (replacement) {
-            restarts.incrementAndGet();
-        }
-    }
-
     void startSucceeded(String worker) {
-        breaker.succeeded(worker);
-        synchronized (lifecycle) {
-            firstStarts++;
-            lifecycle.notifyAll();
-        }
+        governor.succeeded(worker);
     }
 
     /**
-     * A worker failed to start, or was killed from outside while it started. A slot's first start
-     * fails the pool's start. Later, the {@link StartBreaker} counts it; if the pool goes down, the
+     * A worker failed to start (see {@link StartGovernor#failed}); if the pool went down, the
      * calls waiting fail with the reason.
      *
      * @return how many starts failed in a row, for the back-off while the pool is not down
      */
     int startFailed(boolean first, WorkerStartException why, boolean killedFromOutside) {
-        synchronized (lifecycle) {
-            if (first && phase == 0 && firstStarts < settings.workers && !breaker.down() && firstStartFailure == null) {
-                breaker.failed(why, killedFromOutside, true);
-                firstStartFailure = why;
-                lifecycle.notifyAll();
-                return 1;
-            }
-        }
-        int inARow = breaker.failed(why, killedFromOutside, phase >= 2);
+        int inARow = governor.failed(first, why, killedFromOutside, phase);
         if (inARow >= 0) {
             return inARow;
         }
-        WorkerStartException down = breaker.refusal();
-        for (Call c; (c = queue.pollFirst()) != null; ) {
-            leaveQueue(c);
-            complete(c, null, down == null ? why : down, Outcome.CRASHED);
-        }
+        WorkerStartException down = governor.refusal();
+        failQueued(down == null ? why : down, Outcome.CRASHED);
         return 1;
-    }
-
-    /**
-     * Completes a call with {@code result}, or with {@code why} when it is null; counts it in
-     * {@code outcome} if this completed it. True if it did.
-     */
-    boolean complete(Call call, byte[] result, Throwable why, Outcome outcome) {
-        if (!claim(call, outcome)) {
-            return false;
-        }
-        finish(call, result, why, outcome);
-        return true;
-    }
-
-    /** Takes the right to complete the call and counts it in {@code outcome}; false if someone else has it. */
-    boolean claim(Call call, Outcome outcome) {
-        if (!call.claim()) {
-            return false;
-        }
-        outcomes[outcome.ordinal()].incrementAndGet();
-        return true;
-    }
-
-    /** Completes a claimed call: its future, its stack (empty unless one is awaited), its JFR event. */
-    void finish(Call call, byte[] result, Throwable why, Outcome outcome) {
-        finish(call, result, why, outcome, false);
-    }
-
-    /** {@link #finish}; with {@code here}, the future fails on this thread, which must be a caller's. */
-    private void finish(Call call, byte[] result, Throwable why, Outcome outcome, boolean here) {
-        call.completedAt = System.nanoTime();
-        if (why == null) {
-            latencies.record(call.completedAt - call.submittedAt);
-        }
-        call.noStack();
-        record(call, outcome);
-        if (why == null) {
-            call.future.complete(result, true);
-        } else if (here) {
-            call.future.failHere(why);
-        } else {
-            call.future.complete(why);
-        }
-    }
-
-    /** The caller cancelled the call's future (claimed by the caller): counted here, once. */
-    void cancelled(Call call) {
-        call.completedAt = System.nanoTime();
-        outcomes[Outcome.CANCELLED.ordinal()].incrementAndGet();
-        record(call, Outcome.CANCELLED);
-    }
-
-    /** Commits the call's flight recorder event, if a recording wants it. */
-    private void record(Call call, Outcome outcome) {
-        CallEvent e = call.event;
-        if (e == null) {
-            return;
-        }
-        e.end();
-        if (e.shouldCommit()) {
-            e.pool = name;
-            e.callId = call.id;
-            e.outcome = outcome.label;
-            e.worker = call.workerId;
-            e.workerPid = call.workerPid;
-            synchronized (call) {
-                e.attempts = call.attempts;
-            }
-            e.task = taskName;
-            e.inputBytes = call.input.length;
-            e.commit();
-        }
-    }
-
-    /**
-     * The call waits for its worker's stack (a STACK frame in answer to the cancel), at most
-     * {@link #stackWaitNanos}; close ends the wait too.
-     */
-    void awaitStack(Call call) {
-        pendingStacks.add(call);
-        ScheduledFuture<?> bound;
-        try {
-            bound = timer.schedule(call::noStack, stackWaitNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            bound = null;
-            call.noStack(); // closed
-        }
-        ScheduledFuture<?> timeout = bound;
-        call.workerStack.whenComplete((frames, never) -> {
-            pendingStacks.remove(call);
-            if (timeout != null) {
-                timeout.cancel(false); // the timer holds no call longer than it must
-            }
-        });
     }
 
     /**
@@ -746,15 +512,12 @@ public final class WorkerPool implements AutoCloseable {
         synchronized (call) {
             attempts = call.attempts;
         }
-        if (attempts <= settings.retries && !call.claimed() && !abandoning() && !breaker.down() && room.tryAcquire()) {
-            synchronized (call) {
-                call.holdsRoom = true;
-            }
-            retried.incrementAndGet();
+        if (attempts <= settings.retries && !call.claimed() && !abandoning() && !governor.down() && queue.tryRoom(call)) {
+            counters.retried();
             putBack(call);
             return;
         }
-        complete(call, null, why, outcome);
+        completer.complete(call, null, why, outcome);
     }
 
     /** Kills a worker off the calling thread (the timer's), which must not block on a kill. */
@@ -780,5 +543,4 @@ public final class WorkerPool implements AutoCloseable {
         }
         return pids;
     }
-
 }
