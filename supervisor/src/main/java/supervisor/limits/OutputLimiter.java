@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.function.Consumer;
+import supervisor.platform.Daemons;
 
 /**
  * Passes a task's stdout and stderr on, byte for byte, until together they reach the cap; writes
@@ -43,7 +44,7 @@ public final class OutputLimiter {
     }
 
     private Thread pump(InputStream in, OutputStream out, String name) {
-        Thread t = new Thread(() -> {
+        Thread t = Daemons.start(() -> {
             byte[] buf = new byte[65536];
             try (in) {
                 int n;
@@ -70,8 +71,6 @@ public final class OutputLimiter {
                 // the task's end of the pipe is gone
             }
         }, "supervisor-output-" + name);
-        t.setDaemon(true);
-        t.start();
         return t;
     }
 

@@ -22,6 +22,7 @@ import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
 import supervisor.limits.Limits;
 import supervisor.log.Log;
+import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
@@ -103,10 +104,8 @@ final class Worker {
         this.reader = new FrameReader(protocolIn, settings.maxFrameBytes, gate);
         this.writer = new FrameWriter(new BufferedOutputStream(process.getOutputStream(), 65536),
                 settings.maxFrameBytes);
-        this.stderrPump = new Thread(() -> pumpStderr(settings), "supervisor-" + id + "-stderr");
-        this.stderrPump.setDaemon(true);
-        this.frameReader = new Thread(this::readFrames, "supervisor-" + id + "-reader");
-        this.frameReader.setDaemon(true);
+        this.stderrPump = Daemons.unstarted(() -> pumpStderr(settings), "supervisor-" + id + "-stderr");
+        this.frameReader = Daemons.unstarted(this::readFrames, "supervisor-" + id + "-reader");
     }
 
     /**

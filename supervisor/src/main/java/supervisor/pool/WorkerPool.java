@@ -10,7 +10,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
 import supervisor.log.Log;
+import supervisor.platform.Daemons;
 import supervisor.process.SupervisedProcess;
 import supervisor.worker.protocol.Frame;
 
@@ -81,10 +81,10 @@ public final class WorkerPool implements AutoCloseable {
         this.settings = settings;
         this.queue = new CallQueue(settings.queueCapacity);
         this.governor = new StartGovernor(settings);
-        this.timer = new ScheduledThreadPoolExecutor(1, daemon("supervisor-pool-timer"));
+        this.timer = new ScheduledThreadPoolExecutor(1, Daemons.factory("supervisor-pool-timer"));
         this.timer.setRemoveOnCancelPolicy(true);
         this.killer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.NANOSECONDS, new LinkedBlockingQueue<>(),
-                daemon("supervisor-pool-killer"));
+                Daemons.factory("supervisor-pool-killer"));
         this.name = settings.name != null ? settings.name : "pool-" + POOLS.incrementAndGet();
         Executor executor;
         if (settings.completionExecutor != null) {
@@ -93,7 +93,7 @@ public final class WorkerPool implements AutoCloseable {
         } else {
             // Cached: a callback that blocks never holds another call's completion.
             this.ownCompletions = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-                    new SynchronousQueue<>(), daemon("supervisor-pool-" + name + "-completion"));
+                    new SynchronousQueue<>(), Daemons.factory("supervisor-pool-" + name + "-completion"));
             executor = ownCompletions;
         }
         Completions completions = new Completions(executor);
@@ -105,13 +105,6 @@ public final class WorkerPool implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    private static ThreadFactory daemon(String threadName) {
-        return r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        };
-    }
 
     /**
      * Registers the MBean; two pools of one JVM never share a name: the second of a given name
@@ -145,8 +138,7 @@ public final class WorkerPool implements AutoCloseable {
         try {
             for (int i = 0; i < settings.workers; i++) {
                 Slot slot = new Slot(pool, i);
-                Thread t = new Thread(slot, "supervisor-pool-w" + (i + 1));
-                t.setDaemon(true);
+                Thread t = Daemons.unstarted(slot, "supervisor-pool-w" + (i + 1));
                 pool.slots.add(slot);
                 pool.threads.add(t);
                 t.start();
