@@ -1,9 +1,14 @@
 package supervisor.process;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import supervisor.launch.LaunchException;
 
 /**
  * The command that starts a supervised process through {@link #SCRIPT}: the shell joins the
@@ -53,6 +58,42 @@ final class SpawnCommand {
 
         Streams(String code) {
             this.code = code;
+        }
+    }
+
+    /** The program as an absolute path: a missing or non-executable java is the supervisor's failure (125). */
+    static String program(String program) throws LaunchException {
+        Path path;
+        if (program.contains("/")) {
+            path = Path.of(program);
+        } else {
+            path = Helpers.find(program).map(Path::of).orElse(null);
+            if (path == null) {
+                throw new LaunchException(125, "cannot start " + program + ": not found on PATH");
+            }
+        }
+        if (!Files.exists(path)) {
+            throw new LaunchException(125, "cannot start " + program + ": no such file");
+        }
+        if (Files.isDirectory(path) || !Files.isExecutable(path)) {
+            throw new LaunchException(125, "cannot start " + program + ": not executable");
+        }
+        return path.toString();
+    }
+
+    /** A working directory the process can be started in: a 125 naming why not. */
+    static void checkWorkdir(Path dir) throws LaunchException {
+        try {
+            if (!Files.readAttributes(dir, BasicFileAttributes.class).isDirectory()) {
+                throw new LaunchException(125, "working directory " + dir + ": not a directory");
+            }
+        } catch (NoSuchFileException e) {
+            throw new LaunchException(125, "working directory " + dir + ": no such directory (deleted?)");
+        } catch (IOException e) {
+            throw new LaunchException(125, "working directory " + dir + ": " + e.getMessage());
+        }
+        if (!Files.isExecutable(dir)) {
+            throw new LaunchException(125, "working directory " + dir + ": permission denied");
         }
     }
 

@@ -2,9 +2,7 @@ package supervisor.process;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,11 +10,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import java.util.function.IntPredicate;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
@@ -101,20 +97,15 @@ public final class SupervisedProcess {
     private Path workdir;
     private Process process;
     private ProcessId id;
-    private Terminator terminator;
+    private SharedTerminator terminator;
     private CompletableFuture<ExitStatus> exit;
     private volatile DatagramReceiver notifySocket;
     private volatile long processLimitHits;
     private volatile long memoryLimitKills;
 
-    // The lock (this) guards the state below, and the terminator's use: it takes one caller at a
-    // time. The lock is held only to read or flip that state, never across a signal, a kill, a
-    // /proc scan or a wait for the process: a caller that must wait (for the kill under way, or
-    // for another thread's call on the terminator) waits outside it, or in wait(), which lets go.
+    // The lock (this) guards these two; held only to read or flip them. The terminator's own use
+    // across threads is SharedTerminator's, which never holds a lock across a kill or a wait.
     private boolean released;
-    private boolean closed; // the terminator is closed: released, and its tree let go
-    private boolean busy; // a thread is calling the terminator
-    private CompletableFuture<KillReport> killing; // the kill under way, which every kill() meanwhile shares
     // Once no process of the tree lives, none can join it (nothing in it is left to fork): later
     // looks need no /proc scan, which a one-shot run would pay on its way out.
     private boolean emptySeen;
@@ -270,13 +261,13 @@ public final class SupervisedProcess {
 
     private void launch() throws LaunchException, IOException {
         Log.trace("launch");
-        String program = checkProgram(spec.command().get(0));
+        String program = SpawnCommand.program(spec.command().get(0));
         Helpers.require();
         workdir = spec.workdir();
         if (spec.tempWorkdir()) {
             workdir = dirs.makeWorkdir(spec.keepWorkdir());
         } else if (workdir != null) {
-            checkWorkdir(workdir);
+            SpawnCommand.checkWorkdir(workdir);
         }
         contain();
         Log.trace("contained");
@@ -361,8 +352,8 @@ public final class SupervisedProcess {
         id = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
         lease.task(id, marker);
         exit = OwnedChildren.exitStatus(process);
-        meter.started(pid, exit);
         hold(pid);
+        meter.started(pid, exit);
         meter.sampleMemory();
     }
 
@@ -383,15 +374,17 @@ public final class SupervisedProcess {
         // Any guardian of this JVM, asked each time: one that dies is replaced by another, born
         // after the task, which a tree that claims orphans would otherwise count as its own.
         IntPredicate guardian = Guardian::isGuardian;
+        Terminator t;
         if (!ProcFs.available()) {
-            terminator = new PortableTerminator(id);
+            t = new PortableTerminator(id);
             Log.warn("not Linux (" + System.getProperty("os.name") + "): the " + spec.label() + "'s processes are"
                     + " found through ProcessHandle only; a process that leaves its parent's tree will not be killed");
         } else {
             TreeTerminator tree = new TreeTerminator(new TaskTree(id, marker, spec.claimOrphans(), guardian),
                     p -> p == pid || guardian.test(p));
-            terminator = leaf == null ? tree : new CgroupTerminator(leaf, tree);
+            t = leaf == null ? tree : new CgroupTerminator(leaf, tree);
         }
+        terminator = new SharedTerminator(t);
         Log.debug(spec.label() + " pid " + pid + "; termination mechanism: " + terminator.mechanism());
     }
 
@@ -434,41 +427,6 @@ public final class SupervisedProcess {
             // The leaf holds every process and orphans go to init; but in a container init is
             // this JVM, which must then reap them as they end.
             Subreaper.become();
-        }
-    }
-
-    /** The program as an absolute path: a missing or non-executable java is the supervisor's failure (125). */
-    private static String checkProgram(String program) throws LaunchException {
-        Path path;
-        if (program.contains("/")) {
-            path = Path.of(program);
-        } else {
-            path = Helpers.find(program).map(Path::of).orElse(null);
-            if (path == null) {
-                throw new LaunchException(125, "cannot start " + program + ": not found on PATH");
-            }
-        }
-        if (!Files.exists(path)) {
-            throw new LaunchException(125, "cannot start " + program + ": no such file");
-        }
-        if (Files.isDirectory(path) || !Files.isExecutable(path)) {
-            throw new LaunchException(125, "cannot start " + program + ": not executable");
-        }
-        return path.toString();
-    }
-
-    private static void checkWorkdir(Path dir) throws LaunchException {
-        try {
-            if (!Files.readAttributes(dir, BasicFileAttributes.class).isDirectory()) {
-                throw new LaunchException(125, "working directory " + dir + ": not a directory");
-            }
-        } catch (NoSuchFileException e) {
-            throw new LaunchException(125, "working directory " + dir + ": no such directory (deleted?)");
-        } catch (IOException e) {
-            throw new LaunchException(125, "working directory " + dir + ": " + e.getMessage());
-        }
-        if (!Files.isExecutable(dir)) {
-            throw new LaunchException(125, "working directory " + dir + ": permission denied");
         }
     }
 
@@ -530,26 +488,23 @@ public final class SupervisedProcess {
     }
 
     /**
-     * SIGTERM to the process and its group, so that shutdown hooks run. Thread-safe; does nothing
-     * once a kill is under way or the process is released.
+     * SIGTERM to the process and its group, so that shutdown hooks run. Thread-safe; sends
+     * nothing while a kill is under way or once the process is released.
      */
     public void terminate() {
-        onTree(t -> {
-            t.terminate();
-            return 0;
-        }, 0, 0);
+        terminator.terminate();
     }
 
     /**
      * Asks the process to stop with {@code signal}: the process and its group, or, with
      * {@code wholeTree}, every process of its tree however it hid (systemd's
-     * {@code KillMode=control-group}). Thread-safe; sends nothing once a kill is under way or
-     * the process is released.
+     * {@code KillMode=control-group}). Thread-safe; sends nothing while a kill is under way or
+     * once the process is released.
      *
      * @return how many processes were sent the signal
      */
     public int terminate(int signal, boolean wholeTree) {
-        return onTree(t -> t.terminate(signal, wholeTree), 0, 0);
+        return terminator.terminate(signal, wholeTree);
     }
 
     /**
@@ -559,127 +514,15 @@ public final class SupervisedProcess {
      * killed what there was) an empty report.
      */
     public KillReport kill() {
-        CompletableFuture<KillReport> k;
-        boolean interrupted = false;
-        synchronized (this) {
-            while (!closed && killing == null && busy) {
-                interrupted |= awaitChange();
-            }
-            if (closed) {
-                k = CompletableFuture.completedFuture(new KillReport(0, 0, List.of())); // release() killed what there was
-            } else if (killing != null) {
-                k = killing;
-            } else {
-                k = null;
-                killing = new CompletableFuture<>();
-                busy = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        return k != null ? joinKill(k) : killTree();
-    }
-
-    /** This thread's kill, which {@link #killing} shares with every other kill() meanwhile. */
-    private KillReport killTree() {
-        CompletableFuture<KillReport> k;
-        synchronized (this) {
-            k = killing;
-        }
-        try {
-            KillReport report = terminator.kill(System.nanoTime() + KILL_BUDGET_NANOS);
-            k.complete(report);
-            return report;
-        } catch (RuntimeException | Error e) {
-            k.completeExceptionally(e);
-            throw e;
-        } finally {
-            synchronized (this) {
-                killing = null;
-                busy = false;
-                notifyAll();
-            }
-        }
-    }
-
-    /** Another thread's kill's report, or its failure rethrown. */
-    private static KillReport joinKill(CompletableFuture<KillReport> k) {
-        try {
-            return k.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * Calls the terminator, one caller at a time (see the lock's comment). Returns
-     * {@code whenClosed} once it is closed, and {@code whileKilling} while a kill is under way;
-     * with {@code whileKilling} null, waits (outside the lock) for the kill's end, then calls.
-     */
-    private <T> T onTree(Function<Terminator, T> call, T whenClosed, T whileKilling) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                CompletableFuture<KillReport> k;
-                synchronized (this) {
-                    while (!(closed && whenClosed != null) && killing == null && busy) {
-                        interrupted |= awaitChange();
-                    }
-                    if (closed && whenClosed != null) {
-                        return whenClosed;
-                    }
-                    k = killing;
-                    if (k == null) {
-                        busy = true;
-                        break;
-                    }
-                }
-                if (whileKilling != null) {
-                    return whileKilling;
-                }
-                k.handle((r, e) -> r).join(); // its outcome is its caller's; this one calls after it
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        try {
-            return call.apply(terminator);
-        } finally {
-            synchronized (this) {
-                busy = false;
-                notifyAll();
-            }
-        }
-    }
-
-    /**
-     * Waits in the lock's monitor, which lets the lock go while it waits, until another thread's
-     * call on the terminator ends (they are short: signals, a /proc scan; a kill is waited for on
-     * its future instead). Lock held.
-     *
-     * @return true if interrupted: the caller goes on, and sets the interrupt again once it is done
-     */
-    private boolean awaitChange() {
-        try {
-            wait(100); // bounded: a lost notify would cost 100 ms, not a hang
-            return false;
-        } catch (InterruptedException e) {
-            return true;
-        }
+        return terminator.kill(System.nanoTime() + KILL_BUDGET_NANOS);
     }
 
     /**
      * The processes of its tree alive now: its cgroup leaf's and what its tree holds (reads /proc
-     * and the leaf only). Empty once released; after a kill under way, when one is.
+     * and the leaf only); after the kill under way, if any. Empty once released.
      */
     public List<ProcessId> processes() {
-        return onTree(Terminator::processes, List.of(), null);
+        return terminator.processes();
     }
 
     /** The marker in the process's environment ({@code SUPERVISOR_TASK}): names its run, never a pid. */
@@ -694,7 +537,7 @@ public final class SupervisedProcess {
                 return true;
             }
         }
-        boolean empty = onTree(Terminator::empty, null, null);
+        boolean empty = terminator.empty();
         synchronized (this) {
             emptySeen |= empty;
             return emptySeen;
@@ -802,17 +645,7 @@ public final class SupervisedProcess {
             }
             processLimitHits = limits.reportProcesses();
             memoryLimitKills = limits.reportMemoryKills();
-            boolean interrupted = false;
-            synchronized (this) {
-                closed = true; // no new call on the terminator; the one under way, a kill's say, ends first
-                while (busy) {
-                    interrupted |= awaitChange();
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            terminator.close();
+            terminator.close(); // after a kill or a call under way on another thread
         } else if (leaf != null) {
             leaf.remove();
         }
