@@ -263,7 +263,7 @@ class SupervisedProcessIT {
     @Test
     void release_removesTheDirectoriesItOwns() throws Exception {
         Path out = output();
-        SupervisedProcess p = startTask(shell("echo \"tmp=$TMPDIR pwd=$(pwd)\"; echo ready; exec sleep 1035")
+        SupervisedProcess p = startTask(shell("echo \"tmp=$TMPDIR pwd=$(pwd -P)\"; echo ready; exec sleep 1035")
                 .withTempWorkdir(false).withPrivateTmp(true).withOutputFile(out));
         awaitLine(out, "ready");
         Path workdir = p.workdir();
