@@ -59,11 +59,12 @@ import supervisor.terminate.TreeTerminator;
  * Spawn from a thread that lives as long as the process: the parent-death signal is tied to the
  * spawning thread. Every other method may be called from any thread.
  *
- * <p>One way in per {@link Kind kind} of start, one life: {@link #start} (a task or a pool
- * worker, as a {@link Process}), {@link #startDetached} (no {@code Process}, no JDK thread: many
- * one-shot tasks, observed by one {@link ChildWatcher}), {@link #of} (a {@code Process} someone
- * else started, held by its marker: the zt-exec stopper) and {@link #prepare} then {@link #take}
- * (the same, contained before it starts). They differ only in how the process starts and how
+ * <p>One way in per {@link Kind kind} of start, one life: {@link #startTask} (one task, a
+ * {@link Process}), {@link #startWorker} (a pool worker, its protocol on fd 3),
+ * {@link #startDetached} (no {@code Process}, no JDK thread: many one-shot tasks, observed by one
+ * {@link ChildWatcher}), and {@link #adopt} (a {@code Process} someone else started, held by its
+ * marker: the zt-exec stopper), or {@link #prepareAdoption} then {@link #take} (the same,
+ * contained before it starts). They differ only in how the process starts and how
  * its exit is observed.
  */
 public final class SupervisedProcess {
@@ -120,13 +121,13 @@ public final class SupervisedProcess {
         return pin::release;
     }
 
-    /** Starts this JVM's guardian in the background, ahead of the first {@link #start}; returns at once. */
+    /** Starts this JVM's guardian in the background, ahead of the first start; returns at once. */
     public static void prestartGuardian() {
         Guardian.prestart();
     }
 
     /**
-     * Gets ready for {@link #start} while the caller checks other things: starts the guardian and,
+     * Gets ready for {@link #startTask} while the caller checks other things: starts the guardian and,
      * when {@code spec} will be held by the process tree, loads the native layer that the subreaper
      * needs. Both would otherwise sit on the critical path of a one-shot run. Returns at once.
      */
@@ -159,19 +160,37 @@ public final class SupervisedProcess {
     }
 
     /**
-     * Starts {@code spec}'s process, contained and limited: a pool worker when its streams are
-     * {@link ProcessSpec.Stdio#WORKER}, else one task.
+     * Starts {@code spec}'s process, one task, contained and limited: a {@link Process} of this
+     * JVM, in a session of its own, with a parent-death signal.
      *
+     * @throws IllegalArgumentException for a spec whose streams are a worker's
      * @throws LaunchException with status 125 and a message naming what failed (the program, the
      *     working directory, the cgroup); everything made for the process is released first
      */
-    public static SupervisedProcess start(ProcessSpec spec) throws LaunchException {
-        Kind kind = spec.stdio() == ProcessSpec.Stdio.WORKER ? Kind.WORKER : Kind.TASK;
-        return launched(new SupervisedProcess(kind, spec, null, Names.marker()));
+    public static SupervisedProcess startTask(ProcessSpec spec) throws LaunchException {
+        if (spec.stdio() == ProcessSpec.Stdio.WORKER) {
+            throw new IllegalArgumentException("a task's streams are not a worker's: use startWorker");
+        }
+        return launched(new SupervisedProcess(Kind.TASK, spec, null, Names.marker()));
     }
 
     /**
-     * Starts {@code spec}'s process, contained and limited like {@link #start}, but not as a
+     * Starts a pool worker, contained and limited like {@link #startTask}: its streams are
+     * {@link ProcessSpec.Stdio#WORKER}; held by its tree, it has no parent-death signal (it is its
+     * orphans' subreaper, and ends itself, killing them, when its stdin ends).
+     *
+     * @throws IllegalArgumentException for a spec whose streams are not a worker's
+     * @throws LaunchException as {@link #startTask} does
+     */
+    public static SupervisedProcess startWorker(ProcessSpec spec) throws LaunchException {
+        if (spec.stdio() != ProcessSpec.Stdio.WORKER) {
+            throw new IllegalArgumentException("a worker's streams are ProcessSpec.Stdio.WORKER");
+        }
+        return launched(new SupervisedProcess(Kind.WORKER, spec, null, Names.marker()));
+    }
+
+    /**
+     * Starts {@code spec}'s process, contained and limited like {@link #startTask}, but not as a
      * {@link Process}: it costs no JDK thread while it runs. It leads a session of its own,
      * reparented to this JVM; {@code watcher} observes its exit, read from /proc, then reaps it.
      * No parent-death signal: should this JVM die, the guardian kills it. Its standard streams
@@ -197,7 +216,7 @@ public final class SupervisedProcess {
      *
      * @param label how messages name it ("process")
      */
-    public static SupervisedProcess of(Process process, String marker, String label) {
+    public static SupervisedProcess adopt(Process process, String marker, String label) {
         ProcessSpec spec = ProcessSpec.command(List.of(label)).withLabel(label).withMechanism(Mechanism.TREE);
         return new SupervisedProcess(Kind.FOREIGN, spec, null, Objects.requireNonNull(marker)).take(process);
     }
@@ -209,7 +228,7 @@ public final class SupervisedProcess {
      * {@link #wrap}, with {@code SUPERVISOR_TASK=marker} in its environment, then hand the
      * {@code Process} to {@link #take}; {@link #release()} in any case.
      */
-    public static SupervisedProcess prepare(String marker, String label) {
+    public static SupervisedProcess prepareAdoption(String marker, String label) {
         ProcessSpec spec = ProcessSpec.command(List.of(label)).withLabel(label);
         SupervisedProcess p = new SupervisedProcess(Kind.FOREIGN, spec, null, Objects.requireNonNull(marker));
         try {
@@ -232,7 +251,7 @@ public final class SupervisedProcess {
         return new SpawnCommand(command).joinCgroup(leaf.dir()).keepPwd(true).shell();
     }
 
-    /** Takes charge of {@code process}, started by someone else (see {@link #of}, {@link #prepare}). */
+    /** Takes charge of {@code process}, started by someone else (see {@link #adopt}, {@link #prepareAdoption}). */
     public SupervisedProcess take(Process process) {
         if (kind != Kind.FOREIGN || this.process != null) {
             throw new IllegalStateException("the " + spec.label() + " has its process already");

@@ -92,7 +92,8 @@ class SupervisedProcessIT {
     }
 
     private SupervisedProcess startTask(ProcessSpec spec) throws Exception {
-        SupervisedProcess p = SupervisedProcess.start(spec);
+        SupervisedProcess p = spec.stdio() == ProcessSpec.Stdio.WORKER
+                ? SupervisedProcess.startWorker(spec) : SupervisedProcess.startTask(spec);
         started.add(p);
         return p;
     }
@@ -288,7 +289,7 @@ class SupervisedProcessIT {
         pb.environment().put(TaskTree.MARKER_VARIABLE, marker);
         pb.environment().putAll(env());
         Process process = pb.start();
-        SupervisedProcess p = SupervisedProcess.of(process, marker, "process");
+        SupervisedProcess p = SupervisedProcess.adopt(process, marker, "process");
         started.add(p);
         assertEquals("ready", new BufferedReader(new InputStreamReader(process.getInputStream())).readLine());
         Await.until(END_WITHIN, "two processes in the tree", () -> p.processes().size() == 2);
@@ -303,7 +304,7 @@ class SupervisedProcessIT {
     @Test
     void prepareThenTake_foreignProcess_exit3() throws Exception {
         String marker = Names.marker();
-        SupervisedProcess p = SupervisedProcess.prepare(marker, "process");
+        SupervisedProcess p = SupervisedProcess.prepareAdoption(marker, "process");
         started.add(p);
         ProcessBuilder pb = new ProcessBuilder(p.wrap(List.of("/bin/sh", "-c", "sleep 1038 & exit 3")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
