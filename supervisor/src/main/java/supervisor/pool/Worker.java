@@ -145,7 +145,7 @@ final class Worker {
                 .withLabel("worker " + id);
         SupervisedProcess supervised;
         try {
-            supervised = SupervisedProcess.start(spec);
+            supervised = SupervisedProcess.startWorker(spec);
         } catch (LaunchException e) {
             throw new IOException(e.getMessage(), e);
         }

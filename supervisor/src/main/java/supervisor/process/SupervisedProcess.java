@@ -1,21 +1,9 @@
 package supervisor.process;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +14,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntPredicate;
-import java.util.stream.Stream;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
-import supervisor.launch.Workdirs;
 import supervisor.limits.LimitEnforcer;
 import supervisor.limits.Usage;
 import supervisor.log.Log;
@@ -38,7 +24,6 @@ import supervisor.platform.Cgroups;
 import supervisor.platform.DatagramReceiver;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
-import supervisor.platform.Posix;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
 import supervisor.terminate.CgroupLeaf;
@@ -61,24 +46,26 @@ import supervisor.terminate.TreeTerminator;
  *   <li><b>contain</b>: a cgroup2 leaf where one can be had, else the process tree (session,
  *       {@code SUPERVISOR_TASK} marker, this JVM as child subreaper, made so before the spawn);</li>
  *   <li><b>limit</b>: memory and pids cgroups, rlimits, JVM options ({@link LimitEnforcer});</li>
- *   <li><b>spawn</b>: {@code setsid setpriv --pdeathsig KILL -- sh -c SPAWN ...}: the shell joins
- *       the cgroups and sets the rlimits on itself, then execs the command, so nothing the command
- *       starts, however early, is outside them; environment and working directory from the spec;</li>
+ *   <li><b>spawn</b>: {@code setsid setpriv --pdeathsig KILL -- sh -c SPAWN ...} (a
+ *       {@link SpawnCommand}): the shell joins the cgroups and sets the rlimits on itself, then
+ *       execs the command; environment and working directory from the spec; the directories it
+ *       owns are {@link OwnedDirectories}, what it consumes a {@link UsageMeter};</li>
  *   <li><b>stop</b>: {@link #terminate()} (polite), {@link #kill()} (the whole tree, within
  *       {@link #KILL_BUDGET_NANOS});</li>
  *   <li><b>decode</b>: the exit status, a limit that caused it, the JVM's crash log;</li>
- *   <li><b>release</b>: kill what is left, remove the leaf, the cgroups, the scratch and temporary
- *       directories, the private {@code TMPDIR} and the notify socket (moving crash logs out
- *       first), and drop the guardian's records.</li>
+ *   <li><b>release</b>: kill what is left, remove the leaf, the cgroups, the directories it owns
+ *       (moving crash logs out first) and the notify socket, and drop the guardian's records.</li>
  * </ol>
  * Spawn from a thread that lives as long as the process: the parent-death signal is tied to the
- * spawning thread. {@link #kill()} and {@link #release()} may be called from any thread.
+ * spawning thread. Every other method may be called from any thread.
  *
- * <p>Three ways in, one life: {@link #start} (a {@link Process}, for one task or a pool worker),
+ * <p>One way in per {@link Kind kind} of start, one life: {@link #startTask} (one task, a
+ * {@link Process}), {@link #startWorker} (a pool worker, its protocol on fd 3),
  * {@link #startDetached} (no {@code Process}, no JDK thread: many one-shot tasks, observed by one
- * {@link ChildWatcher}), and {@link #of} (a {@code Process} someone else started, held by its
- * marker: the zt-exec stopper). They differ only in how the process starts and how its exit is
- * observed.
+ * {@link ChildWatcher}), and {@link #adopt} (a {@code Process} someone else started, held by its
+ * marker: the zt-exec stopper), or {@link #prepareAdoption} then {@link #take} (the same,
+ * contained before it starts). They differ only in how the process starts and how
+ * its exit is observed.
  */
 public final class SupervisedProcess {
     /** How long a kill of a whole tree may take before its survivors are reported. */
@@ -86,98 +73,43 @@ public final class SupervisedProcess {
     /** How long a receive on the process's notify socket waits, so that its reader sees the close. */
     private static final int NOTIFY_POLL_MILLIS = 100;
 
-    /**
-     * The spawn: join the cgroups, set the rlimits, then exec. Arguments: the number N of cgroup
-     * directories, the N directories, RLIMIT_CPU seconds (0: none), RLIMIT_NPROC (0: none),
-     * 1 to move stdout to fd 3 and join fd 1 to stderr (a pool worker), 2 for stdin from
-     * /dev/null and stdout and stderr to fd 4 (a detached task: see {@link #DETACHED_PRELUDE}),
-     * or 0, 1 when the task's environment has its own PWD (else the shell's is unset), then the
-     * command. A failure here happens before the command runs: one line on stderr and status 125.
-     */
-    static final String SPAWN_SCRIPT = """
-            n=$1; shift
-            while [ "$n" -gt 0 ]; do
-                echo $$ > "$1/cgroup.procs" || { echo "supervisor: cannot move pid $$ into the cgroup $1" >&2; exit 125; }
-                shift; n=$((n - 1))
-            done
-            if [ "$1" != 0 ]; then
-                ulimit -S -t "$1" && ulimit -H -t $(($1 + 2)) || { echo "supervisor: cannot set RLIMIT_CPU to $1 s" >&2; exit 125; }
-            fi
-            if [ "$2" != 0 ]; then
-                { ulimit -p "$2" || ulimit -u "$2"; } 2>/dev/null || { echo "supervisor: cannot set RLIMIT_NPROC to $2" >&2; exit 125; }
-            fi
-            case $3 in
-                1) exec 3>&1 1>&2 ;;
-                2) exec </dev/null >&4 2>&4 4>&- ;;
-            esac
-            [ "$4" = 1 ] || unset PWD
-            shift 4
-            exec "$@"
-            """;
+    /** How the process starts, and so how it is spawned, contained and observed. */
+    private enum Kind {
+        /** One task, a {@link Process} of this JVM, with a parent-death signal. */
+        TASK,
+        /** A pool worker: a {@code Process} whose protocol goes over fd 3 ({@link ProcessSpec.Stdio#WORKER}). */
+        WORKER,
+        /** A one-shot task reparented to this JVM, observed by a {@link ChildWatcher}. */
+        DETACHED,
+        /** Started by someone else (zt-exec): no limits, and this JVM is not made a subreaper for it. */
+        FOREIGN
+    }
 
-    /**
-     * A detached launch, run by a short-lived {@code sh} that is a {@link Process}: it starts
-     * {@code setsid --fork sh -c DETACHED_PRELUDE ...}, whose first process exits at once, so the
-     * task is reparented to this JVM (its child subreaper) and no shell can ever reap it. The loop
-     * passes on what the task says on its way (its pid, a failure) and keeps this launcher alive
-     * until the task has let go of the pipe: the JDK closes a process's pipe when it exits.
-     */
-    static final String LAUNCH_SCRIPT = """
-            "$@" | while IFS= read -r line; do printf '%s\\n' "$line"; done
-            """;
-
-    /**
-     * The detached task before {@link #SPAWN_SCRIPT}: it says its pid, then waits for "go", which
-     * the supervisor sends once the pid is registered as its own (with the guardian, and with
-     * {@link OwnedChildren}, so that no reaper of this JVM takes its exit status): it cannot exit
-     * before. EOF instead of "go" (the supervisor died) ends it. It opens its output file on fd 4;
-     * the spawn script moves it to fds 1 and 2 right before the exec, so that a failure of the
-     * spawn itself still reaches the supervisor. A FIFO is opened after it lets go of the
-     * launcher's pipe: its open waits for a reader, which must not hold the start (it has no
-     * deadline) but the task (whose timeout covers it); a failure of its spawn then goes to the
-     * FIFO, and the task ends with 125. Arguments: the output file, the spawn script, then the
-     * spawn script's arguments.
-     */
-    static final String DETACHED_PRELUDE = """
-            echo $$
-            read -r go && [ "$go" = go ] || exit 125
-            out=$1 script=$2
-            shift 2
-            if [ -p "$out" ]; then
-                exec >/dev/null 2>&1
-            fi
-            exec 4>>"$out" || exit 125
-            eval "$script"
-            """;
-
+    private final Kind kind;
     private final ProcessSpec spec;
     private final String marker;
     private final LimitEnforcer limits;
     private final Guardian.Lease lease;
-    private final ChildWatcher watcher; // non-null: detached
-    private boolean foreign; // started by someone else: of, prepare
+    private final ChildWatcher watcher; // non-null: DETACHED
+    private final OwnedDirectories dirs;
+    private final UsageMeter meter;
+    // Set by the starting thread before the process is handed out, then read only.
     private CgroupLeaf leaf;
-    private Path scratch;
     private Path workdir;
     private Process process;
     private ProcessId id;
-    private Terminator terminator;
+    private SharedTerminator terminator;
     private CompletableFuture<ExitStatus> exit;
-    private boolean released; // guarded by this
-    private boolean treeClosed; // guarded by this: released, and its tree let go
-    // Guarded by this. Once no process of the tree lives, none can join it (nothing in it is left
-    // to fork): later looks need no /proc scan, which a one-shot run would pay on its way out.
-    private boolean emptySeen;
-    private volatile Path savedCrashLog; // moved out of a temporary working directory or TMPDIR
-    private Path privateTmp; // the process's TMPDIR, when the spec asks for one
-    private Path notifyDir; // holds the process's own notify socket
     private volatile DatagramReceiver notifySocket;
-    private volatile long lastCpuNanos = -1; // sampled when a CPU limit has no leaf to count it
-    private long childrenCpuBefore = -1; // this JVM's reaped children's CPU time before the spawn (accounting)
-    private RssSampler rss; // accounting without a memory cgroup
     private volatile long processLimitHits;
     private volatile long memoryLimitKills;
-    private static final long CPU_SAMPLE_MILLIS = 200;
+
+    // The lock (this) guards these two; held only to read or flip them. The terminator's own use
+    // across threads is SharedTerminator's, which never holds a lock across a kill or a wait.
+    private boolean released;
+    // Once no process of the tree lives, none can join it (nothing in it is left to fork): later
+    // looks need no /proc scan, which a one-shot run would pay on its way out.
+    private boolean emptySeen;
 
     /**
      * Keeps this JVM's guardian running while many processes come and go (a pool's workers, a
@@ -189,16 +121,16 @@ public final class SupervisedProcess {
         return pin::release;
     }
 
-    /**
-     * Gets ready for {@link #start} while the caller checks other things: starts the guardian and,
-     * when {@code spec} will be held by the process tree, loads the native layer that the subreaper
-     * needs. Both would otherwise sit on the critical path of a one-shot run. Returns at once.
-     */
-    /** Starts this JVM's guardian in the background, ahead of the first {@link #start}; returns at once. */
+    /** Starts this JVM's guardian in the background, ahead of the first start; returns at once. */
     public static void prestartGuardian() {
         Guardian.prestart();
     }
 
+    /**
+     * Gets ready for {@link #startTask} while the caller checks other things: starts the guardian and,
+     * when {@code spec} will be held by the process tree, loads the native layer that the subreaper
+     * needs. Both would otherwise sit on the critical path of a one-shot run. Returns at once.
+     */
     public static void prepareToStart(ProcessSpec spec) {
         Guardian.prestart();
         if (heldByTree(spec.mechanism())) {
@@ -216,26 +148,49 @@ public final class SupervisedProcess {
                 || mechanism == Mechanism.AUTO && Cgroups.writableV2Parent().isEmpty());
     }
 
-    private SupervisedProcess(ProcessSpec spec, ChildWatcher watcher, String marker) {
+    private SupervisedProcess(Kind kind, ProcessSpec spec, ChildWatcher watcher, String marker) {
+        this.kind = kind;
         this.spec = spec;
         this.watcher = watcher;
         this.marker = marker;
         this.limits = new LimitEnforcer(spec.limits(), spec.accounting());
         this.lease = Guardian.lease();
+        this.dirs = new OwnedDirectories(lease, spec.label());
+        this.meter = new UsageMeter(spec, limits);
     }
 
     /**
-     * Starts {@code spec}'s process, contained and limited.
+     * Starts {@code spec}'s process, one task, contained and limited: a {@link Process} of this
+     * JVM, in a session of its own, with a parent-death signal.
      *
+     * @throws IllegalArgumentException for a spec whose streams are a worker's
      * @throws LaunchException with status 125 and a message naming what failed (the program, the
      *     working directory, the cgroup); everything made for the process is released first
      */
-    public static SupervisedProcess start(ProcessSpec spec) throws LaunchException {
-        return launched(new SupervisedProcess(spec, null, Names.marker()));
+    public static SupervisedProcess startTask(ProcessSpec spec) throws LaunchException {
+        if (spec.stdio() == ProcessSpec.Stdio.WORKER) {
+            throw new IllegalArgumentException("a task's streams are not a worker's: use startWorker");
+        }
+        return launched(new SupervisedProcess(Kind.TASK, spec, null, Names.marker()));
     }
 
     /**
-     * Starts {@code spec}'s process, contained and limited like {@link #start}, but not as a
+     * Starts a pool worker, contained and limited like {@link #startTask}: its streams are
+     * {@link ProcessSpec.Stdio#WORKER}; held by its tree, it has no parent-death signal (it is its
+     * orphans' subreaper, and ends itself, killing them, when its stdin ends).
+     *
+     * @throws IllegalArgumentException for a spec whose streams are not a worker's
+     * @throws LaunchException as {@link #startTask} does
+     */
+    public static SupervisedProcess startWorker(ProcessSpec spec) throws LaunchException {
+        if (spec.stdio() != ProcessSpec.Stdio.WORKER) {
+            throw new IllegalArgumentException("a worker's streams are ProcessSpec.Stdio.WORKER");
+        }
+        return launched(new SupervisedProcess(Kind.WORKER, spec, null, Names.marker()));
+    }
+
+    /**
+     * Starts {@code spec}'s process, contained and limited like {@link #startTask}, but not as a
      * {@link Process}: it costs no JDK thread while it runs. It leads a session of its own,
      * reparented to this JVM; {@code watcher} observes its exit, read from /proc, then reaps it.
      * No parent-death signal: should this JVM die, the guardian kills it. Its standard streams
@@ -249,7 +204,7 @@ public final class SupervisedProcess {
         if (spec.stdio() != ProcessSpec.Stdio.FILE || spec.claimOrphans()) {
             throw new IllegalArgumentException("a detached process writes to a file and claims no orphans");
         }
-        return launched(new SupervisedProcess(spec, Objects.requireNonNull(watcher), Names.marker()));
+        return launched(new SupervisedProcess(Kind.DETACHED, spec, Objects.requireNonNull(watcher), Names.marker()));
     }
 
     /**
@@ -261,11 +216,9 @@ public final class SupervisedProcess {
      *
      * @param label how messages name it ("process")
      */
-    public static SupervisedProcess of(Process process, String marker, String label) {
+    public static SupervisedProcess adopt(Process process, String marker, String label) {
         ProcessSpec spec = ProcessSpec.command(List.of(label)).withLabel(label).withMechanism(Mechanism.TREE);
-        SupervisedProcess p = new SupervisedProcess(spec, null, Objects.requireNonNull(marker));
-        p.foreign = true;
-        return p.take(process);
+        return new SupervisedProcess(Kind.FOREIGN, spec, null, Objects.requireNonNull(marker)).take(process);
     }
 
     /**
@@ -275,10 +228,9 @@ public final class SupervisedProcess {
      * {@link #wrap}, with {@code SUPERVISOR_TASK=marker} in its environment, then hand the
      * {@code Process} to {@link #take}; {@link #release()} in any case.
      */
-    public static SupervisedProcess prepare(String marker, String label) {
+    public static SupervisedProcess prepareAdoption(String marker, String label) {
         ProcessSpec spec = ProcessSpec.command(List.of(label)).withLabel(label);
-        SupervisedProcess p = new SupervisedProcess(spec, null, Objects.requireNonNull(marker));
-        p.foreign = true;
+        SupervisedProcess p = new SupervisedProcess(Kind.FOREIGN, spec, null, Objects.requireNonNull(marker));
         try {
             p.contain();
         } catch (LaunchException e) {
@@ -296,15 +248,12 @@ public final class SupervisedProcess {
         if (leaf == null) {
             return command;
         }
-        List<String> wrapped = new ArrayList<>(List.of(Helpers.SH, "-c", SPAWN_SCRIPT, "supervisor-spawn", "1",
-                leaf.dir().toString(), "0", "0", "0", "1"));
-        wrapped.addAll(command);
-        return wrapped;
+        return new SpawnCommand(command).joinCgroup(leaf.dir()).keepPwd(true).shell();
     }
 
-    /** Takes charge of {@code process}, started by someone else (see {@link #of}, {@link #prepare}). */
+    /** Takes charge of {@code process}, started by someone else (see {@link #adopt}, {@link #prepareAdoption}). */
     public SupervisedProcess take(Process process) {
-        if (this.process != null || watcher != null) {
+        if (kind != Kind.FOREIGN || this.process != null) {
             throw new IllegalStateException("the " + spec.label() + " has its process already");
         }
         this.process = process;
@@ -317,7 +266,6 @@ public final class SupervisedProcess {
     }
 
     private static SupervisedProcess launched(SupervisedProcess p) throws LaunchException {
-        ProcessSpec spec = p.spec;
         try {
             p.launch();
             return p;
@@ -326,83 +274,81 @@ public final class SupervisedProcess {
             throw e;
         } catch (IOException | RuntimeException e) {
             p.release();
-            throw new LaunchException(125, "cannot start the " + spec.label() + ": " + Reasons.of(e), e);
+            throw new LaunchException(125, "cannot start the " + p.spec.label() + ": " + Reasons.of(e), e);
         }
     }
 
     private void launch() throws LaunchException, IOException {
         Log.trace("launch");
-        String program = checkProgram(spec.command().get(0));
+        String program = SpawnCommand.program(spec.command().get(0));
         Helpers.require();
         workdir = spec.workdir();
         if (spec.tempWorkdir()) {
-            workdir = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-task");
+            workdir = dirs.makeWorkdir(spec.keepWorkdir());
         } else if (workdir != null) {
-            checkWorkdir(workdir);
+            SpawnCommand.checkWorkdir(workdir);
         }
         contain();
         Log.trace("contained");
         LimitEnforcer.Prepared prepared = LimitEnforcer.Prepared.NONE;
         if (spec.limits().any() || spec.accounting()) {
-            if (spec.limits().any()) {
-                scratch = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-scratch");
-            }
+            Path scratch = spec.limits().any() ? dirs.makeScratch() : null;
             prepared = limits.prepare(leaf == null ? null : leaf.dir(), scratch, spec.jvm(), lease::cgroup);
         }
         List<String> jvmOptions = new ArrayList<>(prepared.jvmOptions());
+        Map<String, String> environment = spec.buildEnvironment(System.getenv(), new HashMap<>());
         if (spec.privateTmp()) {
-            privateTmp = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-tmp");
-            jvmOptions.add("-Djava.io.tmpdir=" + privateTmp);
+            Path tmp = dirs.makePrivateTmp();
+            jvmOptions.add("-Djava.io.tmpdir=" + tmp);
+            environment.put("TMPDIR", tmp.toString());
         }
         if (spec.notifySocket()) {
-            notifyDir = newDirectory(Path.of(System.getProperty("java.io.tmpdir")), "supervisor-notify");
-            notifySocket = Platform.posix().bindDatagram(notifyDir.resolve("notify"), NOTIFY_POLL_MILLIS);
+            Path socket = dirs.makeNotifyDir().resolve("notify");
+            notifySocket = Platform.posix().bindDatagram(socket, NOTIFY_POLL_MILLIS);
+            environment.put("NOTIFY_SOCKET", socket.toString());
         }
-        List<Path> join = new ArrayList<>();
-        if (leaf != null) {
-            join.add(leaf.dir());
-        }
-        join.addAll(prepared.join());
+        List<String> command = new ArrayList<>(spec.commandWith(jvmOptions));
+        command.set(0, program);
+        SpawnCommand spawn = new SpawnCommand(command)
+                .joinCgroups(leaf == null ? List.of() : List.of(leaf.dir()))
+                .joinCgroups(prepared.join())
+                .cpuSeconds(prepared.cpuSeconds())
+                .maxProcesses(prepared.nproc())
+                .streams(switch (kind) {
+                    case WORKER -> SpawnCommand.Streams.WORKER;
+                    case DETACHED -> SpawnCommand.Streams.DETACHED;
+                    default -> SpawnCommand.Streams.AS_GIVEN;
+                })
+                .keepPwd(environment.containsKey("PWD"));
 
-        List<String> command = new ArrayList<>();
-        if (watcher == null) {
-            Helpers.setsid().ifPresent(command::add);
-            // A worker held by the tree is its orphans' subreaper: a parent-death SIGKILL would end
-            // it the instant this JVM dies, its orphans going to init before the guardian could
-            // stop them. It ends itself once its stdin ends (within 750 ms), killing them first.
-            if (!(spec.stdio() == ProcessSpec.Stdio.WORKER && heldByTree(spec.mechanism()))) {
-                Helpers.setpriv().ifPresent(p -> command.addAll(List.of(p, "--pdeathsig", "KILL", "--")));
-            }
-            command.addAll(List.of(Helpers.SH, "-c", SPAWN_SCRIPT, "supervisor-spawn"));
-        }
-        command.add(Integer.toString(join.size()));
-        join.forEach(d -> command.add(d.toString()));
-        command.add(Long.toString(prepared.cpuSeconds()));
-        command.add(Integer.toString(prepared.nproc()));
-        command.add(spec.stdio() == ProcessSpec.Stdio.WORKER ? "1" : watcher != null ? "2" : "0");
-        Map<String, String> environment = spec.buildEnvironment(System.getenv(), new HashMap<>());
-        if (privateTmp != null) {
-            environment.put("TMPDIR", privateTmp.toString());
-        }
-        if (notifyDir != null) {
-            environment.put("NOTIFY_SOCKET", notifyDir.resolve("notify").toString());
-        }
-        command.add(environment.containsKey("PWD") ? "1" : "0");
-        List<String> own = new ArrayList<>(spec.commandWith(jvmOptions));
-        own.set(0, program);
-        command.addAll(own);
-
-        ProcessBuilder pb = new ProcessBuilder(command);
+        ProcessBuilder pb = new ProcessBuilder();
         pb.environment().clear();
         pb.environment().putAll(environment);
         pb.environment().put(TaskTree.MARKER_VARIABLE, marker);
         if (workdir != null) {
             pb.directory(workdir.toFile());
         }
-        if (watcher != null) {
-            launchDetached(pb, program);
+        if (kind == Kind.DETACHED) {
+            DetachedLaunch.start(pb, spawn, spec.outputFile(), spec.label(), program, KILL_BUDGET_NANOS,
+                    pid -> detached(pid, program));
+            Log.debug(spec.label() + " pid " + id.pid() + " (detached); termination mechanism: " + terminator.mechanism());
             return;
         }
+        spawnAsChild(pb, spawn, program);
+    }
+
+    /** A task's or a worker's spawn: a {@link Process} of this JVM, in a session of its own. */
+    private void spawnAsChild(ProcessBuilder pb, SpawnCommand spawn, String program) throws LaunchException {
+        List<String> command = new ArrayList<>();
+        Helpers.setsid().ifPresent(command::add);
+        // A worker held by the tree is its orphans' subreaper: a parent-death SIGKILL would end
+        // it the instant this JVM dies, its orphans going to init before the guardian could
+        // stop them. It ends itself once its stdin ends (within 750 ms), killing them first.
+        if (!(kind == Kind.WORKER && heldByTree(spec.mechanism()))) {
+            Helpers.setpriv().ifPresent(p -> command.addAll(List.of(p, "--pdeathsig", "KILL", "--")));
+        }
+        command.addAll(spawn.shell());
+        pb.command(command);
         switch (spec.stdio()) {
             case INHERIT -> pb.inheritIO();
             case PIPED_OUTPUT -> pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
@@ -413,9 +359,7 @@ public final class SupervisedProcess {
                             : ProcessBuilder.Redirect.appendTo(spec.outputFile().toFile()));
         }
         Log.trace("spawning");
-        if (spec.accounting()) {
-            childrenCpuBefore = ProcFs.childrenCpuNanos((int) ProcessHandle.current().pid());
-        }
+        meter.beforeSpawn();
         try {
             process = OwnedChildren.start(pb);
         } catch (IOException e) {
@@ -427,38 +371,21 @@ public final class SupervisedProcess {
         id = ProcFs.id(pid).orElse(new ProcessId(pid, -1));
         lease.task(id, marker);
         exit = OwnedChildren.exitStatus(process);
-        if (spec.limits().cpuNanos() > 0 && leaf == null) {
-            sampleCpuTime();
+        hold(pid);
+        meter.started(pid, exit);
+        meter.sampleMemory();
+    }
+
+    /** A detached task's pid, while it waits for "go" (see {@link DetachedLaunch}): taken charge of. */
+    private void detached(int pid, String program) throws LaunchException {
+        id = ProcFs.id(pid).orElse(null);
+        if (id == null) {
+            throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): pid " + pid + " vanished before it was told to go");
         }
         hold(pid);
-        if (spec.accounting() && limits.memoryPeak() == null) {
-            rss = new RssSampler(leaf != null ? this::leafPids : this::descendants).start();
-        }
-    }
-
-    private Collection<Integer> leafPids() {
-        try {
-            return leaf.pids();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    /**
-     * Every descendant of this JVM but the guardian and its own: in {@code supervisor run}, the
-     * task and the orphans of its tree, which this JVM adopts as their subreaper.
-     */
-    private Collection<Integer> descendants() {
-        List<Integer> found = new ArrayList<>();
-        ArrayDeque<Integer> next = new ArrayDeque<>(ProcFs.children((int) ProcessHandle.current().pid()));
-        while (!next.isEmpty()) {
-            int pid = next.pop();
-            if (!Guardian.isGuardian(pid)) {
-                found.add(pid);
-                next.addAll(ProcFs.children(pid));
-            }
-        }
-        return found;
+        exit = watcher.watch(pid);
+        meter.started(pid, exit);
+        lease.task(id, marker);
     }
 
     /** How the process's tree is held: its cgroup leaf, else its session, marker and descendants. */
@@ -466,126 +393,18 @@ public final class SupervisedProcess {
         // Any guardian of this JVM, asked each time: one that dies is replaced by another, born
         // after the task, which a tree that claims orphans would otherwise count as its own.
         IntPredicate guardian = Guardian::isGuardian;
+        Terminator t;
         if (!ProcFs.available()) {
-            terminator = new PortableTerminator(id);
+            t = new PortableTerminator(id);
             Log.warn("not Linux (" + System.getProperty("os.name") + "): the " + spec.label() + "'s processes are"
                     + " found through ProcessHandle only; a process that leaves its parent's tree will not be killed");
         } else {
             TreeTerminator tree = new TreeTerminator(new TaskTree(id, marker, spec.claimOrphans(), guardian),
                     p -> p == pid || guardian.test(p));
-            terminator = leaf == null ? tree : new CgroupTerminator(leaf, tree);
+            t = leaf == null ? tree : new CgroupTerminator(leaf, tree);
         }
+        terminator = new SharedTerminator(t);
         Log.debug(spec.label() + " pid " + pid + "; termination mechanism: " + terminator.mechanism());
-    }
-
-    /**
-     * The detached start (see {@link #LAUNCH_SCRIPT}): the task's pid is registered with the
-     * watcher, the guardian and {@link OwnedChildren} while the task waits for "go", so it cannot
-     * end unseen, nor be reaped by another, nor outlive this JVM unrecorded.
-     */
-    private void launchDetached(ProcessBuilder pb, String program) throws LaunchException, IOException {
-        if (Helpers.setsid().isEmpty()) {
-            throw new LaunchException(125, "cannot start the " + spec.label() + " detached: setsid (util-linux) is not installed");
-        }
-        Path output = spec.outputFile() == null ? Path.of("/dev/null") : spec.outputFile();
-        checkOutput(output);
-        List<String> command = new ArrayList<>(List.of(Helpers.SH, "-c", LAUNCH_SCRIPT, "supervisor-launch",
-                Helpers.setsid().get(), "--fork", Helpers.SH, "-c", DETACHED_PRELUDE, "supervisor-spawn",
-                output.toString(), SPAWN_SCRIPT));
-        command.addAll(pb.command()); // the spawn script's arguments
-        pb.command(command).redirectErrorStream(true);
-        Process launcher;
-        try {
-            launcher = OwnedChildren.start(pb);
-        } catch (IOException e) {
-            throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): " + e.getMessage(), e);
-        }
-        try {
-            InputStream said = launcher.getInputStream();
-            // Bounded: the launcher prints the pid or ends at once, whatever the command.
-            String first = readLine(said);
-            int pid;
-            try {
-                pid = Integer.parseInt(first);
-            } catch (NumberFormatException e) {
-                throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): "
-                        + failure(first + "\n" + new String(said.readAllBytes(), StandardCharsets.UTF_8)));
-            }
-            id = ProcFs.id(pid).orElse(null);
-            if (id == null) {
-                throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): pid " + pid
-                        + " vanished before it was told to go");
-            }
-            hold(pid);
-            exit = watcher.watch(pid);
-            if (spec.limits().cpuNanos() > 0 && leaf == null) {
-                sampleCpuTime();
-            }
-            lease.task(id, marker);
-            try (OutputStream go = launcher.getOutputStream()) {
-                go.write("go\n".getBytes(StandardCharsets.US_ASCII));
-            } catch (IOException e) {
-                // It is gone already: what it said, and its status through the watcher, tell why.
-            }
-            if (!launcher.waitFor(KILL_BUDGET_NANOS, TimeUnit.NANOSECONDS)) {
-                throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): its launcher did"
-                        + " not finish within " + TimeUnit.NANOSECONDS.toSeconds(KILL_BUDGET_NANOS) + " s");
-            }
-            String rest = new String(said.readAllBytes(), StandardCharsets.UTF_8);
-            if (!rest.isBlank()) {
-                // The spawn failed before its exec (a cgroup, an rlimit): the task exits 125.
-                throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): " + failure(rest));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LaunchException(125, "interrupted while starting the " + spec.label(), e);
-        } finally {
-            launcher.destroyForcibly(); // a no-op once it has ended, which it has unless this failed
-        }
-        Log.debug(spec.label() + " pid " + id.pid() + " (detached); termination mechanism: " + terminator.mechanism());
-    }
-
-    /**
-     * Fails early, with a clear message, for an output file the task could not open. A file that
-     * exists and is not a regular one (a FIFO, a device) is not opened here: opening a FIFO nobody
-     * reads blocks, and this thread has no deadline; the task opens it (see
-     * {@link #DETACHED_PRELUDE}) after it is registered, inside its timeout.
-     */
-    private void checkOutput(Path output) throws LaunchException {
-        try {
-            BasicFileAttributes a = Files.readAttributes(output,
-                    BasicFileAttributes.class);
-            if (!a.isRegularFile() && !a.isDirectory()) {
-                if (!Files.isWritable(output)) {
-                    throw new LaunchException(125, "cannot open the " + spec.label() + "'s output file " + output
-                            + ": not writable");
-                }
-                return;
-            }
-        } catch (IOException e) {
-            // none yet (created below), or unreadable: the open below says why
-        }
-        try {
-            Files.newOutputStream(output, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND).close();
-        } catch (IOException e) {
-            throw new LaunchException(125, "cannot open the " + spec.label() + "'s output file " + output + ": " + e, e);
-        }
-    }
-
-    /** One line from the launcher, without reading past it (what follows is read after "go"). */
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder b = new StringBuilder();
-        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
-            b.append((char) c);
-        }
-        return b.toString();
-    }
-
-    /** What the launcher said, less the spawn script's "supervisor: " prefix; "no reason given" when nothing. */
-    private static String failure(String said) {
-        String s = said.strip().replace("supervisor: ", "").replace('\n', ';');
-        return s.isEmpty() ? "it ended before it started, no reason given" : s;
     }
 
     /**
@@ -602,6 +421,7 @@ public final class SupervisedProcess {
                     lease.cgroup(dir);
                     Files.createDirectory(dir);
                     leaf = CgroupLeaf.adopt(dir);
+                    meter.contained(leaf);
                 } catch (IOException e) {
                     if (mechanism == Mechanism.CGROUP) {
                         throw new LaunchException(125, "cannot create a cgroup below " + parent.get() + ": " + e.getMessage(), e);
@@ -616,9 +436,9 @@ public final class SupervisedProcess {
                 Log.debug("no writable cgroup2 hierarchy: the " + spec.label() + " is held by its process tree");
             }
         }
-        if (watcher != null) {
+        if (kind == Kind.DETACHED) {
             // The watcher made this JVM the subreaper, and reaps adopted orphans itself.
-        } else if (foreign) {
+        } else if (kind == Kind.FOREIGN) {
             // Not this supervisor's JVM: it is not made a subreaper behind its owner's back.
         } else if (leaf == null && ProcFs.available()) {
             Subreaper.become();
@@ -626,65 +446,6 @@ public final class SupervisedProcess {
             // The leaf holds every process and orphans go to init; but in a container init is
             // this JVM, which must then reap them as they end.
             Subreaper.become();
-        }
-    }
-
-    /**
-     * A directory of our own below {@code parent}, recorded with the guardian before it exists,
-     * by its real path: after a kill -9 of the supervisor the guardian tells the mount points
-     * inside it from /proc/self/mountinfo, whose paths are canonical (a java.io.tmpdir named
-     * through a symlink, or with "./" in it, hid a task's bind mount from it, and the mount's
-     * contents were removed).
-     */
-    private Path newDirectory(Path parent, String prefix) throws IOException {
-        Path real = parent.toRealPath();
-        for (int attempt = 0; ; attempt++) {
-            Path dir = real.resolve(prefix + "-" + Cgroups.randomName());
-            lease.dir(dir);
-            try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-                return dir;
-            } catch (FileAlreadyExistsException e) {
-                if (attempt == 8) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /** The program as an absolute path: a missing or non-executable java is the supervisor's failure (125). */
-    private static String checkProgram(String program) throws LaunchException {
-        Path path;
-        if (program.contains("/")) {
-            path = Path.of(program);
-        } else {
-            path = Helpers.find(program).map(Path::of).orElse(null);
-            if (path == null) {
-                throw new LaunchException(125, "cannot start " + program + ": not found on PATH");
-            }
-        }
-        if (!Files.exists(path)) {
-            throw new LaunchException(125, "cannot start " + program + ": no such file");
-        }
-        if (Files.isDirectory(path) || !Files.isExecutable(path)) {
-            throw new LaunchException(125, "cannot start " + program + ": not executable");
-        }
-        return path.toString();
-    }
-
-    private void checkWorkdir(Path dir) throws LaunchException {
-        try {
-            if (!Files.readAttributes(dir, BasicFileAttributes.class).isDirectory()) {
-                throw new LaunchException(125, "working directory " + dir + ": not a directory");
-            }
-        } catch (NoSuchFileException e) {
-            throw new LaunchException(125, "working directory " + dir + ": no such directory (deleted?)");
-        } catch (IOException e) {
-            throw new LaunchException(125, "working directory " + dir + ": " + e.getMessage());
-        }
-        if (!Files.isExecutable(dir)) {
-            throw new LaunchException(125, "working directory " + dir + ": permission denied");
         }
     }
 
@@ -724,7 +485,7 @@ public final class SupervisedProcess {
 
     /** The process's private {@code TMPDIR} (null: none); gone after {@link #release()}. */
     public Path privateTmp() {
-        return privateTmp;
+        return dirs.privateTmp();
     }
 
     /** The working directory the process was started in (null: the supervisor's). */
@@ -745,7 +506,10 @@ public final class SupervisedProcess {
         return exit;
     }
 
-    /** SIGTERM to the process and its group, so that shutdown hooks run. */
+    /**
+     * SIGTERM to the process and its group, so that shutdown hooks run. Thread-safe; sends
+     * nothing while a kill is under way or once the process is released.
+     */
     public void terminate() {
         terminator.terminate();
     }
@@ -753,35 +517,31 @@ public final class SupervisedProcess {
     /**
      * Asks the process to stop with {@code signal}: the process and its group, or, with
      * {@code wholeTree}, every process of its tree however it hid (systemd's
-     * {@code KillMode=control-group}).
+     * {@code KillMode=control-group}). Thread-safe; sends nothing while a kill is under way or
+     * once the process is released.
      *
      * @return how many processes were sent the signal
      */
-    public synchronized int terminate(int signal, boolean wholeTree) {
+    public int terminate(int signal, boolean wholeTree) {
         return terminator.terminate(signal, wholeTree);
     }
 
     /**
      * SIGKILL to the process and everything it started, however it hid; returns once all are
-     * dead or {@link #KILL_BUDGET_NANOS} has passed. Thread-safe.
+     * dead or {@link #KILL_BUDGET_NANOS} has passed. Thread-safe: a kill asked for while one is
+     * under way waits for that one and returns its report; after {@link #release()} (which
+     * killed what there was) an empty report.
      */
-    public synchronized KillReport kill() {
-        if (treeClosed) {
-            return new KillReport(0, 0, List.of()); // release() killed what there was
-        }
-        return killTree();
-    }
-
-    private synchronized KillReport killTree() {
+    public KillReport kill() {
         return terminator.kill(System.nanoTime() + KILL_BUDGET_NANOS);
     }
 
     /**
      * The processes of its tree alive now: its cgroup leaf's and what its tree holds (reads /proc
-     * and the leaf only). Empty once released.
+     * and the leaf only); after the kill under way, if any. Empty once released.
      */
-    public synchronized List<ProcessId> processes() {
-        return treeClosed ? List.of() : terminator.processes();
+    public List<ProcessId> processes() {
+        return terminator.processes();
     }
 
     /** The marker in the process's environment ({@code SUPERVISOR_TASK}): names its run, never a pid. */
@@ -790,11 +550,17 @@ public final class SupervisedProcess {
     }
 
     /** True when none of the process's tree is alive (reads /proc only: no native code). */
-    public synchronized boolean treeEmpty() {
-        if (!emptySeen) {
-            emptySeen = terminator.empty();
+    public boolean treeEmpty() {
+        synchronized (this) {
+            if (emptySeen) {
+                return true;
+            }
         }
-        return emptySeen;
+        boolean empty = terminator.empty();
+        synchronized (this) {
+            emptySeen |= empty;
+            return emptySeen;
+        }
     }
 
     /**
@@ -803,42 +569,7 @@ public final class SupervisedProcess {
      * @param cpuNanos the process's CPU time at its end, or -1 if unknown
      */
     public int limitVerdict(ExitStatus status, long cpuNanos) {
-        return limits.verdict(status, cpuNanos >= 0 ? cpuNanos : cpuNanos());
-    }
-
-    /**
-     * The CPU time the process used, for a verdict on its CPU limit: its leaf's count where there
-     * is one (the whole tree's), else the last sample of its own, taken while it ran.
-     */
-    private long cpuNanos() {
-        if (leaf != null) {
-            long usec = Cgroups.value(leaf.dir(), "cpu.stat", "usage_usec");
-            if (usec >= 0) {
-                return usec * 1000;
-            }
-        }
-        return lastCpuNanos;
-    }
-
-    /** With a CPU limit and no leaf to count it, samples the process's CPU time while it runs. */
-    private void sampleCpuTime() {
-        Thread t = new Thread(() -> {
-            while (!exit.isDone()) {
-                long n = ProcFs.cpuNanos(id.pid());
-                if (n >= 0) {
-                    lastCpuNanos = n;
-                }
-                try {
-                    exit.get(CPU_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
-                } catch (TimeoutException e) {
-                    // sample again
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        }, "supervisor-cpu-sampler");
-        t.setDaemon(true);
-        t.start();
+        return limits.verdict(status, cpuNanos >= 0 ? cpuNanos : meter.cpuNanos());
     }
 
     /**
@@ -850,42 +581,7 @@ public final class SupervisedProcess {
      * getrusage. Unknown values are -1.
      */
     public Usage usage() {
-        long cpu = -1;
-        String cpuSource = null;
-        if (leaf != null) {
-            long usec = Cgroups.value(leaf.dir(), "cpu.stat", "usage_usec");
-            if (usec >= 0) {
-                cpu = usec * 1000;
-                cpuSource = Usage.CPU_CGROUP;
-            }
-        }
-        Usage memory = limits.memoryPeak();
-        long sampled = rss == null ? -1 : rss.stop();
-        Posix.ChildrenUsage children = null;
-        if (cpu < 0 || memory == null) {
-            try {
-                children = Platform.posix().childrenUsage();
-            } catch (PlatformException e) {
-                Log.debug("cannot count the " + spec.label() + "'s usage with getrusage: " + e.getMessage());
-            }
-        }
-        if (cpu < 0 && childrenCpuBefore >= 0) {
-            if (children != null) {
-                cpu = Math.max(0, children.cpuNanos() - childrenCpuBefore);
-                cpuSource = Usage.CPU_RUSAGE;
-            } else {
-                long now = ProcFs.childrenCpuNanos((int) ProcessHandle.current().pid());
-                if (now >= 0) {
-                    cpu = Math.max(0, now - childrenCpuBefore);
-                    cpuSource = Usage.CPU_PROC;
-                }
-            }
-        }
-        if (memory != null) {
-            return new Usage(cpu, cpuSource, memory.memoryPeakBytes(), memory.memorySource());
-        }
-        long peak = Math.max(sampled, children == null ? -1 : children.maxRssBytes());
-        return new Usage(cpu, cpuSource, peak > 0 ? peak : -1, peak > 0 ? Usage.MEMORY_RSS : null);
+        return meter.usage();
     }
 
     /** True when the process is held by a cgroup2 leaf of its own, false for the process tree. */
@@ -914,11 +610,13 @@ public final class SupervisedProcess {
      * {@link #release()}, where it was moved to out of a temporary working directory.
      */
     public Optional<Path> crashLog() {
-        if (savedCrashLog != null) {
-            return Optional.of(savedCrashLog);
+        Optional<Path> saved = dirs.savedCrashLog();
+        if (saved.isPresent()) {
+            return saved;
         }
         String name = "hs_err_pid" + id.pid() + ".log";
         Path dir = workdir == null ? Path.of("").toAbsolutePath() : workdir;
+        Path privateTmp = dirs.privateTmp();
         for (Path candidate : new Path[] {dir.resolve(name), Path.of(System.getProperty("java.io.tmpdir"), name),
                 privateTmp == null ? null : privateTmp.resolve(name)}) {
             if (candidate != null && Files.exists(candidate)) {
@@ -942,15 +640,13 @@ public final class SupervisedProcess {
             }
             released = true;
         }
-        if (rss != null) {
-            rss.stop();
-        }
+        meter.stop();
         KillReport report = null;
         if (exit != null) {
             boolean running = process != null ? process.isAlive() : !exit.isDone();
             if (running || !treeEmpty()) {
                 try {
-                    report = killTree();
+                    report = kill();
                 } catch (PlatformException e) {
                     Log.error("cannot kill the " + spec.label() + "'s processes: " + e.getMessage());
                 }
@@ -968,81 +664,16 @@ public final class SupervisedProcess {
             }
             processLimitHits = limits.reportProcesses();
             memoryLimitKills = limits.reportMemoryKills();
-            synchronized (this) {
-                terminator.close();
-                treeClosed = true;
-            }
+            terminator.close(); // after a kill or a call under way on another thread
         } else if (leaf != null) {
             leaf.remove();
         }
         limits.close();
-        if (scratch != null) {
-            Workdirs.delete(scratch);
-        }
-        if (spec.tempWorkdir() && workdir != null) {
-            if (spec.keepWorkdir()) {
-                Log.info("kept the " + spec.label() + "'s working directory " + workdir);
-            } else {
-                saveCrashLogs(workdir);
-                Workdirs.delete(workdir);
-            }
-        }
-        if (privateTmp != null) {
-            saveCrashLogs(privateTmp);
-            Workdirs.delete(privateTmp);
-        }
         if (notifySocket != null) {
             notifySocket.close();
         }
-        if (notifyDir != null) {
-            Workdirs.delete(notifyDir);
-        }
+        dirs.remove(id == null ? -1 : id.pid());
         lease.release();
         return report;
-    }
-
-    /**
-     * Crash logs ({@code hs_err_pidN.log}, the process's own and its child JVMs') inside a
-     * directory that is about to go are moved out first: to the supervisor's working directory,
-     * else its temporary directory.
-     */
-    private void saveCrashLogs(Path from) {
-        if (id == null) {
-            return;
-        }
-        if (Files.isSymbolicLink(from)) {
-            return; // the task put a link in its place: what it points to is not ours to move
-        }
-        List<Path> logs;
-        try (Stream<Path> files = Files.list(from)) {
-            // Regular files only, looked at without following a link: a link or a directory of
-            // that name is the task's own, not a crash log to take out.
-            logs = files.filter(f -> f.getFileName().toString().matches("hs_err_pid[0-9]+\\.log")
-                    && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList();
-        } catch (IOException e) {
-            return; // gone already, or unreadable: nothing to save from it
-        }
-        for (Path log : logs) {
-            Path moved = moveOut(log);
-            if (moved != null && log.getFileName().toString().equals("hs_err_pid" + id.pid() + ".log")) {
-                savedCrashLog = moved;
-            } else if (moved != null) {
-                Log.info("moved the crash log " + log.getFileName() + " out of the " + spec.label() + "'s directory "
-                        + from + " to " + moved);
-            }
-        }
-    }
-
-    private static Path moveOut(Path log) {
-        for (Path dir : new Path[] {Path.of("").toAbsolutePath(), Path.of(System.getProperty("java.io.tmpdir"))}) {
-            try {
-                return Files.move(log, dir.resolve(log.getFileName()));
-            } catch (AccessDeniedException e) {
-                // try the next place
-            } catch (IOException e) {
-                Log.debug("cannot move " + log + " to " + dir + ": " + e.getMessage());
-            }
-        }
-        return null;
     }
 }

@@ -81,7 +81,7 @@ public final class TreeProcessStopper implements ProcessStopper {
             if (command == null) {
                 command = List.copyOf(executor.getCommand());
             }
-            SupervisedProcess p = SupervisedProcess.prepare(marker, "process");
+            SupervisedProcess p = SupervisedProcess.prepareAdoption(marker, "process");
             prepared = p;
             executor.command(p.wrap(command));
         }
@@ -107,7 +107,7 @@ public final class TreeProcessStopper implements ProcessStopper {
     public void stop(Process process) {
         SupervisedProcess own = prepared;
         SupervisedProcess p = own != null && own.process() == process ? own
-                : SupervisedProcess.of(process, marker, "process");
+                : SupervisedProcess.adopt(process, marker, "process");
         try {
             p.terminate();
             try {

@@ -96,7 +96,7 @@ public final class RunSession {
             // is never spawned: the command line ends with its line and report. (One that comes
             // during the spawn is handled as one during the run: the task is stopped at once.)
             BeforeStart.check("before the task started");
-            task = SupervisedProcess.start(options.spec());
+            task = SupervisedProcess.startTask(options.spec());
         } catch (LaunchException e) {
             Log.error(e.getMessage());
             report.error(e.getMessage());

@@ -1,0 +1,168 @@
+package supervisor.process;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import supervisor.launch.LaunchException;
+
+/**
+ * The command that starts a supervised process through {@link #SCRIPT}: the shell joins the
+ * cgroups and sets the rlimits on itself, arranges its standard streams, then execs the command,
+ * so that nothing the command starts, however early, is outside them. Built field by field; the
+ * script's positional arguments are made in one place, {@link #arguments()}.
+ */
+final class SpawnCommand {
+    /**
+     * The spawn: join the cgroups, set the rlimits, arrange the streams, then exec. Arguments, as
+     * {@link #arguments()} makes them: the number N of cgroup directories, the N directories,
+     * RLIMIT_CPU seconds (0: none), RLIMIT_NPROC (0: none), the {@link Streams} code, 1 when the
+     * task's environment has its own PWD (else the shell's is unset), then the command. A failure
+     * here happens before the command runs: one line on stderr and status 125.
+     */
+    static final String SCRIPT = """
+            n=$1; shift
+            while [ "$n" -gt 0 ]; do
+                echo $$ > "$1/cgroup.procs" || { echo "supervisor: cannot move pid $$ into the cgroup $1" >&2; exit 125; }
+                shift; n=$((n - 1))
+            done
+            if [ "$1" != 0 ]; then
+                ulimit -S -t "$1" && ulimit -H -t $(($1 + 2)) || { echo "supervisor: cannot set RLIMIT_CPU to $1 s" >&2; exit 125; }
+            fi
+            if [ "$2" != 0 ]; then
+                { ulimit -p "$2" || ulimit -u "$2"; } 2>/dev/null || { echo "supervisor: cannot set RLIMIT_NPROC to $2" >&2; exit 125; }
+            fi
+            case $3 in
+                1) exec 3>&1 1>&2 ;;
+                2) exec </dev/null >&4 2>&4 4>&- ;;
+            esac
+            [ "$4" = 1 ] || unset PWD
+            shift 4
+            exec "$@"
+            """;
+
+    /** What the script does with the standard streams before the exec. */
+    enum Streams {
+        /** As the spawner set them up (inherited, pipes, a file). */
+        AS_GIVEN("0"),
+        /** A pool worker: stdout moves to fd 3 (the protocol), fd 1 is joined to stderr. */
+        WORKER("1"),
+        /** A detached task: stdin from /dev/null, stdout and stderr to the output file on fd 4. */
+        DETACHED("2");
+
+        private final String code;
+
+        Streams(String code) {
+            this.code = code;
+        }
+    }
+
+    /** The program as an absolute path: a missing or non-executable java is the supervisor's failure (125). */
+    static String program(String program) throws LaunchException {
+        Path path;
+        if (program.contains("/")) {
+            path = Path.of(program);
+        } else {
+            path = Helpers.find(program).map(Path::of).orElse(null);
+            if (path == null) {
+                throw new LaunchException(125, "cannot start " + program + ": not found on PATH");
+            }
+        }
+        if (!Files.exists(path)) {
+            throw new LaunchException(125, "cannot start " + program + ": no such file");
+        }
+        if (Files.isDirectory(path) || !Files.isExecutable(path)) {
+            throw new LaunchException(125, "cannot start " + program + ": not executable");
+        }
+        return path.toString();
+    }
+
+    /** A working directory the process can be started in: a 125 naming why not. */
+    static void checkWorkdir(Path dir) throws LaunchException {
+        try {
+            if (!Files.readAttributes(dir, BasicFileAttributes.class).isDirectory()) {
+                throw new LaunchException(125, "working directory " + dir + ": not a directory");
+            }
+        } catch (NoSuchFileException e) {
+            throw new LaunchException(125, "working directory " + dir + ": no such directory (deleted?)");
+        } catch (IOException e) {
+            throw new LaunchException(125, "working directory " + dir + ": " + e.getMessage());
+        }
+        if (!Files.isExecutable(dir)) {
+            throw new LaunchException(125, "working directory " + dir + ": permission denied");
+        }
+    }
+
+    private final List<String> command;
+    private final List<Path> cgroups = new ArrayList<>();
+    private long cpuSeconds;
+    private int maxProcesses;
+    private Streams streams = Streams.AS_GIVEN;
+    private boolean keepPwd;
+
+    /** @param command the program (an absolute path) and its arguments */
+    SpawnCommand(List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("no command to spawn");
+        }
+        this.command = List.copyOf(command);
+    }
+
+    /** Joins {@code dir}'s cgroup (its {@code cgroup.procs}) before the exec. */
+    SpawnCommand joinCgroup(Path dir) {
+        cgroups.add(Objects.requireNonNull(dir));
+        return this;
+    }
+
+    SpawnCommand joinCgroups(List<Path> dirs) {
+        dirs.forEach(this::joinCgroup);
+        return this;
+    }
+
+    /** RLIMIT_CPU in seconds (soft; the hard limit 2 s above); 0: none. */
+    SpawnCommand cpuSeconds(long seconds) {
+        this.cpuSeconds = seconds;
+        return this;
+    }
+
+    /** RLIMIT_NPROC; 0: none. */
+    SpawnCommand maxProcesses(int n) {
+        this.maxProcesses = n;
+        return this;
+    }
+
+    SpawnCommand streams(Streams s) {
+        this.streams = Objects.requireNonNull(s);
+        return this;
+    }
+
+    /** Keeps the PWD the environment gives (the task's own); else the shell's is unset. */
+    SpawnCommand keepPwd(boolean keep) {
+        this.keepPwd = keep;
+        return this;
+    }
+
+    /** The script's arguments, in its order, the command last. */
+    List<String> arguments() {
+        List<String> args = new ArrayList<>();
+        args.add(Integer.toString(cgroups.size()));
+        cgroups.forEach(d -> args.add(d.toString()));
+        args.add(Long.toString(cpuSeconds));
+        args.add(Integer.toString(maxProcesses));
+        args.add(streams.code);
+        args.add(keepPwd ? "1" : "0");
+        args.addAll(command);
+        return args;
+    }
+
+    /** {@code sh -c SCRIPT supervisor-spawn ARGUMENTS}: the spawn as a command of its own. */
+    List<String> shell() {
+        List<String> sh = new ArrayList<>(List.of(Helpers.SH, "-c", SCRIPT, "supervisor-spawn"));
+        sh.addAll(arguments());
+        return sh;
+    }
+}
