@@ -276,6 +276,7 @@ class LauncherIT {
         Path launcher = dir.resolve("bin/supervisor");
         Files.copy(Supervisor.LAUNCHER, launcher, StandardCopyOption.COPY_ATTRIBUTES);
         Files.copy(TARGET.resolve("supervisor.jar"), dir.resolve("lib/supervisor.jar"));
+        Files.copy(TARGET.resolve("jvm.args"), dir.resolve("lib/jvm.args"));
         try (Stream<Path> lib = Files.walk(TARGET.resolve("lib"))) {
             for (Path p : lib.toList()) {
                 Path to = dir.resolve("lib").resolve(TARGET.relativize(p).toString());
