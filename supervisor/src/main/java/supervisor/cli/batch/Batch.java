@@ -31,9 +31,10 @@ import supervisor.pool.WorkerStartException;
  * <p>Three threads and one loop. The {@link InputReader} reads the input in chunks of 64 KiB and
  * submits one call per line; the {@link ResultWriter} writes the answers in input order, and
  * flushes whenever the next answer is not ready yet, so that a client that waits for an answer
- * before it writes its next line gets it. The main thread (this class) only takes {@link Event}s (a signal, the end of the reader or of
- * the writer, a failed output, an Error on any thread) and decides, as {@code RunSession} does:
- * it never blocks on the input, so a signal ends the command whatever the input does.
+ * before it writes its next line gets it. The main thread, here, only takes {@link Event}s (a
+ * signal, the end of the reader or of the writer, a failed output, an Error on any thread) and
+ * decides, as {@code RunSession} does: it never blocks on the input, so a signal ends the command
+ * whatever the input does.
  *
  * <p>What is held, whatever the input: the line being read, never more than the largest input a
  * frame can carry ({@code --max-frame} minus 9 bytes; the rest of a longer line is skipped and the
@@ -64,7 +65,6 @@ public final class Batch {
     private volatile WorkerPool pool;
     private volatile String outcome = PoolReport.COMPLETED; // for the report, with the status
     private volatile String error; // the line that said what failed, for the report
-    private OutputStream openedOutput;
     private InputReader reader;
     private ResultWriter writer;
     /** At the signal, the reader waited for input and every line read was answered. */
@@ -103,11 +103,12 @@ public final class Batch {
     public int run() {
         long started = System.nanoTime();
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> events.add(new Event.Fatal(t.getName(), e)));
+        OutputStream opened = null;
         if (options.output() != null && (!Files.exists(options.output()) || Files.isRegularFile(options.output()))) {
             // Opened here, before any worker starts, so that an output that cannot be opened
             // costs nothing. A FIFO is opened by the writer: opening it waits for a reader.
             try {
-                openedOutput = new FileOutputStream(options.output().toFile());
+                opened = new FileOutputStream(options.output().toFile());
             } catch (IOException e) {
                 failed(Report.USAGE, "--output: cannot write " + options.output() + ": " + e.getMessage());
                 return 2; // nothing ran
@@ -138,7 +139,7 @@ public final class Batch {
         }
         notifyWhenReady();
         reader = new InputReader(options, pool, maxInputBytes, room, inOrder, budget, events);
-        writer = new ResultWriter(options, openedOutput, maxInputBytes, room, inOrder, budget, counts,
+        writer = new ResultWriter(options, opened, maxInputBytes, room, inOrder, budget, counts,
                 () -> interruptedBy != 0, events);
         Thread writerThread = daemon("supervisor-batch-writer", writer);
         Thread readerThread = daemon("supervisor-batch-reader", reader);
