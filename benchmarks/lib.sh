@@ -82,8 +82,8 @@ mkfifo "$TMP/never"
 exec {never_fd}<>"$TMP/never"
 
 # The build under test. By default, a snapshot of the current build in $TMP/snapshot: the launcher
-# in bin/, and supervisor.jar, guardian.sh and lib/ (JNA and its native part) in lib/, the layout
-# the launcher looks for first ("$here/../lib"), plus a copy of test-tasks.jar. Its AppCDS archive is
+# in bin/, and supervisor.jar, guardian.sh, jvm.args and lib/ (JNA and its native part) in lib/,
+# the layout the launcher looks for first ("$here/../lib"), plus a copy of test-tasks.jar. Its AppCDS archive is
 # made the way the build makes it (supervisor/pom.xml, execution cds-archive). A rebuild elsewhere
 # during the run (mvn package rewrites supervisor.jar in place, and a JVM whose jar is rewritten
 # under it fails with NoClassDefFoundError; the in-tree archive goes stale) then cannot change what
@@ -96,7 +96,7 @@ take_snapshot() {
         mkdir -p "$dir/bin" "$dir/lib"
         cp -p "$repo/scripts/supervisor" "$dir/bin/supervisor" &&
             cp -pR "$repo/supervisor/target/supervisor.jar" "$repo/supervisor/target/guardian.sh" \
-                "$repo/supervisor/target/lib" "$dir/lib/" &&
+                "$repo/supervisor/target/jvm.args" "$repo/supervisor/target/lib" "$dir/lib/" &&
             cp -p "$TASKS" "$dir/test-tasks.jar" || return 1
         BENCH_RUN=$RUN_ID SUPERVISOR_CDS_TRAINING=1 "$dir/bin/supervisor" run --timeout 20s "$dir/test-tasks.jar" \
             -- sh 'sleep 1000 & exit 0' exit </dev/null >"$dir/cds-training.log" 2>&1

@@ -32,6 +32,7 @@ import java.util.function.Consumer;
 import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.log.Reasons;
+import supervisor.log.Words;
 import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
 import supervisor.platform.ProcFs;
@@ -252,7 +253,8 @@ public final class ThreadDumps {
         }
         String head = "Thread dump by supervisor (pid " + ProcessHandle.current().pid() + ") of the task " + marker
                 + ": " + why + "\n" + DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                + ": " + plural(dumped.size(), "JVM") + " dumped" + (skipped.isEmpty() ? "" : ", " + skipped.size() + " skipped")
+                + ": " + Words.count(dumped.size(), "JVM", "JVMs") + " dumped"
+                + (skipped.isEmpty() ? "" : ", " + skipped.size() + " skipped")
                 + ", in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms\n";
         try {
             file.write(head.getBytes(StandardCharsets.UTF_8));
@@ -267,7 +269,7 @@ public final class ThreadDumps {
             return new Outcome(null, "cannot write the thread dump " + file.path + ": " + reason(e), false,
                     listeners(sections));
         }
-        StringBuilder line = new StringBuilder("thread dump of ").append(plural(dumped.size(), "JVM"))
+        StringBuilder line = new StringBuilder("thread dump of ").append(Words.count(dumped.size(), "JVM", "JVMs"))
                 .append(dumped.size() == 1 ? " (pid " : " (pids ");
         for (int i = 0; i < dumped.size(); i++) {
             line.append(i == 0 ? "" : ", ").append(dumped.get(i).id.pid());
@@ -365,10 +367,6 @@ public final class ThreadDumps {
                 return;
             }
         }
-    }
-
-    private static String plural(int n, String word) {
-        return n + " " + word + (n == 1 ? "" : "s");
     }
 
     /** "2 skipped: pid 12 does not allow attach (...); pid 14 is stopped (SIGSTOP)". */

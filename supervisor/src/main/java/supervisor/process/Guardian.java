@@ -613,15 +613,10 @@ final class Guardian {
     }
 
     /**
-     * CRC-32 of this jar's guardian.sh, which the launcher's copy must match (GuardianScriptTest
-     * fails, naming the new value, when the script changes and this does not). A checksum rather
-     * than the text: reading the jar's resource costs a one-shot run 7-9 ms on its critical path.
-     */
-    static final long SCRIPT_CRC32 = 0x06fdf960L;
-
-    /**
      * Null when PID runs this jar's guardian.sh ({@code sh PATH}): a script of another build
-     * would not understand what it is told, and would clean up nothing.
+     * would not understand what it is told, and would clean up nothing. Checked by its CRC-32,
+     * which the build computes ({@link GuardianScript}), rather than against the text: reading
+     * the jar's resource costs a one-shot run 7-9 ms on its critical path.
      */
     private static String sameScript(int pid) {
         try {
@@ -632,7 +627,7 @@ final class Guardian {
             }
             CRC32 crc = new CRC32();
             crc.update(Files.readAllBytes(Path.of(args[1])));
-            return crc.getValue() == SCRIPT_CRC32 ? null : "its " + args[1] + " is not this jar's guardian.sh";
+            return crc.getValue() == GuardianScript.CRC32 ? null : "its " + args[1] + " is not this jar's guardian.sh";
         } catch (IOException | RuntimeException e) {
             return "its script cannot be read: " + e.getMessage();
         }

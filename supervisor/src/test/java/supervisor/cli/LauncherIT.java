@@ -244,6 +244,20 @@ class LauncherIT {
         }
     }
 
+    /** An installed layout copied without jvm.args: a 125 naming it, never a JVM on default flags. */
+    @Test
+    void aLayoutWithoutJvmArgsIsRefused(@TempDir Path dir) throws Exception {
+        Path launcher = layout(dir);
+        Files.delete(dir.resolve("lib/jvm.args"));
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello").launcher(launcher).start()) {
+            assertEquals(125, s.exitCode(LONG), s.stderr());
+            assertEquals("", s.stdout());
+            assertTrue(s.stderr().startsWith("supervisor: cannot find jvm.args next to " + dir.resolve("bin/../lib/supervisor.jar"))
+                    && s.stderr().strip().lines().count() == 1, s.stderr());
+            Procs.assertNoneLeft(s.testEnv(), Duration.ofSeconds(5));
+        }
+    }
+
     @Test
     void aotCacheScriptWithoutANewEnoughJdkMakesNothing(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("supervisor.aot"), "stale");
@@ -276,6 +290,7 @@ class LauncherIT {
         Path launcher = dir.resolve("bin/supervisor");
         Files.copy(Supervisor.LAUNCHER, launcher, StandardCopyOption.COPY_ATTRIBUTES);
         Files.copy(TARGET.resolve("supervisor.jar"), dir.resolve("lib/supervisor.jar"));
+        Files.copy(TARGET.resolve("jvm.args"), dir.resolve("lib/jvm.args"));
         try (Stream<Path> lib = Files.walk(TARGET.resolve("lib"))) {
             for (Path p : lib.toList()) {
                 Path to = dir.resolve("lib").resolve(TARGET.relativize(p).toString());

@@ -18,11 +18,11 @@ final class Progress {
     private static volatile boolean shown;
 
     private volatile long total;
-    private final Batch.Counts counts;
+    private final Counts counts;
     private final long started;
     private final Thread painter;
 
-    private Progress(Batch.Counts counts, long started) {
+    private Progress(Counts counts, long started) {
         this.total = -1;
         this.counts = counts;
         this.started = started;
@@ -35,7 +35,7 @@ final class Progress {
         }
     }
 
-    static Progress forStderr(Batch.Counts counts, long started) {
+    static Progress forStderr(Counts counts, long started) {
         return new Progress(counts, started);
     }
 

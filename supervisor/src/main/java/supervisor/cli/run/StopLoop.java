@@ -8,6 +8,7 @@ import supervisor.cli.report.RunReport;
 import supervisor.launch.ExitStatus;
 import supervisor.limits.Limits;
 import supervisor.log.Log;
+import supervisor.log.Words;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Signal;
 import supervisor.process.SupervisedProcess;
@@ -278,7 +279,7 @@ final class StopLoop {
                     long sentAt = System.nanoTime();
                     int n = task.terminate(rules.stopSignal(), true);
                     report.signalled(rules.stopSignal(), n, Reason.LEFTOVERS, sentAt);
-                    Log.warn("the task exited and left " + plural(n, "process") + " running: sending them "
+                    Log.warn("the task exited and left " + Words.count(n, "process", "processes") + " running: sending them "
                             + Signal.name(rules.stopSignal()) + ", grace " + Durations.format(rules.graceNanos()));
                     graceAt = System.nanoTime() + rules.graceNanos();
                 }
@@ -341,13 +342,13 @@ final class StopLoop {
         }
         this.report.killed(report, reason, sentAt);
         if (leftovers && report.killed() > 0) {
-            Log.warn("killed " + plural(report.killed(), "process") + " the task left running");
+            Log.warn("killed " + Words.count(report.killed(), "process", "processes") + " the task left running");
         }
-        Log.debug("killed " + plural(report.killed(), "process") + " in " + report.millis()
+        Log.debug("killed " + Words.count(report.killed(), "process", "processes") + " in " + report.millis()
                 + " (" + task.mechanism() + ")");
         if (!report.complete()) {
-            Log.error("could not kill " + plural(report.survivors().size(), "process") + " of the task within "
-                    + Durations.format(SupervisedProcess.KILL_BUDGET_NANOS) + ": " + report.survivors());
+            Log.error("could not kill " + Words.count(report.survivors().size(), "process", "processes")
+                    + " of the task within " + Durations.format(SupervisedProcess.KILL_BUDGET_NANOS) + ": " + report.survivors());
         }
     }
 
@@ -375,9 +376,5 @@ final class StopLoop {
             outcome = RunReport.EXITED;
         }
         return exited.code();
-    }
-
-    private static String plural(int n, String word) {
-        return n + " " + word + (n == 1 ? "" : "es");
     }
 }
