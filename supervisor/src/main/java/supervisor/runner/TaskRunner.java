@@ -18,6 +18,7 @@ import supervisor.limits.Limits;
 import supervisor.log.Log;
 import supervisor.platform.PlatformException;
 import supervisor.process.ChildWatcher;
+import supervisor.process.Ending;
 import supervisor.process.ProcessSpec;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
@@ -167,9 +168,9 @@ public final class TaskRunner implements AutoCloseable {
                 r.outcome.completeExceptionally(failure);
                 return;
             }
-            int limit = r.process.limitVerdict(status, -1);
+            Ending ending = r.process.ending(status);
             KillReport leftovers = r.process.release();
-            r.outcome.complete(new TaskOutcome(limit != 0 ? limit : status.code(), Math.max(0, status.signal()),
+            r.outcome.complete(new TaskOutcome(ending.code(), Math.max(0, status.signal()),
                     r.timedOut, System.nanoTime() - r.spawnedAt, leftovers == null ? 0 : leftovers.killed()));
         } catch (RuntimeException e) {
             r.outcome.completeExceptionally(e);

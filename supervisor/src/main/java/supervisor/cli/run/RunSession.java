@@ -21,12 +21,13 @@ import supervisor.launch.BeforeStart;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
+import supervisor.limits.LimitHit;
 import supervisor.limits.OutputLimiter;
 import supervisor.limits.Usage;
 import supervisor.log.Log;
 import supervisor.platform.ProcFs;
 import supervisor.platform.Signal;
-import supervisor.process.CrashLog;
+import supervisor.process.Ending;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 import supervisor.terminate.OwnedChildren;
@@ -161,7 +162,7 @@ public final class RunSession {
         if (probe != null) {
             probe.interrupt();
         }
-        ExitStatus crashed = loop.crashed();
+        Ending crashed = loop.crashed();
         if (output != null) {
             output.join(5000);
         }
@@ -174,7 +175,7 @@ public final class RunSession {
             report.limitHit("processes");
         }
         if (task.memoryLimitKills() > 0) {
-            report.limitHit("memory");
+            report.limitHit(LimitHit.MEMORY.word());
         }
         // A task killed at the end of the grace ended after the loop's last event: the release waited
         // for it, so its status is known now (from the Process: its onExit future may complete later).
@@ -189,15 +190,12 @@ public final class RunSession {
             task.crashLog().ifPresent(report::hsErr);
         }
         if (crashed != null) {
-            Path hsErr = task.crashLog().orElse(null);
-            if (hsErr != null) {
-                // The JVM aborts after writing its log: its own header names the real signal and frame.
-                String what = CrashLog.read(hsErr).map(CrashLog::describe)
-                        .orElse(Signal.name(crashed.likelySignal()));
-                Log.error("task crashed: " + what + " (status " + crashed.code() + ", "
-                        + Signal.name(crashed.likelySignal()) + "); the JVM wrote " + hsErr);
+            // Looked for after the release, which moves it out of a temporary working directory.
+            Ending withLog = crashed.withCrashLog(task.crashLog());
+            if (withLog.crashLogPath() != null) {
+                Log.error("task " + withLog.crashLine());
             } else {
-                Log.warn("task " + crashed.describe() + ", a signal the supervisor did not send");
+                Log.warn("task " + withLog.crashLine());
             }
         }
         report.usage(usage);
@@ -278,8 +276,8 @@ public final class RunSession {
             }
 
             @Override
-            public int limitVerdict(ExitStatus status) {
-                return task.limitVerdict(status, -1);
+            public Ending ending(ExitStatus status) {
+                return task.ending(status);
             }
 
             @Override

@@ -10,6 +10,7 @@ import supervisor.limits.Limits;
 import supervisor.log.Log;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Signal;
+import supervisor.process.Ending;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 import supervisor.units.Durations;
@@ -64,8 +65,8 @@ final class StopLoop {
 
         boolean treeEmpty();
 
-        /** 121/122 with its message written when a limit ended the task, else 0. */
-        int limitVerdict(ExitStatus status);
+        /** How the task ended, decoded, with the message of a limit that ended it written. */
+        Ending ending(ExitStatus status);
 
         String mechanism();
 
@@ -135,7 +136,7 @@ final class StopLoop {
     private Reason stopReason; // why the stop began, for the report
     private long graceAt; // non-zero while signalled processes have their grace
     private ExitStatus exited; // the task's own end, once seen
-    private ExitStatus crashed; // a death by a signal nobody here sent, for the caller to name
+    private Ending crashed; // a death by a signal nobody here sent, for the caller to name
     private boolean ready; // a Ready event was passed on
     private String outcome; // set with the status
     private int stopSignalled; // the signal that began the stop, if one did
@@ -163,7 +164,7 @@ final class StopLoop {
     }
 
     /** The task's death by a signal nobody here sent, or null. */
-    ExitStatus crashed() {
+    Ending crashed() {
         return crashed;
     }
 
@@ -353,9 +354,10 @@ final class StopLoop {
 
     /** The run's status, by the rules in the class comment. */
     private int finish() {
-        int limit = exited == null ? 0 : task.limitVerdict(exited);
+        Ending ending = exited == null ? null : task.ending(exited);
+        int limit = ending == null ? 0 : ending.limitStatus();
         if (limit != 0) {
-            report.limitHit(limit == Limits.MEMORY_EXCEEDED ? "memory" : "cpu");
+            report.limitHit(ending.limitWord());
         }
         if (stopStatus != 0) {
             boolean stopWins = stopStatus == Limits.OUTPUT_EXCEEDED || stopStatus == RunSession.FAILED || limit == 0;
@@ -366,15 +368,14 @@ final class StopLoop {
             outcome = RunReport.LIMIT;
             return limit;
         }
-        int signal = exited.likelySignal();
-        if (signal > 0 && signal < 65) {
-            crashed = exited;
+        if (ending.bySignal()) {
+            crashed = ending;
             outcome = RunReport.CRASH;
         } else {
-            Log.debug("task " + exited.describe());
+            Log.debug("task " + ending.describe());
             outcome = RunReport.EXITED;
         }
-        return exited.code();
+        return ending.code();
     }
 
     private static String plural(int n, String word) {
