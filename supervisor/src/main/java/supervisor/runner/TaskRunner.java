@@ -20,6 +20,7 @@ import supervisor.platform.PlatformException;
 import supervisor.process.ChildWatcher;
 import supervisor.process.Ending;
 import supervisor.process.ProcessSpec;
+import supervisor.process.StopPolicy;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 
@@ -141,16 +142,13 @@ public final class TaskRunner implements AutoCloseable {
         }
         r.timedOut = true;
         execute(() -> {
-            if (r.graceNanos > 0) {
-                try {
-                    r.process.terminate();
-                    timer.schedule(() -> execute(() -> kill(r)), r.graceNanos, TimeUnit.NANOSECONDS);
-                    return;
-                } catch (PlatformException e) {
-                    Log.warn("cannot send SIGTERM to pid " + r.process.pid() + ": " + e.getMessage() + "; killing instead");
-                }
+            StopPolicy.Begun begun = StopPolicy.sigterm(r.graceNanos)
+                    .begin(r.process::terminate, "pid " + r.process.pid(), Log::warn);
+            if (begun.sent()) {
+                timer.schedule(() -> execute(() -> kill(r)), begun.killAt() - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } else {
+                kill(r);
             }
-            kill(r);
         });
     }
 

@@ -11,6 +11,7 @@ import supervisor.log.Log;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Signal;
 import supervisor.process.Ending;
+import supervisor.process.StopPolicy;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 import supervisor.units.Durations;
@@ -111,6 +112,10 @@ final class StopLoop {
         /** No ready deadline: ready at start; no thread dumps. */
         Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap) {
             this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, 0, "start", false);
+        }
+
+        StopPolicy policy() {
+            return new StopPolicy(stopSignal, graceNanos, wholeTree);
         }
     }
 
@@ -311,19 +316,11 @@ final class StopLoop {
     private void beginStop(String why, Reason reason) {
         stopReason = reason;
         listener.stopping("stopping the task: " + why);
-        if (rules.graceNanos() == 0) {
-            graceAt = System.nanoTime(); // no grace: straight to SIGKILL
-            return;
+        StopPolicy.Begun begun = rules.policy().begin(task::terminate, null, Log::error);
+        if (begun.sent()) {
+            report.signalled(rules.stopSignal(), begun.reached(), reason, begun.sentAt());
         }
-        try {
-            long sentAt = System.nanoTime();
-            report.signalled(rules.stopSignal(), task.terminate(rules.stopSignal(), rules.wholeTree()), reason, sentAt);
-        } catch (PlatformException e) {
-            Log.error("cannot send " + Signal.name(rules.stopSignal()) + ": " + e.getMessage() + "; killing instead");
-            graceAt = System.nanoTime();
-            return;
-        }
-        graceAt = System.nanoTime() + rules.graceNanos();
+        graceAt = begun.killAt();
     }
 
     /**
