@@ -28,6 +28,7 @@ import supervisor.log.Log;
 import supervisor.platform.ProcFs;
 import supervisor.platform.Signal;
 import supervisor.process.Ending;
+import supervisor.process.Liveness;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 import supervisor.terminate.OwnedChildren;
@@ -218,10 +219,7 @@ public final class RunSession {
      * start timeout is the judge, not the probe.
      */
     private static String health(SupervisedProcess task, Readiness readiness, boolean ready) {
-        boolean alive = ProcFs.stat(task.pid())
-                .map(s -> s.startTime() == task.id().startTime() && !s.isDead() && !s.isStopped())
-                .orElse(false);
-        if (!alive) {
+        if (!Liveness.running(task.id())) {
             return "is not responsive (frozen, stopped or gone)";
         }
         if (ready && readiness.probed() && !readiness.check(task.workdir())) {
