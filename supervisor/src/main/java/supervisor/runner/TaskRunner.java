@@ -84,6 +84,12 @@ public final class TaskRunner implements AutoCloseable {
         return new TaskRunner(ChildWatcher.start());
     }
 
+    private static Thread thread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
     /**
      * Starts a task. The future completes with its {@link TaskOutcome} once the task and
      * everything it started have ended; or fails with a {@link TaskStartException} when it could
@@ -228,11 +234,5 @@ public final class TaskRunner implements AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static Thread thread(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 }

@@ -269,18 +269,13 @@ public final class RunSession {
             }
 
             @Override
-            public boolean treeEmpty() {
-                return task.treeEmpty();
-            }
-
-            @Override
             public Ending ending(ExitStatus status) {
                 return task.ending(status);
             }
 
             @Override
-            public String mechanism() {
-                return task.mechanism();
+            public boolean treeEmpty() {
+                return task.treeEmpty();
             }
 
             @Override
@@ -306,6 +301,11 @@ public final class RunSession {
                     Log.warn(dump.line());
                 }
                 Log.debug("thread dump took " + Durations.format(System.nanoTime() - start));
+            }
+
+            @Override
+            public String mechanism() {
+                return task.mechanism();
             }
         };
     }
