@@ -141,33 +141,58 @@ public final class LimitEnforcer {
     }
 
     /**
-     * After the task ended: the exit status a limit imposes, with its message written, or 0 when
-     * no limit ended it. Attributed from facts only: the kernel's OOM-kill count or the JVM's own
+     * What a limit did to an ending: the limit that ended the task, and the message that says so,
+     * or {@link #NONE}.
+     *
+     * @param hit the limit, or null when none ended the task
+     * @param message the line to write ({@link LimitEnforcer#report}), or null
+     */
+    public record Verdict(LimitHit hit, String message) {
+        public static final Verdict NONE = new Verdict(null, null);
+
+        /** 121/122 when a limit ended the task, else 0. */
+        public int status() {
+            return hit == null ? 0 : hit.status();
+        }
+    }
+
+    /**
+     * After the task ended: which limit ended it, if one did; a query, it writes nothing (see
+     * {@link #report}). Attributed from facts only: the kernel's OOM-kill count or the JVM's own
      * out-of-memory flag for memory, SIGXCPU or a SIGKILL at the CPU time for CPU.
      *
      * @param cpuNanos the task's own CPU time at its end, or -1 if unknown
      */
-    public int verdict(ExitStatus status, long cpuNanos) {
+    public Verdict verdict(ExitStatus status, long cpuNanos) {
         boolean oomFlagged = oomFlag != null && Files.exists(oomFlag);
         // A memory cgroup for counting only is no limit: an OOM kill in it is the machine's, not ours.
         if (memory != null && limits.memoryBytes() > 0 && (oomFlagged || status.likelySignal() == Signal.KILL
                 && memory.count(memory.v1 ? "memory.oom_control" : "memory.events", "oom_kill") > 0)) {
-            Log.error("task killed: memory limit " + Sizes.format(limits.memoryBytes()) + " exceeded");
-            memorySaid = true;
-            return Limits.MEMORY_EXCEEDED;
+            return new Verdict(LimitHit.MEMORY, "task killed: memory limit " + Sizes.format(limits.memoryBytes()) + " exceeded");
         }
         if (jvmMemoryCap && oomFlagged) {
-            Log.error("task stopped: memory limit " + Sizes.format(limits.memoryBytes())
+            return new Verdict(LimitHit.MEMORY, "task stopped: memory limit " + Sizes.format(limits.memoryBytes())
                     + " exceeded (the limit covers the JVM's heap, metaspace and direct memory)");
-            memorySaid = true;
-            return Limits.MEMORY_EXCEEDED;
         }
         if (limits.cpuNanos() > 0 && (status.likelySignal() == Signal.XCPU
                 || status.likelySignal() == Signal.KILL && cpuNanos >= limits.cpuNanos())) {
-            Log.error("task killed: CPU time limit " + Durations.format(limits.cpuNanos()) + " exceeded");
-            return Limits.CPU_EXCEEDED;
+            return new Verdict(LimitHit.CPU, "task killed: CPU time limit " + Durations.format(limits.cpuNanos()) + " exceeded");
         }
-        return 0;
+        return Verdict.NONE;
+    }
+
+    /**
+     * Writes what {@code verdict} found, if anything; a memory verdict so written is not told
+     * again by {@link #reportMemoryKills}.
+     */
+    public void report(Verdict verdict) {
+        if (verdict.hit() == null) {
+            return;
+        }
+        Log.error(verdict.message());
+        if (verdict.hit() == LimitHit.MEMORY) {
+            memorySaid = true;
+        }
     }
 
     /**

@@ -20,13 +20,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
-import supervisor.limits.Limits;
 import supervisor.log.Log;
 import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
-import supervisor.process.CrashLog;
+import supervisor.process.Ending;
 import supervisor.process.Orphans;
 import supervisor.process.ProcessSpec;
 import supervisor.process.SupervisedProcess;
@@ -416,37 +415,22 @@ final class Worker {
                 Thread.currentThread().interrupt();
             }
         }
-        StringBuilder b = new StringBuilder();
-        String limit = null;
         // The kernel's account where it has one: an exit with 143 is not a death by SIGTERM.
-        ExitStatus ended = status < 0 ? null : OwnedChildren.ended(process);
-        if (ended != null && supervised.limited()) {
-            int verdict = supervised.limitVerdict(ended, -1);
-            if (verdict == Limits.MEMORY_EXCEEDED) {
-                limit = "memory";
-                b.append("memory limit exceeded: ");
-            } else if (verdict == Limits.CPU_EXCEEDED) {
-                limit = "cpu";
-                b.append("CPU time limit exceeded: ");
-            }
-        }
-        int signal = ended == null ? 0 : ended.likelySignal();
+        ExitStatus exit = status < 0 ? null : OwnedChildren.ended(process);
+        Ending ended = (exit != null && supervised.limited() ? supervised.ending(exit) : Ending.of(exit, null))
+                .withCrashLog(supervised.crashLog());
+        StringBuilder b = new StringBuilder(ended.limitPrefix());
         b.append("worker ").append(id).append(" (pid ").append(processId.pid())
-                .append(") ").append(ended == null ? "stopped answering" : ended.describe());
+                .append(") ").append(exit == null ? "stopped answering" : ended.describe());
         if (killedBecause != null) {
             b.append(", killed by the supervisor: ").append(killedBecause);
         }
-        Path log = supervised.crashLog().orElse(null);
-        if (log != null) {
-            // The JVM aborts after writing it: the log names the real signal and the frame hit.
-            CrashLog.read(log).ifPresent(c -> b.append(": crashed with ").append(c.describe()));
-            b.append("; the JVM wrote ").append(log);
-        }
+        b.append(ended.crashLogSuffix());
         List<String> tail = stderrTail();
         if (!tail.isEmpty()) {
             b.append("; its last stderr lines: ").append(String.join(" | ", tail));
         }
-        return new Death(b.toString(), status, signal, log, limit);
+        return new Death(b.toString(), status, ended.signal(), ended.crashLogPath(), ended.limitWord());
     }
 
     synchronized List<String> stderrTail() {

@@ -45,7 +45,7 @@ public final class ChildWatcher implements AutoCloseable {
 
     private ChildWatcher(Posix posix) {
         this.posix = posix;
-        posix.becomeSubreaper();
+        Subreaper.hold(posix);
         this.lease = Guardian.lease();
         this.thread = new Thread(this::watch, "supervisor-child-watcher");
         thread.setDaemon(true);
@@ -162,7 +162,8 @@ public final class ChildWatcher implements AutoCloseable {
 
     /**
      * Stops the watcher's thread and fails the exits of processes still watched (kill them
-     * first); this JVM stops being the child subreaper, so later orphans go to init again.
+     * first); this JVM stops being the child subreaper, so later orphans go to init again,
+     * unless its tasks held by their tree still need it ({@link Subreaper#release}).
      * Returns within about 10 s.
      */
     @Override
@@ -188,11 +189,7 @@ public final class ChildWatcher implements AutoCloseable {
         }
         failAll(new IllegalStateException("the child watcher was closed"));
         lease.release();
-        try {
-            posix.stopBeingSubreaper();
-        } catch (PlatformException e) {
-            Log.debug("cannot stop being the child subreaper: " + e.getMessage());
-        }
+        Subreaper.release(posix);
         OPEN.set(false);
     }
 }

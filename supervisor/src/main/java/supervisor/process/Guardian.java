@@ -82,8 +82,7 @@ final class Guardian {
 
     /** This very process, neither exited nor stopped: a stopped guardian could not clean up either. */
     private boolean alive() {
-        return id != null && ProcFs.stat(id.pid())
-                .map(st -> st.startTime() == id.startTime() && !st.isDead() && !st.isStopped()).orElse(false);
+        return Liveness.running(id);
     }
 
     /**
@@ -229,8 +228,7 @@ final class Guardian {
 
     /** Kills a dead or stopped guardian, if it is still there, and closes its pipe; it stays current until replaced. */
     private static void lose(Guardian g) { // LOCK held
-        boolean stopped = g.id != null && ProcFs.stat(g.id.pid())
-                .map(st -> st.startTime() == g.id.startTime() && st.isStopped()).orElse(false);
+        boolean stopped = Liveness.stopped(g.id);
         g.lost = true;
         g.lostHow = stopped ? "was stopped (killed it)" : "is gone";
         g.abandon();
@@ -686,7 +684,7 @@ final class Guardian {
         } catch (IOException e) {
             // gone already
         }
-        if (id != null && ProcFs.stat(id.pid()).map(st -> st.startTime() == id.startTime() && st.isStopped()).orElse(false)) {
+        if (Liveness.stopped(id)) {
             process.destroyForcibly(); // stopped, it cannot leave at "done"; it holds nothing now
         }
         try {

@@ -564,12 +564,13 @@ public final class SupervisedProcess {
     }
 
     /**
-     * The exit status a limit imposed on this ending (121, 122), with its message written, or 0.
-     *
-     * @param cpuNanos the process's CPU time at its end, or -1 if unknown
+     * How the process ended, decoded ({@link Ending}): its status and the limit that ended it,
+     * whose message is written here; not yet its crash log ({@link Ending#withCrashLog}).
      */
-    public int limitVerdict(ExitStatus status, long cpuNanos) {
-        return limits.verdict(status, cpuNanos >= 0 ? cpuNanos : meter.cpuNanos());
+    public Ending ending(ExitStatus status) {
+        LimitEnforcer.Verdict verdict = limits.verdict(status, meter.cpuNanos());
+        limits.report(verdict);
+        return Ending.of(status, verdict.hit());
     }
 
     /**

@@ -18,7 +18,9 @@ import supervisor.limits.Limits;
 import supervisor.log.Log;
 import supervisor.platform.PlatformException;
 import supervisor.process.ChildWatcher;
+import supervisor.process.Ending;
 import supervisor.process.ProcessSpec;
+import supervisor.process.StopPolicy;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 
@@ -82,6 +84,12 @@ public final class TaskRunner implements AutoCloseable {
         return new TaskRunner(ChildWatcher.start());
     }
 
+    private static Thread thread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
     /**
      * Starts a task. The future completes with its {@link TaskOutcome} once the task and
      * everything it started have ended; or fails with a {@link TaskStartException} when it could
@@ -140,16 +148,13 @@ public final class TaskRunner implements AutoCloseable {
         }
         r.timedOut = true;
         execute(() -> {
-            if (r.graceNanos > 0) {
-                try {
-                    r.process.terminate();
-                    timer.schedule(() -> execute(() -> kill(r)), r.graceNanos, TimeUnit.NANOSECONDS);
-                    return;
-                } catch (PlatformException e) {
-                    Log.warn("cannot send SIGTERM to pid " + r.process.pid() + ": " + e.getMessage() + "; killing instead");
-                }
+            StopPolicy.Begun begun = StopPolicy.sigterm(r.graceNanos)
+                    .begin(r.process::terminate, "pid " + r.process.pid(), Log::warn);
+            if (begun.sent()) {
+                timer.schedule(() -> execute(() -> kill(r)), begun.killAt() - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } else {
+                kill(r);
             }
-            kill(r);
         });
     }
 
@@ -167,9 +172,9 @@ public final class TaskRunner implements AutoCloseable {
                 r.outcome.completeExceptionally(failure);
                 return;
             }
-            int limit = r.process.limitVerdict(status, -1);
+            Ending ending = r.process.ending(status);
             KillReport leftovers = r.process.release();
-            r.outcome.complete(new TaskOutcome(limit != 0 ? limit : status.code(), Math.max(0, status.signal()),
+            r.outcome.complete(new TaskOutcome(ending.code(), Math.max(0, status.signal()),
                     r.timedOut, System.nanoTime() - r.spawnedAt, leftovers == null ? 0 : leftovers.killed()));
         } catch (RuntimeException e) {
             r.outcome.completeExceptionally(e);
@@ -229,11 +234,5 @@ public final class TaskRunner implements AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static Thread thread(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 }

@@ -6,7 +6,9 @@ import java.util.concurrent.TimeUnit;
 import org.zeroturnaround.exec.ProcessExecutor;
 import org.zeroturnaround.exec.listener.ProcessListener;
 import org.zeroturnaround.exec.stop.ProcessStopper;
+import supervisor.log.Log;
 import supervisor.process.Names;
+import supervisor.process.StopPolicy;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 import supervisor.terminate.TaskTree;
@@ -109,9 +111,9 @@ public final class TreeProcessStopper implements ProcessStopper {
         SupervisedProcess p = own != null && own.process() == process ? own
                 : SupervisedProcess.adopt(process, marker, "process");
         try {
-            p.terminate();
+            StopPolicy.Begun begun = StopPolicy.sigterm(graceNanos).begin(p::terminate, "pid " + p.pid(), Log::warn);
             try {
-                process.waitFor(graceNanos, TimeUnit.NANOSECONDS);
+                process.waitFor(begun.killAt() - System.nanoTime(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -21,12 +21,14 @@ import supervisor.launch.BeforeStart;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
+import supervisor.limits.LimitHit;
 import supervisor.limits.OutputLimiter;
 import supervisor.limits.Usage;
 import supervisor.log.Log;
 import supervisor.platform.ProcFs;
 import supervisor.platform.Signal;
-import supervisor.process.CrashLog;
+import supervisor.process.Ending;
+import supervisor.process.Liveness;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 import supervisor.terminate.OwnedChildren;
@@ -161,7 +163,7 @@ public final class RunSession {
         if (probe != null) {
             probe.interrupt();
         }
-        ExitStatus crashed = loop.crashed();
+        Ending crashed = loop.crashed();
         if (output != null) {
             output.join(5000);
         }
@@ -174,7 +176,7 @@ public final class RunSession {
             report.limitHit("processes");
         }
         if (task.memoryLimitKills() > 0) {
-            report.limitHit("memory");
+            report.limitHit(LimitHit.MEMORY.word());
         }
         // A task killed at the end of the grace ended after the loop's last event: the release waited
         // for it, so its status is known now (from the Process: its onExit future may complete later).
@@ -189,15 +191,12 @@ public final class RunSession {
             task.crashLog().ifPresent(report::hsErr);
         }
         if (crashed != null) {
-            Path hsErr = task.crashLog().orElse(null);
-            if (hsErr != null) {
-                // The JVM aborts after writing its log: its own header names the real signal and frame.
-                String what = CrashLog.read(hsErr).map(CrashLog::describe)
-                        .orElse(Signal.name(crashed.likelySignal()));
-                Log.error("task crashed: " + what + " (status " + crashed.code() + ", "
-                        + Signal.name(crashed.likelySignal()) + "); the JVM wrote " + hsErr);
+            // Looked for after the release, which moves it out of a temporary working directory.
+            Ending withLog = crashed.withCrashLog(task.crashLog());
+            if (withLog.crashLogPath() != null) {
+                Log.error("task " + withLog.crashLine());
             } else {
-                Log.warn("task " + crashed.describe() + ", a signal the supervisor did not send");
+                Log.warn("task " + withLog.crashLine());
             }
         }
         report.usage(usage);
@@ -220,10 +219,7 @@ public final class RunSession {
      * start timeout is the judge, not the probe.
      */
     private static String health(SupervisedProcess task, Readiness readiness, boolean ready) {
-        boolean alive = ProcFs.stat(task.pid())
-                .map(s -> s.startTime() == task.id().startTime() && !s.isDead() && !s.isStopped())
-                .orElse(false);
-        if (!alive) {
+        if (!Liveness.running(task.id())) {
             return "is not responsive (frozen, stopped or gone)";
         }
         if (ready && readiness.probed() && !readiness.check(task.workdir())) {
@@ -273,18 +269,13 @@ public final class RunSession {
             }
 
             @Override
+            public Ending ending(ExitStatus status) {
+                return task.ending(status);
+            }
+
+            @Override
             public boolean treeEmpty() {
                 return task.treeEmpty();
-            }
-
-            @Override
-            public int limitVerdict(ExitStatus status) {
-                return task.limitVerdict(status, -1);
-            }
-
-            @Override
-            public String mechanism() {
-                return task.mechanism();
             }
 
             @Override
@@ -310,6 +301,11 @@ public final class RunSession {
                     Log.warn(dump.line());
                 }
                 Log.debug("thread dump took " + Durations.format(System.nanoTime() - start));
+            }
+
+            @Override
+            public String mechanism() {
+                return task.mechanism();
             }
         };
     }

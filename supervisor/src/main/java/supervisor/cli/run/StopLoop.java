@@ -11,6 +11,8 @@ import supervisor.log.Log;
 import supervisor.log.Words;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Signal;
+import supervisor.process.Ending;
+import supervisor.process.StopPolicy;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 import supervisor.units.Durations;
@@ -65,8 +67,8 @@ final class StopLoop {
 
         boolean treeEmpty();
 
-        /** 121/122 with its message written when a limit ended the task, else 0. */
-        int limitVerdict(ExitStatus status);
+        /** How the task ended, decoded, with the message of a limit that ended it written. */
+        Ending ending(ExitStatus status);
 
         String mechanism();
 
@@ -112,6 +114,10 @@ final class StopLoop {
         Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap) {
             this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, 0, "start", false);
         }
+
+        StopPolicy policy() {
+            return new StopPolicy(stopSignal, graceNanos, wholeTree);
+        }
     }
 
     /** What the loop tells the service manager: a stop begins (STOPPING=1), the task is ready (READY=1). */
@@ -136,7 +142,7 @@ final class StopLoop {
     private Reason stopReason; // why the stop began, for the report
     private long graceAt; // non-zero while signalled processes have their grace
     private ExitStatus exited; // the task's own end, once seen
-    private ExitStatus crashed; // a death by a signal nobody here sent, for the caller to name
+    private Ending crashed; // a death by a signal nobody here sent, for the caller to name
     private boolean ready; // a Ready event was passed on
     private String outcome; // set with the status
     private int stopSignalled; // the signal that began the stop, if one did
@@ -164,7 +170,7 @@ final class StopLoop {
     }
 
     /** The task's death by a signal nobody here sent, or null. */
-    ExitStatus crashed() {
+    Ending crashed() {
         return crashed;
     }
 
@@ -311,19 +317,11 @@ final class StopLoop {
     private void beginStop(String why, Reason reason) {
         stopReason = reason;
         listener.stopping("stopping the task: " + why);
-        if (rules.graceNanos() == 0) {
-            graceAt = System.nanoTime(); // no grace: straight to SIGKILL
-            return;
+        StopPolicy.Begun begun = rules.policy().begin(task::terminate, null, Log::error);
+        if (begun.sent()) {
+            report.signalled(rules.stopSignal(), begun.reached(), reason, begun.sentAt());
         }
-        try {
-            long sentAt = System.nanoTime();
-            report.signalled(rules.stopSignal(), task.terminate(rules.stopSignal(), rules.wholeTree()), reason, sentAt);
-        } catch (PlatformException e) {
-            Log.error("cannot send " + Signal.name(rules.stopSignal()) + ": " + e.getMessage() + "; killing instead");
-            graceAt = System.nanoTime();
-            return;
-        }
-        graceAt = System.nanoTime() + rules.graceNanos();
+        graceAt = begun.killAt();
     }
 
     /**
@@ -354,9 +352,10 @@ final class StopLoop {
 
     /** The run's status, by the rules in the class comment. */
     private int finish() {
-        int limit = exited == null ? 0 : task.limitVerdict(exited);
+        Ending ending = exited == null ? null : task.ending(exited);
+        int limit = ending == null ? 0 : ending.limitStatus();
         if (limit != 0) {
-            report.limitHit(limit == Limits.MEMORY_EXCEEDED ? "memory" : "cpu");
+            report.limitHit(ending.limitWord());
         }
         if (stopStatus != 0) {
             boolean stopWins = stopStatus == Limits.OUTPUT_EXCEEDED || stopStatus == RunSession.FAILED || limit == 0;
@@ -367,14 +366,13 @@ final class StopLoop {
             outcome = RunReport.LIMIT;
             return limit;
         }
-        int signal = exited.likelySignal();
-        if (signal > 0 && signal < 65) {
-            crashed = exited;
+        if (ending.bySignal()) {
+            crashed = ending;
             outcome = RunReport.CRASH;
         } else {
-            Log.debug("task " + exited.describe());
+            Log.debug("task " + ending.describe());
             outcome = RunReport.EXITED;
         }
-        return exited.code();
+        return ending.code();
     }
 }

@@ -14,8 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import supervisor.cli.report.RunReport;
 import supervisor.launch.ExitStatus;
+import supervisor.limits.LimitHit;
 import supervisor.limits.Limits;
 import supervisor.platform.Signal;
+import supervisor.process.Ending;
 import supervisor.terminate.KillReport;
 import supervisor.testing.StrictJson;
 
@@ -61,8 +63,9 @@ class StopLoopTest {
         }
 
         @Override
-        public int limitVerdict(ExitStatus status) {
-            return verdict;
+        public Ending ending(ExitStatus status) {
+            LimitHit hit = verdict == Limits.MEMORY_EXCEEDED ? LimitHit.MEMORY : verdict == Limits.CPU_EXCEEDED ? LimitHit.CPU : null;
+            return Ending.of(status, hit);
         }
 
         @Override
