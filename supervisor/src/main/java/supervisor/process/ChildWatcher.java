@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import supervisor.launch.ExitStatus;
 import supervisor.log.Log;
+import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Posix;
@@ -47,9 +48,7 @@ public final class ChildWatcher implements AutoCloseable {
         this.posix = posix;
         Subreaper.hold(posix);
         this.lease = Guardian.lease();
-        this.thread = new Thread(this::watch, "supervisor-child-watcher");
-        thread.setDaemon(true);
-        thread.start();
+        this.thread = Daemons.start(this::watch, "supervisor-child-watcher");
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32;
 import supervisor.log.Log;
+import supervisor.platform.Daemons;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcStat;
 import supervisor.platform.ProcessId;
@@ -265,7 +266,7 @@ final class Guardian {
         if (watcher != null && watcher.isAlive()) {
             return;
         }
-        watcher = new Thread(() -> {
+        watcher = Daemons.start(() -> {
             long pause = WATCH_NANOS;
             while (true) {
                 LockSupport.parkNanos(pause);
@@ -314,8 +315,6 @@ final class Guardian {
                 }
             }
         }, "supervisor-guardian-watch");
-        watcher.setDaemon(true);
-        watcher.start();
     }
 
     /** Checks the current guardian now rather than at the next tick (it was seen to exit). */
@@ -421,7 +420,7 @@ final class Guardian {
         }
         CompletableFuture<Guardian> f = new CompletableFuture<>();
         starting = f;
-        Thread t = new Thread(() -> {
+        Thread t = Daemons.start(() -> {
             try {
                 Log.trace("guardian");
                 Guardian g = fromLauncher();
@@ -431,8 +430,6 @@ final class Guardian {
                 f.completeExceptionally(e);
             }
         }, "supervisor-guardian-start");
-        t.setDaemon(true);
-        t.start();
         return f;
     }
 
@@ -446,9 +443,7 @@ final class Guardian {
         Spawn spawn = new Spawn();
         SPAWNS.add(spawn);
         try {
-            Thread t = new Thread(spawn, "supervisor-guardian-spawn");
-            t.setDaemon(true);
-            t.start();
+            Thread t = Daemons.start(spawn, "supervisor-guardian-spawn");
             long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
             try {
                 spawn.spawned.get(SPAWN_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);

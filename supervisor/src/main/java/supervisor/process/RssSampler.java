@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import supervisor.platform.Daemons;
 import supervisor.platform.ProcFs;
 
 /**
@@ -24,8 +25,7 @@ final class RssSampler {
     /** @param tree the pids of the tree now; may throw or return an empty set once it is gone */
     RssSampler(Supplier<Collection<Integer>> tree) {
         this.tree = tree;
-        this.thread = new Thread(this::loop, "supervisor-rss-sampler");
-        thread.setDaemon(true);
+        this.thread = Daemons.unstarted(this::loop, "supervisor-rss-sampler");
     }
 
     RssSampler start() {

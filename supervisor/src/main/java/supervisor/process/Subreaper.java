@@ -2,6 +2,7 @@ package supervisor.process;
 
 import java.util.concurrent.TimeUnit;
 import supervisor.log.Log;
+import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Posix;
@@ -45,9 +46,7 @@ final class Subreaper {
                     + " session and environment cannot be found");
             return false;
         }
-        Thread t = new Thread(() -> reapLoop(posix), "supervisor-reaper");
-        t.setDaemon(true);
-        t.start();
+        Thread t = Daemons.start(() -> reapLoop(posix), "supervisor-reaper");
         return on;
     }
 

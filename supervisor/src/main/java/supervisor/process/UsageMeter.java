@@ -12,6 +12,7 @@ import supervisor.limits.LimitEnforcer;
 import supervisor.limits.Usage;
 import supervisor.log.Log;
 import supervisor.platform.Cgroups;
+import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
 import supervisor.platform.Posix;
@@ -90,7 +91,7 @@ final class UsageMeter {
     }
 
     private void sampleCpuTime(int pid, CompletableFuture<?> exit) {
-        Thread t = new Thread(() -> {
+        Thread t = Daemons.start(() -> {
             while (!exit.isDone()) {
                 long n = ProcFs.cpuNanos(pid);
                 if (n >= 0) {
@@ -105,8 +106,6 @@ final class UsageMeter {
                 }
             }
         }, "supervisor-cpu-sampler");
-        t.setDaemon(true);
-        t.start();
     }
 
     /** See {@link SupervisedProcess#usage()}. */

@@ -16,6 +16,7 @@ import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
 import supervisor.limits.Limits;
 import supervisor.log.Log;
+import supervisor.platform.Daemons;
 import supervisor.platform.PlatformException;
 import supervisor.process.ChildWatcher;
 import supervisor.process.Ending;
@@ -44,17 +45,17 @@ public final class TaskRunner implements AutoCloseable {
 
     private final ChildWatcher watcher;
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
-    private final ExecutorService spawner = Executors.newSingleThreadExecutor(r -> thread(r, "supervisor-runner-spawn"));
+    private final ExecutorService spawner = Executors.newSingleThreadExecutor(Daemons.factory("supervisor-runner-spawn"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            r -> thread(r, "supervisor-runner-timer"));
-    private final ExecutorService killer = Executors.newSingleThreadExecutor(r -> thread(r, "supervisor-runner-kill"));
+            Daemons.factory("supervisor-runner-timer"));
+    private final ExecutorService killer = Executors.newSingleThreadExecutor(Daemons.factory("supervisor-runner-kill"));
     /**
      * Where the futures {@link #run} returns complete, and so where a caller's dependent actions
      * (those given no executor) run: never on the runner's own threads, which a callback that
      * blocks, or waits for another task's outcome, would hold up or deadlock. Idle threads end
      * after 60 s; one is enough while no callback blocks.
      */
-    private final ExecutorService completions = Executors.newCachedThreadPool(r -> thread(r, "supervisor-runner-completion"));
+    private final ExecutorService completions = Executors.newCachedThreadPool(Daemons.factory("supervisor-runner-completion"));
     private volatile boolean closed;
 
     private static final class Running {
@@ -82,12 +83,6 @@ public final class TaskRunner implements AutoCloseable {
      */
     public static TaskRunner start() {
         return new TaskRunner(ChildWatcher.start());
-    }
-
-    private static Thread thread(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     /**

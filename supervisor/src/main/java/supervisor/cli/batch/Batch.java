@@ -19,6 +19,7 @@ import supervisor.cli.report.Report;
 import supervisor.cli.service.Notifier;
 import supervisor.log.Log;
 import supervisor.log.Words;
+import supervisor.platform.Daemons;
 import supervisor.platform.Signal;
 import supervisor.pool.PoolStats;
 import supervisor.pool.WorkerPool;
@@ -141,8 +142,8 @@ public final class Batch {
         reader = new InputReader(options, pool, maxInputBytes, room, inOrder, budget, events);
         writer = new ResultWriter(options, opened, maxInputBytes, room, inOrder, budget, counts,
                 () -> interruptedBy != 0, events);
-        Thread writerThread = daemon("supervisor-batch-writer", writer);
-        Thread readerThread = daemon("supervisor-batch-reader", reader);
+        Thread writerThread = Daemons.unstarted(writer, "supervisor-batch-writer");
+        Thread readerThread = Daemons.unstarted(reader, "supervisor-batch-reader");
         writerThread.start();
         readerThread.start();
         int status = loop(readerThread, writerThread);
@@ -296,10 +297,10 @@ public final class Batch {
         }
         closing = true;
         WorkerPool p = pool;
-        daemon("supervisor-batch-close", () -> {
+        Daemons.start(() -> {
             p.shutdownNow();
             events.add(new Event.PoolClosed());
-        }).start();
+        }, "supervisor-batch-close");
     }
 
     /** After an Error: waits for the pool to close, until the deadline, taking no other event. */
@@ -315,12 +316,6 @@ public final class Batch {
         }
     }
 
-    static Thread daemon(String name, Runnable body) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        return t;
-    }
-
     /**
      * Under systemd (NOTIFY_SOCKET), READY=1 once the first worker has loaded its task and said
      * READY; the status line then follows the counts.
@@ -330,7 +325,7 @@ public final class Batch {
         if (!notifier.enabled()) {
             return;
         }
-        Thread t = daemon("supervisor-batch-notify", () -> {
+        Daemons.start(() -> {
             try {
                 while (pool.readyWorkers() == 0 && interruptedBy == 0) {
                     Thread.sleep(20);
@@ -345,7 +340,6 @@ public final class Batch {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        });
-        t.start();
+        }, "supervisor-batch-notify");
     }
 }

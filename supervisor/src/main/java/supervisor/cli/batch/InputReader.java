@@ -9,6 +9,7 @@ import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import supervisor.platform.Daemons;
 import supervisor.pool.CallFuture;
 import supervisor.pool.WorkerPool;
 
@@ -150,7 +151,7 @@ final class InputReader implements Runnable {
         if (!progress.shown() || options.input() == null || !Files.isRegularFile(options.input())) {
             return;
         }
-        Batch.daemon("supervisor-batch-count", () -> {
+        Daemons.start(() -> {
             long lines = 0;
             long inShard = 0;
             boolean pending = false;
@@ -174,6 +175,6 @@ final class InputReader implements Runnable {
                 return; // no total then; the reader reports what is wrong with the input
             }
             progress.total(pending && inShard(options, lines) ? inShard + 1 : inShard);
-        }).start();
+        }, "supervisor-batch-count");
     }
 }

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import supervisor.platform.Daemons;
 
 /**
  * The progress line on stderr, when stderr is a terminal: done and total, rate, ETA, failures.
@@ -27,9 +28,7 @@ final class Progress {
         this.counts = counts;
         this.started = started;
         if (TTY) {
-            painter = new Thread(this::paintLoop, "supervisor-batch-progress");
-            painter.setDaemon(true);
-            painter.start();
+            painter = Daemons.start(this::paintLoop, "supervisor-batch-progress");
         } else {
             painter = null;
         }
