@@ -53,7 +53,7 @@ public final class JarCheck {
             Manifest m = file.getManifest();
             String task = m == null ? null : m.getMainAttributes().getValue("Task-Class");
             if (task == null || task.isBlank()) {
-                throw new LaunchException(126, cannot + "no Task-Class in its manifest");
+                throw LaunchException.cannotRun(cannot + "no Task-Class in its manifest");
             }
             return task.trim();
         } catch (IOException e) {
@@ -86,7 +86,7 @@ public final class JarCheck {
         }
         if (n < 4 || head[0] != ZIP_MAGIC[0] || head[1] != ZIP_MAGIC[1] || head[2] != ZIP_MAGIC[2]
                 || head[3] != ZIP_MAGIC[3]) {
-            throw new LaunchException(126, cannot + "not a jar (no zip signature)");
+            throw LaunchException.cannotRun(cannot + "not a jar (no zip signature)");
         }
         Manifest manifest;
         try (JarFile file = new JarFile(jar.toFile())) {
@@ -96,7 +96,7 @@ public final class JarCheck {
         }
         String main = manifest == null ? null : manifest.getMainAttributes().getValue("Main-Class");
         if (main == null || main.isBlank()) {
-            throw new LaunchException(126, cannot + "no Main-Class in its manifest");
+            throw LaunchException.cannotRun(cannot + "no Main-Class in its manifest");
         }
     }
 
@@ -110,18 +110,18 @@ public final class JarCheck {
             // Follows symlinks, as java -jar will: a symlink loop fails here with ELOOP.
             attributes = Files.readAttributes(jar, "unix:mode,isDirectory,isRegularFile");
         } catch (NoSuchFileException e) {
-            throw new LaunchException(127, notFound + Printable.escape(jar.toString()));
+            throw new LaunchException(LaunchException.NOT_FOUND, notFound + Printable.escape(jar.toString()));
         } catch (IOException e) {
             throw new LaunchException(status(e), cannot + reason(e));
         }
         if (Boolean.TRUE.equals(attributes.get("isDirectory"))) {
-            throw new LaunchException(126, cannot + "it is a directory, not a jar");
+            throw LaunchException.cannotRun(cannot + "it is a directory, not a jar");
         }
         if (!Boolean.TRUE.equals(attributes.get("isRegularFile"))) {
-            throw new LaunchException(126, cannot + "it is " + type((Integer) attributes.get("mode")) + ", not a jar");
+            throw LaunchException.cannotRun(cannot + "it is " + type((Integer) attributes.get("mode")) + ", not a jar");
         }
         if (!Files.isReadable(jar)) {
-            throw new LaunchException(126, cannot + "permission denied");
+            throw LaunchException.cannotRun(cannot + "permission denied");
         }
     }
 
@@ -141,7 +141,7 @@ public final class JarCheck {
      */
     private static int status(IOException e) {
         String m = String.valueOf(e.getMessage()) + " " + (e instanceof FileSystemException f ? f.getReason() : "");
-        return m.contains("Too many open files") || m.contains("Cannot allocate memory") ? 125 : 126;
+        return m.contains("Too many open files") || m.contains("Cannot allocate memory") ? LaunchException.SUPERVISOR_FAILED : LaunchException.CANNOT_RUN;
     }
 
     private static String reason(IOException e) {

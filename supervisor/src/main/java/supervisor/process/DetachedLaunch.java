@@ -74,7 +74,7 @@ final class DetachedLaunch {
     static void start(ProcessBuilder pb, SpawnCommand spawn, Path output, String label, String program,
                       long budgetNanos, Registration registration) throws LaunchException, IOException {
         if (Helpers.setsid().isEmpty()) {
-            throw new LaunchException(125, "cannot start the " + label + " detached: setsid (util-linux) is not installed");
+            throw LaunchException.supervisorFailed("cannot start the " + label + " detached: setsid (util-linux) is not installed");
         }
         Path out = output == null ? Path.of("/dev/null") : output;
         checkOutput(out, label);
@@ -88,7 +88,7 @@ final class DetachedLaunch {
         try {
             launcher = OwnedChildren.start(pb);
         } catch (IOException e) {
-            throw new LaunchException(125, cannot + e.getMessage(), e);
+            throw LaunchException.supervisorFailed(cannot + e.getMessage(), e);
         }
         try {
             InputStream said = launcher.getInputStream();
@@ -98,7 +98,7 @@ final class DetachedLaunch {
             try {
                 pid = Integer.parseInt(first);
             } catch (NumberFormatException e) {
-                throw new LaunchException(125, cannot + failure(first + "\n"
+                throw LaunchException.supervisorFailed(cannot + failure(first + "\n"
                         + new String(said.readAllBytes(), StandardCharsets.UTF_8)));
             }
             registration.started(pid);
@@ -108,17 +108,17 @@ final class DetachedLaunch {
                 // It is gone already: what it said, and its status through the watcher, tell why.
             }
             if (!launcher.waitFor(budgetNanos, TimeUnit.NANOSECONDS)) {
-                throw new LaunchException(125, cannot + "its launcher did not finish within "
+                throw LaunchException.supervisorFailed(cannot + "its launcher did not finish within "
                         + TimeUnit.NANOSECONDS.toSeconds(budgetNanos) + " s");
             }
             String rest = new String(said.readAllBytes(), StandardCharsets.UTF_8);
             if (!rest.isBlank()) {
                 // The spawn failed before its exec (a cgroup, an rlimit): the task exits 125.
-                throw new LaunchException(125, cannot + failure(rest));
+                throw LaunchException.supervisorFailed(cannot + failure(rest));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new LaunchException(125, "interrupted while starting the " + label, e);
+            throw LaunchException.supervisorFailed("interrupted while starting the " + label, e);
         } finally {
             launcher.destroyForcibly(); // a no-op once it has ended, which it has unless this failed
         }
@@ -135,7 +135,7 @@ final class DetachedLaunch {
             BasicFileAttributes a = Files.readAttributes(output, BasicFileAttributes.class);
             if (!a.isRegularFile() && !a.isDirectory()) {
                 if (!Files.isWritable(output)) {
-                    throw new LaunchException(125, "cannot open the " + label + "'s output file " + output
+                    throw LaunchException.supervisorFailed("cannot open the " + label + "'s output file " + output
                             + ": not writable");
                 }
                 return;
@@ -146,7 +146,7 @@ final class DetachedLaunch {
         try {
             Files.newOutputStream(output, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
         } catch (IOException e) {
-            throw new LaunchException(125, "cannot open the " + label + "'s output file " + output + ": " + e, e);
+            throw LaunchException.supervisorFailed("cannot open the " + label + "'s output file " + output + ": " + e, e);
         }
     }
 

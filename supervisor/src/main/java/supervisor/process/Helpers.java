@@ -40,7 +40,7 @@ final class Helpers {
     static void require() throws LaunchException {
         if (SETSID.isEmpty() || SETPRIV.isEmpty()) {
             String missing = SETSID.isEmpty() && SETPRIV.isEmpty() ? "setsid and setpriv" : SETSID.isEmpty() ? "setsid" : "setpriv";
-            throw new LaunchException(125, "cannot start a task: " + missing + " not found on the"
+            throw LaunchException.supervisorFailed("cannot start a task: " + missing + " not found on the"
                     + " supervisor's PATH or in " + SYSTEM_PATH + " (install util-linux)");
         }
     }

@@ -69,14 +69,14 @@ final class SpawnCommand {
         } else {
             path = Helpers.find(program).map(Path::of).orElse(null);
             if (path == null) {
-                throw new LaunchException(125, "cannot start " + program + ": not found on PATH");
+                throw LaunchException.supervisorFailed("cannot start " + program + ": not found on PATH");
             }
         }
         if (!Files.exists(path)) {
-            throw new LaunchException(125, "cannot start " + program + ": no such file");
+            throw LaunchException.supervisorFailed("cannot start " + program + ": no such file");
         }
         if (Files.isDirectory(path) || !Files.isExecutable(path)) {
-            throw new LaunchException(125, "cannot start " + program + ": not executable");
+            throw LaunchException.supervisorFailed("cannot start " + program + ": not executable");
         }
         return path.toString();
     }
@@ -85,15 +85,15 @@ final class SpawnCommand {
     static void checkWorkdir(Path dir) throws LaunchException {
         try {
             if (!Files.readAttributes(dir, BasicFileAttributes.class).isDirectory()) {
-                throw new LaunchException(125, "working directory " + dir + ": not a directory");
+                throw LaunchException.supervisorFailed("working directory " + dir + ": not a directory");
             }
         } catch (NoSuchFileException e) {
-            throw new LaunchException(125, "working directory " + dir + ": no such directory (deleted?)");
+            throw LaunchException.supervisorFailed("working directory " + dir + ": no such directory (deleted?)");
         } catch (IOException e) {
-            throw new LaunchException(125, "working directory " + dir + ": " + e.getMessage());
+            throw LaunchException.supervisorFailed("working directory " + dir + ": " + e.getMessage());
         }
         if (!Files.isExecutable(dir)) {
-            throw new LaunchException(125, "working directory " + dir + ": permission denied");
+            throw LaunchException.supervisorFailed("working directory " + dir + ": permission denied");
         }
     }
 

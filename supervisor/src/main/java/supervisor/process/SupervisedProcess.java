@@ -274,7 +274,7 @@ public final class SupervisedProcess {
             throw e;
         } catch (IOException | RuntimeException e) {
             p.release();
-            throw new LaunchException(125, "cannot start the " + p.spec.label() + ": " + Reasons.of(e), e);
+            throw LaunchException.supervisorFailed("cannot start the " + p.spec.label() + ": " + Reasons.of(e), e);
         }
     }
 
@@ -363,7 +363,7 @@ public final class SupervisedProcess {
         try {
             process = OwnedChildren.start(pb);
         } catch (IOException e) {
-            throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): "
+            throw LaunchException.supervisorFailed("cannot start the " + spec.label() + " (" + program + "): "
                     + e.getMessage(), e);
         }
         int pid = (int) process.pid();
@@ -380,7 +380,7 @@ public final class SupervisedProcess {
     private void detached(int pid, String program) throws LaunchException {
         id = ProcFs.id(pid).orElse(null);
         if (id == null) {
-            throw new LaunchException(125, "cannot start the " + spec.label() + " (" + program + "): pid " + pid + " vanished before it was told to go");
+            throw LaunchException.supervisorFailed("cannot start the " + spec.label() + " (" + program + "): pid " + pid + " vanished before it was told to go");
         }
         hold(pid);
         exit = watcher.watch(pid);
@@ -424,13 +424,13 @@ public final class SupervisedProcess {
                     meter.contained(leaf);
                 } catch (IOException e) {
                     if (mechanism == Mechanism.CGROUP) {
-                        throw new LaunchException(125, "cannot create a cgroup below " + parent.get() + ": " + e.getMessage(), e);
+                        throw LaunchException.supervisorFailed("cannot create a cgroup below " + parent.get() + ": " + e.getMessage(), e);
                     }
                     Log.warn("cannot create a cgroup below " + parent.get() + " (" + e.getMessage()
                             + "): the " + spec.label() + " is held by its process tree instead");
                 }
             } else if (mechanism == Mechanism.CGROUP) {
-                throw new LaunchException(125, "the cgroup mechanism was asked for, but there is no writable cgroup2 hierarchy with cgroup.kill here"
+                throw LaunchException.supervisorFailed("the cgroup mechanism was asked for, but there is no writable cgroup2 hierarchy with cgroup.kill here"
                         + " (needs root, or a systemd unit with Delegate=yes)");
             } else {
                 Log.debug("no writable cgroup2 hierarchy: the " + spec.label() + " is held by its process tree");

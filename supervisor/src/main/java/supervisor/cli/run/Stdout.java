@@ -22,7 +22,7 @@ public final class Stdout {
      */
     public static void requireOpen(String lost, String instead) throws LaunchException {
         if (Boolean.getBoolean(CLOSED_PROPERTY)) {
-            throw new LaunchException(125, "stdout is closed: " + lost + " would be lost (" + instead + ")");
+            throw LaunchException.supervisorFailed("stdout is closed: " + lost + " would be lost (" + instead + ")");
         }
     }
 }
