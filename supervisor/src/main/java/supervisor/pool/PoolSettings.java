@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import supervisor.limits.Limits;
 import supervisor.log.Printable;
 import supervisor.terminate.Mechanism;
+import supervisor.units.Bounds;
 import supervisor.worker.protocol.Frame;
 
 /**
@@ -188,7 +189,7 @@ public final class PoolSettings {
 
         /** How many worker JVMs run at once (default: the number of CPUs). */
         public Builder workers(int n) {
-            this.workers = positive(n, "workers");
+            this.workers = Bounds.positive(n, "workers");
             return this;
         }
 
@@ -206,28 +207,25 @@ public final class PoolSettings {
 
         /** The timeout of a call that names none; zero (the default) means none. */
         public Builder callTimeout(Duration d) {
-            this.callTimeout = notNegative(d, "callTimeout");
+            this.callTimeout = Bounds.atLeastZero(d, "callTimeout");
             return this;
         }
 
         /** How long a cancelled call may take to stop before its worker is killed (default 5 s). */
         public Builder grace(Duration d) {
-            this.grace = notNegative(d, "grace");
+            this.grace = Bounds.atLeastZero(d, "grace");
             return this;
         }
 
         /** Recycle a worker after this many calls, like maxtasksperchild; 0 (default) = never. */
         public Builder maxCallsPerWorker(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("maxCallsPerWorker must be >= 0, not " + n);
-            }
-            this.maxCallsPerWorker = n;
+            this.maxCallsPerWorker = Bounds.atLeastZero(n, "maxCallsPerWorker");
             return this;
         }
 
         /** How long a worker may take to start and load its task (default 30 s). */
         public Builder startupTimeout(Duration d) {
-            this.startupTimeout = positive(d, "startupTimeout");
+            this.startupTimeout = Bounds.positive(d, "startupTimeout");
             return this;
         }
 
@@ -249,16 +247,13 @@ public final class PoolSettings {
 
         /** How many calls may wait for a worker; beyond that, submit blocks (default 1024). */
         public Builder queueCapacity(int n) {
-            this.queueCapacity = positive(n, "queueCapacity");
+            this.queueCapacity = Bounds.positive(n, "queueCapacity");
             return this;
         }
 
         /** How many times a call whose worker crashed or that timed out is tried again (default 0). */
         public Builder retries(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("retries must be >= 0, not " + n);
-            }
-            this.retries = n;
+            this.retries = Bounds.atLeastZero(n, "retries");
             return this;
         }
 
@@ -270,7 +265,7 @@ public final class PoolSettings {
 
         /** How often workers send heartbeats (default 1 s); informative only. */
         public Builder heartbeat(Duration d) {
-            this.heartbeat = notNegative(d, "heartbeat");
+            this.heartbeat = Bounds.atLeastZero(d, "heartbeat");
             return this;
         }
 
@@ -286,10 +281,7 @@ public final class PoolSettings {
          * killed and its call fails with {@link WorkerCrashedException}.
          */
         public Builder memoryLimit(long bytes) {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("memoryLimit must be >= 0, not " + bytes);
-            }
-            this.memoryLimit = bytes;
+            this.memoryLimit = Bounds.atLeastZero(bytes, "memoryLimit");
             return this;
         }
 
@@ -298,7 +290,7 @@ public final class PoolSettings {
          * zero: no limit). It counts over the worker's life, not per call.
          */
         public Builder cpuTimeLimit(Duration d) {
-            notNegative(d, "cpuTimeLimit");
+            Bounds.atLeastZero(d, "cpuTimeLimit");
             try {
                 d.toNanos();
             } catch (ArithmeticException e) {
@@ -313,10 +305,7 @@ public final class PoolSettings {
          * pids.max where there is one, else RLIMIT_NPROC, which counts all processes of the user.
          */
         public Builder maxProcesses(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("maxProcesses must be >= 0, not " + n);
-            }
-            this.maxProcesses = n;
+            this.maxProcesses = Bounds.atLeastZero(n, "maxProcesses");
             return this;
         }
 
@@ -332,11 +321,8 @@ public final class PoolSettings {
          * SIGHUP: the OOM killer, an operator) does not count. Default: 5 within 60 s.
          */
         public Builder restartIntensity(int failures, Duration period) {
-            if (failures < 0) {
-                throw new IllegalArgumentException("restartIntensity must be >= 0, not " + failures);
-            }
-            this.restartIntensity = failures;
-            this.restartPeriod = positive(period, "restart period");
+            this.restartIntensity = Bounds.atLeastZero(failures, "restartIntensity");
+            this.restartPeriod = Bounds.positive(period, "restart period");
             return this;
         }
 
@@ -346,8 +332,8 @@ public final class PoolSettings {
          * Default: 1 s doubling to 30 s.
          */
         public Builder probeInterval(Duration first, Duration max) {
-            this.probeInterval = positive(first, "probe interval");
-            this.probeMax = positive(max, "maximum probe interval");
+            this.probeInterval = Bounds.positive(first, "probe interval");
+            this.probeMax = Bounds.positive(max, "maximum probe interval");
             if (max.compareTo(first) < 0) {
                 throw new IllegalArgumentException("the maximum probe interval " + max + " is below the first " + first);
             }
@@ -424,27 +410,6 @@ public final class PoolSettings {
 
         public PoolSettings build() {
             return new PoolSettings(this);
-        }
-
-        private static int positive(int n, String what) {
-            if (n <= 0) {
-                throw new IllegalArgumentException(what + " must be > 0, not " + n);
-            }
-            return n;
-        }
-
-        private static Duration positive(Duration d, String what) {
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be > 0, not " + d);
-            }
-            return d;
-        }
-
-        private static Duration notNegative(Duration d, String what) {
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(what + " must be >= 0, not " + d);
-            }
-            return d;
         }
     }
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import supervisor.units.Bounds;
 
 /**
  * One one-shot task for a {@link TaskRunner}: a program and its arguments (no shell), where its
@@ -128,13 +129,13 @@ public final class TaskRequest {
          * SIGKILL with everything it started. Zero (the default): no timeout.
          */
         public Builder timeout(Duration d) {
-            this.timeout = notNegative(d, "timeout");
+            this.timeout = Bounds.atLeastZero(d, "timeout");
             return this;
         }
 
         /** Between SIGTERM and SIGKILL at the timeout (default 5 s); zero: SIGKILL at once. */
         public Builder grace(Duration d) {
-            this.grace = notNegative(d, "grace");
+            this.grace = Bounds.atLeastZero(d, "grace");
             return this;
         }
 
@@ -164,7 +165,7 @@ public final class TaskRequest {
          * at the limit, SIGKILL 2 s later; the outcome's status is then 122. Zero: no limit.
          */
         public Builder cpuTime(Duration d) {
-            this.cpuTime = notNegative(d, "cpuTime");
+            this.cpuTime = Bounds.atLeastZero(d, "cpuTime");
             return this;
         }
 
@@ -173,10 +174,7 @@ public final class TaskRequest {
          * outcome's status is then 121), else not applied (said once per task). Zero: no limit.
          */
         public Builder memory(long bytes) {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("memory must be >= 0, not " + bytes);
-            }
-            this.memoryBytes = bytes;
+            this.memoryBytes = Bounds.atLeastZero(bytes, "memory");
             return this;
         }
 
@@ -185,22 +183,12 @@ public final class TaskRequest {
          * RLIMIT_NPROC (which counts every process of the user). Zero: no limit.
          */
         public Builder maxProcesses(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("maxProcesses must be >= 0, not " + n);
-            }
-            this.maxProcesses = n;
+            this.maxProcesses = Bounds.atLeastZero(n, "maxProcesses");
             return this;
         }
 
         public TaskRequest build() {
             return new TaskRequest(this);
-        }
-
-        private static Duration notNegative(Duration d, String what) {
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(what + " must not be negative, not " + d);
-            }
-            return d;
         }
     }
 }
