@@ -28,6 +28,8 @@ import supervisor.testing.Procs;
 class PosixIT {
     private static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final int SELF = (int) ProcessHandle.current().pid();
+    /** When this test began: older zombies of this JVM are an earlier class's (Procs.zombieChildrenSince). */
+    private final long since = Procs.ticksNow();
     private static final int PR_SET_CHILD_SUBREAPER = 36; // <linux/prctl.h>
 
     private static Posix posix;
@@ -56,7 +58,7 @@ class PosixIT {
     void leaveNothingBehind() throws InterruptedException {
         marked.killAndCheck();
         // Whatever a failed test left adopted, so that the next test does not fail for it.
-        List<ProcStat> zombies = Procs.zombieChildren(SELF);
+        List<ProcStat> zombies = Procs.zombieChildrenSince(SELF, since);
         zombies.forEach(z -> posix.reap(z.pid()));
         assertEquals(List.of(), zombies, "zombie children of this JVM");
     }

@@ -22,6 +22,8 @@ import supervisor.testing.Procs;
  */
 class SubreaperIT {
     private static final int SELF = (int) ProcessHandle.current().pid();
+    /** When this test began: older zombies of this JVM are an earlier class's (Procs.zombieChildrenSince). */
+    private final long since = Procs.ticksNow();
     private final String id = "SUPERVISOR_TEST_ID=" + UUID.randomUUID();
 
     @AfterEach
@@ -29,7 +31,7 @@ class SubreaperIT {
         Procs.withEnv(id).forEach(p -> ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly));
         Procs.assertNoneLeft(id, Duration.ofSeconds(5));
         // The reaper thread of Subreaper.become() reaps the killed orphan.
-        Await.until(Duration.ofSeconds(5), "no zombie child", () -> Procs.zombieChildren(SELF).isEmpty());
+        Await.until(Duration.ofSeconds(5), "no zombie child", () -> Procs.zombieChildrenSince(SELF, since).isEmpty());
     }
 
     @Test

@@ -40,6 +40,8 @@ import supervisor.testing.Procs;
 class CgroupTerminatorIT {
     private static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final int SELF = (int) ProcessHandle.current().pid();
+    /** When this test began: older zombies of this JVM are an earlier class's (Procs.zombieChildrenSince). */
+    private final long since = Procs.ticksNow();
     /** Waits for a line on stdin, so that it forks only once it is in the leaf. */
     private static final String HOSTILE =
             "read go; sleep 51 & setsid sleep 52 & (setsid sleep 53 &); trap '' TERM; exec sleep 54";
@@ -83,7 +85,7 @@ class CgroupTerminatorIT {
             int rootPid = (int) root.pid();
             Await.until(PATIENCE, "no zombie children of this JVM", () -> {
                 Reaper.reapZombieChildren(posix, pid -> pid == rootPid);
-                return Procs.zombieChildren(SELF).isEmpty();
+                return Procs.zombieChildrenSince(SELF, since).isEmpty();
             });
         }
         if (leaf != null && Files.exists(leaf)) {

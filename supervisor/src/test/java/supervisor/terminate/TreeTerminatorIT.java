@@ -43,6 +43,8 @@ import supervisor.testing.Procs;
 class TreeTerminatorIT {
     private static final Duration PATIENCE = Duration.ofSeconds(5);
     private static final int SELF = (int) ProcessHandle.current().pid();
+    /** When this test began: older zombies of this JVM are an earlier class's (Procs.zombieChildrenSince). */
+    private final long since = Procs.ticksNow();
     /** A child in the task's group, one that left for its own session, one double-forked that
      *  did too, and a root that ignores SIGTERM. */
     private static final String HOSTILE =
@@ -168,7 +170,7 @@ class TreeTerminatorIT {
         // Killed orphans are this JVM's zombies until someone reaps them.
         Await.until(PATIENCE, "no zombie children of this JVM", () -> {
             Reaper.reapZombieChildren(posix, jdkOwned::contains, pid -> true); // every other child here is the test's
-            return Procs.zombieChildren(SELF).isEmpty();
+            return Procs.zombieChildrenSince(SELF, since).isEmpty();
         });
     }
 
@@ -197,7 +199,7 @@ class TreeTerminatorIT {
         assertTrue(task.root().waitFor(5, TimeUnit.SECONDS));
         assertEquals(128 + Signal.KILL, task.root().exitValue());
         // The JDK reaps the root; the adopted rest is the terminator's to reap before it returns.
-        List<ProcStat> zombies = Procs.zombieChildren(SELF);
+        List<ProcStat> zombies = Procs.zombieChildrenSince(SELF, since);
         zombies.removeIf(z -> z.pid() == task.id().pid());
         assertEquals(List.of(), zombies, "adopted zombies left unreaped");
     }
@@ -287,7 +289,7 @@ class TreeTerminatorIT {
 
         assertTrue(report.complete(), "survivors: " + report.survivors());
         assertEquals(0, report.killed(), "nothing was alive to kill");
-        List<ProcStat> zombies = Procs.zombieChildren(SELF);
+        List<ProcStat> zombies = Procs.zombieChildrenSince(SELF, since);
         zombies.removeIf(z -> z.pid() == task.id().pid()); // the JDK's to reap
         assertEquals(List.of(), zombies, "adopted zombies left unreaped");
     }

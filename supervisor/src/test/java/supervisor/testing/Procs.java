@@ -1,6 +1,7 @@
 package supervisor.testing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,13 +102,33 @@ public final class Procs {
     }
 
     public static List<ProcStat> zombieChildren(int pid) {
+        return zombieChildrenSince(pid, 0);
+    }
+
+    /**
+     * The zombie children of {@code pid} that started at or after {@code ticks} (clock ticks since
+     * boot, as {@link #ticksNow()} gives): what one test made. Integration-test classes share a
+     * forked JVM, and a class before this one may have made it a subreaper and left adopted zombies
+     * of its own; they are not this test's to count.
+     */
+    public static List<ProcStat> zombieChildrenSince(int pid, long ticks) {
         List<ProcStat> out = new ArrayList<>();
         for (ProcStat p : ProcFs.scan()) {
-            if (p.ppid() == pid && p.isDead()) {
+            if (p.ppid() == pid && p.isDead() && p.startTime() >= ticks) {
                 out.add(p);
             }
         }
         return out;
+    }
+
+    /** Now, in clock ticks since boot (the unit of a process's start time), less one for rounding. */
+    public static long ticksNow() {
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+            return (long) (Double.parseDouble(uptime) * ProcFs.TICKS_PER_SECOND) - 1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static boolean isRoot() {
