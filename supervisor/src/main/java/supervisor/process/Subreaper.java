@@ -46,7 +46,7 @@ final class Subreaper {
                     + " session and environment cannot be found");
             return false;
         }
-        Thread t = Daemons.start(() -> reapLoop(posix), "supervisor-reaper");
+        Daemons.start(() -> reapLoop(posix), "supervisor-reaper");
         return on;
     }
 

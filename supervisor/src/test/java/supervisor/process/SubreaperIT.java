@@ -10,15 +10,17 @@ import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import supervisor.platform.Platform;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcStat;
+import supervisor.platform.Signal;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
 
 /**
  * The subreaper's two users in one JVM: tasks held by their process tree, which need it for as
- * long as the JVM lives, and a task runner's child watcher, which needs it while it is open. Its
- * own JVM (failsafe forks one per class), since both make the JVM a child subreaper.
+ * long as the JVM lives, and a task runner's child watcher, which needs it while it is open. The
+ * forked JVM may have run other classes before this one: only what this test started counts.
  */
 class SubreaperIT {
     private static final int SELF = (int) ProcessHandle.current().pid();
@@ -28,7 +30,9 @@ class SubreaperIT {
 
     @AfterEach
     void nothingLeftBehind() {
-        Procs.withEnv(id).forEach(p -> ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly));
+        // kill(2) by pid and start time: ProcessHandle.destroyForcibly was seen to leave the
+        // orphan running when this class shared its forked JVM with TaskRunnerIT.
+        Procs.withEnv(id).forEach(p -> Platform.posix().signal(p.id(), Signal.KILL));
         Procs.assertNoneLeft(id, Duration.ofSeconds(5));
         // The reaper thread of Subreaper.become() reaps the killed orphan.
         Await.until(Duration.ofSeconds(5), "no zombie child", () -> Procs.zombieChildrenSince(SELF, since).isEmpty());
@@ -56,6 +60,10 @@ class SubreaperIT {
             pid = Integer.parseInt(out.readLine().trim());
         }
         assertEquals(0, sh.waitFor(), "sh exited");
+        // Until setsid(2) has run it is still in this JVM's session, where the reaper leaves a
+        // zombie to its owner (a host's Process): killed that early, it would stay one.
+        Await.until(Duration.ofSeconds(5), "the orphan in a session of its own",
+                () -> ProcFs.stat(pid).map(s -> s.session() == pid).orElse(false));
         return pid;
     }
 }

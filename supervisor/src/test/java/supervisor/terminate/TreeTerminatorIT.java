@@ -296,7 +296,9 @@ class TreeTerminatorIT {
 
     @Test
     void killOfATaskThatAlreadyEndedSendsNothing() throws Exception {
-        Task task = start("exit 0");
+        // It waits for its stdin to close: an "exit 0" could be gone before start() reads its /proc.
+        Task task = start("read go; exit 0");
+        task.root().getOutputStream().close();
         assertTrue(task.root().waitFor(5, TimeUnit.SECONDS));
         TreeTerminator terminator = task.terminator(task.tree());
         assertTrue(terminator.empty());
