@@ -107,6 +107,9 @@ class TreeTerminatorIT {
         b.environment().put(kv[0], kv[1]);
         b.environment().putAll(env);
         Process p = b.start();
+        // The JDK collects its status: a subreaper's reap loop left running in this forked JVM by
+        // an earlier class must not take it (a setsid'ed child looks like an adopted orphan).
+        OwnedChildren.own((int) p.pid());
         spawned.add(p);
         return p;
     }
@@ -165,6 +168,7 @@ class TreeTerminatorIT {
             jdkOwned.add((int) p.pid());
             p.destroyForcibly();
             assertTrue(p.waitFor(5, TimeUnit.SECONDS), "pid " + p.pid() + " did not die of SIGKILL");
+            OwnedChildren.disown((int) p.pid());
         }
         Procs.assertNoneLeft(testMark, PATIENCE);
         // Killed orphans are this JVM's zombies until someone reaps them.
