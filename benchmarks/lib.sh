@@ -91,12 +91,14 @@ exec {never_fd}<>"$TMP/never"
 # Sets SNAPSHOT_INFO.
 take_snapshot() {
     local dir=$1 attempt
+    local parts=("$repo/supervisor/target/supervisor.jar" "$repo/supervisor/target/guardian.sh" "$repo/supervisor/target/lib")
+    # A tree from before 2026-12-06 (--tree) has no jvm.args: its launcher holds its flags itself.
+    [ -f "$repo/supervisor/target/jvm.args" ] && parts+=("$repo/supervisor/target/jvm.args")
     for attempt in 1 2 3; do
         rm -rf "$dir"
         mkdir -p "$dir/bin" "$dir/lib"
         cp -p "$repo/scripts/supervisor" "$dir/bin/supervisor" &&
-            cp -pR "$repo/supervisor/target/supervisor.jar" "$repo/supervisor/target/guardian.sh" \
-                "$repo/supervisor/target/jvm.args" "$repo/supervisor/target/lib" "$dir/lib/" &&
+            cp -pR "${parts[@]}" "$dir/lib/" &&
             cp -p "$TASKS" "$dir/test-tasks.jar" || return 1
         BENCH_RUN=$RUN_ID SUPERVISOR_CDS_TRAINING=1 "$dir/bin/supervisor" run --timeout 20s "$dir/test-tasks.jar" \
             -- sh 'sleep 1000 & exit 0' exit </dev/null >"$dir/cds-training.log" 2>&1
