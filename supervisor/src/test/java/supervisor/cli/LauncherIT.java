@@ -258,6 +258,20 @@ class LauncherIT {
         }
     }
 
+    /** Found by the attack pass: an empty jvm.args ran the supervisor JVM with the JVM's defaults. */
+    @Test
+    void anEmptyJvmArgsIsRefused(@TempDir Path dir) throws Exception {
+        Path launcher = layout(dir);
+        Files.writeString(dir.resolve("lib/jvm.args"), "");
+        try (Supervisor s = Supervisor.builder("run", Supervisor.TASKS.toString(), "--", "hello").launcher(launcher).start()) {
+            assertEquals(125, s.exitCode(LONG), s.stderr());
+            assertEquals("", s.stdout());
+            assertTrue(s.stderr().startsWith("supervisor: cannot use " + dir.resolve("bin/../lib/jvm.args") + ": it is empty")
+                    && s.stderr().strip().lines().count() == 1, s.stderr());
+            Procs.assertNoneLeft(s.testEnv(), Duration.ofSeconds(5));
+        }
+    }
+
     @Test
     void aotCacheScriptWithoutANewEnoughJdkMakesNothing(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("supervisor.aot"), "stale");
