@@ -141,7 +141,8 @@ public final class JarCheck {
      */
     private static int status(IOException e) {
         String m = String.valueOf(e.getMessage()) + " " + (e instanceof FileSystemException f ? f.getReason() : "");
-        return m.contains("Too many open files") || m.contains("Cannot allocate memory") ? LaunchException.SUPERVISOR_FAILED : LaunchException.CANNOT_RUN;
+        boolean ours = m.contains("Too many open files") || m.contains("Cannot allocate memory");
+        return ours ? LaunchException.SUPERVISOR_FAILED : LaunchException.CANNOT_RUN;
     }
 
     private static String reason(IOException e) {
