@@ -15,10 +15,14 @@ import supervisor.pool.WorkerPool;
 /**
  * Pool figures, measured side by side in one JVM: the round trip of a 64-byte call through a warm
  * one-worker pool against a raw JDK pipe ping-pong with a child JVM, and the throughput of 100,000
- * calls through two workers. Prints "key value" lines for pool.sh.
+ * calls through two workers, one call at a time per worker (the default) and pipelined
+ * ({@link #PIPELINE} calls a worker). Prints "key value" lines for pool.sh.
  * Usage: PoolBench WORKER_JAR CLASSES_DIR ROUNDS CALLS
  */
 public final class PoolBench {
+    /** The pipeline of the second throughput rows: calls a worker holds before it has answered them. */
+    static final int PIPELINE = 32;
+
     public static void main(String[] args) throws Exception {
         Path workerJar = Path.of(args[0]);
         String classes = args[1];
@@ -36,22 +40,29 @@ public final class PoolBench {
         System.out.printf(Locale.ROOT, "raw_pingpong_us %.1f%n", raw);
         System.out.printf(Locale.ROOT, "pool_roundtrip_us %.1f%n", pool);
 
-        for (int size : new int[] {64, 1024}) {
-            byte[] payload = new byte[size];
-            try (WorkerPool p = WorkerPool.start(PoolSettings.builder(workerJar).workers(2).queueCapacity(calls)
-                    .heartbeat(Duration.ZERO).workerOutput(l -> { }).build())) {
-                poolRoundTrip(p, payload, 2000); // warm both the pool and the JIT
-                long start = System.nanoTime();
-                List<CompletableFuture<byte[]>> futures = new ArrayList<>(calls);
-                for (int i = 0; i < calls; i++) {
-                    futures.add(p.submit(payload));
-                }
-                for (CompletableFuture<byte[]> f : futures) {
-                    f.join();
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf(Locale.ROOT, "throughput_%d_calls_per_s %.0f%n", size, calls / seconds);
+        for (int pipeline : new int[] {1, PIPELINE}) {
+            for (int size : new int[] {64, 1024}) {
+                throughput(workerJar, pipeline, size, calls);
             }
+        }
+    }
+
+    private static void throughput(Path workerJar, int pipeline, int size, int calls) {
+        byte[] payload = new byte[size];
+        try (WorkerPool p = WorkerPool.start(PoolSettings.builder(workerJar).workers(2).queueCapacity(calls)
+                .pipeline(pipeline).heartbeat(Duration.ZERO).workerOutput(l -> { }).build())) {
+            poolRoundTrip(p, payload, 2000); // warm both the pool and the JIT
+            long start = System.nanoTime();
+            List<CompletableFuture<byte[]>> futures = new ArrayList<>(calls);
+            for (int i = 0; i < calls; i++) {
+                futures.add(p.submit(payload));
+            }
+            for (CompletableFuture<byte[]> f : futures) {
+                f.join();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "throughput_%d%s_calls_per_s %.0f%n", size,
+                    pipeline == 1 ? "" : "_pipelined", calls / seconds);
         }
     }
 

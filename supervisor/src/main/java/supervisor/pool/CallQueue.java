@@ -2,7 +2,6 @@ package supervisor.pool;
 
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The calls waiting for a worker, and the room they take: a call holds one unit of the queue's
@@ -50,11 +49,10 @@ final class CallQueue {
         return deque.pollFirst();
     }
 
-    /** The next call not complete yet, waiting up to {@code millis}; null if none came. */
-    Call poll(long millis) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    /** The next call not complete yet, without waiting; null if none. */
+    Call pollNow() {
         while (true) {
-            Call c = deque.pollFirst(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            Call c = deque.pollFirst();
             if (c == null || !c.claimed()) {
                 return c;
             }

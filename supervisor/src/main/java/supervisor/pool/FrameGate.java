@@ -6,20 +6,19 @@ import supervisor.worker.protocol.StackPayload;
 
 /**
  * What a worker may send next, decided on each frame's header before its payload is read: HELLO
- * first, then READY or FATAL; after READY an answer (RESULT, ERROR) or a STACK only for the call
- * the slot has sent it and that is not answered yet; HEARTBEAT at any time. Anything else is a
+ * first, then READY or FATAL; after READY an answer (RESULT, ERROR) only for the call that runs
+ * (the first sent and not answered: a worker answers in order), a STACK only for a call sent and
+ * not answered; HEARTBEAT at any time. Anything else is a
  * protocol error at once, its payload never read nor allocated, so a worker cannot make this JVM
  * hold a payload that no call waits for (a near-maximum RESULT of a call that is not running).
  */
 final class FrameGate implements FrameReader.HeaderCheck {
-    /** The call whose answer may come; 0: none. Set by the slot before it sends the CALL. */
-    private volatile long expected;
+    private final InFlight calls;
     private boolean hello; // reader thread only
     private boolean ready; // reader thread only
 
-    /** The slot is about to send call {@code id}: its answer (and a STACK) may come. */
-    void expect(long id) {
-        expected = id;
+    FrameGate(InFlight calls) {
+        this.calls = calls;
     }
 
     @Override
@@ -46,8 +45,9 @@ final class FrameGate implements FrameReader.HeaderCheck {
             case RESULT:
             case ERROR:
             case STACK:
-                long running = expected;
-                if (!ready || running == 0 || running != callId) {
+                long running = calls.expected();
+                boolean allowed = type == FrameType.STACK ? calls.has(callId) : running == callId;
+                if (!ready || running == 0 || !allowed) {
                     return "sent " + type + " (" + payloadLength + " payload bytes) for call "
                             + Long.toUnsignedString(callId) + " while " + (running == 0 ? "no call"
                             : "call " + Long.toUnsignedString(running)) + " was running";
@@ -56,8 +56,7 @@ final class FrameGate implements FrameReader.HeaderCheck {
                     return payloadLength > StackPayload.MAX_BYTES ? "sent a STACK of " + payloadLength
                             + " bytes; at most " + StackPayload.MAX_BYTES + " are allowed" : null;
                 }
-                expected = 0; // one answer per call
-                return null;
+                return null; // one answer per call: the reader takes the call off before it reads the next frame
             default:
                 return "sent " + type + ", which only the supervisor sends";
         }

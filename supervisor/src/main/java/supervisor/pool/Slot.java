@@ -1,33 +1,39 @@
 package supervisor.pool;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import supervisor.log.Log;
 import supervisor.log.Reasons;
+import supervisor.worker.protocol.Frame;
+import supervisor.worker.protocol.FrameType;
+import supervisor.worker.protocol.ProtocolException;
 
 /**
- * One place in the pool, and the thread that owns it: starts a worker, feeds it calls one at a
- * time, waits for its answers, and replaces it when it dies, hangs, breaks the protocol or has
- * served its quota. The same thread spawns every worker of the slot and lives as long as the
- * pool, so the workers' parent-death signal is tied to a thread that does not end before them.
+ * One place in the pool, and the thread that owns it: starts a worker, watches it while it serves
+ * calls, and replaces it when it dies, hangs, breaks the protocol or has served its quota. The
+ * same thread spawns every worker of the slot and lives as long as the pool, so the workers'
+ * parent-death signal is tied to a thread that does not end before them.
  *
- * <p>This thread never blocks on a worker without a deadline: it waits for the worker's
- * {@link Worker.Event}s (frames, their end, stops) with one, or until close posts a stop, and its
- * writes are guarded by {@link Worker#send}. A call's future is completed by whoever decides its
- * fate, at that moment: the worker's reader when the answer arrives (see
- * {@link Attempt#answerArrived}), the timer at the timeout, the caller's cancel, close; stopping
- * the worker (a cancel, then a kill after the grace) happens here afterwards, without holding the
- * caller. How one call runs on the worker is {@link Attempt}'s; how a worker starts, {@link WorkerStart}'s.
+ * <p>Calls do not pass through this thread: callers and the worker's reader send them
+ * ({@link InFlight}), and the reader completes each as its answer arrives. This thread is woken
+ * only for what is not a call's normal course: a stop (a timeout, a cancel, close), a kill due
+ * after the grace, the worker's end, a frame that has no place, a call too large for another
+ * thread to send, the worker's retirement. It never blocks on a worker without a deadline: it
+ * waits for the worker's {@link Worker.Event}s with one, and its writes are guarded by
+ * {@link Worker#send}. How a worker starts is {@link WorkerStart}'s.
  */
 final class Slot implements Runnable {
-    private static final long IDLE_POLL_MILLIS = 200;
+    private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long STALL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** After a kill, how long to wait for the worker's output to end before giving up on it. */
+    private static final long END_AFTER_KILL_NANOS = TimeUnit.SECONDS.toNanos(3);
 
     private final WorkerPool pool;
     private final PoolSettings settings;
     private final int index;
     private int generation;
     private volatile Worker worker;
-    private volatile Attempt current;
     private volatile Worker readyWorker;
     /** Why this slot's last worker ended: the next start counts it (slot thread only). */
     private String lastEnd;
@@ -63,18 +69,18 @@ final class Slot implements Runnable {
                 return;
             } catch (Throwable t) {
                 // An Error (or a bug) here must not cost a call its completion nor the pool a slot.
-                Attempt r = current;
-                if (r != null) {
-                    pool.completer.complete(r.call, null, new SupervisorErrorException("the supervisor failed while running call "
-                            + r.call.id + ": " + t, t), Outcome.PROTOCOL);
-                }
                 Log.error("pool slot " + (index + 1) + " failed: " + t + "; replacing its worker");
-                lastEnd = "supervisor_error";
-                if (worker != null) {
-                    worker.kill();
+                Worker w = worker;
+                if (w != null) {
+                    for (Attempt r : w.calls.close()) {
+                        r.over();
+                        pool.completer.complete(r.call, null, new SupervisorErrorException("the supervisor failed while running call "
+                                + r.call.id + ": " + t, t), Outcome.PROTOCOL);
+                    }
+                    w.kill();
                 }
+                lastEnd = "supervisor_error";
             } finally {
-                current = null;
                 Worker w = worker;
                 worker = null;
                 if (w != null) {
@@ -115,114 +121,220 @@ final class Slot implements Runnable {
     }
 
     /**
-     * Serves calls until the worker must be replaced or the pool is finished.
+     * Watches the worker while it serves calls, until it must be replaced or the pool is finished.
      *
      * @return why the worker is replaced (see {@link #restarts()}), or null when the pool is finished
      */
     private String serve(Worker w) throws InterruptedException {
-        int served = 0;
+        InFlight calls = w.calls;
+        calls.open(w.pipeline());
+        long killedAt = 0; // when this thread killed the worker; 0: it did not
+        String killedFor = null; // why: the stop word of a call that outlived its grace, or "protocol"
         while (true) {
-            Call call = pool.queue.poll(IDLE_POLL_MILLIS);
-            if (!idleCheck(w)) {
-                if (call != null) {
-                    pool.putBack(call); // it never started: first in line for the next worker
-                }
-                return "ended_while_idle";
+            calls.feed(true);
+            long now = System.nanoTime();
+            if (killedAt != 0 && now - killedAt >= END_AFTER_KILL_NANOS) {
+                Log.warn("worker " + w.id + " left no end of stream after its kill; replacing it");
+                return ended(w, null, killedFor);
             }
-            if (call == null) {
-                if (pool.finished()) {
-                    w.stop(settings.grace.toNanos());
-                    return null;
+            Attempt head = calls.head();
+            long due = head == null ? 0 : head.killAt();
+            if (due != 0 && now - due >= 0 && killedAt == 0) {
+                Log.debug("worker " + w.id + ": call " + head.call.id + ": the call did not stop within the grace: killing the worker");
+                w.kill();
+                killedAt = now;
+                killedFor = head.stopWord();
+            }
+            String retired = calls.retired();
+            if (retired != null && killedAt == 0) {
+                Log.debug("worker " + w.id + " retires (" + retired + ")");
+                calls.close();
+                w.stop(settings.grace.toNanos());
+                return retired;
+            }
+            if (head == null && pool.finished() && killedAt == 0) {
+                calls.close();
+                w.stop(settings.grace.toNanos());
+                return null;
+            }
+            if (killedAt == 0 && w.stuckInFrame(Attempt.FRAME_STALL_NANOS)) {
+                String why = "worker " + w.id + (head == null ? " started a frame while idle and sent nothing more for "
+                        + TimeUnit.NANOSECONDS.toMillis(Attempt.FRAME_STALL_NANOS) + " ms"
+                        : " stopped in the middle of a frame (nothing, or less than 1 MiB/s, for "
+                        + TimeUnit.NANOSECONDS.toMillis(Attempt.FRAME_STALL_NANOS) + " ms)");
+                return protocolError(w, why);
+            }
+            long wake = now + (head == null ? IDLE_POLL_NANOS : STALL_CHECK_NANOS);
+            if (due != 0 && killedAt == 0) {
+                wake = Math.min(wake, due);
+            }
+            if (killedAt != 0) {
+                wake = Math.min(wake, killedAt + END_AFTER_KILL_NANOS);
+            }
+            Worker.Event e = w.next(wake);
+            if (e == null || e == Worker.WAKE) {
+                continue;
+            }
+            if (e instanceof Worker.Stop s) {
+                if (s.run() == null) {
+                    calls.snapshot().forEach(a -> a.stop(s.reason()));
+                } else if (calls.find(s.run().call.id) == s.run()) {
+                    s.run().stop(s.reason());
                 }
                 continue;
             }
-            if (pool.abandoning()) {
-                pool.queue.leave(call);
-                pool.completer.complete(call, null, new PoolClosedException("the pool was closed before the call ran"), Outcome.CANCELLED);
-                continue;
+            if (e instanceof Worker.Ended end) {
+                return ended(w, end.failure(), killedFor);
             }
-            Attempt run = new Attempt(pool, call, w);
-            current = run;
-            Attempt.Next next;
+            if (killedAt != 0) {
+                continue; // killed: its last frames do not matter
+            }
+            Frame f = ((Worker.Received) e).frame();
             try {
-                next = run.execute();
-            } finally {
-                current = null;
+                if (f.type() == FrameType.STACK) {
+                    Attempt a = calls.find(f.callId());
+                    if (a != null && a.stackArrived(f)) {
+                        continue;
+                    }
+                    if (a != null) {
+                        return protocolError(w, "worker " + w.id + " sent the STACK of call " + a.call.id
+                                + " before it was sent a cancel");
+                    }
+                    continue; // a STACK of a call answered meanwhile
+                }
+            } catch (ProtocolException p) {
+                return protocolError(w, "worker " + w.id + " broke the protocol: " + p.getMessage());
             }
-            if (next == Attempt.Next.REPLACE) {
-                return run.endReason();
-            }
-            served++;
-            if (next == Attempt.Next.RECYCLE) {
-                Log.debug("worker " + w.id + " had a fatal error in a call: recycling it");
-                w.stop(settings.grace.toNanos());
-                return "fatal_error";
-            }
-            if (settings.maxCallsPerWorker > 0 && served >= settings.maxCallsPerWorker) {
-                Log.debug("worker " + w.id + " served " + served + " calls: recycling it");
-                w.stop(settings.grace.toNanos());
-                return "max_calls";
-            }
+            Log.warn("worker " + w.id + " sent " + f.type() + (head == null ? " while idle" : " while call " + head.call.id
+                    + " was running") + "; replacing it");
+            w.kill();
+            killedAt = System.nanoTime();
+            killedFor = "protocol";
         }
     }
 
     /**
-     * Between calls a worker may send heartbeats only. False (the worker killed) when it sent
-     * anything else, ended, or stays inside a frame; such a worker must not get a call.
+     * The worker's output ended: it died, was killed, broke the protocol, or the supervisor could
+     * not take a frame. The call it ran is retried or failed; those that waited behind it there
+     * never started: first in line again.
      */
-    private boolean idleCheck(Worker w) throws InterruptedException {
-        for (Worker.Event e; (e = w.events.poll()) != null; ) {
-            if (e instanceof Worker.Received r) {
-                Log.warn("worker " + w.id + " sent " + r.frame().type() + " while idle; replacing it");
+    private String ended(Worker w, Throwable failure, String killedFor) {
+        List<Attempt> all = w.calls.close();
+        Attempt head = null;
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Attempt a = all.get(i);
+            a.over();
+            if (i == 0 && a.wasDelivered()) {
+                head = a;
+            } else if (!a.call.claimed()) {
+                pool.putBackUnstarted(a.call);
+            }
+        }
+        if (failure instanceof Error error) {
+            w.kill();
+            if (head != null) {
+                pool.completer.complete(head.call, null, new SupervisorErrorException("the supervisor could not receive the answer of call "
+                        + head.call.id + " from worker " + w.id + " (" + error + "); the worker was replaced", error),
+                        Outcome.PROTOCOL);
+            }
+            return "supervisor_error";
+        }
+        if (head == null && !all.isEmpty()) {
+            // Its CALL was not written whole: the worker never ran it, and another will.
+            Log.warn(w.death(w.awaitExit(1000)).message() + " before it took call " + all.get(0).call.id
+                    + "; the call goes to the next worker");
+            return killedFor != null ? killedFor : w.stoppedReading() ? "stopped_reading" : "crashed";
+        }
+        if (head == null) {
+            if (killedFor != null) {
+                return killedFor;
+            }
+            if (failure != null && w.alive()) {
+                Log.warn("worker " + w.id + " broke the protocol while idle: " + failure.getMessage() + "; replacing it");
                 w.kill();
-                return false;
+            } else {
+                Log.warn(w.death(w.awaitExit(1000)).message() + " while idle; replacing it");
             }
-            if (e instanceof Worker.Ended end) {
-                if (end.failure() != null && w.alive()) {
-                    Log.warn("worker " + w.id + " broke the protocol while idle: " + end.failure().getMessage()
-                            + "; replacing it");
-                    w.kill();
-                } else {
-                    Log.warn(w.death(w.awaitExit(1000)).message() + " while idle; replacing it");
-                }
-                return false;
-            }
-            // a stale Stop: of a run already over, or close (the caller checks the phase)
+            return "ended_while_idle";
         }
-        long stalled = w.stalledInFrame();
-        if (stalled == 0) {
-            return true;
+        String stopped = head.stopWord();
+        if (stopped != null) {
+            return stopped; // its future was completed when it was stopped
         }
-        // A frame in progress between calls: a heartbeat arriving (one write, gone in microseconds),
-        // or a worker that started a frame and stopped. Give it the stall limit to finish.
-        long deadline = System.nanoTime() + Attempt.FRAME_STALL_NANOS - stalled;
-        while (w.stalledInFrame() > 0) {
-            if (System.nanoTime() - deadline >= 0) {
-                Log.warn("worker " + w.id + " started a frame while idle and sent nothing more for "
-                        + TimeUnit.NANOSECONDS.toMillis(Attempt.FRAME_STALL_NANOS) + " ms; replacing it");
-                w.kill();
-                return false;
-            }
-            Worker.Event e = w.next(Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5)));
-            if (e != null && !(e instanceof Worker.Stop)) {
-                w.events.offer(e); // looked at again below; a Stop between calls is stale
-                return idleCheck(w);
-            }
+        if ("protocol".equals(killedFor)) {
+            head.call.pool.completer.complete(head.call, null, new ProtocolErrorException("worker " + w.id
+                    + " broke the protocol while call " + head.call.id + " was running"), Outcome.PROTOCOL);
+            return "protocol";
         }
-        return true;
+        if (failure instanceof ProtocolException p && w.alive()) {
+            return failCall(w, head, "worker " + w.id + " broke the protocol: " + p.getMessage());
+        }
+        int status = w.awaitExit(5000);
+        Worker.Death d = w.death(status);
+        if (status < 0) {
+            w.kill();
+        }
+        Log.warn(d.message() + " while running call " + head.call.id);
+        pool.retryOrFail(head.call, d.crashed(" while running call " + head.call.id), Outcome.CRASHED);
+        return "crashed";
     }
 
-    /** Close: the call in flight is stopped, a starting worker is given up. */
-    void abandon() {
-        Attempt r = current;
-        if (r != null) {
-            pool.completer.complete(r.call, null, new PoolClosedException("the pool was closed while the call ran"), Outcome.CANCELLED);
-            r.closed();
+    /** A protocol error found by this thread: the worker is killed, the call it ran fails, the others go back. */
+    private String protocolError(Worker w, String why) {
+        Log.warn(why + "; killing and replacing it");
+        w.kill();
+        List<Attempt> all = w.calls.close();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Attempt a = all.get(i);
+            a.over();
+            if (i == 0 && a.wasDelivered()) {
+                pool.completer.complete(a.call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
+            } else if (!a.call.claimed()) {
+                pool.putBackUnstarted(a.call);
+            }
         }
+        return "protocol";
+    }
+
+    private String failCall(Worker w, Attempt head, String why) {
+        Log.warn(why + "; killing and replacing it");
+        w.kill();
+        pool.completer.complete(head.call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
+        return "protocol";
+    }
+
+    /** Close: the calls in flight are failed and stopped, a starting worker is given up. */
+    void abandon() {
+        Worker w = worker;
+        if (w == null) {
+            return;
+        }
+        for (Attempt r : w.calls.snapshot()) {
+            pool.completer.complete(r.call, null, new PoolClosedException("the pool was closed while the call ran"), Outcome.CANCELLED);
+        }
+        w.post(new Worker.Stop(null, "closed"));
+    }
+
+    /** Wakes this slot's thread to look at the pool's phase and queue again. */
+    void wake() {
         Worker w = worker;
         if (w != null) {
-            w.post(new Worker.Stop(null, "closed"));
+            w.post(Worker.WAKE);
         }
+    }
+
+    /** Sends calls from the queue to this slot's worker, if it is ready and has room; from a caller's thread. */
+    void feed() {
+        Worker w = readyWorker;
+        if (w != null) {
+            w.calls.feed(false);
+        }
+    }
+
+    /** True if this slot's worker is ready and runs no call. */
+    boolean idle() {
+        Worker w = readyWorker;
+        return w != null && w.calls.isEmpty();
     }
 
     /** Close, when this slot's thread did not end in time: kill its worker from the closing thread. */
@@ -241,9 +353,10 @@ final class Slot implements Runnable {
         }
     }
 
-    /** True while a call runs here. */
-    boolean busy() {
-        return current != null;
+    /** Calls sent to this slot's worker and not answered. */
+    int inFlight() {
+        Worker w = worker;
+        return w == null ? 0 : w.calls.size();
     }
 
     /** The pid of this slot's worker when it is ready or busy; 0 otherwise. For tests. */

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
 import supervisor.log.Log;
@@ -36,6 +37,7 @@ import supervisor.worker.protocol.FrameReader;
 import supervisor.worker.protocol.FrameType;
 import supervisor.worker.protocol.FrameWriter;
 import supervisor.worker.protocol.Hello;
+import supervisor.worker.protocol.ProtocolException;
 
 /**
  * One worker JVM: its supervised process, its protocol streams, and its stderr.
@@ -55,7 +57,7 @@ final class Worker {
     private static final int EVENT_CAPACITY = 64;
 
     /** What the slot waits for. */
-    sealed interface Event permits Received, Ended, Stop { }
+    sealed interface Event permits Received, Ended, Stop, Wake { }
 
     /** A frame other than a heartbeat. */
     record Received(Frame frame) implements Event { }
@@ -66,12 +68,19 @@ final class Worker {
     /** Stop {@code run} (a timeout, a cancel, close), or, with a null run, whatever the slot waits for (close). */
     record Stop(Attempt run, String reason) implements Event { }
 
+    /** Look again: at the pool's phase, at the calls in flight (a kill due, a retirement), at the queue. */
+    record Wake() implements Event { }
+
+    static final Wake WAKE = new Wake();
+
     final String id;
     final Process process;
     final ProcessId processId;
     final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>(EVENT_CAPACITY);
-    /** Which frames the reader takes now; the slot tells it which call may be answered. */
-    final FrameGate gate = new FrameGate();
+    /** The calls sent to this worker and not answered. */
+    final InFlight calls;
+    /** Which frames the reader takes now: an answer only for the call that runs. */
+    private final FrameGate gate;
     private final WorkerPool pool;
     private final FrameReader reader;
     private final FrameWriter writer;
@@ -83,8 +92,11 @@ final class Worker {
     private volatile boolean killed;
     private volatile boolean sendsStacks;
     private volatile String killedBecause;
-    /** The attempt whose answer may arrive now: the reader completes its call at once. */
-    private volatile Attempt answering;
+    /** From the worker's HELLO: it takes several unanswered calls. */
+    private volatile boolean pipelines;
+    /** A {@link #WAKE} is queued and not taken yet: one is enough. */
+    private final AtomicBoolean wakePosted = new AtomicBoolean();
+    private final Object sending = new Object();
     /** When the write in progress began (System.nanoTime); 0 when none is. Written by the slot's thread only. */
     private volatile long writingSince;
     private volatile boolean writeKilled; // timer thread only
@@ -98,6 +110,8 @@ final class Worker {
         this.supervised = supervised;
         this.process = supervised.process();
         this.processId = supervised.id();
+        this.calls = new InFlight(pool, this);
+        this.gate = new FrameGate(calls);
         PoolSettings settings = pool.settings;
         this.protocolIn = new BoundaryStream(new BufferedInputStream(process.getInputStream(), 65536));
         this.reader = new FrameReader(protocolIn, settings.maxFrameBytes, gate);
@@ -162,7 +176,8 @@ final class Worker {
             throw t instanceof IOException io ? io : new IOException("cannot start worker " + id + ": " + t, t);
         }
         try {
-            w.send(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id, Hello.STACK_ON_CANCEL, "1"))));
+            w.send(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id, Hello.STACK_ON_CANCEL, "1",
+                    Hello.PIPELINE, Integer.toString(settings.pipeline)))));
         } catch (IOException e) {
             // It died at once: the slot reads its end, with its own reason, from the process.
         }
@@ -184,12 +199,26 @@ final class Worker {
 
     /** The next event, waiting until {@code deadline} (System.nanoTime); null when it passed. */
     Event next(long deadline) throws InterruptedException {
-        return events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        Event e = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (e == WAKE) {
+            wakePosted.set(false);
+        }
+        return e;
     }
 
-    /** Posts a stop without blocking; false if the queue is full (of frames: the slot will kill anyway). */
-    boolean post(Stop stop) {
-        return events.offer(stop);
+    /** Posts an event without blocking; false if the queue is full (of frames: the slot will kill anyway). */
+    boolean post(Event e) {
+        if (e == WAKE) {
+            if (!wakePosted.compareAndSet(false, true)) {
+                return true; // one is queued, and the slot looks again after it takes it
+            }
+            if (events.offer(e)) {
+                return true;
+            }
+            wakePosted.set(false);
+            return false;
+        }
+        return events.offer(e);
     }
 
     /**
@@ -215,15 +244,28 @@ final class Worker {
      * @throws IOException when the worker is gone, or was killed for not reading
      */
     void send(Frame frame) throws IOException {
+        send(List.of(frame));
+    }
+
+    /** Writes frames, in order, as one write: see {@link #send(Frame)}. */
+    void send(List<Frame> frames) throws IOException {
         // A timestamp, not a timer task per write: the pool's timer looks at it every
         // WRITE_CHECK_MILLIS (see checkWrite); scheduling and cancelling a task cost two locked
-        // heap operations and an allocation on every call.
-        writingSince = Math.max(1, System.nanoTime());
-        try {
-            writer.write(frame);
-        } finally {
-            writingSince = 0;
+        // heap operations and an allocation on every call. One writer at a time, so the
+        // timestamp is that of the write in progress.
+        synchronized (sending) {
+            writingSince = Math.max(1, System.nanoTime());
+            try {
+                writer.writeAll(frames);
+            } finally {
+                writingSince = 0;
+            }
         }
+    }
+
+    /** True once the worker was killed for not reading its input (see {@link #checkWrite}). */
+    boolean stoppedReading() {
+        return writeKilled;
     }
 
     /** The pool's timer: kills the worker (off the timer's thread) if a write has taken longer than its deadline. */
@@ -238,17 +280,19 @@ final class Worker {
     /** How often the pool's timer looks for a write past its deadline: the kill comes at most this much late. */
     static final long WRITE_CHECK_MILLIS = 100;
 
-    /** See {@link #answering}: set by the attempt before its CALL is sent, cleared when it ends. */
-    void answering(Attempt a) {
-        answering = a;
-    }
 
     /** See {@link #send}. */
     static final long WRITE_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    /** From the worker's HELLO: it answers a CANCEL with its call thread's STACK. */
-    void sendsStacks(boolean sends) {
-        sendsStacks = sends;
+    /** From the worker's HELLO: it answers a CANCEL with its call thread's STACK; it takes several calls at a time. */
+    void agreed(boolean stacks, boolean pipeline) {
+        sendsStacks = stacks;
+        pipelines = pipeline;
+    }
+
+    /** How many unanswered calls this worker takes: the pool's pipeline if the worker said it pipelines, else 1. */
+    int pipeline() {
+        return pipelines ? pool.settings.pipeline : 1;
     }
 
     boolean sendsStacks() {
@@ -351,12 +395,8 @@ final class Worker {
                     return;
                 }
                 if (f.type() == FrameType.RESULT || f.type() == FrameType.ERROR) {
-                    Attempt a = answering;
-                    if (a != null) {
-                        a.answerArrived(f);
-                    }
-                }
-                if (f.type() != FrameType.HEARTBEAT) {
+                    answered(f);
+                } else if (f.type() != FrameType.HEARTBEAT) {
                     events.put(new Received(f));
                 }
             }
@@ -372,6 +412,25 @@ final class Worker {
                 // released
             }
         }
+    }
+
+    /**
+     * The reader, as the answer of the running call arrives (the gate let only that one through):
+     * completes the call there and then, frees its place, and sends the worker what waits.
+     */
+    private void answered(Frame f) throws ProtocolException {
+        Attempt a = calls.head();
+        boolean fatal = a.answer(f);
+        calls.answered();
+        if (fatal) {
+            Log.debug("worker " + id + " had a fatal error in a call: recycling it");
+            calls.retire("fatal_error");
+        }
+        if (calls.retired() != null) {
+            post(WAKE);
+            return;
+        }
+        calls.feed(false);
     }
 
     /** Waits up to {@code millis} for the process to end; its status, or -1 if it still runs. */

@@ -215,8 +215,35 @@ public final class WorkerPool implements AutoCloseable {
             // closed while we waited for room
             queue.leave(call);
             refuse(call);
+            return call.future;
         }
+        feedWorkers();
         return call.future;
+    }
+
+    /**
+     * Sends queued calls to ready workers with room, on this thread: idle workers first, then, when
+     * the pool pipelines, those that run a call. Every thread that puts a call in the queue calls
+     * this after it did; every worker that makes room or becomes ready feeds itself after it did,
+     * so no call waits in the queue while a worker could take it.
+     */
+    void feedWorkers() {
+        for (Slot s : slots) {
+            if (queue.isEmpty()) {
+                return;
+            }
+            if (s.idle()) {
+                s.feed();
+            }
+        }
+        if (settings.pipeline > 1) {
+            for (Slot s : slots) {
+                if (queue.isEmpty()) {
+                    return;
+                }
+                s.feed();
+            }
+        }
     }
 
     /** Fails {@code call} if the pool takes no calls; true if it did. */
@@ -401,6 +428,7 @@ public final class WorkerPool implements AutoCloseable {
             lifecycle.notifyAll();
         }
         governor.wake();
+        slots.forEach(Slot::wake);
     }
 
     /** Joins the slots' threads until {@code end}, through interrupts; true if this thread was interrupted. */
@@ -446,14 +474,30 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** A call taken from the queue that did not start (its worker was found broken): first in line again. */
+    /** A call to run again (a retry), first in line. */
     void putBack(Call call) {
         queue.putFirst(call);
         if (abandoning() && queue.remove(call)) {
             queue.leave(call);
             completer.complete(call, null, new PoolClosedException("the pool was closed before the call ran"),
                     Outcome.CANCELLED);
+            return;
         }
+        feedWorkers();
+    }
+
+    /**
+     * A call sent to a worker that ended before it started there (it waited behind another, or
+     * its CALL was not written): first in line again, not counted as an attempt. It takes no room
+     * in the queue: it left its room when it was sent, and must not fail now for want of it.
+     */
+    void putBackUnstarted(Call call) {
+        synchronized (call) {
+            call.attempts--;
+        }
+        call.workerId = "";
+        call.workerPid = 0;
+        putBack(call);
     }
 
     /** The timer's: a worker that has not taken a frame within the write deadline is killed (see {@link Worker#send}). */
@@ -464,13 +508,11 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Calls running on a worker now. */
+    /** Calls sent to a worker and not answered now. */
     int inFlight() {
         int n = 0;
         for (Slot s : slots) {
-            if (s.busy()) {
-                n++;
-            }
+            n += s.inFlight();
         }
         return n;
     }

@@ -12,6 +12,8 @@ import java.util.Map;
  *     (it died during a call), {@code timeout} or {@code cancelled} (a call did not stop within the
  *     grace and it was killed), {@code protocol} (it broke the protocol), {@code fatal_error} (an
  *     Error such as OutOfMemoryError in a call), {@code max_calls} (recycled), {@code ended_while_idle},
+ *     {@code stopped_reading} (it stopped reading its input while a call was written to it: the
+ *     call went to the next worker),
  *     {@code start_failed} (the replacement before did not start), {@code supervisor_error}, or
  *     {@code stopped}, {@code unknown}
  */

@@ -69,7 +69,8 @@ final class WorkerStart {
                         w.kill();
                         return failed(w, notStarted(w, " sent " + f.type() + " before HELLO"));
                     }
-                    w.sendsStacks(Hello.decode(f.payload()).says(Hello.STACK_ON_CANCEL));
+                    Hello said = Hello.decode(f.payload());
+                    w.agreed(said.says(Hello.STACK_ON_CANCEL), said.says(Hello.PIPELINE));
                     hello = true;
                 } else if (f.type() == FrameType.READY) {
                     pool.startSucceeded(id);

@@ -1,16 +1,21 @@
 package supervisor.worker;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameWriter;
+import supervisor.worker.protocol.Hello;
 import supervisor.worker.protocol.ProtocolException;
 import supervisor.worker.protocol.StackPayload;
 
 /**
  * Runs calls one at a time on one dedicated thread (so a task's thread-locals live across calls),
- * writes their answers, and exits after SHUTDOWN once the call in flight has been answered.
+ * in the order they came, writes their answers, and exits after SHUTDOWN once every call accepted
+ * has been answered. It holds as many unanswered calls as the supervisor's HELLO allows (its
+ * {@link Hello#PIPELINE}; one without it): a supervisor that sends the next calls before the
+ * answers of the first keeps this thread busy without a round trip between calls.
  *
  * <p>{@link #submit}, {@link #cancel} and {@link #shutdown} are called by the thread reading the
  * supervisor's frames; {@link #cancelAndAwaitIdle} and {@link #completedCalls} by any thread.
@@ -22,10 +27,11 @@ final class CallRunner {
     private final AtomicLong completed = new AtomicLong();
 
     private final Object lock = new Object();
-    private Call pending; // accepted, not yet taken by the call thread
+    private final ArrayDeque<Call> pending = new ArrayDeque<>(); // accepted, not yet taken by the call thread
     private Call running; // being run; the only call whose CANCEL interrupts the thread
     private boolean shutdownRequested;
     private boolean sendStacks;
+    private int pipeline = 1; // how many unanswered calls the supervisor may send
 
     CallRunner(Task task, FrameWriter out) {
         this.task = task;
@@ -53,20 +59,28 @@ final class CallRunner {
             if (shutdownRequested) {
                 throw new ProtocolException("CALL " + id + " arrived after SHUTDOWN");
             }
-            Call busy = pending != null ? pending : running;
-            if (busy != null) {
-                throw new ProtocolException("CALL " + id + " arrived while " + busy
-                        + " is still running; one call at a time per worker");
+            int unanswered = pending.size() + (running != null ? 1 : 0);
+            if (unanswered >= pipeline) {
+                Call busy = running != null ? running : pending.peekFirst();
+                throw new ProtocolException("CALL " + id + " arrived while " + busy + " is still running"
+                        + (pipeline == 1 ? "; one call at a time per worker"
+                        : " and " + unanswered + " calls are unanswered; the supervisor's HELLO allowed " + pipeline));
             }
-            pending = new Call(callId, input);
-            lock.notifyAll();
+            pending.addLast(new Call(callId, input));
+            if (unanswered == 0) {
+                lock.notifyAll(); // the call thread waits for a call only when none is left
+            }
         }
     }
 
-    /** From the supervisor's HELLO: answer each CANCEL of an unanswered call with a STACK frame. */
-    void sendStacks(boolean send) {
+    /**
+     * From the supervisor's HELLO: whether to answer each CANCEL of an unanswered call with a
+     * STACK frame, and how many unanswered calls to accept (its {@link Hello#PIPELINE}).
+     */
+    void agree(boolean stacks, int unanswered) {
         synchronized (lock) {
-            sendStacks = send;
+            sendStacks = stacks;
+            pipeline = unanswered;
         }
     }
 
@@ -93,11 +107,16 @@ final class CallRunner {
                 }
                 // Under the lock, so the interrupt cannot land after the call thread has moved on.
                 running.cancellation().cancel(thread);
-            } else if (pending != null && pending.id() == callId) {
-                if (sendStacks) {
-                    out.write(Frame.stack(callId, new byte[0]));
+            } else {
+                for (Call waiting : pending) {
+                    if (waiting.id() == callId) {
+                        if (sendStacks) {
+                            out.write(Frame.stack(callId, new byte[0]));
+                        }
+                        waiting.cancellation().cancel(null);
+                        return;
+                    }
                 }
-                pending.cancellation().cancel(null);
             }
         }
     }
@@ -129,12 +148,13 @@ final class CallRunner {
      */
     boolean cancelAndAwaitIdle(long deadline) {
         synchronized (lock) {
-            for (Call call : new Call[] {pending, running}) {
-                if (call != null) {
-                    cancelQuietly(call);
-                }
+            for (Call call : pending) {
+                cancelQuietly(call);
             }
-            while (pending != null || running != null) {
+            if (running != null) {
+                cancelQuietly(running);
+            }
+            while (!pending.isEmpty() || running != null) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -175,15 +195,14 @@ final class CallRunner {
     /** The next call to run, or null once SHUTDOWN has been received and every call answered. */
     private Call next() {
         synchronized (lock) {
-            while (pending == null && !shutdownRequested) {
+            while (pending.isEmpty() && !shutdownRequested) {
                 try {
                     lock.wait();
                 } catch (InterruptedException e) {
                     // Only cancel() interrupts this thread, and only while a call runs: stale.
                 }
             }
-            Call call = pending;
-            pending = null;
+            Call call = pending.pollFirst();
             running = call;
             if (call != null && call.cancellation().isCancelled()) {
                 // Cancelled before it started: the task sees what it would have seen a moment later.

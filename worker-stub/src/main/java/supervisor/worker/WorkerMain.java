@@ -50,7 +50,8 @@ public final class WorkerMain {
 
         // The supervisor's HELLO is checked here, not before READY: neither side waits for the
         // other's HELLO before going on, so no ordering of the two can deadlock.
-        calls.sendStacks(expectHello(read(in, calls), calls).says(Hello.STACK_ON_CANCEL));
+        Hello hello = expectHello(read(in, calls), calls);
+        calls.agree(hello.says(Hello.STACK_ON_CANCEL), hello.number(Hello.PIPELINE, 1, Hello.MAX_PIPELINE));
         for (Frame frame; (frame = read(in, calls)) != null; ) {
             switch (frame.type()) {
                 case CALL -> calls.submit(frame.callId(), frame.payload());
@@ -95,6 +96,7 @@ public final class WorkerMain {
         properties.put("worker-id", config.workerId());
         properties.put("java.version", System.getProperty("java.version"));
         properties.put(Hello.STACK_ON_CANCEL, "1");
+        properties.put(Hello.PIPELINE, "1");
         return properties;
     }
 

@@ -3,6 +3,7 @@ package supervisor.worker.protocol;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -41,19 +42,56 @@ public final class FrameWriter {
      *     have been written in part, so the stream is unusable
      */
     public void write(Frame frame) throws IOException {
-        if (frame.length() > maxLength) {
-            throw new IllegalArgumentException(frame + ": frame length " + frame.length()
-                    + " exceeds the maximum " + maxLength);
-        }
-        byte[] encoded = ByteBuffer.allocate(4 + (int) frame.length())
-                .putInt((int) frame.length())
-                .put((byte) frame.type().code())
-                .putLong(frame.callId())
-                .put(frame.payload())
-                .array();
+        byte[] encoded = encode(frame);
         synchronized (this) {
             out.write(encoded);
             out.flush();
         }
+    }
+
+    /**
+     * Writes several frames, in order, as one write and one flush where the stream buffers them
+     * (a pool sends a worker the calls that queued meanwhile so: one system call, not one each).
+     *
+     * @throws IllegalArgumentException if a frame is longer than the maximum; nothing is written
+     * @throws IOException as {@link #write(Frame)}
+     */
+    public void writeAll(List<Frame> frames) throws IOException {
+        if (frames.size() == 1) {
+            write(frames.get(0));
+            return;
+        }
+        int total = 0;
+        for (Frame f : frames) {
+            checkLength(f);
+            total += 4 + (int) f.length();
+        }
+        ByteBuffer batch = ByteBuffer.allocate(total);
+        for (Frame f : frames) {
+            put(batch, f);
+        }
+        synchronized (this) {
+            out.write(batch.array());
+            out.flush();
+        }
+    }
+
+    private byte[] encode(Frame frame) {
+        checkLength(frame);
+        return put(ByteBuffer.allocate(4 + (int) frame.length()), frame).array();
+    }
+
+    private void checkLength(Frame frame) {
+        if (frame.length() > maxLength) {
+            throw new IllegalArgumentException(frame + ": frame length " + frame.length()
+                    + " exceeds the maximum " + maxLength);
+        }
+    }
+
+    private static ByteBuffer put(ByteBuffer b, Frame frame) {
+        return b.putInt((int) frame.length())
+                .put((byte) frame.type().code())
+                .putLong(frame.callId())
+                .put(frame.payload());
     }
 }

@@ -30,6 +30,16 @@ public record Hello(int version, Map<String, String> properties) {
      */
     public static final String STACK_ON_CANCEL = "stack-on-cancel";
 
+    /**
+     * The key of pipelining: in the worker's HELLO, {@code 1}: "I take several unanswered calls
+     * and answer them in order"; in the supervisor's, a number N of 1 or more: "I may send up to
+     * N calls before their answers". A worker whose HELLO does not say it gets one call at a time.
+     */
+    public static final String PIPELINE = "pipeline";
+
+    /** The most calls a supervisor may ask a worker to hold unanswered. */
+    public static final int MAX_PIPELINE = 1024;
+
     private static final int FIXED_LENGTH = 6;
 
     /** @throws IllegalArgumentException if the version does not fit a u16 or a key or value is bad */
@@ -54,6 +64,27 @@ public record Hello(int version, Map<String, String> properties) {
     /** True if this HELLO says {@code key=1}. */
     public boolean says(String key) {
         return "1".equals(properties.get(key));
+    }
+
+    /**
+     * The number {@code key} gives, or {@code otherwise} when absent.
+     *
+     * @throws ProtocolException if the value is not a whole number in {@code 1..max}
+     */
+    public int number(String key, int otherwise, int max) throws ProtocolException {
+        String value = properties.get(key);
+        if (value == null) {
+            return otherwise;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new ProtocolException("hello key '" + key + "' must be a number in 1.." + max + ", not '" + value + "'");
     }
 
     /** A hello of the version this code speaks. */
