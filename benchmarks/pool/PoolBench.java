@@ -52,18 +52,26 @@ public final class PoolBench {
         try (WorkerPool p = WorkerPool.start(PoolSettings.builder(workerJar).workers(2).queueCapacity(calls)
                 .pipeline(pipeline).heartbeat(Duration.ZERO).workerOutput(l -> { }).build())) {
             poolRoundTrip(p, payload, 2000); // warm both the pool and the JIT
-            long start = System.nanoTime();
-            List<CompletableFuture<byte[]>> futures = new ArrayList<>(calls);
-            for (int i = 0; i < calls; i++) {
-                futures.add(p.submit(payload));
-            }
-            for (CompletableFuture<byte[]> f : futures) {
-                f.join();
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
+            burst(p, payload, calls); // and the burst's own paths: the first burst runs half compiled
+            double[] runs = {burst(p, payload, calls), burst(p, payload, calls), burst(p, payload, calls)};
+            Arrays.sort(runs);
+            double seconds = runs[1]; // the median of three
             System.out.printf(Locale.ROOT, "throughput_%d%s_calls_per_s %.0f%n", size,
                     pipeline == 1 ? "" : "_pipelined", calls / seconds);
         }
+    }
+
+    /** Seconds to submit {@code calls} calls at once and have every answer. */
+    private static double burst(WorkerPool p, byte[] payload, int calls) {
+        long start = System.nanoTime();
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>(calls);
+        for (int i = 0; i < calls; i++) {
+            futures.add(p.submit(payload));
+        }
+        for (CompletableFuture<byte[]> f : futures) {
+            f.join();
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     /** Median microseconds of a call, after a warm-up of a tenth of the rounds. */

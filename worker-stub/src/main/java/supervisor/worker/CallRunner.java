@@ -15,16 +15,22 @@ import supervisor.worker.protocol.StackPayload;
  * in the order they came, writes their answers, and exits after SHUTDOWN once every call accepted
  * has been answered. It holds as many unanswered calls as the supervisor's HELLO allows (its
  * {@link Hello#PIPELINE}; one without it): a supervisor that sends the next calls before the
- * answers of the first keeps this thread busy without a round trip between calls.
+ * answers of the first keeps this thread busy without a round trip between calls. While more
+ * calls wait, an answer is held and written with the next ones (see {@link Flusher}), so a run
+ * of short calls costs one write, and one wake-up of the supervisor, for many answers.
  *
  * <p>{@link #submit}, {@link #cancel} and {@link #shutdown} are called by the thread reading the
  * supervisor's frames; {@link #cancelAndAwaitIdle} and {@link #completedCalls} by any thread.
  */
 final class CallRunner {
+    /** Held answers are written once they reach this many bytes. */
+    private static final int HOLD_BYTES = 32 * 1024;
+
     private final Task task;
     private final FrameWriter out;
     private final Thread thread;
     private final AtomicLong completed = new AtomicLong();
+    private final Flusher flusher;
 
     private final Object lock = new Object();
     private final ArrayDeque<Call> pending = new ArrayDeque<>(); // accepted, not yet taken by the call thread
@@ -37,6 +43,7 @@ final class CallRunner {
         this.task = task;
         this.out = out;
         this.thread = new Thread(this::loop, "supervisor-call");
+        this.flusher = new Flusher(out, this);
     }
 
     void start() {
@@ -173,18 +180,26 @@ final class CallRunner {
     private void loop() {
         for (Call call; (call = next()) != null; ) {
             Frame answer = call.run(task, out.maxPayloadLength());
+            boolean more;
             synchronized (lock) {
                 // Cleared before the answer is written: once the supervisor has read the answer
                 // it may send the next CALL, which must not find this one still "running".
                 running = null;
                 lock.notifyAll();
+                more = !pending.isEmpty();
             }
             // A CANCEL that raced with the end of the call interrupted this thread after the task
             // returned; that interrupt must not hit the next call.
             Thread.interrupted();
             completed.incrementAndGet();
             try {
-                out.write(answer);
+                if (!more) {
+                    out.write(answer); // with any held before it
+                } else if (out.hold(answer) >= HOLD_BYTES) {
+                    out.flush();
+                } else {
+                    flusher.soon();
+                }
             } catch (IOException e) {
                 Exit.supervisorGone("cannot write the " + answer + ": " + e.getMessage(), this);
             }

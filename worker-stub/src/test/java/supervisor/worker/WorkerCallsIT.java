@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import supervisor.worker.protocol.ErrorPayload;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameType;
+import supervisor.worker.protocol.FrameWriter;
 import supervisor.worker.protocol.Hello;
 import supervisor.worker.protocol.StackPayload;
 import supervisor.worker.tasks.AwaitingTask;
@@ -207,5 +209,58 @@ class WorkerCallsIT {
         Frame frame = worker.nextFrame();
         assertEquals(FrameType.HEARTBEAT, frame.type(), frame.toString());
         return frame;
+    }
+
+    @Test
+    void pipelinedCallsAreAnsweredInOrder() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+            Hello hello = worker.handshake(Map.of(Hello.PIPELINE, "3"));
+            assertTrue(hello.says(Hello.PIPELINE), hello.toString());
+            for (int round = 0; round < 50; round++) {
+                for (int i = 1; i <= 3; i++) {
+                    worker.send(Frame.call(round * 3 + i, ("call " + (round * 3 + i)).getBytes(UTF_8)));
+                }
+                for (int i = 1; i <= 3; i++) {
+                    Frame f = worker.expect(FrameType.RESULT, round * 3 + i);
+                    assertEquals("call " + (round * 3 + i), new String(f.payload(), UTF_8));
+                }
+            }
+        }
+    }
+
+    @Test
+    void anAnswerHeldWhileMoreCallsWaitIsWrittenWithoutWaitingForThem() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake(Map.of(Hello.PIPELINE, "2", Hello.STACK_ON_CANCEL, "1"));
+            long start = System.nanoTime();
+            // Both in one write, as a pool sends them: call 2 waits when call 1 is answered.
+            ByteArrayOutputStream both = new ByteArrayOutputStream();
+            new FrameWriter(both, 1 << 20).writeAll(List.of(Frame.call(1, "0".getBytes(UTF_8)),
+                    Frame.call(2, "30000".getBytes(UTF_8))));
+            worker.sendRaw(both.toByteArray());
+            // Call 1's answer is held while call 2 waits, then written by the flusher: it must not wait
+            // for call 2, which waits 30 s for a cancel.
+            assertEquals("not cancelled interrupted=false", new String(worker.expect(FrameType.RESULT, 1).payload(), UTF_8));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 20_000, "the answer of call 1 came after " + millis + " ms");
+            worker.send(Frame.cancel(2));
+            worker.expect(FrameType.STACK, 2);
+            assertEquals("cancelled interrupted=true", new String(worker.expect(FrameType.RESULT, 2).payload(), UTF_8));
+        }
+    }
+
+    @Test
+    void aCancelOfACallThatWaitsBehindAnotherCancelsItBeforeItStarts() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake(Map.of(Hello.PIPELINE, "2", Hello.STACK_ON_CANCEL, "1"));
+            worker.send(Frame.call(1, "30000".getBytes(UTF_8)));
+            worker.send(Frame.call(2, "30000".getBytes(UTF_8)));
+            worker.send(Frame.cancel(2));
+            assertEquals(0, worker.expect(FrameType.STACK, 2).payload().length, "it had not started: an empty stack");
+            worker.send(Frame.cancel(1));
+            worker.expect(FrameType.STACK, 1);
+            assertEquals("cancelled interrupted=true", new String(worker.expect(FrameType.RESULT, 1).payload(), UTF_8));
+            assertEquals("cancelled interrupted=true", new String(worker.expect(FrameType.RESULT, 2).payload(), UTF_8));
+        }
     }
 }

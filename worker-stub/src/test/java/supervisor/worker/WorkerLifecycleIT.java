@@ -165,6 +165,29 @@ class WorkerLifecycleIT {
     }
 
     @Test
+    void moreCallsThanTheSupervisorsHelloAllowedIsAProtocolError() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake(Map.of(Hello.PIPELINE, "2"));
+            worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
+            worker.send(Frame.call(2, "60000".getBytes(UTF_8)));
+            worker.send(Frame.call(3, "60000".getBytes(UTF_8)));
+            assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
+            worker.awaitStderr("worker-stub: protocol error: CALL 3 arrived while call 1 is still running"
+                    + " and 2 calls are unanswered; the supervisor's HELLO allowed 2\n");
+        }
+    }
+
+    @Test
+    void aPipelineThatIsNotANumberIsAProtocolError() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.expect(FrameType.HELLO, 0);
+            worker.send(Frame.hello(Hello.of(Map.of(Hello.PIPELINE, "0"))));
+            assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
+            worker.awaitStderr("worker-stub: protocol error: hello key 'pipeline' must be a number in 1..1024, not '0'\n");
+        }
+    }
+
+    @Test
     void aHelloWithTheWrongMagicOrVersionIsAProtocolError() throws Exception {
         byte[] wrongMagic = ByteBuffer.allocate(6).putInt(0x12345678).putShort((short) 1).array();
         byte[] wrongVersion = ByteBuffer.allocate(6).putInt(Hello.MAGIC).putShort((short) 2).array();

@@ -1,5 +1,6 @@
 package supervisor.worker.protocol;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -16,6 +17,7 @@ import java.util.Objects;
 public final class FrameWriter {
     private final OutputStream out;
     private final int maxLength;
+    private ByteArrayOutputStream held; // guarded by this: frames kept for the next write
 
     /**
      * @param out the stream to write, not closed by this class
@@ -44,6 +46,38 @@ public final class FrameWriter {
     public void write(Frame frame) throws IOException {
         byte[] encoded = encode(frame);
         synchronized (this) {
+            if (held != null) {
+                held.write(encoded);
+                encoded = held.toByteArray();
+                held = null;
+            }
+            out.write(encoded);
+            out.flush();
+        }
+    }
+
+    /**
+     * Keeps a frame to be written with the next write or {@link #flush}, whichever thread makes
+     * it: a worker answering a run of short calls writes their answers as one. Frames keep
+     * their order with those written meanwhile.
+     *
+     * @return how many bytes are held now
+     * @throws IllegalArgumentException if the frame is longer than the maximum; nothing is held
+     */
+    public synchronized int hold(Frame frame) {
+        byte[] encoded = encode(frame);
+        if (held == null) {
+            held = new ByteArrayOutputStream(Math.max(256, encoded.length * 8));
+        }
+        held.writeBytes(encoded);
+        return held.size();
+    }
+
+    /** Writes the frames held, if any, as one write. */
+    public synchronized void flush() throws IOException {
+        if (held != null) {
+            byte[] encoded = held.toByteArray();
+            held = null;
             out.write(encoded);
             out.flush();
         }
@@ -71,6 +105,7 @@ public final class FrameWriter {
             put(batch, f);
         }
         synchronized (this) {
+            flush();
             out.write(batch.array());
             out.flush();
         }

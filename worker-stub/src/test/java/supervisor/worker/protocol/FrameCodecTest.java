@@ -51,6 +51,31 @@ class FrameCodecTest {
     }
 
     @Test
+    void heldFramesGoOutWithTheNextWriteInOrderAndABatchIsOneWrite() throws IOException {
+        List<Integer> writes = new ArrayList<>();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                writes.add(len);
+                super.write(b, off, len);
+            }
+        };
+        FrameWriter writer = new FrameWriter(bytes, MAX);
+        writer.hold(Frame.result(1, "a".getBytes(UTF_8)));
+        writer.hold(Frame.result(2, "b".getBytes(UTF_8)));
+        assertEquals(0, bytes.size(), "held, not written");
+        writer.write(Frame.stack(3, new byte[0]));
+        writer.flush(); // nothing held: nothing written
+        writer.writeAll(List.of(Frame.call(4, new byte[0]), Frame.call(5, new byte[0])));
+        assertEquals(List.of(3 * 13 + 2, 2 * 13), writes);
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(bytes.toByteArray()), MAX);
+        for (long id = 1; id <= 5; id++) {
+            assertEquals(id, reader.read().callId());
+        }
+        assertNull(reader.read());
+    }
+
+    @Test
     void writesTheDocumentedBytes() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         new FrameWriter(bytes, MAX).write(Frame.call(0x0102030405060708L, new byte[] {(byte) 0xAB}));

@@ -1,0 +1,180 @@
+package supervisor.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import supervisor.testing.Await;
+import supervisor.testing.Procs;
+
+/**
+ * Issue 26: a pipelining pool ({@link PoolSettings.Builder#pipeline}) sends a worker several calls
+ * before their answers. Every guarantee of one call at a time holds: each call answered once and
+ * right, in order; a call that waited in its worker behind one that hung or crashed never started
+ * there, so it runs on the next worker, is not failed and is not counted as an attempt; a call's
+ * timeout counts from its start in the worker; a call cancelled while it waits there costs no
+ * kill; the quota of calls per worker is exact. Real worker JVMs running
+ * {@code tasks.worker.HostileTask}; each test proves nothing is left.
+ */
+class PoolPipelineIT {
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private final String testId = UUID.randomUUID().toString();
+    private final ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
+    private final List<WorkerPool> pools = new ArrayList<>();
+
+    private WorkerPool pool(int workers, int pipeline) {
+        PoolSettings.Builder b = PoolSettings.builder(WorkerPoolIT.WORKER_JAR).workers(workers).pipeline(pipeline)
+                .environment("SUPERVISOR_TEST_ID", testId)
+                .jvmOption("-Xmx64m").jvmOption("-XX:TieredStopAtLevel=1")
+                .grace(Duration.ofMillis(300))
+                .workerOutput(output::add);
+        WorkerPool p = WorkerPool.start(b.build());
+        pools.add(p);
+        return p;
+    }
+
+    @AfterEach
+    void nothingLeftBehind() {
+        pools.forEach(WorkerPool::shutdownNow);
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + testId, Duration.ofSeconds(5));
+        for (WorkerPool p : pools) {
+            PoolStats s = p.stats();
+            assertEquals(s.submitted(), s.succeeded() + s.taskFailed() + s.timedOut() + s.crashed()
+                    + s.protocolErrors() + s.cancelled(), "every call counted once in one outcome: " + s);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(CompletableFuture<byte[]> f) throws Exception {
+        return new String(f.get(60, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+    }
+
+    private static Throwable failure(CompletableFuture<byte[]> f) {
+        return assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS)).getCause();
+    }
+
+    @Test
+    void pipelinedCallsAreEachAnsweredOnceAndRight() throws Exception {
+        WorkerPool p = pool(2, 8);
+        List<CallFuture> futures = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            futures.add(p.submit(bytes("echo " + i)));
+        }
+        for (int i = 0; i < futures.size(); i++) {
+            assertEquals(Integer.toString(i), text(futures.get(i)));
+            assertEquals(1, futures.get(i).attempts());
+        }
+        PoolStats s = p.stats();
+        assertEquals(3000, s.succeeded(), s.toString());
+        assertEquals(2, s.workerStarts(), "no worker was replaced: " + s);
+    }
+
+    @Test
+    void callsThatWaitedBehindAHungCallRunOnTheNextWorkerNotFailed() throws Exception {
+        WorkerPool p = pool(1, 4);
+        String first = text(p.submit(bytes("pid")));
+        CallFuture hung = p.submit(bytes("hang"), Duration.ofMillis(500)); // ignores the cancel: killed after the grace
+        List<CallFuture> behind = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            behind.add(p.submit(bytes("pid")));
+        }
+        assertInstanceOf(CallTimeoutException.class, failure(hung));
+        for (CallFuture f : behind) {
+            assertNotEquals(first, text(f), "ran on the worker that was killed");
+            assertEquals(1, f.attempts(), "a call that never started is not an attempt");
+        }
+        assertEquals(Map.of("timeout", 1L), p.restartsByWorker().get(0).reasons());
+        assertEquals(4, p.stats().succeeded());
+        assertEquals(1, p.stats().timedOut());
+    }
+
+    @Test
+    void callsThatWaitedBehindACrashRunOnceOnTheNextWorker() throws Exception {
+        WorkerPool p = pool(1, 4);
+        CallFuture crash = p.submit(bytes("crash"));
+        List<CallFuture> behind = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            behind.add(p.submit(bytes("pid")));
+        }
+        assertInstanceOf(WorkerCrashedException.class, failure(crash));
+        String pid = text(behind.get(0));
+        for (CallFuture f : behind) {
+            assertEquals(pid, text(f), "all on the replacement");
+            assertEquals(1, f.attempts());
+        }
+        PoolStats s = p.stats();
+        assertEquals(1, s.crashed(), s.toString());
+        assertEquals(3, s.succeeded(), s.toString());
+        assertEquals(0, s.retried(), s.toString());
+    }
+
+    @Test
+    void aCallsTimeoutCountsFromItsStartInItsWorker() throws Exception {
+        WorkerPool p = pool(1, 2);
+        CallFuture slow = p.submit(bytes("sleep 800"));
+        CallFuture quick = p.submit(bytes("echo quick"), Duration.ofMillis(400)); // waits 800 ms there, runs in microseconds
+        assertEquals("slept", text(slow));
+        assertEquals("quick", text(quick));
+        assertEquals(0, p.stats().timedOut());
+    }
+
+    @Test
+    void cancellingACallThatWaitsInItsWorkerKillsNothing() throws Exception {
+        WorkerPool p = pool(1, 3);
+        CallFuture running = p.submit(bytes("sleep 700"));
+        CallFuture waiting = p.submit(bytes("sleep 60000"));
+        long start = System.nanoTime();
+        assertTrue(waiting.cancel(true));
+        assertThrows(CancellationException.class, waiting::join);
+        assertEquals(0, waiting.workerStack().toCompletableFuture().get(5, TimeUnit.SECONDS).length, "it had not started: no stack");
+        assertEquals("slept", text(running));
+        // The worker runs the cancelled call with its cancel set: it returns at once, and the worker
+        // takes the next call without a kill.
+        assertEquals("after", text(p.submit(bytes("echo after"))));
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 30_000);
+        assertEquals(1, p.stats().workerStarts(), "no worker was killed: " + p.stats());
+        assertEquals(1, p.stats().cancelled());
+    }
+
+    @Test
+    void theQuotaOfCallsPerWorkerIsExactWhenPipelined() throws Exception {
+        WorkerPool p = WorkerPool.start(PoolSettings.builder(WorkerPoolIT.WORKER_JAR).workers(1).pipeline(8)
+                .maxCallsPerWorker(5).environment("SUPERVISOR_TEST_ID", testId)
+                .jvmOption("-Xmx64m").jvmOption("-XX:TieredStopAtLevel=1").workerOutput(output::add).build());
+        pools.add(p);
+        List<CallFuture> futures = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            futures.add(p.submit(bytes("pid")));
+        }
+        List<String> pids = new ArrayList<>();
+        for (CallFuture f : futures) {
+            pids.add(text(f));
+        }
+        Map<String, Integer> perWorker = new HashMap<>();
+        pids.forEach(pid -> perWorker.merge(pid, 1, Integer::sum));
+        assertEquals(3, perWorker.size(), "workers: " + pids);
+        for (int i = 0; i < 12; i++) {
+            assertEquals(pids.get(i / 5 * 5), pids.get(i), "calls in order, five a worker: " + pids);
+        }
+        Await.until(LONG, "the third worker", () -> p.stats().workerStarts() == 3);
+    }
+}
