@@ -42,6 +42,9 @@ final class PoolCommand {
               --retries N          try again a call that timed out or whose worker crashed
                                    (default: 0; for idempotent work)
               --max-calls N        recycle a worker after N calls (default: never)
+              --pipeline N         send a worker up to N calls before it has answered them,
+                                   1 to 1024 (default: 1); many short calls go several times
+                                   faster, but a call may wait behind a slow one in its worker
               --jvm-opt OPT        an option for every worker JVM (repeatable)
               --input FILE         read lines from FILE, read once: a file, a FIFO, /dev/stdin
                                    or <(...) (default: stdin)
@@ -109,7 +112,7 @@ final class PoolCommand {
     }
 
     static int run(List<String> args, PoolReport report) throws UsageException, HelpRequested, ConfigException {
-        Args a = new Args(args, Configured.common("--workers", "--timeout", "--grace", "--retries", "--max-calls",
+        Args a = new Args(args, Configured.common("--workers", "--timeout", "--grace", "--retries", "--max-calls", "--pipeline",
                 "--jvm-opt", "--java", "--termination", "--startup-timeout", "--max-frame", "--queue", "--memory", "--cpu-time", "--max-procs",
                 "--input", "--output", "--shard", "--report"), List.of(), HELP, "supervisor pool", Configured.reportSeen(report));
         if (a.jar == null) {
@@ -184,6 +187,7 @@ final class PoolCommand {
                 .grace(Duration.ofNanos(c.nanos(Setting.GRACE)))
                 .retries(s.integer(Setting.RETRIES, 0))
                 .maxCallsPerWorker(s.integer(Setting.MAX_CALLS, 0))
+                .pipeline(s.integer(Setting.PIPELINE, 1))
                 .startupTimeout(Duration.ofNanos(Math.max(1, c.nanos(Setting.STARTUP_TIMEOUT))))
                 .maxFrameBytes(maxFrame)
                 .queueCapacity(s.integer(Setting.QUEUE, 1024))

@@ -128,6 +128,9 @@ final class Slot implements Runnable {
     private String serve(Worker w) throws InterruptedException {
         InFlight calls = w.calls;
         calls.open(w.pipeline());
+        if (w.pipeline() > 1) {
+            Log.debug("worker " + w.id + " takes up to " + w.pipeline() + " calls at a time");
+        }
         long killedAt = 0; // when this thread killed the worker; 0: it did not
         String killedFor = null; // why: the stop word of a call that outlived its grace, or "protocol"
         while (true) {

@@ -69,15 +69,15 @@ class CommandLinePropertyIT {
         return mutate(switch (key) {
             case "timeout", "grace", "cpu-time", "ready-timeout", "startup-timeout" -> pick(DURATIONS);
             case "memory", "max-output" -> pick(SIZES);
-            case "max-procs", "workers", "retries", "max-calls", "queue", "max-frame" -> pick(COUNTS);
+            case "max-procs", "workers", "retries", "max-calls", "pipeline", "queue", "max-frame" -> pick(COUNTS);
             default -> pick(WORDS);
         });
     }
 
     private static final String[] RUN_KEYS = {"timeout", "grace", "termination", "kill-mode", "stop-signal", "memory",
         "cpu-time", "max-procs", "max-output", "ready", "ready-timeout", "log-level"};
-    private static final String[] POOL_KEYS = {"timeout", "grace", "workers", "retries", "max-calls", "max-frame",
-        "queue", "memory", "termination", "startup-timeout"};
+    private static final String[] POOL_KEYS = {"timeout", "grace", "workers", "retries", "max-calls", "pipeline",
+        "max-frame", "queue", "memory", "termination", "startup-timeout"};
     private static final String[] FLAGS = {"--clear-env", "--temp-workdir", "--keep-workdir", "--private-tmp", "-v",
         "--frobnicate", "-h", "--timeout", "--", "--env", "--pass-env", "--workdir", "--jvm-opt"};
 

@@ -179,7 +179,8 @@ class SettingsEverywhereIT {
                 Arguments.of("timeout", "1s", "hang", "\"status\":\"timeout\"", source),
                 Arguments.of("jvm-opts", "-Dsettings.probe=seen", "prop settings.probe", "\"output\":\"seen\"", source),
                 Arguments.of("memory", "64M", "alloc 200000000", "memory limit", source),
-                Arguments.of("termination", "tree", "echo ok", "\"status\":\"ok\"", source)));
+                Arguments.of("termination", "tree", "echo ok", "\"status\":\"ok\"", source),
+                Arguments.of("pipeline", "4", "echo ok", "takes up to 4 calls at a time", source)));
     }
 
     @ParameterizedTest(name = "pool {0}={1} from {4}")

@@ -46,12 +46,13 @@ public enum Setting {
     WORKERS("workers", "", "pool: worker JVMs, 1 to 1024 (empty: the number of CPUs)", Kind.WORKERS),
     RETRIES("retries", "0", "pool: tries again for a call that timed out or whose worker crashed", Kind.COUNT),
     MAX_CALLS("max-calls", "0", "pool: recycle a worker after this many calls (0 = never)", Kind.COUNT),
+    PIPELINE("pipeline", "1", "pool: calls a worker may be sent before it has answered them, 1 to 1024", Kind.PIPELINE),
     STARTUP_TIMEOUT("startup-timeout", "30s", "pool: time a worker has to start and load its task", Kind.DURATION),
     MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", Kind.FRAME),
     QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
 
     private enum Kind { DURATION, TEXT, PATH, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
-        POSITIVE_OR_EMPTY, FRAME, PROCS, WORKERS }
+        POSITIVE_OR_EMPTY, FRAME, PROCS, WORKERS, PIPELINE }
 
     public final String key;
     public final String defaultValue;
@@ -97,6 +98,7 @@ public enum Setting {
             case COUNT -> number(value, 0, false);
             case PROCS -> bounded(value, 0, 4_194_304, false); // PID_MAX_LIMIT: pids.max takes no more
             case WORKERS -> bounded(value, 1, 1024, true); // each is a JVM: more is a typo, not a pool
+            case PIPELINE -> bounded(value, 1, 1024, false); // the protocol's own bound
             case POSITIVE -> number(value, 1, false);
             case POSITIVE_OR_EMPTY -> number(value, 1, true);
             default -> number(value, 1024, false);
