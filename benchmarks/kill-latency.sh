@@ -233,6 +233,49 @@ for case in "${cases[@]}"; do
     row "$name" "$(fmt_ms "$mi") ms" "<= 100 ms" "$verdict" "$detail"
 done
 
+# The floor: what the kernel alone takes to kill the same tree (`test-tasks.jar tree 200` and its
+# JVM, started by a shell that joined a leaf of its own), from the write to cgroup.kill until
+# cgroup.events says "populated 0"; no supervisor. Measured beside the supervisor's leaves, in
+# this run, so that the cgroup row reads against what this machine's kernel can do.
+floor_run() {
+    local parent=$1 leaf=$1/bench-floor-$RUN_ID-$2 line t0 t1 n
+    mkdir "$leaf" 2>/dev/null || return 1
+    (echo "$BASHPID" >"$leaf/cgroup.procs" && exec "$JAVA" -jar "$TASKS" tree "$tree_size" </dev/null >/dev/null 2>&1) &
+    local holder=$!
+    for ((n = 0; n < 2000; n++)); do
+        (($(wc -l <"$leaf/cgroup.procs") >= tree_size + 1)) && break
+        sleep_ms 10
+    done
+    t0=${EPOCHREALTIME/./}
+    echo 1 >"$leaf/cgroup.kill"
+    while :; do
+        while IFS= read -r line; do
+            [ "$line" = "populated 0" ] && break 2
+        done <"$leaf/cgroup.events"
+    done
+    t1=${EPOCHREALTIME/./}
+    floor_us=$((t1 - t0))
+    wait "$holder" 2>/dev/null
+    rmdir "$leaf" 2>/dev/null
+    return 0
+}
+leaf_parent=$(sed -n 's/.*termination mechanism: cgroup \(.*\)\/supervisor-[0-9a-f]*$/\1/p' "$TMP"/kill.cgroup.*.err 2>/dev/null | head -1)
+if [ -n "$leaf_parent" ] && [ -w "$leaf_parent" ]; then
+    progress "kill latency floor: cgroup.kill of the same tree, the kernel alone: $runs runs"
+    floors=()
+    for ((i = 1; i <= runs; i++)); do
+        floor_run "$leaf_parent" "$i" && floors+=("$floor_us")
+        sleep_ms 200
+    done
+    if ((${#floors[@]} > 0)); then
+        mf=$(median "${floors[@]}")
+        row "kill latency floor: cgroup.kill of the same tree of $tree_size, the kernel alone (info)" "$(fmt_ms "$mf") ms" "-" "info" \
+            "median of ${#floors[@]} runs (range): $(stats "populated 0 after the write" "${floors[@]}"); the cgroup row is the floor plus the supervisor's sweep and reaping"
+    fi
+else
+    note "kill latency floor: not measured (no writable cgroup beside the supervisor's leaves)"
+fi
+
 note ""
 leaks=$(leaked_leaves)
 [ -n "$leaks" ] && note "WARNING: cgroup leaves of this script's supervisors remain after they exited: $leaks"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pool budgets, measured in one run: round trip against a raw JDK pipe ping-pong and Python's
 # multiprocessing.Pool.apply, with all processes on one CPU and with them free; throughput of
-# 100,000 calls through two workers (64 B and 1 KiB); the supervisor's RSS with 8 workers; what
+# 100,000 calls through two workers (64 B and 1 KiB), one call at a time a worker and pipelined
+# (32; the median of three bursts after a warm one); the supervisor's RSS with 8 workers; what
 # watching a pool costs (a JFR recording of supervisor.PoolCall, an MBean poller), in paired rounds.
 # Usage: benchmarks/pool.sh [--quick]
 set -euo pipefail
@@ -57,6 +58,8 @@ for place in one free; do
 done
 printf '%-44s %10s %10s %8s  %s\n' "4. throughput 64 B, 2 workers (calls/s)" "$(val "$free" throughput_64_calls_per_s)" "" "" ">= 20000"
 printf '%-44s %10s %10s %8s  %s\n' "4. throughput 1 KiB, 2 workers (calls/s)" "$(val "$free" throughput_1024_calls_per_s)" "" "" ">= 10000"
+printf '%-44s %10s %10s %8s  %s\n' "4. throughput 64 B, 2 workers, pipeline 32" "$(val "$free" throughput_64_pipelined_calls_per_s)" "" "" ">= 100000"
+printf '%-44s %10s %10s %8s  %s\n' "4. throughput 1 KiB, 2 workers, pipeline 32" "$(val "$free" throughput_1024_pipelined_calls_per_s)" "" "" ">= 100000"
 printf '%-44s %8sMiB %10s %8s  %s\n' "6. supervisor RSS, pool of 8 workers" "$((rss / 1024))" "" "" "<= 64 MiB (peak $((hwm / 1024)) MiB)"
 for way in jfr jfr_mbean; do
     label="JFR recording"; [ "$way" = jfr_mbean ] && label="JFR + MBean poll"
