@@ -13,7 +13,7 @@ calls=${2:-20000}
 out=$here/../target/pool-jfr/$(basename "$tree")
 rm -rf "$out" && mkdir -p "$out"
 lib=$tree/supervisor/target
-javac -d "$out" -cp "$(ls "$lib"/lib/worker-stub-*.jar):$lib/supervisor.jar" "$here"/*.java
+javac -d "$out" -cp "$(ls "$lib"/lib/worker-stub-*.jar):$lib/supervisor.jar" "$here"/PoolCost.java "$here"/EchoTask.java
 printf 'Task-Class: EchoTask\n' > "$out/manifest"
 jar cfm "$out/echo-worker.jar" "$out/manifest" -C "$out" EchoTask.class
 jh=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")

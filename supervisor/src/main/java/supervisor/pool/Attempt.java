@@ -196,25 +196,30 @@ final class Attempt {
     }
 
     /**
-     * The worker's reader, as this call's answer arrives: completes the call there and then. The
-     * claim decides as everywhere: a call timed out, cancelled or closed first stays as it is.
-     * The future is completed as {@link CallFuture} does it, never by running a caller's
-     * callback on the reader.
+     * The worker's reader, as this call's answer arrives: frees its place in {@code calls}, then
+     * completes the call there and then (in that order: the caller it wakes finds the worker free
+     * and sends its next call itself). The claim decides as everywhere: a call timed out,
+     * cancelled or closed first stays as it is. The future is completed as {@link CallFuture}
+     * does it, never by running a caller's callback on the reader.
      *
      * @return true if the worker must not take another call (a fatal error, see
      *     {@link PoolSettings.Builder#recycleAfterFatalError})
-     * @throws ProtocolException if an ERROR's payload cannot be decoded
+     * @throws ProtocolException if an ERROR's payload cannot be decoded; nothing is changed then
      */
-    boolean answer(Frame f) throws ProtocolException {
-        if (f.type() == FrameType.RESULT) {
-            over();
-            pool.completer.complete(call, f.payload(), null, Outcome.SUCCEEDED);
-            return false;
+    boolean answer(Frame f, InFlight calls) throws ProtocolException {
+        ErrorPayload e = f.type() == FrameType.RESULT ? null : ErrorPayload.decode(f.payload());
+        boolean fatal = e != null && settings.recycleAfterFatalError && FATAL_ERRORS.contains(e.className()) && !stopped();
+        if (fatal) {
+            calls.retire("fatal_error"); // before its place is free: no call may follow on this JVM
         }
-        ErrorPayload e = ErrorPayload.decode(f.payload());
         over();
-        pool.completer.complete(call, null, new TaskFailedException(e.className(), e.message(), e.stackTrace()),
-                Outcome.TASK_FAILED);
-        return settings.recycleAfterFatalError && FATAL_ERRORS.contains(e.className()) && !stopped();
+        calls.answered();
+        if (e == null) {
+            pool.completer.complete(call, f.payload(), null, Outcome.SUCCEEDED);
+        } else {
+            pool.completer.complete(call, null, new TaskFailedException(e.className(), e.message(), e.stackTrace()),
+                    Outcome.TASK_FAILED);
+        }
+        return fatal;
     }
 }

@@ -235,7 +235,9 @@ public final class PoolSettings {
          * behind the one its worker runs even if another worker frees up first, so a call that
          * hangs holds up to {@code n - 1} others until it is stopped (they are then sent to the next
          * worker, never failed: they had not started). A call's timeout counts from when it starts
-         * in its worker. An idle worker is always fed first.
+         * in its worker. An idle worker is always fed first. A worker recycled (after
+         * {@link #maxCallsPerWorker} calls, or a fatal error: see {@link #recycleAfterFatalError})
+         * is sent no call after that point, but answers those it already holds first.
          */
         public Builder pipeline(int n) {
             if (n < 1 || n > Hello.MAX_PIPELINE) {

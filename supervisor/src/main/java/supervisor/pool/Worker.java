@@ -419,12 +419,8 @@ final class Worker {
      * completes the call there and then, frees its place, and sends the worker what waits.
      */
     private void answered(Frame f) throws ProtocolException {
-        Attempt a = calls.head();
-        boolean fatal = a.answer(f);
-        calls.answered();
-        if (fatal) {
+        if (calls.head().answer(f, calls)) {
             Log.debug("worker " + id + " had a fatal error in a call: recycling it");
-            calls.retire("fatal_error");
         }
         if (calls.retired() != null) {
             post(WAKE);

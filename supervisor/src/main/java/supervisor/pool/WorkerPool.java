@@ -39,11 +39,15 @@ import supervisor.worker.protocol.Frame;
  * {@code supervisor:type=WorkerPool,name=NAME}), and each call is a JFR event
  * {@code supervisor.PoolCall} (outcome, duration, worker, attempts) in any flight recording.
  *
- * <p>Thread-safe. Per worker one thread feeds it, one reads its frames and one its stderr; one
- * timer thread serves every timeout and one more kills workers that stopped reading. None of them
- * blocks without a deadline or a wake-up by {@link #close}, and after {@code close} none is left.
- * No caller's code runs on them: futures are completed on the completion executor
- * ({@link PoolSettings.Builder#completionExecutor}).
+ * <p>Thread-safe. A call is sent to its worker by the thread that submits it when a worker is
+ * free, else by the worker's reader as an answer frees a place; its answer completes it on that
+ * reader, and a caller waiting in {@code get} or {@code join} is handed it directly. Per worker one
+ * thread watches it (starts it, stops calls, replaces it), one reads its frames and one its
+ * stderr; one timer thread serves every timeout and one more kills workers that stopped reading.
+ * None of them blocks without a deadline or a wake-up by {@link #close}, and after {@code close}
+ * none is left. No caller's code runs on them: futures are completed on the completion executor
+ * ({@link PoolSettings.Builder#completionExecutor}). With {@link PoolSettings.Builder#pipeline} a
+ * worker is sent several calls at a time.
  */
 public final class WorkerPool implements AutoCloseable {
     /** How long {@link #close(Duration)} may take beyond its deadline and the grace, whatever the workers do. */

@@ -177,4 +177,15 @@ class PoolPipelineIT {
         }
         Await.until(LONG, "the third worker", () -> p.stats().workerStarts() == 3);
     }
+
+    @Test
+    void noCallFollowsAFatalErrorOnItsWorker() throws Exception {
+        WorkerPool p = pool(1, 4);
+        String first = text(p.submit(bytes("pid")));
+        TaskFailedException oom = assertInstanceOf(TaskFailedException.class, failure(p.submit(bytes("oom"))));
+        assertEquals("java.lang.OutOfMemoryError", oom.remoteClass());
+        // Submitted the moment the OOM is known: the worker is retired before its place is freed.
+        assertNotEquals(first, text(p.submit(bytes("pid"))));
+        assertEquals(Map.of("fatal_error", 1L), p.restartsByWorker().get(0).reasons());
+    }
 }
