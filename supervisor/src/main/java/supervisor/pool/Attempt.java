@@ -33,6 +33,7 @@ final class Attempt {
     private ScheduledFuture<?> deadline; // guarded by this
     private volatile boolean delivered;
     private String stopReason; // guarded by this
+    private String stopAsked; // guarded by this: a stop asked of the slot (see askStop)
     private long killAt; // guarded by this: when a stopped call that runs is due a kill; 0: none
     private boolean running; // guarded by this: it is the first unanswered call of its worker
     private boolean over; // guarded by this: answered, or its worker ended; no stop nor stack for it any more
@@ -114,7 +115,7 @@ final class Attempt {
         if (!stackComing) {
             call.noStack();
         }
-        w.post(new Worker.Stop(this, "timed out"));
+        askStop("timed out");
     }
 
     /**
@@ -138,7 +139,33 @@ final class Attempt {
 
     /** The caller cancelled the future (already complete): stop the call as a timeout would. */
     void cancelledByCaller() {
-        w.post(new Worker.Stop(this, "cancelled"));
+        askStop("cancelled");
+    }
+
+    /**
+     * Asks the slot to stop this call ({@link #stop}): a mark here, and a wake-up of the slot that
+     * stands for any number of them, so that no stop is lost however many calls are stopped at
+     * once (a pipelined worker's, a close's). Asked again once its CALL is written, if it was not.
+     */
+    void askStop(String reason) {
+        synchronized (this) {
+            if (stopAsked == null) {
+                stopAsked = reason;
+            }
+        }
+        w.calls.stopAsked();
+        w.post(Worker.WAKE);
+    }
+
+    /** The slot's: stops the call if that was asked ({@link #askStop}) and it is not stopped yet. */
+    void stopIfAsked() {
+        String reason;
+        synchronized (this) {
+            reason = stopAsked;
+        }
+        if (reason != null) {
+            stop(reason);
+        }
     }
 
     /**

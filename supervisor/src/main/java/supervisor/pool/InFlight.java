@@ -35,6 +35,7 @@ final class InFlight {
     /** Calls sent to this worker so far, for {@link PoolSettings#maxCallsPerWorker}. */
     private int sent;
     private boolean open;
+    private volatile boolean stopsAsked;
     /** Why the worker takes no more calls, once it has answered those it has: null while it does. */
     private String retiring;
 
@@ -113,7 +114,7 @@ final class InFlight {
         // A call cancelled or timed out before its CALL went out: stop it now that it has.
         for (Attempt a : batch) {
             if (a.call.claimed()) {
-                w.post(new Worker.Stop(a, a.call.future.isCancelled() ? "cancelled" : "stopped"));
+                a.askStop(a.call.future.isCancelled() ? "cancelled" : "stopped");
             }
         }
     }
@@ -187,6 +188,20 @@ final class InFlight {
         List<Attempt> all = new ArrayList<>(attempts);
         attempts.clear();
         return all;
+    }
+
+    /** Some attempt was asked to stop (see {@link Attempt#askStop}); the slot looks at them all. */
+    void stopAsked() {
+        stopsAsked = true;
+    }
+
+    /** The attempts to look at for stops asked since the last call; none if no stop was asked. */
+    List<Attempt> takeStopsAsked() {
+        if (!stopsAsked) {
+            return List.of();
+        }
+        stopsAsked = false; // before the snapshot: a stop asked from now on is seen next time
+        return snapshot();
     }
 
     /** A snapshot, first the running one. */

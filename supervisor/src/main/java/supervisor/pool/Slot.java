@@ -135,6 +135,9 @@ final class Slot implements Runnable {
         String killedFor = null; // why: the stop word of a call that outlived its grace, or "protocol"
         while (true) {
             calls.feed(true);
+            for (Attempt a : calls.takeStopsAsked()) {
+                a.stopIfAsked();
+            }
             long now = System.nanoTime();
             if (killedAt != 0 && now - killedAt >= END_AFTER_KILL_NANOS) {
                 Log.warn("worker " + w.id + " left no end of stream after its kill; replacing it");
@@ -176,14 +179,6 @@ final class Slot implements Runnable {
             }
             Worker.Event e = w.next(wake);
             if (e == null || e == Worker.WAKE) {
-                continue;
-            }
-            if (e instanceof Worker.Stop s) {
-                if (s.run() == null) {
-                    calls.snapshot().forEach(a -> a.stop(s.reason()));
-                } else if (calls.find(s.run().call.id) == s.run()) {
-                    s.run().stop(s.reason());
-                }
                 continue;
             }
             if (e instanceof Worker.Ended end) {
@@ -314,8 +309,9 @@ final class Slot implements Runnable {
         }
         for (Attempt r : w.calls.snapshot()) {
             pool.completer.complete(r.call, null, new PoolClosedException("the pool was closed while the call ran"), Outcome.CANCELLED);
+            r.askStop("closed");
         }
-        w.post(new Worker.Stop(null, "closed"));
+        w.post(Worker.WAKE); // a worker still starting: the slot gives it up
     }
 
     /** Wakes this slot's thread to look at the pool's phase and queue again. */

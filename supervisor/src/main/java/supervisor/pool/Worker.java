@@ -57,7 +57,7 @@ final class Worker {
     private static final int EVENT_CAPACITY = 64;
 
     /** What the slot waits for. */
-    sealed interface Event permits Received, Ended, Stop, Wake { }
+    sealed interface Event permits Received, Ended, Wake { }
 
     /** A frame other than a heartbeat. */
     record Received(Frame frame) implements Event { }
@@ -65,10 +65,7 @@ final class Worker {
     /** The reader is done: clean end of stream when {@code failure} is null. Always the last frame event. */
     record Ended(Throwable failure) implements Event { }
 
-    /** Stop {@code run} (a timeout, a cancel, close), or, with a null run, whatever the slot waits for (close). */
-    record Stop(Attempt run, String reason) implements Event { }
-
-    /** Look again: at the pool's phase, at the calls in flight (a kill due, a retirement), at the queue. */
+    /** Look again: at the pool's phase, at the calls in flight (a stop asked, a kill due, a retirement), at the queue. */
     record Wake() implements Event { }
 
     static final Wake WAKE = new Wake();

@@ -49,7 +49,7 @@ final class WorkerStart {
                     return failed(w, new WorkerStartException("worker " + id + " did not start within "
                             + settings.startupTimeout.toMillis() + " ms", -1, true));
                 }
-                if (e instanceof Worker.Stop) {
+                if (e instanceof Worker.Wake) {
                     if (pool.abandoning()) {
                         w.kill();
                         return null; // closed while it started: not a failure

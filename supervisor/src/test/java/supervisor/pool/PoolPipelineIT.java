@@ -188,4 +188,26 @@ class PoolPipelineIT {
         assertNotEquals(first, text(p.submit(bytes("pid"))));
         assertEquals(Map.of("fatal_error", 1L), p.restartsByWorker().get(0).reasons());
     }
+
+    @Test
+    void hundredsOfStopsAtOnceLoseNone() throws Exception {
+        // Found by the attack pass: each stop was an event in the slot's bounded queue, so with
+        // hundreds of pipelined calls cancelled at once the hung call's own stop could be dropped,
+        // and nothing ever killed it.
+        WorkerPool p = pool(1, 512);
+        CallFuture hung = p.submit(bytes("hang"));
+        List<CallFuture> behind = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            behind.add(p.submit(bytes("sleep 100")));
+        }
+        Await.until(LONG, "every call sent to the worker", () -> p.stats().queued() == 0);
+        behind.forEach(f -> f.cancel(true));
+        long start = System.nanoTime();
+        assertTrue(hung.cancel(true));
+        assertEquals("probe", text(p.submit(bytes("echo probe"))));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis < 30_000, "the hung call's worker was killed after " + millis + " ms");
+        assertEquals(Map.of("cancelled", 1L), p.restartsByWorker().get(0).reasons());
+        assertEquals(301, p.stats().cancelled());
+    }
 }
