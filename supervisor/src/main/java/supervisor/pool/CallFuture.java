@@ -42,6 +42,8 @@ public final class CallFuture extends CompletableFuture<byte[]> {
     private record Failure(Throwable why) { }
 
     private static final Object NO_RESULT = new Object();
+    /** How often a caller looks for the result the completion executor sets (see awaitHanded). */
+    private static final long DONE_POLL_NANOS = 1_000_000;
 
     private final Call call;
     /**
@@ -216,7 +218,20 @@ public final class CallFuture extends CompletableFuture<byte[]> {
             }
         } finally {
             waiter = null;
-            settle(handed); // read after waiter is cleared: handed over to this thread, or hopping
+            Object outcome = handed; // read after waiter is cleared: handed over to this thread, or hopping
+            if (outcome != null && getNumberOfDependents() > 0) {
+                // Completing here would run other threads' dependent actions on this caller, which
+                // asked for its result only (and perhaps with a deadline): the completion executor
+                // completes it and runs them. The result is set before they run; this thread
+                // looks for it rather than waiting in CompletableFuture, whose waiters help run
+                // the dependents too.
+                call.pool.completer.completeOff(this::settleHanded);
+                while (!isDone() && (deadline == 0 || deadline - System.nanoTime() > 0)) {
+                    LockSupport.parkNanos(this, DONE_POLL_NANOS);
+                }
+            } else {
+                settle(outcome);
+            }
         }
         if (interrupted && keepInterrupt) {
             Thread.currentThread().interrupt();

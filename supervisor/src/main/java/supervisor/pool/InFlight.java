@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import supervisor.log.Log;
+import supervisor.log.Words;
 import supervisor.worker.protocol.Frame;
 
 /**
@@ -19,7 +21,9 @@ import supervisor.worker.protocol.Frame;
  * for it, so a caller never waits on a worker's pipe.
  *
  * <p>A pipelining worker is refilled once it has answered half of what it holds, so that a busy
- * pool writes many calls at a time, and a worker's main thread reads them with one read.
+ * pool writes many calls at a time, and a worker's main thread reads them with one read. Only
+ * small calls are pipelined: a call larger than {@link #SMALL_BATCH} goes to an idle worker, so a
+ * worker never holds more than one large input.
  *
  * <p>Sending happens under this object's lock, so the frames reach the worker in the order of
  * {@link #attempts}, which is the order of the answers the reader accepts.
@@ -27,6 +31,12 @@ import supervisor.worker.protocol.Frame;
 final class InFlight {
     /** The most bytes a thread other than the slot's writes at once: a pipe's buffer holds 64 KiB. */
     static final int SMALL_BATCH = 32 * 1024;
+    /**
+     * The most bytes of several calls the slot writes at once; a larger call goes alone. A batch
+     * is copied into one buffer for its one write: bounded so, it costs the supervisor's heap at
+     * most this much beside the calls' own inputs, whatever the pipeline and the frame limit.
+     */
+    static final int BATCH = 1024 * 1024;
 
     private final WorkerPool pool;
     private final Worker w;
@@ -63,16 +73,27 @@ final class InFlight {
                 return;
             }
             List<Attempt> batch = null;
-            int bytes = 0;
+            long bytes = 0;
             while (attempts.size() < depth && retiring == null) {
                 Call call = pool.queue.pollNow();
                 if (call == null) {
                     break;
                 }
-                int size = Frame.HEADER_LENGTH + 4 + call.input.length;
+                long size = Frame.HEADER_LENGTH + 4L + call.input.length;
+                if (size > SMALL_BATCH && !attempts.isEmpty()) {
+                    // A large call waits for an idle worker: a worker holds at most one, so its
+                    // heap needs room for one large input, not for a pipeline of them.
+                    pool.queue.putFirst(call);
+                    break;
+                }
                 if (!slot && bytes + size > SMALL_BATCH) {
                     pool.queue.putFirst(call);
                     wakeSlot = bytes == 0; // not even one: the slot sends it
+                    break;
+                }
+                if (slot && bytes > 0 && bytes + size > BATCH) {
+                    pool.queue.putFirst(call); // in the next write
+                    wakeSlot = true;
                     break;
                 }
                 pool.queue.leave(call);
@@ -97,16 +118,26 @@ final class InFlight {
         }
     }
 
-    /** Writes the batch's CALLs; on a failed write they stay here: the slot finds them undelivered at the worker's end. */
+    /**
+     * Writes the batch's CALLs. On a failed write they stay here, undelivered: the slot finds
+     * them so at the worker's end and sends them to the next worker. A write that failed for any
+     * reason but the worker's end (this JVM out of memory for the batch, a bug) leaves the stream
+     * unusable, so the worker is killed: its end comes, and with it the same.
+     */
     private void send(List<Attempt> batch) {
-        List<Frame> frames = new ArrayList<>(batch.size());
-        for (Attempt a : batch) {
-            frames.add(Frame.call(a.call.id, a.call.input));
-        }
         try {
+            List<Frame> frames = new ArrayList<>(batch.size());
+            for (Attempt a : batch) {
+                frames.add(Frame.call(a.call.id, a.call.input));
+            }
             w.send(frames);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException e) {
             return; // the worker is gone: its reader's end tells the slot
+        } catch (RuntimeException | Error e) {
+            Log.error("cannot send " + Words.count(batch.size(), "call", "calls") + " to worker " + w.id + ": " + e
+                    + "; replacing it (the calls go to the next worker)");
+            w.kill("the supervisor could not send it calls");
+            return;
         }
         for (Attempt a : batch) {
             a.delivered();

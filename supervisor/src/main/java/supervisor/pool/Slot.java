@@ -1,6 +1,7 @@
 package supervisor.pool;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import supervisor.log.Log;
@@ -72,12 +73,18 @@ final class Slot implements Runnable {
                 Log.error("pool slot " + (index + 1) + " failed: " + t + "; replacing its worker");
                 Worker w = worker;
                 if (w != null) {
-                    for (Attempt r : w.calls.close()) {
-                        r.over();
-                        pool.completer.complete(r.call, null, new SupervisorErrorException("the supervisor failed while running call "
-                                + r.call.id + ": " + t, t), Outcome.PROTOCOL);
-                    }
                     w.kill();
+                    List<Attempt> all = w.calls.close();
+                    for (int i = all.size() - 1; i >= 0; i--) {
+                        Attempt r = all.get(i);
+                        r.over();
+                        if (i == 0 && r.wasDelivered()) {
+                            pool.completer.complete(r.call, null, new SupervisorErrorException("the supervisor failed while"
+                                    + " running call " + r.call.id + ": " + t, t), Outcome.PROTOCOL);
+                        } else if (!r.call.claimed()) {
+                            pool.putBackUnstarted(r.call); // it never started: the next worker runs it
+                        }
+                    }
                 }
                 lastEnd = "supervisor_error";
             } finally {
@@ -214,19 +221,24 @@ final class Slot implements Runnable {
     /**
      * The worker's output ended: it died, was killed, broke the protocol, or the supervisor could
      * not take a frame. The call it ran is retried or failed; those that waited behind it there
-     * never started: first in line again.
+     * never started: first in line again. A call whose CALL was being written when the worker
+     * ended may be why it ended (a worker whose heap cannot hold it): it counts as an attempt.
      */
     private String ended(Worker w, Throwable failure, String killedFor) {
         List<Attempt> all = w.calls.close();
-        Attempt head = null;
+        Attempt head = all.isEmpty() ? null : all.get(0);
+        List<Attempt> unsent = new ArrayList<>();
         for (int i = all.size() - 1; i >= 0; i--) {
             Attempt a = all.get(i);
             a.over();
-            if (i == 0 && a.wasDelivered()) {
-                head = a;
-            } else if (!a.call.claimed()) {
+            if (!a.wasDelivered()) {
+                unsent.add(0, a);
+            } else if (i > 0 && !a.call.claimed()) {
                 pool.putBackUnstarted(a.call);
             }
+        }
+        if (head != null && !head.wasDelivered()) {
+            head = null;
         }
         if (failure instanceof Error error) {
             w.kill();
@@ -235,12 +247,11 @@ final class Slot implements Runnable {
                         + head.call.id + " from worker " + w.id + " (" + error + "); the worker was replaced", error),
                         Outcome.PROTOCOL);
             }
+            failUnsent(w, unsent);
             return "supervisor_error";
         }
-        if (head == null && !all.isEmpty()) {
-            // Its CALL was not written whole: the worker never ran it, and another will.
-            Log.warn(w.death(w.awaitExit(1000)).message() + " before it took call " + all.get(0).call.id
-                    + "; the call goes to the next worker");
+        if (head == null && !unsent.isEmpty()) {
+            failUnsent(w, unsent);
             return killedFor != null ? killedFor : w.stoppedReading() ? "stopped_reading" : "crashed";
         }
         if (head == null) {
@@ -257,15 +268,19 @@ final class Slot implements Runnable {
         }
         String stopped = head.stopWord();
         if (stopped != null) {
+            failUnsent(w, unsent);
             return stopped; // its future was completed when it was stopped
         }
         if ("protocol".equals(killedFor)) {
-            head.call.pool.completer.complete(head.call, null, new ProtocolErrorException("worker " + w.id
+            pool.completer.complete(head.call, null, new ProtocolErrorException("worker " + w.id
                     + " broke the protocol while call " + head.call.id + " was running"), Outcome.PROTOCOL);
+            failUnsent(w, unsent);
             return "protocol";
         }
         if (failure instanceof ProtocolException p && w.alive()) {
-            return failCall(w, head, "worker " + w.id + " broke the protocol: " + p.getMessage());
+            String why = failCall(w, head, "worker " + w.id + " broke the protocol: " + p.getMessage());
+            failUnsent(w, unsent);
+            return why;
         }
         int status = w.awaitExit(5000);
         Worker.Death d = w.death(status);
@@ -274,7 +289,27 @@ final class Slot implements Runnable {
         }
         Log.warn(d.message() + " while running call " + head.call.id);
         pool.retryOrFail(head.call, d.crashed(" while running call " + head.call.id), Outcome.CRASHED);
+        failUnsent(w, unsent);
         return "crashed";
+    }
+
+    /** The calls whose CALL was being written as the worker ended: retried or failed as crashed (see {@link #ended}). */
+    private void failUnsent(Worker w, List<Attempt> unsent) {
+        Worker.Death d = null;
+        for (Attempt a : unsent) {
+            if (a.call.claimed()) {
+                continue;
+            }
+            if (d == null) {
+                int status = w.awaitExit(5000);
+                d = w.death(status);
+                if (status < 0) {
+                    w.kill();
+                }
+                Log.warn(d.message() + " while call " + a.call.id + " was being sent to it");
+            }
+            pool.retryOrFail(a.call, d.crashed(" while call " + a.call.id + " was being sent to it"), Outcome.CRASHED);
+        }
     }
 
     /** A protocol error found by this thread: the worker is killed, the call it ran fails, the others go back. */
@@ -282,15 +317,19 @@ final class Slot implements Runnable {
         Log.warn(why + "; killing and replacing it");
         w.kill();
         List<Attempt> all = w.calls.close();
+        List<Attempt> unsent = new ArrayList<>();
         for (int i = all.size() - 1; i >= 0; i--) {
             Attempt a = all.get(i);
             a.over();
-            if (i == 0 && a.wasDelivered()) {
+            if (!a.wasDelivered()) {
+                unsent.add(0, a);
+            } else if (i == 0) {
                 pool.completer.complete(a.call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
             } else if (!a.call.claimed()) {
                 pool.putBackUnstarted(a.call);
             }
         }
+        failUnsent(w, unsent);
         return "protocol";
     }
 

@@ -85,6 +85,35 @@ class PoolDeadlinesIT {
     }
 
     @Test
+    void getReturnsAtTheResultWhileAnotherThreadsCallbackBlocks() throws Exception {
+        // Found by the attack pass: get(2 s) completed the future itself and so ran a callback
+        // another thread had registered, which blocked it for 20 s.
+        WorkerPool p = pool(settings(1));
+        CallFuture f = p.submit(bytes("sleep 300"));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<String> ranOn = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread other = new Thread(() -> f.whenComplete((r, t) -> {
+            ranOn.set(Thread.currentThread().getName());
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }), "registers-a-callback");
+        other.start();
+        other.join();
+        long start = System.nanoTime();
+        try {
+            assertEquals("slept", new String(f.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+            assertTrue(millisSince(start) < 5000, "get returned after " + millisSince(start) + " ms");
+            Await.until(LONG, "the callback to run", () -> ranOn.get() != null);
+            assertTrue(!ranOn.get().equals(Thread.currentThread().getName()), "the callback ran on the caller of get");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void aHungCallCompletesAtItsTimeoutNotAfterTheGrace() throws Exception {
         WorkerPool p = pool(settings(1).grace(Duration.ofSeconds(5)));
         long start = System.nanoTime();
@@ -154,21 +183,36 @@ class PoolDeadlinesIT {
     }
 
     @Test
-    void aWorkerThatStopsReadingItsStdinIsKilledAndTheCallGoesToTheNext() throws Exception {
+    void aWorkerThatStopsReadingItsStdinIsKilledAndTheWriteFails() throws Exception {
         WorkerPool p = pool(settings(1).grace(Duration.ofMillis(200)));
         assertEquals("stopping", text(p.submit(bytes("stopreading"))));
         Await.until(LONG, "the worker to be stopped (SIGSTOP)", () -> Procs.withEnv("SUPERVISOR_TEST_ID=" + testId)
                 .stream().anyMatch(ps -> ps.state() == 'T'));
         long start = System.nanoTime();
-        String x = "x".repeat(1 << 20); // far more than a pipe holds: its write blocks
-        // The worker never read the CALL whole, so it never ran it: the next worker does, once.
-        CallFuture f = p.submit(bytes("echo " + x));
-        assertEquals(x, text(f));
-        assertEquals(1, f.attempts());
+        String big = "echo " + "x".repeat(1 << 20); // far more than a pipe holds
+        // Its CALL was being written when the worker was killed: it may have been why the worker
+        // ended (one whose heap cannot hold it dies reading it), so it counts as an attempt and
+        // fails as crashed unless retries allow another: it is never sent again and again.
+        WorkerCrashedException e = assertInstanceOf(WorkerCrashedException.class, failure(p.submit(bytes(big))));
+        assertTrue(e.getMessage().contains("stopped reading its input"), e.getMessage());
+        assertTrue(e.getMessage().contains("was being sent to it"), e.getMessage());
+        assertEquals(9, e.signal(), e.getMessage());
         assertTrue(millisSince(start) < 10_000, "after " + millisSince(start) + " ms");
-        assertEquals(Map.of("stopped_reading", 1L), p.restartsByWorker().get(0).reasons());
-        assertEquals(0, p.stats().crashed());
         assertEquals("fine", text(p.submit(bytes("echo fine"))));
+        assertEquals(Map.of("stopped_reading", 1L), p.restartsByWorker().get(0).reasons()); // counted as the next starts
+    }
+
+    @Test
+    void aCallThatKillsEveryWorkerWhileItIsSentIsNotSentForever() throws Exception {
+        // Found by the attack pass: a call put back "never started" whenever its worker died while
+        // the call was written went round the workers for ever when it was what killed them (an
+        // input larger than the worker's heap). It is an attempt like any other now.
+        WorkerPool p = pool(settings(1).jvmOption("-Xmx32m").retries(1));
+        byte[] huge = bytes("echo " + "y".repeat(48 << 20));
+        WorkerCrashedException e = assertInstanceOf(WorkerCrashedException.class, failure(p.submit(huge)));
+        assertTrue(p.stats().workerStarts() <= 3, p.stats().toString());
+        assertEquals("ok", text(p.submit(bytes("echo ok"))));
+        assertTrue(e.getMessage().contains("worker"), e.getMessage());
     }
 
     @Test

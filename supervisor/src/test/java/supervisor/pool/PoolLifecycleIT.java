@@ -36,6 +36,42 @@ class PoolLifecycleIT {
     }
 
     @Test
+    void closingWhileAReplacementStartsFailsNothing() throws Exception {
+        // Found by the attack pass: close's wake-up reached a worker still starting as an event
+        // its start did not expect, and the slot thread failed with a ClassCastException.
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("supervisor");
+        java.util.concurrent.ConcurrentLinkedQueue<String> severe = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
+                    severe.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try {
+            WorkerPool p = WorkerPool.start(settings(1).build());
+            CallFuture crash = p.submit("exit 3".getBytes(StandardCharsets.UTF_8));
+            assertThrows(java.util.concurrent.ExecutionException.class, () -> crash.get(60, TimeUnit.SECONDS));
+            long start = System.nanoTime();
+            p.close(); // the replacement is starting now
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 10_000);
+            assertTrue(severe.isEmpty(), "errors logged: " + severe);
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+
+    @Test
     void aStartFromAnInterruptedThreadThrowsAndLeavesNothing() throws Exception {
         try (WorkerPool warm = WorkerPool.start(settings(1).build())) {
             warm.submit("echo warm".getBytes(StandardCharsets.UTF_8)).join();

@@ -197,7 +197,7 @@ class PoolPipelineIT {
         WorkerPool p = pool(1, 512);
         CallFuture hung = p.submit(bytes("hang"));
         List<CallFuture> behind = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 200; i++) { // under half the pipeline: every one is sent at once (see InFlight)
             behind.add(p.submit(bytes("sleep 100")));
         }
         Await.until(LONG, "every call sent to the worker", () -> p.stats().queued() == 0);
@@ -208,6 +208,28 @@ class PoolPipelineIT {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(millis < 30_000, "the hung call's worker was killed after " + millis + " ms");
         assertEquals(Map.of("cancelled", 1L), p.restartsByWorker().get(0).reasons());
-        assertEquals(301, p.stats().cancelled());
+        assertEquals(201, p.stats().cancelled());
+    }
+
+    @Test
+    void largeCallsQueuedBehindABusyWorkerGoOutInBoundedWrites() throws Exception {
+        // Found by the attack pass: the slot wrote every queued call in one buffer, whose size
+        // overflowed an int past 2 GiB and left the calls hanging. Batches of several calls are
+        // now bounded (InFlight.BATCH); a larger call goes alone.
+        WorkerPool p = pool(1, 64);
+        CallFuture busy = p.submit(bytes("sleep 500"));
+        List<CallFuture> big = new ArrayList<>();
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String x = Integer.toString(i).repeat(700_000 + i); // 12 calls of ~0.7 MiB: more than one batch
+            sent.add(x);
+            big.add(p.submit(bytes("echo " + x)));
+        }
+        assertEquals("slept", text(busy));
+        for (int i = 0; i < big.size(); i++) {
+            assertEquals(sent.get(i), text(big.get(i)));
+            assertEquals(1, big.get(i).attempts());
+        }
+        assertEquals(1, p.stats().workerStarts());
     }
 }

@@ -172,15 +172,17 @@ public enum Setting {
         throw new IllegalArgumentException(Printable.quote(v) + " is not one of " + String.join(", ", allowed));
     }
 
-    /** ASCII digits only: Long.parseLong would also take '+' and the digits of other scripts. */
+    /** ASCII digits only, from {@code min} to {@code max}: one message names the whole range. */
     private static void bounded(String v, long min, long max, boolean emptyAllowed) {
-        number(v, min, emptyAllowed);
-        if (!v.isEmpty() && Long.parseLong(v) > max) {
-            throw new IllegalArgumentException(Printable.quote(v) + " is more than " + max);
-        }
+        number(v, min, max, emptyAllowed);
     }
 
     private static void number(String v, long min, boolean emptyAllowed) {
+        number(v, min, Integer.MAX_VALUE, emptyAllowed);
+    }
+
+    /** ASCII digits only: Long.parseLong would also take '+' and the digits of other scripts. */
+    private static void number(String v, long min, long max, boolean emptyAllowed) {
         if (emptyAllowed && v.isEmpty()) {
             return;
         }
@@ -188,11 +190,11 @@ public enum Setting {
         for (int i = 0; i < v.length() && n >= 0; i++) {
             char c = v.charAt(i);
             // Saturate just above the bound instead of overflowing.
-            n = Durations.isAsciiDigit(c) ? Math.min(n * 10 + (c - '0'), Integer.MAX_VALUE + 1L) : -1;
+            n = Durations.isAsciiDigit(c) ? Math.min(n * 10 + (c - '0'), max + 1L) : -1;
         }
-        if (n < min || n > Integer.MAX_VALUE) {
+        if (n < min || n > max) {
             throw new IllegalArgumentException(Printable.quote(v) + " is not a whole number from " + min
-                    + " to " + Integer.MAX_VALUE + " (ASCII digits only)");
+                    + " to " + max + " (ASCII digits only)");
         }
     }
 }

@@ -103,7 +103,7 @@ class ConfigFileIT {
     void aFileNameWithANewlineIsEscaped() throws IOException {
         Path file = Files.writeString(dir.resolve("a\nb.properties"), "workers = many\n");
         String parent = dir.toString();
-        assertEquals(parent + "/a\\nb.properties:1: workers: 'many' is not a whole number from 1 to 2147483647"
+        assertEquals(parent + "/a\\nb.properties:1: workers: 'many' is not a whole number from 1 to 1024"
                 + " (ASCII digits only)", refusal(file));
     }
 

@@ -27,6 +27,19 @@ class SettingTest {
                 e.getMessage());
     }
 
+    @ParameterizedTest(name = "[{index}] pipeline refused with its own range")
+    @ValueSource(strings = {"0", "1025", "99999999999", "", "-1", "many"})
+    void aBoundedCountNamesItsOwnRange(String v) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Setting.PIPELINE.check(v));
+        assertTrue(e.getMessage().startsWith(Printable.quote(v) + " is not a whole number from 1 to 1024"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "pipeline \"{0}\" is accepted")
+    @ValueSource(strings = {"1", "32", "1024", "01024"})
+    void pipelinesFromOneTo1024AreAccepted(String v) {
+        assertDoesNotThrow(() -> Setting.PIPELINE.check(v));
+    }
+
     @ParameterizedTest(name = "stop signal {0} is refused for a JVM task")
     @ValueSource(strings = {"USR2", "SIGUSR2", "12", "QUIT", "SEGV", "ILL", "BUS", "FPE", "PIPE", "XFSZ"})
     void stopSignalsAJvmDoesNotStopOnAreRefused(String v) {

@@ -87,7 +87,8 @@ public final class FrameWriter {
      * Writes several frames, in order, as one write and one flush where the stream buffers them
      * (a pool sends a worker the calls that queued meanwhile so: one system call, not one each).
      *
-     * @throws IllegalArgumentException if a frame is longer than the maximum; nothing is written
+     * @throws IllegalArgumentException if a frame is longer than the maximum, or all of them are
+     *     longer than one array holds; nothing is written
      * @throws IOException as {@link #write(Frame)}
      */
     public void writeAll(List<Frame> frames) throws IOException {
@@ -95,12 +96,16 @@ public final class FrameWriter {
             write(frames.get(0));
             return;
         }
-        int total = 0;
+        long total = 0;
         for (Frame f : frames) {
             checkLength(f);
-            total += 4 + (int) f.length();
+            total += 4 + f.length();
         }
-        ByteBuffer batch = ByteBuffer.allocate(total);
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(frames.size() + " frames of " + total + " bytes in all do not fit in"
+                    + " one write; write them in smaller batches");
+        }
+        ByteBuffer batch = ByteBuffer.allocate((int) total);
         for (Frame f : frames) {
             put(batch, f);
         }
