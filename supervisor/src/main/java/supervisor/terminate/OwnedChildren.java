@@ -3,7 +3,6 @@ package supervisor.terminate;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -18,7 +17,6 @@ import java.util.function.IntPredicate;
 import supervisor.launch.ExitStatus;
 import supervisor.platform.Platform;
 import supervisor.platform.Posix;
-import supervisor.platform.ProcStat;
 
 /**
  * The children of this JVM whose exit status someone else collects: every {@link Process} the
@@ -205,27 +203,6 @@ public final class OwnedChildren {
     /** Reaps adopted zombies other than the owned ones, and {@code alsoOwned}. */
     public static int reap(Posix posix, IntPredicate alsoOwned) {
         return reap(posix, alsoOwned, pid -> false);
-    }
-
-    /**
-     * Reaps the zombie children among {@code seen}, members of a supervised tree as a scan found
-     * them, without reading them again: a zombie child stays as it is until it is reaped, and its
-     * pid cannot be reused before. Those owned elsewhere are left.
-     */
-    public static int reapSeen(Posix posix, IntPredicate alsoOwned, List<ProcStat> seen) {
-        try {
-            if (!LOCK.tryLock(REAP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                return 0;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        }
-        try {
-            return Reaper.reapSeen(posix, pid -> PIDS.contains(pid) || alsoOwned.test(pid), seen);
-        } finally {
-            LOCK.unlock();
-        }
     }
 
     /** As {@link #reap(Posix, IntPredicate)}, and also the zombies {@code ours} names in this JVM's session. */

@@ -1,6 +1,5 @@
 package supervisor.terminate;
 
-import java.util.List;
 import java.util.function.IntPredicate;
 import supervisor.platform.Posix;
 import supervisor.platform.ProcFs;
@@ -45,21 +44,6 @@ final class Reaper {
             ProcStat s = ProcFs.stat(pid).orElse(null);
             if (s != null && s.isDead() && s.ppid() == SELF && (s.session() != ownSession || ours.test(pid))
                     && posix.reap(pid) != -1) {
-                reaped++;
-            }
-        }
-        return reaped;
-    }
-
-    /**
-     * Reaps the zombies among {@code seen} (members of a supervised tree, as a scan read them)
-     * that are this JVM's children and not {@code owned}. A zombie child cannot change nor its pid
-     * be reused until it is reaped, so what the scan read still holds.
-     */
-    public static int reapSeen(Posix posix, IntPredicate owned, List<ProcStat> seen) {
-        int reaped = 0;
-        for (ProcStat s : seen) {
-            if (s.isDead() && s.ppid() == SELF && !owned.test(s.pid()) && posix.reap(s.pid()) != -1) {
                 reaped++;
             }
         }

@@ -71,10 +71,7 @@ public final class TreeTerminator implements Terminator {
         Map<ProcessId, Boolean> killed = new LinkedHashMap<>();
         if (frozen.noneAlive()) {
             // The last scan saw no live member (a cgroup killed them all first): nothing is left
-            // to fork, so another scan would find the same dead; only the reaping is left, of the
-            // zombies that scan saw (a zombie child stays as it was until it is reaped), then of
-            // any other.
-            OwnedChildren.reapSeen(posix, doNotReap, frozen.dead());
+            // to fork, so another scan would find the same dead; only the reaping is left.
             reapAdopted(posix, killed);
             return new KillReport(0, System.nanoTime() - start, List.of());
         }
@@ -112,7 +109,7 @@ public final class TreeTerminator implements Terminator {
      * The members stopped; {@code noneAlive} when the last scan found no live member (so none can
      * fork any more).
      */
-    private record Frozen(Set<ProcessId> stopped, boolean noneAlive, List<ProcStat> dead) {
+    private record Frozen(Set<ProcessId> stopped, boolean noneAlive) {
     }
 
     /** Stops every member; returns them once a scan finds nothing new and all are stopped. */
@@ -120,15 +117,12 @@ public final class TreeTerminator implements Terminator {
         Set<ProcessId> stopped = new HashSet<>();
         long quietSince = 0;
         boolean noneAlive = false;
-        List<ProcStat> dead = new ArrayList<>();
         while (System.nanoTime() - deadlineNanos < 0) {
             boolean fresh = false;
             boolean settled = true;
             noneAlive = true;
-            dead.clear();
             for (ProcStat p : tree.members()) {
                 if (p.isDead()) {
-                    dead.add(p);
                     continue;
                 }
                 noneAlive = false;
@@ -156,7 +150,7 @@ public final class TreeTerminator implements Terminator {
                 LockSupport.parkNanos(POLL_NANOS);
             }
         }
-        return new Frozen(stopped, noneAlive, dead);
+        return new Frozen(stopped, noneAlive);
     }
 
     /** Reaps zombies among this process's own children that were members of the tree, other than those owned elsewhere. */
