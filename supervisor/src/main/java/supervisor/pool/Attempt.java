@@ -32,6 +32,7 @@ final class Attempt {
     private final Worker w;
     private ScheduledFuture<?> deadline; // guarded by this
     private volatile boolean delivered;
+    private volatile boolean unwritten; // its write failed in this JVM before a byte went out
     private String stopReason; // guarded by this
     private String stopAsked; // guarded by this: a stop asked of the slot (see askStop)
     private long killAt; // guarded by this: when a stopped call that runs is due a kill; 0: none
@@ -66,6 +67,15 @@ final class Attempt {
 
     boolean wasDelivered() {
         return delivered;
+    }
+
+    /** Its CALL was never written: the write failed in this JVM (no memory for the batch), not in the pipe. */
+    void unwritten() {
+        unwritten = true;
+    }
+
+    boolean wasUnwritten() {
+        return unwritten;
     }
 
     /** It runs in the worker from now on: its timeout starts, or, stopped while it waited there, its grace. */

@@ -134,8 +134,11 @@ final class InFlight {
         } catch (IOException e) {
             return; // the worker is gone: its reader's end tells the slot
         } catch (RuntimeException | Error e) {
+            // Thrown in this JVM before the batch's one write (its buffer, a bug): no byte of it
+            // went out, so the calls never reached the worker and go to the next one.
             Log.error("cannot send " + Words.count(batch.size(), "call", "calls") + " to worker " + w.id + ": " + e
                     + "; replacing it (the calls go to the next worker)");
+            batch.forEach(Attempt::unwritten);
             w.kill("the supervisor could not send it calls");
             return;
         }
@@ -156,13 +159,8 @@ final class InFlight {
     }
 
     /** True if {@code callId} is among the unanswered calls: a STACK may come for it. */
-    synchronized boolean has(long callId) {
-        for (Attempt a : attempts) {
-            if (a.call.id == callId) {
-                return true;
-            }
-        }
-        return false;
+    boolean has(long callId) {
+        return find(callId) != null;
     }
 
     /** The id of the call whose answer may come next; 0 when none. For the reader's header check. */

@@ -74,17 +74,13 @@ final class Slot implements Runnable {
                 Worker w = worker;
                 if (w != null) {
                     w.kill();
-                    List<Attempt> all = w.calls.close();
-                    for (int i = all.size() - 1; i >= 0; i--) {
-                        Attempt r = all.get(i);
-                        r.over();
-                        if (i == 0 && r.wasDelivered()) {
-                            pool.completer.complete(r.call, null, new SupervisorErrorException("the supervisor failed while"
-                                    + " running call " + r.call.id + ": " + t, t), Outcome.PROTOCOL);
-                        } else if (!r.call.claimed()) {
-                            pool.putBackUnstarted(r.call); // it never started: the next worker runs it
-                        }
+                    Left left = takeCalls(w);
+                    Attempt r = left.running();
+                    if (r != null) {
+                        pool.completer.complete(r.call, null, new SupervisorErrorException("the supervisor failed while"
+                                + " running call " + r.call.id + ": " + t, t), Outcome.PROTOCOL);
                     }
+                    failUnsent(w, left.unsent());
                 }
                 lastEnd = "supervisor_error";
             } finally {
@@ -225,21 +221,9 @@ final class Slot implements Runnable {
      * ended may be why it ended (a worker whose heap cannot hold it): it counts as an attempt.
      */
     private String ended(Worker w, Throwable failure, String killedFor) {
-        List<Attempt> all = w.calls.close();
-        Attempt head = all.isEmpty() ? null : all.get(0);
-        List<Attempt> unsent = new ArrayList<>();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            Attempt a = all.get(i);
-            a.over();
-            if (!a.wasDelivered()) {
-                unsent.add(0, a);
-            } else if (i > 0 && !a.call.claimed()) {
-                pool.putBackUnstarted(a.call);
-            }
-        }
-        if (head != null && !head.wasDelivered()) {
-            head = null;
-        }
+        Left left = takeCalls(w);
+        Attempt head = left.running();
+        List<Attempt> unsent = left.unsent();
         if (failure instanceof Error error) {
             w.kill();
             if (head != null) {
@@ -293,6 +277,37 @@ final class Slot implements Runnable {
         return "crashed";
     }
 
+    /** The calls a worker had as it ended: the one it ran, and those whose CALL was not written whole. */
+    private record Left(Attempt running, List<Attempt> unsent) {
+    }
+
+    /**
+     * Takes the worker's calls as it ends: those that waited behind the one it ran never started
+     * and go back first in line; the one it ran, and those whose CALL was not written whole, are
+     * returned for the caller to decide.
+     */
+    private Left takeCalls(Worker w) {
+        List<Attempt> all = w.calls.close();
+        Attempt running = null;
+        List<Attempt> unsent = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Attempt a = all.get(i);
+            a.over();
+            if (!a.wasDelivered() && a.wasUnwritten()) {
+                if (!a.call.claimed()) {
+                    pool.putBackUnstarted(a.call); // no byte of it reached the worker
+                }
+            } else if (!a.wasDelivered()) {
+                unsent.add(0, a);
+            } else if (i == 0) {
+                running = a;
+            } else if (!a.call.claimed()) {
+                pool.putBackUnstarted(a.call);
+            }
+        }
+        return new Left(running, unsent);
+    }
+
     /** The calls whose CALL was being written as the worker ended: retried or failed as crashed (see {@link #ended}). */
     private void failUnsent(Worker w, List<Attempt> unsent) {
         Worker.Death d = null;
@@ -316,20 +331,11 @@ final class Slot implements Runnable {
     private String protocolError(Worker w, String why) {
         Log.warn(why + "; killing and replacing it");
         w.kill();
-        List<Attempt> all = w.calls.close();
-        List<Attempt> unsent = new ArrayList<>();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            Attempt a = all.get(i);
-            a.over();
-            if (!a.wasDelivered()) {
-                unsent.add(0, a);
-            } else if (i == 0) {
-                pool.completer.complete(a.call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
-            } else if (!a.call.claimed()) {
-                pool.putBackUnstarted(a.call);
-            }
+        Left left = takeCalls(w);
+        if (left.running() != null) {
+            pool.completer.complete(left.running().call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
         }
-        failUnsent(w, unsent);
+        failUnsent(w, left.unsent());
         return "protocol";
     }
 
