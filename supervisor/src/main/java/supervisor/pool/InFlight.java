@@ -119,10 +119,11 @@ final class InFlight {
     }
 
     /**
-     * Writes the batch's CALLs. On a failed write they stay here, undelivered: the slot finds
-     * them so at the worker's end and sends them to the next worker. A write that failed for any
-     * reason but the worker's end (this JVM out of memory for the batch, a bug) leaves the stream
-     * unusable, so the worker is killed: its end comes, and with it the same.
+     * Writes the batch's CALLs. On a write the pipe failed (the worker ended while it was written)
+     * they stay here, undelivered: at the worker's end the slot retries or fails them as crashed,
+     * since a call may be why its worker ended. On a failure in this JVM before the write (no
+     * memory for the batch, a bug) no byte went out: they are marked unwritten, the worker is
+     * killed, and at its end they go to the next worker, not counted as attempts.
      */
     private void send(List<Attempt> batch) {
         try {

@@ -237,7 +237,12 @@ public final class PoolSettings {
          * worker, never failed: they had not started). A call's timeout counts from when it starts
          * in its worker. An idle worker is always fed first. A worker recycled (after
          * {@link #maxCallsPerWorker} calls, or a fatal error: see {@link #recycleAfterFatalError})
-         * is sent no call after that point, but answers those it already holds first.
+         * is sent no call after that point, but answers those it already holds first. The thread
+         * that submits a call may write it to a worker itself; with a pipeline, a worker that has
+         * stopped reading (frozen) can hold that write until it is killed for it, the grace plus
+         * 2 s at most.
+         *
+         * @throws IllegalArgumentException if {@code n} is not within 1..1024
          */
         public Builder pipeline(int n) {
             if (n < 1 || n > Hello.MAX_PIPELINE) {

@@ -262,9 +262,12 @@ final class Slot implements Runnable {
             return "protocol";
         }
         if (failure instanceof ProtocolException p && w.alive()) {
-            String why = failCall(w, head, "worker " + w.id + " broke the protocol: " + p.getMessage());
+            String why = "worker " + w.id + " broke the protocol: " + p.getMessage();
+            Log.warn(why + "; killing and replacing it");
+            w.kill();
+            pool.completer.complete(head.call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
             failUnsent(w, unsent);
-            return why;
+            return "protocol";
         }
         int status = w.awaitExit(5000);
         Worker.Death d = w.death(status);
@@ -336,13 +339,6 @@ final class Slot implements Runnable {
             pool.completer.complete(left.running().call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
         }
         failUnsent(w, left.unsent());
-        return "protocol";
-    }
-
-    private String failCall(Worker w, Attempt head, String why) {
-        Log.warn(why + "; killing and replacing it");
-        w.kill();
-        pool.completer.complete(head.call, null, new ProtocolErrorException(why), Outcome.PROTOCOL);
         return "protocol";
     }
 

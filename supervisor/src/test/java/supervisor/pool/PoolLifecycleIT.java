@@ -60,12 +60,19 @@ class PoolLifecycleIT {
         logger.addHandler(handler);
         try {
             WorkerPool p = WorkerPool.start(settings(1).build());
-            CallFuture crash = p.submit("exit 3".getBytes(StandardCharsets.UTF_8));
-            assertThrows(java.util.concurrent.ExecutionException.class, () -> crash.get(60, TimeUnit.SECONDS));
-            long start = System.nanoTime();
-            p.close(); // the replacement is starting now
-            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 10_000);
-            assertTrue(severe.isEmpty(), "errors logged: " + severe);
+            try {
+                CallFuture crash = p.submit("exit 3".getBytes(StandardCharsets.UTF_8));
+                assertThrows(java.util.concurrent.ExecutionException.class, () -> crash.get(60, TimeUnit.SECONDS));
+                // The replacement is spawned (counted) and not ready yet: a JVM takes 100s of ms to say READY.
+                Await.until(Duration.ofSeconds(30), "the replacement to be spawned", () -> p.stats().workerStarts() == 2);
+                assertEquals(0, p.readyWorkers(), "close must come while the replacement starts");
+                long start = System.nanoTime();
+                p.close();
+                assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 10_000);
+                assertTrue(severe.isEmpty(), "errors logged: " + severe);
+            } finally {
+                p.shutdownNow();
+            }
         } finally {
             logger.removeHandler(handler);
         }
