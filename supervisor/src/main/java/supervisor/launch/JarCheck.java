@@ -47,12 +47,24 @@ public final class JarCheck {
      * @return the Task-Class it names
      */
     public static String checkWorker(Path jar) throws LaunchException {
+        return checkWorker(jar, true);
+    }
+
+    /**
+     * Refuses a file that is not a readable jar; with {@code needTaskClass}, one that names no
+     * Task-Class in its manifest (a -Dsupervisor.task.class option makes it needless). The
+     * Task-Class named, or null.
+     */
+    public static String checkWorker(Path jar, boolean needTaskClass) throws LaunchException {
         String cannot = "cannot use " + Printable.escape(jar.toString()) + " as a worker: ";
         regularReadableFile(jar, "worker jar not found: ", cannot);
         try (JarFile file = new JarFile(jar.toFile())) {
             Manifest m = file.getManifest();
             String task = m == null ? null : m.getMainAttributes().getValue("Task-Class");
             if (task == null || task.isBlank()) {
+                if (!needTaskClass) {
+                    return null;
+                }
                 throw LaunchException.cannotRun(cannot + "no Task-Class in its manifest");
             }
             return task.trim();

@@ -1,5 +1,6 @@
 package supervisor.pool;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -7,17 +8,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import supervisor.limits.Limits;
 import supervisor.log.Printable;
+import supervisor.serial.AllowList;
 import supervisor.terminate.Mechanism;
 import supervisor.units.Bounds;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.Hello;
 
 /**
- * How a {@link WorkerPool} runs its workers. Immutable; made with {@link #builder(Path)}.
+ * How a {@link WorkerPool} runs its workers. Immutable; made with {@link #forClassPath()} (the
+ * workers run the caller's own code, given as lambdas or through a proxy) or {@link #builder(Path)}
+ * (the workers run the {@link supervisor.worker.Task} of a worker jar).
  */
 public final class PoolSettings {
     /** How a worker's whole process tree is held, so that stopping it leaves nothing behind. */
@@ -36,7 +41,11 @@ public final class PoolSettings {
         TREE
     }
 
-    final Path workerJar;
+    final Path workerJar; // null: the workers run the caller's code (forClassPath)
+    final List<Path> classPath; // the workers' class path, after the stub's
+    final String taskClass; // null: the worker jar's Task-Class
+    final AllowList allowList;
+    final boolean ownClassPath; // the workers' class path is this JVM's (forClassPath())
     final int workers;
     final List<String> jvmOptions;
     final String java;
@@ -70,6 +79,10 @@ public final class PoolSettings {
 
     private PoolSettings(Builder b) {
         this.workerJar = b.workerJar;
+        this.classPath = List.copyOf(b.classPath);
+        this.taskClass = b.workerJar == null ? CALLABLE_TASK : null;
+        this.allowList = b.allowList;
+        this.ownClassPath = b.ownClassPath;
         this.workers = b.workers;
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.java = b.java;
@@ -106,13 +119,67 @@ public final class PoolSettings {
         this.limits = new Limits(memoryLimit, cpuTimeLimit.toNanos(), maxProcesses, 0);
     }
 
+    /** The worker stub's task that runs a serialized {@link supervisor.worker.WorkerCallable}. */
+    static final String CALLABLE_TASK = "supervisor.worker.CallableTask";
+
     /** Settings for a pool of workers running the Task-Class named in {@code workerJar}'s manifest. */
     public static Builder builder(Path workerJar) {
-        return new Builder(workerJar);
+        Objects.requireNonNull(workerJar, "workerJar");
+        return new Builder(workerJar, List.of(workerJar.toAbsolutePath()));
     }
 
+    /**
+     * Settings for a pool whose workers run the caller's own code ({@link WorkerPool#call},
+     * {@link WorkerPool#submit(supervisor.worker.WorkerCallable)}, {@link WorkerPool#proxy}),
+     * with the caller's class path ({@code java.class.path}: a plain class path, a jar run with
+     * {@code java -jar}, or a manifest-only jar such as Maven Surefire's).
+     *
+     * @throws IllegalStateException when this JVM has no class path (it runs from the module path
+     *     alone, or its classes come from a custom class loader): name one with
+     *     {@link #forClassPath(List)}
+     */
+    public static Builder forClassPath() {
+        String own = System.getProperty("java.class.path", "");
+        List<Path> paths = new ArrayList<>();
+        for (String entry : own.split(File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                paths.add(Path.of(entry).toAbsolutePath());
+            }
+        }
+        if (paths.isEmpty()) {
+            throw new IllegalStateException("this JVM has no class path (java.class.path is empty) for its workers;"
+                    + " name their jars and directories with PoolSettings.forClassPath(paths)");
+        }
+        Builder b = new Builder(null, paths);
+        b.ownClassPath = true;
+        return b;
+    }
+
+    /** As {@link #forClassPath()}, with the workers' class path given: jars and directories. */
+    public static Builder forClassPath(List<Path> classPath) {
+        if (classPath.isEmpty()) {
+            throw new IllegalArgumentException("the workers' class path is empty");
+        }
+        List<Path> paths = new ArrayList<>();
+        for (Path p : classPath) {
+            paths.add(p.toAbsolutePath());
+        }
+        return new Builder(null, paths);
+    }
+
+    /** The worker jar of {@link #builder(Path)}; null for {@link #forClassPath()}. */
     public Path workerJar() {
         return workerJar;
+    }
+
+    /** The workers' class path after the worker stub: the jar, or the caller's class path. */
+    public List<Path> classPath() {
+        return classPath;
+    }
+
+    /** What a worker's answer may hold: see {@link Builder#allowPackages}. */
+    AllowList allowList() {
+        return allowList;
     }
 
     public int workers() {
@@ -159,6 +226,9 @@ public final class PoolSettings {
     /** Builds {@link PoolSettings}. Not thread-safe. */
     public static final class Builder {
         private final Path workerJar;
+        private final List<Path> classPath;
+        private AllowList allowList = AllowList.defaults();
+        private boolean ownClassPath;
         private int workers = Runtime.getRuntime().availableProcessors();
         private final List<String> jvmOptions = new ArrayList<>();
         private String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -187,8 +257,41 @@ public final class PoolSettings {
         private boolean jmx = true;
         private boolean claimOrphans;
 
-        private Builder(Path workerJar) {
-            this.workerJar = Objects.requireNonNull(workerJar, "workerJar");
+        private Builder(Path workerJar, List<Path> classPath) {
+            this.workerJar = workerJar;
+            this.classPath = classPath;
+        }
+
+        /**
+         * Packages whose classes a worker's answer may hold (with their subpackages), besides the
+         * defaults: the JDK's value types, collections and exceptions, records and enums, and a
+         * proxied method's declared return and exception types. A result or an exception of a
+         * class off the list is never built: the call fails with {@link AnswerRefusedException},
+         * or for an exception, {@link TaskFailedException} with its class, message and stack as
+         * text. Name only packages whose serializable classes run no code of their own when read
+         * ({@code readObject}, {@code readResolve}): see docs/security.md.
+         *
+         * @throws IllegalArgumentException for a name such as {@code "com.example.*"} or {@code ""}
+         */
+        public Builder allowPackages(String... packages) {
+            this.allowList = allowList.withPackages(List.of(packages));
+            return this;
+        }
+
+        /** Classes a worker's answer may hold, besides the defaults: see {@link #allowPackages}. */
+        public Builder allowClasses(Class<?>... classes) {
+            this.allowList = allowList.withClasses(Set.of(classes));
+            return this;
+        }
+
+        /**
+         * How deep a worker's answer may nest objects (default {@value AllowList#DEFAULT_MAX_DEPTH})
+         * and how many it may hold (default {@value AllowList#DEFAULT_MAX_REFERENCES}); an answer
+         * beyond either is refused before it is built.
+         */
+        public Builder answerBounds(int maxDepth, int maxObjects) {
+            this.allowList = allowList.withBounds(maxDepth, maxObjects);
+            return this;
         }
 
         /** How many worker JVMs run at once (default: the number of CPUs). */

@@ -130,7 +130,11 @@ final class Worker {
         env.put("SUPERVISOR_WORKER_ID", id);
         env.put("SUPERVISOR_MAX_FRAME", Integer.toString(settings.maxFrameBytes));
         env.put("SUPERVISOR_HEARTBEAT_MS", Long.toString(settings.heartbeat.toMillis()));
-        List<String> jvmOptions = new ArrayList<>(settings.jvmOptions);
+        List<String> jvmOptions = new ArrayList<>();
+        if (settings.taskClass != null) {
+            jvmOptions.add("-D" + TASK_PROPERTY + "=" + settings.taskClass); // first: the caller's own may override it
+        }
+        jvmOptions.addAll(settings.jvmOptions);
         String classPath = stubJar();
         boolean subreaper = false;
         if (SupervisedProcess.heldByTree(settings.mechanism)) {
@@ -146,7 +150,7 @@ final class Worker {
             }
         }
         ProcessSpec spec = ProcessSpec.java(settings.java, jvmOptions,
-                        List.of("-cp", classPath + ":" + settings.workerJar.toAbsolutePath(), WorkerMain.class.getName()))
+                        List.of("-cp", classPath + ":" + joined(settings.classPath), WorkerMain.class.getName()))
                 .withEnvironment(env)
                 .withLimits(settings.limits)
                 .withMechanism(settings.mechanism)
@@ -180,6 +184,17 @@ final class Worker {
         }
         Log.debug("worker " + id + " started: pid " + w.processId.pid() + ", " + supervised.mechanism());
         return w;
+    }
+
+    /** The worker stub's TaskLoader.PROPERTY. */
+    static final String TASK_PROPERTY = "supervisor.task.class";
+
+    private static String joined(List<Path> paths) {
+        StringBuilder s = new StringBuilder();
+        for (Path p : paths) {
+            s.append(s.length() == 0 ? "" : ":").append(p);
+        }
+        return s.toString();
     }
 
     /** Set in a worker that is to make itself the child subreaper (worker-stub's {@code Subreaper}). */

@@ -1,6 +1,8 @@
 package supervisor.pool;
 
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import supervisor.worker.WorkerCallable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -66,6 +68,7 @@ public final class WorkerPool implements AutoCloseable {
     final CallQueue queue;
     final PoolCounters counters = new PoolCounters();
     final CallCompleter completer;
+    final CodeCalls code = new CodeCalls(this);
     private final StartGovernor governor;
     private volatile String name;
     private volatile PoolMBean mbean; // null: not registered
@@ -158,16 +161,19 @@ public final class WorkerPool implements AutoCloseable {
 
     /** The task class the workers will run: a -Dsupervisor.task.class option, else the jar's Task-Class. */
     private static String checkJar(PoolSettings settings) {
-        String task;
-        try {
-            task = JarCheck.checkWorker(settings.workerJar);
-        } catch (LaunchException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-        String property = "-Dsupervisor.task.class="; // the stub's TaskLoader.PROPERTY
+        String task = settings.taskClass;
+        String property = "-D" + Worker.TASK_PROPERTY + "=";
         for (String option : settings.jvmOptions) {
             if (option.startsWith(property)) {
                 task = option.substring(property.length()); // the last one wins, as in the JVM
+            }
+        }
+        if (settings.workerJar != null) {
+            try {
+                String named = JarCheck.checkWorker(settings.workerJar, task == null);
+                return task != null ? task : named;
+            } catch (LaunchException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
             }
         }
         return task;
@@ -179,6 +185,86 @@ public final class WorkerPool implements AutoCloseable {
      */
     public String name() {
         return name;
+    }
+
+    /**
+     * Runs {@code code} in a worker and returns its value: one line to call what might hang,
+     * crash or leak, isolated. The pool must run the caller's code ({@link PoolSettings#forClassPath()}).
+     * <pre>{@code
+     * String text = pool.call(() -> LegacyPdf.extractText(bytes), Duration.ofSeconds(30));
+     * }</pre>
+     * The value must be serializable and acceptable to the pool's allow-list
+     * ({@link PoolSettings.Builder#allowPackages}). The worker is reused for later calls, and
+     * replaced after a crash, a timeout it did not stop at, or a limit.
+     *
+     * @param timeout how long the call may run in its worker; zero for none (as for
+     *     {@link #submit(byte[], Duration)}: a {@link CallTimeoutException} with the worker's stack)
+     * @return what {@code code} returned
+     * @throws E what {@code code} threw, rebuilt with its class, message, stack and causes (or a
+     *     {@link TaskFailedException} with them as text when its class is off the allow-list)
+     * @throws PoolException when the call did not run to its end: {@link CallTimeoutException},
+     *     {@link WorkerCrashedException} (a crash, a signal, a limit), {@link AnswerRefusedException},
+     *     {@link PoolClosedException}...
+     * @throws IllegalArgumentException when {@code code} captures what cannot be serialized, naming
+     *     its type, or its class is one a worker cannot load
+     * @throws java.util.concurrent.CancellationException when this thread was interrupted while
+     *     it waited; the call is cancelled and the interrupt kept
+     */
+    public <T, E extends Exception> T call(WorkerCallable<T, E> code, Duration timeout) throws E {
+        Class<?> writer = code.getClass().getNestHost(); // a lambda's is the class that wrote it
+        CallFuture future = this.code.send(code, writer, timeout);
+        try {
+            @SuppressWarnings("unchecked")
+            T value = (T) this.code.await(future, CodeCalls.Expect.of(writer));
+            return value;
+        } catch (Throwable t) {
+            throw CodeCalls.<RuntimeException>sneaky(t);
+        }
+    }
+
+    /** {@link #call(WorkerCallable, Duration)} with the pool's {@link PoolSettings.Builder#callTimeout}. */
+    public <T, E extends Exception> T call(WorkerCallable<T, E> code) throws E {
+        return call(code, settings.callTimeout);
+    }
+
+    /**
+     * Submits {@code code} to run in a worker, as {@link #call(WorkerCallable, Duration)} does,
+     * without waiting. The stage completes with the code's value, or exceptionally with the
+     * code's own exception or one of the pool's (not wrapped: {@code exceptionally} sees it
+     * itself, while {@code join} wraps it in a {@link java.util.concurrent.CompletionException}).
+     * Only the pool completes it; its {@code toCompletableFuture()} is a copy. To bound how long
+     * the code may run, give it a timeout.
+     */
+    public <T, E extends Exception> CompletionStage<T> submit(WorkerCallable<T, E> code, Duration timeout) {
+        Class<?> writer = code.getClass().getNestHost();
+        return this.code.stage(this.code.send(code, writer, timeout), CodeCalls.Expect.of(writer));
+    }
+
+    /** {@link #submit(WorkerCallable, Duration)} with the pool's {@link PoolSettings.Builder#callTimeout}. */
+    public <T, E extends Exception> CompletionStage<T> submit(WorkerCallable<T, E> code) {
+        return submit(code, settings.callTimeout);
+    }
+
+    /**
+     * An implementation of {@code api} each of whose methods runs in a worker, on an instance of
+     * {@code implementation} that the worker makes once (with its constructor without arguments)
+     * and keeps. The way to wrap a library that may hang or crash:
+     * <pre>{@code
+     * Codec codec = pool.proxy(Codec.class, NativeCodec.class);
+     * byte[] packed = codec.compress(data);   // runs in a worker
+     * }</pre>
+     * A method's timeout is its {@link Timeout} annotation's, or its interface's, or the pool's.
+     * A method throws what the implementation threw, or a {@link PoolException}, as
+     * {@link #call(WorkerCallable, Duration)} does; the declared return and exception types are
+     * allowed in answers. Arguments must be serializable. {@code equals}, {@code hashCode} and
+     * {@code toString} are the proxy's own; default methods run in the caller. Safe to share
+     * between threads: calls from several threads run in several workers at once.
+     *
+     * @throws IllegalArgumentException when {@code api} is not an interface, or
+     *     {@code implementation} does not implement it or has no constructor without arguments
+     */
+    public <I> I proxy(Class<I> api, Class<? extends I> implementation) {
+        return ProxyHandler.create(this, api, implementation);
     }
 
     /** Submits a call with the pool's default timeout. */

@@ -1,0 +1,141 @@
+package supervisor.serial;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InvalidClassException;
+import java.io.ObjectInputStream;
+import java.io.ObjectStreamClass;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Set;
+import supervisor.worker.protocol.ErrorPayload;
+import supervisor.worker.protocol.ProtocolException;
+
+/**
+ * Reads a worker's answer to a call of the caller's own code (the worker stub's
+ * {@code CallableTask} writes it): a tag byte, then a serialized value, or an exception as text
+ * and as an object. Every object is read under an {@link AllowList}; classes are resolved with
+ * the caller's class loader and never initialised by the stream.
+ */
+public final class AnswerDecoder {
+    static final byte VALUE = 0;
+    static final byte THROWN = 1;
+    static final byte NOT_SENT = 2;
+
+    private AnswerDecoder() {}
+
+    /**
+     * @param declared classes the caller declared for this call (a proxied method's return and
+     *     exception types), allowed as well
+     * @param loader resolves the classes the answer names
+     */
+    public static Answer decode(byte[] answer, AllowList list, Set<Class<?>> declared, ClassLoader loader) {
+        if (answer.length == 0) {
+            return new Answer.Refused("the worker answered nothing");
+        }
+        switch (answer[0]) {
+            case VALUE -> {
+                AllowList.Filter filter = list.filter(answer.length, declared);
+                try {
+                    return new Answer.Value(read(answer, 1, filter, loader));
+                } catch (Exception | StackOverflowError e) {
+                    return new Answer.Refused(refusal("the result", filter, e));
+                }
+            }
+            case THROWN -> {
+                if (answer.length < 5) {
+                    return new Answer.Refused("the worker's answer is cut short");
+                }
+                int n = ByteBuffer.wrap(answer, 1, 4).getInt();
+                if (n < 0 || n > answer.length - 5) {
+                    return new Answer.Refused("the worker's answer has a bad length");
+                }
+                ErrorPayload text;
+                try {
+                    text = ErrorPayload.decode(Arrays.copyOfRange(answer, 5, 5 + n));
+                } catch (ProtocolException e) {
+                    return new Answer.Refused("the worker's answer is malformed: " + e.getMessage());
+                }
+                int at = 5 + n;
+                if (at == answer.length) {
+                    return new Answer.ThrownText(text, "it is not Serializable");
+                }
+                AllowList.Filter filter = list.filter(answer.length, declared);
+                try {
+                    Object thrown = read(answer, at, filter, loader);
+                    if (thrown instanceof Throwable t) {
+                        return new Answer.Thrown(t);
+                    }
+                    return new Answer.ThrownText(text, "the worker sent a " + typeOf(thrown) + " in its place");
+                } catch (Exception | StackOverflowError e) {
+                    return new Answer.ThrownText(text, refusal("it", filter, e));
+                }
+            }
+            case NOT_SENT -> {
+                try {
+                    return new Answer.Refused(ErrorPayload.decode(Arrays.copyOfRange(answer, 1, answer.length)).message());
+                } catch (ProtocolException e) {
+                    return new Answer.Refused("the worker's answer is malformed: " + e.getMessage());
+                }
+            }
+            default -> {
+                return new Answer.Refused("the worker's answer starts with an unknown tag " + answer[0]);
+            }
+        }
+    }
+
+    private static String typeOf(Object o) {
+        return o == null ? "null" : o.getClass().getName();
+    }
+
+    private static String refusal(String what, AllowList.Filter filter, Throwable e) {
+        if (filter.refusal() != null) {
+            return what + " was refused: " + filter.refusal();
+        }
+        if (e instanceof ClassNotFoundException) {
+            return what + " names class " + e.getMessage() + ", which the caller cannot load";
+        }
+        if (e instanceof StackOverflowError) {
+            return what + " nests too deep to rebuild";
+        }
+        return what + " could not be rebuilt: " + e;
+    }
+
+    private static Object read(byte[] answer, int from, AllowList.Filter filter, ClassLoader loader)
+            throws IOException, ClassNotFoundException {
+        ByteArrayInputStream bytes = new ByteArrayInputStream(answer, from, answer.length - from);
+        try (Reader in = new Reader(bytes, loader)) {
+            in.setObjectInputFilter(filter);
+            Object value = in.readObject();
+            if (bytes.available() > 0) { // ObjectInputStream reads no further than the object
+                filter.refuseHere(bytes.available() + " bytes follow the object");
+                throw new InvalidClassException("trailing bytes");
+            }
+            return value;
+        }
+    }
+
+    /** Resolves with the caller's loader, without initialising: the filter sees each class first. */
+    private static final class Reader extends ObjectInputStream {
+        private final ClassLoader loader;
+
+        Reader(ByteArrayInputStream in, ClassLoader loader) throws IOException {
+            super(in);
+            this.loader = loader;
+        }
+
+        @Override
+        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+            try {
+                return Class.forName(desc.getName(), false, loader);
+            } catch (ClassNotFoundException e) {
+                return super.resolveClass(desc); // primitives' names and the platform's classes
+            }
+        }
+
+        @Override
+        protected Class<?> resolveProxyClass(String[] interfaces) throws InvalidClassException {
+            throw new InvalidClassException("a dynamic proxy", "the answer holds a dynamic proxy, which is never allowed");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package supervisor.serial;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.io.ObjectOutputStream;
+import java.net.URL;
+import java.security.CodeSource;
+import supervisor.worker.WorkerCallable;
+
+/**
+ * Writes a {@link WorkerCallable} as the input of a call, and refuses, in the caller and at the
+ * call, code that a worker could not run: a lambda that captures what cannot cross to another
+ * JVM, or one whose class the worker cannot load.
+ */
+public final class CallEncoder {
+    private CallEncoder() {}
+
+    /**
+     * @param origin the class whose code runs: the class that wrote a lambda, or a proxy's
+     *     implementation class
+     * @param callerClassPath whether the workers run with the caller's own class path; the class
+     *     that wrote the lambda must then be one the application class loader loaded from a
+     *     directory or a jar
+     * @throws IllegalArgumentException naming the captured type that is not serializable, or the
+     *     class the worker cannot load, and why
+     */
+    public static byte[] encode(WorkerCallable<?, ?> code, Class<?> origin, boolean callerClassPath) {
+        Class<?> writer = origin;
+        if (callerClassPath) {
+            checkLoadable(writer);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(code);
+        } catch (NotSerializableException e) {
+            throw new IllegalArgumentException("cannot send " + describe(code, writer) + " to a worker: it captures a "
+                    + e.getMessage() + ", which is not Serializable; pass what it needs as values"
+                    + " (strings, numbers, records, byte arrays...) and open such resources in the worker", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot send " + describe(code, writer) + " to a worker: " + e, e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String describe(WorkerCallable<?, ?> code, Class<?> writer) {
+        return code.getClass().isHidden() ? "a lambda of " + writer.getName() : code.toString();
+    }
+
+    /** A worker started with the caller's class path loads only what the application class loader can. */
+    private static void checkLoadable(Class<?> writer) {
+        ClassLoader loader = writer.getClassLoader();
+        if (loader == null || loader == ClassLoader.getPlatformClassLoader()) {
+            return; // the JDK's own: every JVM has it
+        }
+        CodeSource source = writer.getProtectionDomain().getCodeSource();
+        URL where = source == null ? null : source.getLocation();
+        if (where == null || !"file".equals(where.getProtocol())) {
+            throw new IllegalArgumentException("cannot run code of " + writer.getName() + " in a worker: it was loaded from "
+                    + where + ", which a worker JVM cannot put on its class path (nested jars, such as Spring Boot's,"
+                    + " are not supported); start the pool with PoolSettings.forClassPath(paths) naming plain jars"
+                    + " or directories");
+        }
+        if (loader != ClassLoader.getSystemClassLoader()) {
+            throw new IllegalArgumentException("cannot run code of " + writer.getName() + " in a worker started with the"
+                    + " caller's class path: it was loaded by " + loader + ", not by the application class loader;"
+                    + " start the pool with PoolSettings.forClassPath(paths) naming " + where);
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package supervisor.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import supervisor.testing.Procs;
+
+/**
+ * Issue 24: the caller's own code in a worker JVM, with no worker jar: lambdas
+ * ({@link WorkerPool#call}, {@link WorkerPool#submit(supervisor.worker.WorkerCallable)}), an
+ * interface proxy ({@link WorkerPool#proxy}) and one JVM per call ({@link Isolated#call}). The
+ * code's own exceptions arrive as themselves; what the pool does to a worker that hangs or
+ * crashes holds as for byte[] calls. Real worker JVMs, started with this test's class path (a
+ * Surefire/Failsafe manifest-only jar); each test proves nothing is left.
+ */
+class CodeCallsIT {
+    static final Duration LONG = Duration.ofSeconds(60);
+    private final String testId = UUID.randomUUID().toString();
+    private final ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
+    private final List<WorkerPool> pools = new ArrayList<>();
+
+    private PoolSettings.Builder settings() {
+        return PoolSettings.forClassPath().workers(1)
+                .environment("SUPERVISOR_TEST_ID", testId)
+                .jvmOption("-Xmx64m").jvmOption("-XX:TieredStopAtLevel=1")
+                .grace(Duration.ofMillis(300))
+                .workerOutput(output::add);
+    }
+
+    private WorkerPool pool(PoolSettings.Builder b) {
+        WorkerPool p = WorkerPool.start(b.build());
+        pools.add(p);
+        return p;
+    }
+
+    @AfterEach
+    void nothingLeftBehind() {
+        pools.forEach(WorkerPool::shutdownNow);
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + testId, Duration.ofSeconds(5));
+    }
+
+    static long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    /** A record with a list of records: allowed in answers by default. */
+    record Page(int number, String text) implements Serializable { }
+
+    record Document(String title, List<Page> pages, Map<String, Integer> counts) implements Serializable { }
+
+    /** An exception class of the caller's, off the default allow-list. */
+    static final class LegacyException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        LegacyException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    @Test
+    void aLambdaRunsInAWorkerThatIsReusedAndItsValueComesBack() {
+        WorkerPool p = pool(settings());
+        String word = "pages";
+        long worker = p.call(CodeCallsIT::pid, LONG);
+        assertNotEquals(pid(), worker, "the code ran in another JVM");
+        assertEquals(worker, p.call(CodeCallsIT::pid, LONG), "the same warm worker serves the next call");
+        Document d = p.call(() -> new Document("t", List.of(new Page(1, word)), Map.of(word, 1)), LONG);
+        assertEquals(new Document("t", List.of(new Page(1, "pages")), Map.of("pages", 1)), d);
+        Object none = p.call(() -> null, LONG);
+        assertEquals(null, none);
+        int[] big = p.call(() -> new int[100_000], LONG);
+        assertEquals(100_000, big.length);
+    }
+
+    @Test
+    void theCodesOwnCheckedExceptionIsThrownWithItsMessageCauseAndStack() {
+        WorkerPool p = pool(settings());
+        IOException e = assertThrows(IOException.class, () -> p.call(() -> {
+            throw new IOException("disk gone", new IllegalStateException("inner"));
+        }, LONG));
+        assertEquals("disk gone", e.getMessage());
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertEquals("inner", e.getCause().getMessage());
+        assertTrue(Arrays.stream(e.getStackTrace()).anyMatch(f -> f.getClassName().equals(CodeCallsIT.class.getName())),
+                "the worker's stack, down to the lambda: " + Arrays.toString(e.getStackTrace()));
+        UncheckedIOException u = assertThrows(UncheckedIOException.class, () -> p.call(() -> {
+            throw new UncheckedIOException(new IOException("unchecked"));
+        }, LONG));
+        assertEquals("unchecked", u.getCause().getMessage());
+        assertEquals(42, (int) p.call(() -> 42, LONG), "the worker goes on");
+        long before = p.call(CodeCallsIT::pid, LONG);
+        // A VirtualMachineError leaves the worker's JVM unsound: the pool replaces it (recycleAfterFatalError).
+        TaskFailedException so = assertThrows(TaskFailedException.class, () -> p.call(CodeCallsIT::recurse, LONG));
+        assertEquals(StackOverflowError.class.getName(), so.remoteClass());
+        assertNotEquals(before, (long) p.call(CodeCallsIT::pid, LONG), "a new worker after a fatal error");
+    }
+
+    static int recurse() {
+        return recurse() + 1;
+    }
+
+    @Test
+    void anExceptionOffTheAllowListArrivesAsTaskFailedExceptionWithItsTextOrItselfWhenAllowed() {
+        WorkerPool p = pool(settings());
+        TaskFailedException e = assertThrows(TaskFailedException.class, () -> p.call(() -> {
+            throw new LegacyException("bad pdf", new IOException("at byte 7"));
+        }, LONG));
+        assertEquals(LegacyException.class.getName(), e.remoteClass());
+        assertEquals("bad pdf", e.remoteMessage());
+        assertTrue(e.getMessage().contains("is not on the allow-list"), e.getMessage());
+        assertTrue(e.remoteStackTrace().contains("at byte 7"), e.remoteStackTrace());
+
+        WorkerPool allowing = pool(settings().allowPackages("supervisor.pool"));
+        LegacyException own = assertThrows(LegacyException.class, () -> allowing.call(() -> {
+            throw new LegacyException("bad pdf", new IOException("at byte 7"));
+        }, LONG));
+        assertEquals("at byte 7", own.getCause().getMessage());
+    }
+
+    @Test
+    void submitCompletesWithTheValueOrTheCodesOwnException() throws Exception {
+        WorkerPool p = pool(settings().workers(2));
+        CompletionStage<Integer> six = p.submit(() -> 2 * 3, LONG);
+        CompletionStage<Integer> failing = p.submit(() -> {
+            throw new IOException("async");
+        });
+        assertEquals(6, six.toCompletableFuture().get(60, TimeUnit.SECONDS));
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> failing.toCompletableFuture().get(60, TimeUnit.SECONDS));
+        assertInstanceOf(IOException.class, e.getCause());
+        assertEquals("async", e.getCause().getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> ((java.util.concurrent.CompletableFuture<Integer>) six)
+                .complete(7), "only the pool completes the stage");
+    }
+
+    @Test
+    void aTimeoutThrowsCallTimeoutExceptionWithTheWorkersStackAndTheNextCallWorks() {
+        WorkerPool p = pool(settings());
+        long first = p.call(CodeCallsIT::pid, LONG);
+        CallTimeoutException e = assertThrows(CallTimeoutException.class, () -> p.call(() -> {
+            while (true) {
+                spin();
+            }
+        }, Duration.ofMillis(300)));
+        assertTrue(Arrays.stream(e.workerStack()).anyMatch(f -> f.getMethodName().equals("spin")
+                || f.getClassName().equals(CodeCallsIT.class.getName())), Arrays.toString(e.workerStack()));
+        long next = p.call(CodeCallsIT::pid, LONG);
+        assertNotEquals(first, next, "a worker that ignored the cancel was killed and replaced");
+    }
+
+    static volatile long spun;
+
+    static void spin() {
+        spun++;
+    }
+
+    @Test
+    void aCrashThrowsWorkerCrashedExceptionAndTheNextCallRunsInANewWorker() {
+        WorkerPool p = pool(settings());
+        long first = p.call(CodeCallsIT::pid, LONG);
+        WorkerCrashedException e = assertThrows(WorkerCrashedException.class, () -> p.call(() -> {
+            Runtime.getRuntime().halt(3);
+            return 0;
+        }, LONG));
+        assertTrue(e.getMessage().contains("exited with status 3"), e.getMessage());
+        assertNotEquals(first, (long) p.call(CodeCallsIT::pid, LONG));
+    }
+
+    @Test
+    void aLambdaThatCapturesASocketIsRefusedAtTheCallNamingItsType() throws IOException {
+        WorkerPool p = pool(settings());
+        try (Socket socket = new Socket()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> p.call(() -> socket.isConnected(), LONG));
+            assertTrue(e.getMessage().contains("it captures a java.net.Socket, which is not Serializable"), e.getMessage());
+        }
+        assertEquals(0, p.stats().submitted(), "nothing was sent");
+    }
+
+    @Test
+    void aResultThatCannotBeSerializedIsAnAnswerRefusedException() {
+        WorkerPool p = pool(settings());
+        AnswerRefusedException e = assertThrows(AnswerRefusedException.class, () -> p.call(Object::new, LONG));
+        assertTrue(e.getMessage().contains("a java.lang.Object, cannot be sent"), e.getMessage());
+        assertEquals("ok", p.call(() -> "ok", LONG));
+    }
+
+    @Test
+    void aPoolOfAWorkerJarRefusesCodeWithAClearError() {
+        WorkerPool p = pool(PoolSettings.builder(WorkerPoolIT.WORKER_JAR).workers(1)
+                .environment("SUPERVISOR_TEST_ID", testId).workerOutput(output::add));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.call(() -> 1, LONG));
+        assertTrue(e.getMessage().contains("start the pool with PoolSettings.forClassPath()"), e.getMessage());
+    }
+
+    /** The interface a caller wraps a legacy library behind. */
+    @Timeout(value = 30)
+    public interface Calc {
+        int add(int a, int b);
+
+        long pid();
+
+        default int twice(int a) {
+            return add(a, a);
+        }
+
+        @Timeout(value = 300, unit = TimeUnit.MILLISECONDS)
+        void hang() throws InterruptedException;
+
+        void fail(String why) throws IOException;
+
+        Integer nothing();
+
+        int nothingAsInt();
+    }
+
+    public static final class NativeCalc implements Calc {
+        private int calls; // one instance per worker: counts that worker's calls
+
+        @Override
+        public int add(int a, int b) {
+            calls++;
+            return a + b;
+        }
+
+        @Override
+        public long pid() {
+            return ProcessHandle.current().pid() * 1000 + calls;
+        }
+
+        @Override
+        public void hang() throws InterruptedException {
+            Thread.sleep(600_000);
+        }
+
+        @Override
+        public void fail(String why) throws IOException {
+            throw new IOException(why);
+        }
+
+        @Override
+        public Integer nothing() {
+            return null;
+        }
+
+        @Override
+        public int nothingAsInt() {
+            throw new IllegalStateException("never called: the proxy calls nothing() through this name");
+        }
+    }
+
+    @Test
+    void aProxyRunsEachMethodInAWorkerAndObjectAndDefaultMethodsAsJavaDoes() throws Exception {
+        WorkerPool p = pool(settings().workers(2));
+        Calc calc = p.proxy(Calc.class, NativeCalc.class);
+        assertEquals(5, calc.add(2, 3));
+        assertEquals(8, calc.twice(4), "a default method runs here, its add in a worker");
+        assertTrue(calc.toString().contains(NativeCalc.class.getName()), calc.toString());
+        assertEquals(calc, calc);
+        assertNotEquals(calc, p.proxy(Calc.class, NativeCalc.class));
+        assertEquals(System.identityHashCode(calc), calc.hashCode());
+        IOException e = assertThrows(IOException.class, () -> calc.fail("declared"));
+        assertEquals("declared", e.getMessage());
+        assertEquals(null, calc.nothing());
+        CallTimeoutException t = assertThrows(CallTimeoutException.class, calc::hang);
+        assertEquals(Duration.ofMillis(300), t.timeout(), "the method's own @Timeout");
+        assertTrue(Arrays.stream(t.workerStack()).anyMatch(f -> f.getMethodName().equals("hang")),
+                Arrays.toString(t.workerStack()));
+
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> sums = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                int n = i;
+                sums.add(threads.submit(() -> calc.add(n, 1)));
+            }
+            for (int i = 0; i < 400; i++) {
+                assertEquals(i + 1, sums.get(i).get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        long a = calc.pid();
+        assertTrue(a % 1000 > 0, "the worker kept its instance across calls: " + a);
+    }
+
+    @Test
+    void aProxyOfAClassThatIsNotAnImplementationIsRefused() {
+        WorkerPool p = pool(settings());
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> p.proxy(Calc.class, (Class) String.class));
+        assertTrue(e.getMessage().contains("is not a concrete class implementing"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> p.proxy(NativeCalc.class, NativeCalc.class));
+    }
+
+    @Test
+    void isolatedCallRunsEachCallInAFreshJvmAndLeavesNothing() throws Exception {
+        PoolSettings.Builder b = settings();
+        long one = Isolated.call(CodeCallsIT::pid, LONG, b);
+        long two = Isolated.call(CodeCallsIT::pid, LONG, b);
+        assertNotEquals(pid(), one);
+        assertNotEquals(one, two, "one JVM per call");
+        IOException e = assertThrows(IOException.class, () -> Isolated.call(() -> {
+            throw new IOException("isolated");
+        }, LONG, b));
+        assertEquals("isolated", e.getMessage());
+        assertFalse(output.stream().anyMatch(l -> l.contains("Exception")), String.join("\n", output));
+    }
+}
