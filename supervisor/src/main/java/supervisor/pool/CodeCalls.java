@@ -36,13 +36,22 @@ final class CodeCalls {
     }
 
     CallFuture send(WorkerCallable<?, ?> code, Class<?> origin, Duration timeout) {
+        checkRunsCode();
+        return pool.submit(CallEncoder.encode(code, origin, pool.settings.ownClassPath), timeout);
+    }
+
+    /** Sends an input made by CallEncoder (a proxy's method call). */
+    CallFuture send(byte[] input, Duration timeout) {
+        return pool.submit(input, timeout);
+    }
+
+    /** @throws IllegalStateException when the pool's workers run a worker jar's task */
+    void checkRunsCode() {
         PoolSettings settings = pool.settings;
         if (settings.workerJar != null) {
             throw new IllegalStateException("the workers of pool " + pool.name() + " run the task of "
                     + settings.workerJar + ", not the caller's code: start the pool with PoolSettings.forClassPath()");
         }
-        byte[] input = CallEncoder.encode(code, origin, settings.ownClassPath);
-        return pool.submit(input, timeout);
     }
 
     /** Waits for the call's answer; the value, or throws what the caller is to see. */

@@ -9,7 +9,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import supervisor.worker.MethodCall;
+import supervisor.serial.CallEncoder;
 
 /**
  * The handler of {@link WorkerPool#proxy}: each abstract method of the interface runs in a worker,
@@ -24,8 +24,8 @@ final class ProxyHandler implements InvocationHandler {
     private final Class<?> implementation;
     private final Map<Method, Plan> plans = new ConcurrentHashMap<>();
 
-    /** How a method is called: its timeout and what its answer may hold. */
-    private record Plan(Duration timeout, CodeCalls.Expect expect) { }
+    /** How a method is called: the head of its calls' input, its timeout and what its answer may hold. */
+    private record Plan(byte[] head, Duration timeout, CodeCalls.Expect expect) { }
 
     ProxyHandler(WorkerPool pool, Class<?> api, Class<?> implementation) {
         this.pool = pool;
@@ -48,6 +48,7 @@ final class ProxyHandler implements InvocationHandler {
             throw new IllegalArgumentException(implementation.getName() + " has no constructor without arguments;"
                     + " a worker makes one instance of it with that constructor");
         }
+        pool.code.checkRunsCode();
         Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api},
                 new ProxyHandler(pool, api, implementation));
         return api.cast(proxy);
@@ -67,7 +68,7 @@ final class ProxyHandler implements InvocationHandler {
             return InvocationHandler.invokeDefault(proxy, method, args);
         }
         Plan plan = plans.computeIfAbsent(method, this::plan);
-        CallFuture future = pool.code.send(new MethodCall(implementation, method, args), implementation, plan.timeout());
+        CallFuture future = pool.code.send(CallEncoder.encodeMethod(plan.head(), method, args), plan.timeout());
         Object value = pool.code.await(future, plan.expect());
         if (value == null && method.getReturnType().isPrimitive() && method.getReturnType() != void.class) {
             throw new AnswerRefusedException(method + " answered null in pool " + pool.name() + ", not a "
@@ -91,7 +92,8 @@ final class ProxyHandler implements InvocationHandler {
         declared.addAll(Set.of(method.getExceptionTypes()));
         ClassLoader loader = implementation.getClassLoader() != null ? implementation.getClassLoader()
                 : ClassLoader.getSystemClassLoader();
-        return new Plan(timeout, new CodeCalls.Expect(Set.copyOf(declared), boxed(method.getReturnType()), loader));
+        byte[] head = CallEncoder.methodHead(implementation, method, pool.settings.ownClassPath);
+        return new Plan(head, timeout, new CodeCalls.Expect(Set.copyOf(declared), boxed(method.getReturnType()), loader));
     }
 
     private static Class<?> boxed(Class<?> type) {

@@ -10,11 +10,12 @@ import java.util.Arrays;
 import java.util.Set;
 import supervisor.worker.protocol.ErrorPayload;
 import supervisor.worker.protocol.ProtocolException;
+import supervisor.worker.protocol.Values;
 
 /**
  * Reads a worker's answer to a call of the caller's own code (the worker stub's
- * {@code CallableTask} writes it): a tag byte, then a serialized value, or an exception as text
- * and as an object. Every object is read under an {@link AllowList}; classes are resolved with
+ * {@code CallableTask} writes it): a tag byte, then the value as {@link Values} (plain for a
+ * string, a byte array or a boxed primitive), or an exception as text and as an object. Every object is read under an {@link AllowList}; classes are resolved with
  * the caller's class loader and never initialised by the stream.
  */
 public final class AnswerDecoder {
@@ -35,11 +36,22 @@ public final class AnswerDecoder {
         }
         switch (answer[0]) {
             case VALUE -> {
-                AllowList.Filter filter = list.filter(answer.length, declared);
+                ByteBuffer bytes = ByteBuffer.wrap(answer, 1, answer.length - 1);
+                AllowList.Filter[] filter = new AllowList.Filter[1];
                 try {
-                    return new Answer.Value(read(answer, 1, filter, loader));
+                    Object[] values = Values.read(bytes, rest -> {
+                        filter[0] = list.filter(rest.available(), declared);
+                        return (Object[]) readObject(rest, filter[0], loader);
+                    });
+                    if (values.length != 1) {
+                        return new Answer.Refused("the worker answered " + values.length + " values, not one");
+                    }
+                    if (bytes.hasRemaining()) {
+                        return new Answer.Refused("the result was refused: " + bytes.remaining() + " bytes follow it");
+                    }
+                    return new Answer.Value(values[0]);
                 } catch (Exception | StackOverflowError e) {
-                    return new Answer.Refused(refusal("the result", filter, e));
+                    return new Answer.Refused(refusal("the result", filter[0], e));
                 }
             }
             case THROWN -> {
@@ -60,9 +72,9 @@ public final class AnswerDecoder {
                 if (at == answer.length) {
                     return new Answer.ThrownText(text, "it is not Serializable");
                 }
-                AllowList.Filter filter = list.filter(answer.length, declared);
+                AllowList.Filter filter = list.filter(answer.length - at, declared);
                 try {
-                    Object thrown = read(answer, at, filter, loader);
+                    Object thrown = readObject(new ByteArrayInputStream(answer, at, answer.length - at), filter, loader);
                     if (thrown instanceof Throwable t) {
                         return new Answer.Thrown(t);
                     }
@@ -89,7 +101,7 @@ public final class AnswerDecoder {
     }
 
     private static String refusal(String what, AllowList.Filter filter, Throwable e) {
-        if (filter.refusal() != null) {
+        if (filter != null && filter.refusal() != null) {
             return what + " was refused: " + filter.refusal();
         }
         if (e instanceof ClassNotFoundException) {
@@ -101,9 +113,9 @@ public final class AnswerDecoder {
         return what + " could not be rebuilt: " + e;
     }
 
-    private static Object read(byte[] answer, int from, AllowList.Filter filter, ClassLoader loader)
+    /** One object, the whole of {@code bytes}: more bytes after it are refused. */
+    private static Object readObject(ByteArrayInputStream bytes, AllowList.Filter filter, ClassLoader loader)
             throws IOException, ClassNotFoundException {
-        ByteArrayInputStream bytes = new ByteArrayInputStream(answer, from, answer.length - from);
         try (Reader in = new Reader(bytes, loader)) {
             in.setObjectInputFilter(filter);
             Object value = in.readObject();

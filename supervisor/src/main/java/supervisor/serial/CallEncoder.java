@@ -1,12 +1,17 @@
 package supervisor.serial;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
 import java.net.URL;
 import java.security.CodeSource;
 import supervisor.worker.WorkerCallable;
+import supervisor.worker.protocol.Values;
 
 /**
  * Writes a {@link WorkerCallable} as the input of a call, and refuses, in the caller and at the
@@ -14,6 +19,16 @@ import supervisor.worker.WorkerCallable;
  * JVM, or one whose class the worker cannot load.
  */
 public final class CallEncoder {
+    /** The input is a tag, then the code serialized whole (the worker stub's CallableTask). */
+    static final byte SERIALIZED = 0;
+    /** The input is a tag, then a lambda's implementation method and captured values: {@link LambdaForm}. */
+    static final byte LAMBDA = 1;
+    /**
+     * The input is a tag, then a proxied method (implementation class, declaring interface, name,
+     * descriptor) as four modified-UTF-8 strings, then the arguments as {@link Values}.
+     */
+    static final byte METHOD = 2;
+
     private CallEncoder() {}
 
     /**
@@ -30,9 +45,17 @@ public final class CallEncoder {
         if (callerClassPath) {
             checkLoadable(writer);
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(code);
+        try {
+            byte[] lambda = LambdaForm.encode(code);
+            if (lambda != null) {
+                return lambda;
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+            bytes.write(SERIALIZED);
+            try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                out.writeObject(code);
+            }
+            return bytes.toByteArray();
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("cannot send " + describe(code, writer) + " to a worker: it captures a "
                     + e.getMessage() + ", which is not Serializable; pass what it needs as values"
@@ -40,7 +63,46 @@ public final class CallEncoder {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot send " + describe(code, writer) + " to a worker: " + e, e);
         }
+    }
+
+    /**
+     * The head of every call of {@code method} on a worker's instance of {@code implementation}:
+     * made once per method, then given to {@link #encodeMethod}.
+     *
+     * @param callerClassPath as for {@link #encode}: then {@code implementation} must be loadable
+     */
+    public static byte[] methodHead(Class<?> implementation, Method method, boolean callerClassPath) {
+        if (callerClassPath) {
+            checkLoadable(implementation);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(160);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(METHOD);
+            out.writeUTF(implementation.getName());
+            out.writeUTF(method.getDeclaringClass().getName());
+            out.writeUTF(method.getName());
+            out.writeUTF(MethodType.methodType(method.getReturnType(), method.getParameterTypes())
+                    .toMethodDescriptorString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
         return bytes.toByteArray();
+    }
+
+    /**
+     * The input of one call of a proxied method.
+     *
+     * @throws IllegalArgumentException naming the argument that cannot be serialized
+     */
+    public static byte[] encodeMethod(byte[] head, Method method, Object[] arguments) {
+        try {
+            return Values.encode(head, arguments == null ? new Object[0] : arguments);
+        } catch (NotSerializableException e) {
+            throw new IllegalArgumentException("cannot call " + method + " in a worker: an argument is a "
+                    + e.getMessage() + ", which is not Serializable", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot call " + method + " in a worker: " + e, e);
+        }
     }
 
     private static String describe(WorkerCallable<?, ?> code, Class<?> writer) {

@@ -1,6 +1,5 @@
 package supervisor.pool;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
@@ -14,7 +13,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import supervisor.worker.Cancellation;
 import supervisor.worker.Task;
-import supervisor.worker.WorkerCallable;
+import supervisor.worker.protocol.Values;
 
 /**
  * A hostile worker for {@link CodeCallsIT}: a pool started with {@code forClassPath()} whose
@@ -38,11 +37,16 @@ public final class HostileAnswers implements Task {
 
     @Override
     public byte[] call(byte[] input, Cancellation cancel) throws Exception {
-        WorkerCallable<?, ?> code;
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(input))) {
-            code = (WorkerCallable<?, ?>) in.readObject();
+        // The caller's lambda, () -> attack, in its short form: four strings, the kind, the count,
+        // then the captured values; the attack is the one captured string.
+        ByteBuffer bytes = ByteBuffer.wrap(input, 1, input.length - 1);
+        for (int i = 0; i < 4; i++) {
+            bytes.position(bytes.position() + 2 + bytes.getShort(bytes.position()));
         }
-        String attack = (String) code.call();
+        bytes.get(); // the kind
+        String attack = (String) Values.read(bytes, rest -> {
+            throw new IOException("the test's lambdas capture one string");
+        })[0];
         return switch (attack) {
             case "gadget" -> value(List.of("harmless", new Gadget()));
             case "deep" -> value(nested(200));
@@ -52,6 +56,9 @@ public final class HostileAnswers implements Task {
             case "shallowBomb" -> value(bomb(18)); // as deep as the default bound lets through
             case "manyObjects" -> value(many(1_200_000));
             case "trailing" -> concat(value("fine"), new byte[] {1, 2, 3});
+            case "trailingObject" -> concat(value(List.of("fine")), new byte[] {1, 2, 3});
+            case "hugeString" -> hugeLength('S');
+            case "hugeCount" -> new byte[] {0, 0x7f, -1, -1, -1, 'N'};
             case "badTag" -> new byte[] {9, 1, 2};
             case "empty" -> new byte[0];
             case "thrownGadget" -> thrown(new IllegalStateException("wrapped", new GadgetException()));
@@ -69,12 +76,7 @@ public final class HostileAnswers implements Task {
     }
 
     private static byte[] value(Object o) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0);
-        try (ObjectOutputStream oos = new ObjectOutputStream(out)) {
-            oos.writeObject(o);
-        }
-        return out.toByteArray();
+        return Values.encode(new byte[] {0}, new Object[] {o});
     }
 
     private static byte[] thrown(Throwable t) throws IOException {
@@ -87,6 +89,11 @@ public final class HostileAnswers implements Task {
             oos.writeObject(t);
         }
         return out.toByteArray();
+    }
+
+    /** One plain value whose length says 2^31-1 and is followed by four bytes. */
+    private static byte[] hugeLength(char tag) {
+        return new byte[] {0, 0, 0, 0, 1, (byte) tag, 0x7f, -1, -1, -1, 'a', 0, 'b', 0};
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

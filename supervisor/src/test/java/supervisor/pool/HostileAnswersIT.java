@@ -46,7 +46,8 @@ class HostileAnswersIT {
 
     @AfterEach
     void theWorkerGoesOn() {
-        assertEquals("plain", pool.call(() -> "plain", Duration.ofSeconds(60)));
+        String plain = "plain"; // captured: the hostile task reads its attack from the captured value
+        assertEquals("plain", pool.call(() -> plain, Duration.ofSeconds(60)));
         assertEquals(0, pool.stats().crashed(), "the worker was never replaced");
     }
 
@@ -68,7 +69,10 @@ class HostileAnswersIT {
         "hugeObjectArray | it declares an array of 2147483647 java.lang.Object references",
         "hashSetBomb     | it nests deeper than 20 objects",
         "manyObjects     | it holds more than 1000000 objects",
-        "trailing        | 3 bytes follow the object",
+        "trailing        | 3 bytes follow it",
+        "trailingObject  | 3 bytes follow the object",
+        "hugeString      | a length of 2147483647 in 4 bytes",
+        "hugeCount       | a count of 2147483647 values in 1 bytes",
         "badTag          | the worker's answer starts with an unknown tag 9",
         "empty           | the worker answered nothing",
     })
@@ -93,7 +97,8 @@ class HostileAnswersIT {
         // Each level of the graph is a level of the stream: the default bound of 20 lets through
         // a bomb of 18 levels, whose rebuilding hashes about 2^18 sets.
         long start = System.nanoTime();
-        Object set = pool.submit(() -> "shallowBomb").toCompletableFuture().get(30, TimeUnit.SECONDS);
+        String attack = "shallowBomb";
+        Object set = pool.submit(() -> attack).toCompletableFuture().get(30, TimeUnit.SECONDS);
         System.err.println("an 18-level HashSet bomb was rebuilt in "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
         assertInstanceOf(java.util.Set.class, set);

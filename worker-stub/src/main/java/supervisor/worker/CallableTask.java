@@ -8,12 +8,14 @@ import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
 import java.nio.ByteBuffer;
 import supervisor.worker.protocol.ErrorPayload;
+import supervisor.worker.protocol.Values;
 
 /**
  * The task of a pool started with {@code PoolSettings.forClassPath}: each call's input is a
- * serialized {@link WorkerCallable}, which it runs; its answer is one of
+ * {@link WorkerCallable}, serialized whole ({@link #SERIALIZED}) or, for a lambda, in short form
+ * ({@link #LAMBDA}, {@link LambdaCall}), which it runs; its answer is one of
  * <ul>
- *   <li>{@link #VALUE}, then the serialized result;
+ *   <li>{@link #VALUE}, then the result as one of {@link Values};
  *   <li>{@link #THROWN}, then the length and bytes of an {@link ErrorPayload} (class, message
  *       and stack as text, which the caller shows when it cannot take the exception itself), then
  *       the serialized exception, or nothing when it cannot be serialized;
@@ -27,15 +29,33 @@ final class CallableTask implements Task {
     static final byte VALUE = 0;
     static final byte THROWN = 1;
     static final byte NOT_SENT = 2;
+    private static final byte[] VALUE_HEAD = {VALUE};
+    /** The tags of a call's input: the code serialized whole, or a lambda in short form ({@link LambdaCall}). */
+    static final byte SERIALIZED = 0;
+    static final byte LAMBDA = 1;
+    /**
+     * A proxied method: the tag, four modified-UTF-8 strings (the implementation class, the
+     * interface that declares the method, its name, its descriptor), then the arguments as
+     * {@link Values}.
+     */
+    static final byte METHOD = 2;
 
     /** For {@link TaskLoader}, which needs a public constructor. */
     public CallableTask() {}
 
     @Override
     public byte[] call(byte[] input, Cancellation cancel) throws Exception {
+        if (input.length == 0 || input[0] < SERIALIZED || input[0] > METHOD) {
+            throw new java.io.StreamCorruptedException("a call's input starts with tag "
+                    + (input.length == 0 ? "(none)" : input[0]) + ": not a call of the caller's code");
+        }
         WorkerCallable<?, ?> code;
-        try (ObjectInputStream in = new CallerClasses(new ByteArrayInputStream(input))) {
-            code = (WorkerCallable<?, ?>) in.readObject();
+        if (input[0] == SERIALIZED) {
+            try (ObjectInputStream in = new CallerClasses(new ByteArrayInputStream(input, 1, input.length - 1))) {
+                code = (WorkerCallable<?, ?>) in.readObject();
+            }
+        } else {
+            code = LambdaCall.read(input);
         }
         Object value;
         try {
@@ -48,14 +68,11 @@ final class CallableTask implements Task {
             }
             return thrown(e); // the code's own failure, for the caller to rethrow
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.write(VALUE);
-        try (ObjectOutputStream o = new ObjectOutputStream(out)) {
-            o.writeObject(value);
+        try {
+            return Values.encode(VALUE_HEAD, new Object[] {value});
         } catch (IOException e) {
             return notSent(value, e);
         }
-        return out.toByteArray();
     }
 
     private static byte[] thrown(Throwable e) {
@@ -84,7 +101,7 @@ final class CallableTask implements Task {
     }
 
     /** Resolves classes with the system class loader: the caller's class path, which is ours. */
-    private static final class CallerClasses extends ObjectInputStream {
+    static final class CallerClasses extends ObjectInputStream {
         CallerClasses(ByteArrayInputStream in) throws IOException {
             super(in);
         }
