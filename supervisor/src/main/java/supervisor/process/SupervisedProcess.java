@@ -607,13 +607,18 @@ public final class SupervisedProcess {
 
     /**
      * The crash log a JVM writes when it dies of a signal ({@code hs_err_pidN.log}): in its
-     * working directory, or in the temporary directory when that was not writable; after
-     * {@link #release()}, where it was moved to out of a temporary working directory.
+     * working directory, or in the temporary directory when that was not writable, or where a
+     * {@code -XX:ErrorFile=} option of its command put it; after {@link #release()}, where it was
+     * moved to out of a temporary working directory.
      */
     public Optional<Path> crashLog() {
         Optional<Path> saved = dirs.savedCrashLog();
         if (saved.isPresent()) {
             return saved;
+        }
+        Path named = errorFileOption();
+        if (named != null && Files.exists(named)) {
+            return Optional.of(named);
         }
         String name = "hs_err_pid" + id.pid() + ".log";
         Path dir = workdir == null ? Path.of("").toAbsolutePath() : workdir;
@@ -625,6 +630,22 @@ public final class SupervisedProcess {
             }
         }
         return Optional.empty();
+    }
+
+    /** Where the last -XX:ErrorFile= option of the command sends the crash log (%p the pid, %% a %), or null. */
+    private Path errorFileOption() {
+        String file = null;
+        for (String arg : spec.command()) {
+            if (arg.startsWith("-XX:ErrorFile=")) {
+                file = arg.substring("-XX:ErrorFile=".length()); // the last one wins, as in the JVM
+            }
+        }
+        if (file == null || file.isEmpty()) {
+            return null;
+        }
+        String path = file.replace("%%", "\0").replace("%p", Long.toString(id.pid())).replace("\0", "%");
+        Path p = Path.of(path);
+        return p.isAbsolute() ? p : (workdir == null ? Path.of("").toAbsolutePath() : workdir).resolve(p);
     }
 
     /**
