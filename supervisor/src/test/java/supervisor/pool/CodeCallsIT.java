@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -235,6 +236,8 @@ class CodeCallsIT {
         Integer nothing();
 
         int nothingAsInt();
+
+        String describe(Object o);
     }
 
     public static final class NativeCalc implements Calc {
@@ -264,6 +267,11 @@ class CodeCallsIT {
         @Override
         public Integer nothing() {
             return null;
+        }
+
+        @Override
+        public String describe(Object o) {
+            return String.valueOf(o);
         }
 
         @Override
@@ -329,5 +337,134 @@ class CodeCallsIT {
         }, LONG, b));
         assertEquals("isolated", e.getMessage());
         assertFalse(output.stream().anyMatch(l -> l.contains("Exception")), String.join("\n", output));
+    }
+
+    /** A WorkerCallable that is a class of its own, not a lambda: it crosses serialized whole. */
+    static final class Sum implements supervisor.worker.WorkerCallable<Long, RuntimeException> {
+        private static final long serialVersionUID = 1L;
+        private final long[] values;
+
+        Sum(long... values) {
+            this.values = values;
+        }
+
+        @Override
+        public Long call() {
+            return Arrays.stream(values).sum();
+        }
+    }
+
+    @Test
+    void aCallableClassCrossesWholeAndAllKindsOfCapturedValuesArriveExactly() {
+        WorkerPool p = pool(settings());
+        assertEquals(6L, p.call(new Sum(1, 2, 3), LONG));
+        String odd = "a\u0000b\ud800c\uD83D\uDE00"; // a NUL, an unpaired surrogate, an emoji
+        byte[] bytes = {0, -1, 127, -128};
+        Page record = new Page(7, odd);
+        List<Object> echoed = p.call(() -> Arrays.asList(odd, bytes, 1, 2L, 3.5d, 4.5f, 'c', (short) 5, (byte) 6,
+                true, null, record, List.of(record)), LONG);
+        assertEquals(odd, echoed.get(0));
+        assertTrue(Arrays.equals(bytes, (byte[]) echoed.get(1)));
+        assertEquals(List.of(1, 2L, 3.5d, 4.5f, 'c', (short) 5, (byte) 6, true), echoed.subList(2, 10));
+        assertEquals(null, echoed.get(10));
+        assertEquals(record, echoed.get(11));
+        assertEquals(List.of(record), echoed.get(12));
+        assertEquals(odd.length(), (int) p.call(odd::length, LONG), "a bound method reference");
+        assertEquals(List.of(), p.call(ArrayList::new, LONG), "a constructor reference");
+    }
+
+    @Test
+    void aLambdaThatCapturesThisOfAClassThatIsNotSerializableIsRefusedNamingIt() {
+        WorkerPool p = pool(settings());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> p.call(() -> this.testId.length(), LONG));
+        assertTrue(e.getMessage().contains("it captures a " + CodeCallsIT.class.getName()), e.getMessage());
+    }
+
+    @Test
+    void codeOfAClassTheWorkersCannotLoadIsRefusedAtTheCall() throws Exception {
+        WorkerPool p = pool(settings());
+        java.net.URL classes = CodeCallsIT.class.getProtectionDomain().getCodeSource().getLocation();
+        try (java.net.URLClassLoader other = new java.net.URLClassLoader(new java.net.URL[] {classes}, null)) {
+            // Its own copy of supervisor.worker.WorkerCallable too: cast through the loader of the pool's.
+            Class<?> sum = Class.forName(Sum.class.getName(), true, new java.net.URLClassLoader(
+                    new java.net.URL[] {classes}, CodeCallsIT.class.getClassLoader()) {
+                @Override
+                protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                    if (name.equals(Sum.class.getName())) {
+                        synchronized (getClassLoadingLock(name)) {
+                            Class<?> c = findLoadedClass(name);
+                            return c != null ? c : findClass(name);
+                        }
+                    }
+                    return super.loadClass(name, resolve);
+                }
+            });
+            var constructor = sum.getDeclaredConstructor(long[].class);
+            constructor.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            supervisor.worker.WorkerCallable<Long, RuntimeException> code =
+                    (supervisor.worker.WorkerCallable<Long, RuntimeException>) constructor.newInstance((Object) new long[] {1});
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.call(code, LONG));
+            assertTrue(e.getMessage().contains("not by the application class loader"), e.getMessage());
+            assertNotNull(other);
+        }
+        assertEquals(0, p.stats().submitted(), "nothing was sent");
+    }
+
+    @Test
+    void aResultOverTheFrameLimitFailsTheCallAndTheWorkerGoesOn() {
+        WorkerPool p = pool(settings().maxFrameBytes(64 * 1024));
+        long worker = p.call(CodeCallsIT::pid, LONG);
+        TaskFailedException e = assertThrows(TaskFailedException.class, () -> p.call(() -> new byte[1 << 20], LONG));
+        assertTrue(e.getMessage().contains("exceeds the maximum payload"), e.getMessage());
+        assertEquals(worker, (long) p.call(CodeCallsIT::pid, LONG), "the same worker");
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> {
+            byte[] input = new byte[1 << 20];
+            p.call(() -> input.length, LONG);
+        });
+        assertTrue(big.getMessage().contains("exceeds the maximum frame"), big.getMessage());
+    }
+
+    @Test
+    void aProxyArgumentThatIsNotSerializableIsRefusedAtTheCall() {
+        WorkerPool p = pool(settings());
+        Calc calc = p.proxy(Calc.class, NativeCalc.class);
+        assertEquals(3, calc.add(1, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> calc.describe(new Object()));
+        assertTrue(e.getMessage().contains("an argument is a java.lang.Object, which is not Serializable"), e.getMessage());
+        assertEquals("null", calc.describe(null), "null crosses");
+    }
+
+    private static long running(PoolStats s) {
+        return s.submitted() - s.succeeded() - s.taskFailed() - s.timedOut() - s.crashed() - s.protocolErrors()
+                - s.cancelled() - s.queued();
+    }
+
+    @Test
+    void anInterruptedCallerCancelsItsCallAndKeepsTheInterrupt() throws Exception {
+        WorkerPool p = pool(settings());
+        Thread caller = Thread.currentThread();
+        Thread interrupter = new Thread(() -> {
+            while (running(p.stats()) == 0 && !Thread.currentThread().isInterrupted()) {
+                Thread.onSpinWait();
+            }
+            caller.interrupt();
+        });
+        interrupter.start();
+        try {
+            java.util.concurrent.CancellationException e = assertThrows(java.util.concurrent.CancellationException.class,
+                    () -> p.call(() -> {
+                        Thread.sleep(60_000);
+                        return 1;
+                    }, LONG));
+            assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+            assertTrue(Thread.interrupted(), "the interrupt is kept (and cleared here)");
+        } finally {
+            interrupter.interrupt();
+            interrupter.join();
+        }
+        assertEquals(2, (int) p.call(() -> 2, LONG), "the worker goes on");
+        assertEquals(1, p.stats().cancelled());
     }
 }
