@@ -10,6 +10,7 @@ import supervisor.log.Log;
 import supervisor.process.Names;
 import supervisor.process.StopPolicy;
 import supervisor.process.SupervisedProcess;
+import supervisor.platform.ProcessId;
 import supervisor.terminate.KillReport;
 import supervisor.terminate.TaskTree;
 
@@ -59,8 +60,10 @@ public final class TreeProcessStopper implements ProcessStopper {
     }
 
     /** What the last {@link #stop} killed, or null. */
-    public KillReport lastReport() {
-        return lastReport;
+    public StopReport lastReport() {
+        KillReport r = lastReport;
+        return r == null ? null : new StopReport(r.killed(), Duration.ofNanos(r.nanos()),
+                r.survivors().stream().map(ProcessId::pid).map(Long::valueOf).toList());
     }
 
     /**
