@@ -40,7 +40,7 @@ public final class NativeExample {
                 // A JVM that crashes writes hs_err_pidN.log to its working directory by default.
                 .jvmOption("-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/legacy-hs_err_pid%p.log")
                 .workerOutput(line -> { }) // the workers' stderr (a crash's report): not shown here
-                .memoryLimit(256L << 20)
+                .memory(256L << 20)
                 .grace(Duration.ofMillis(300))
                 .build();
         try (WorkerPool pool = WorkerPool.start(settings)) {

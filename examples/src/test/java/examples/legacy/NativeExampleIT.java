@@ -43,7 +43,7 @@ class NativeExampleIT {
                 .jvmOption("-Dlegacy.library=" + LIBRARY.toAbsolutePath()).jvmOption("-Xmx64m")
                 .jvmOption("-XX:ErrorFile=" + LIBRARY.toAbsolutePath().getParent() + "/hs_err_pid%p.log")
                 .environment("SUPERVISOR_TEST_ID", testId)
-                .memoryLimit(256L << 20).grace(Duration.ofMillis(300))
+                .memory(256L << 20).grace(Duration.ofMillis(300))
                 .workerOutput(line -> { }).build();
         try (WorkerPool pool = WorkerPool.start(settings)) {
             LegacyCodec codec = pool.proxy(LegacyCodec.class, NativeLegacyCodec.class);

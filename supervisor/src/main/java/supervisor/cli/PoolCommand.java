@@ -193,7 +193,7 @@ final class PoolCommand {
                 .queueCapacity(s.integer(Setting.QUEUE, 1024))
                 .termination(PoolSettings.Termination.valueOf(Mechanism.parse(s.get(Setting.TERMINATION)).name()));
         Limits limits = c.limits();
-        b.memoryLimit(limits.memoryBytes()).cpuTimeLimit(Duration.ofNanos(limits.cpuNanos()))
+        b.memory(limits.memoryBytes()).cpuTime(Duration.ofNanos(limits.cpuNanos()))
                 .maxProcesses(limits.maxProcs());
         b.java(s.get(Setting.JAVA).isEmpty() ? RunCommand.defaultJava() : s.get(Setting.JAVA));
         c.jvmOptions().forEach(b::jvmOption);

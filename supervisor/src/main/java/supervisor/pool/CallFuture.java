@@ -5,11 +5,9 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 
 /**
  * The future of one call. Only the pool completes it: {@link #complete}, {@link #completeExceptionally},
@@ -27,7 +25,7 @@ import java.util.function.Supplier;
  * executor ({@link PoolSettings.Builder#completionExecutor}), never on a thread of its own, so a
  * dependent action may block, submit calls and wait for them, or close the pool.
  */
-public final class CallFuture extends CompletableFuture<byte[]> {
+public final class CallFuture extends OwnedFuture<byte[]> {
     private static final VarHandle WAITER;
 
     static {
@@ -124,17 +122,17 @@ public final class CallFuture extends CompletableFuture<byte[]> {
 
     /** Claims the call and completes it with {@code result}; false if it was claimed already. For tests. */
     boolean succeed(byte[] result) {
-        return call.claim() && super.complete(result);
+        return call.claim() && set(result);
     }
 
     /** Claims the call and fails it with {@code why}; false if it was claimed already. For tests. */
     boolean fail(Throwable why) {
-        return call.claim() && super.completeExceptionally(why);
+        return call.claim() && setFailed(why);
     }
 
     /** Fails a claimed call on this thread, a caller's (a refused submit). */
     void failHere(Throwable why) {
-        super.completeExceptionally(why);
+        setFailed(why);
     }
 
     /** Completes a claimed call (see {@link Call#claim}) with its result. */
@@ -179,9 +177,9 @@ public final class CallFuture extends CompletableFuture<byte[]> {
     /** Completes the future with what the pool handed over; whoever comes second changes nothing. */
     private void settle(Object outcome) {
         if (outcome instanceof Failure f) {
-            super.completeExceptionally(f.why());
+            setFailed(f.why());
         } else if (outcome != null) {
-            super.complete(outcome == NO_RESULT ? null : (byte[]) outcome);
+            set(outcome == NO_RESULT ? null : (byte[]) outcome);
         }
     }
 
@@ -262,58 +260,5 @@ public final class CallFuture extends CompletableFuture<byte[]> {
     public byte[] join() {
         awaitHanded(0, true);
         return super.join();
-    }
-
-    /** Refused: only the pool completes a call. */
-    @Override
-    public boolean complete(byte[] value) {
-        throw refused("complete");
-    }
-
-    /** Refused: only the pool completes a call; {@link #cancel} stops it. */
-    @Override
-    public boolean completeExceptionally(Throwable ex) {
-        throw refused("completeExceptionally");
-    }
-
-    /** Refused: only the pool completes a call. */
-    @Override
-    public void obtrudeValue(byte[] value) {
-        throw refused("obtrudeValue");
-    }
-
-    /** Refused: only the pool completes a call. */
-    @Override
-    public void obtrudeException(Throwable ex) {
-        throw refused("obtrudeException");
-    }
-
-    /** Refused: only the pool completes a call. */
-    @Override
-    public CompletableFuture<byte[]> completeAsync(Supplier<? extends byte[]> supplier, Executor executor) {
-        throw refused("completeAsync");
-    }
-
-    /** Refused: only the pool completes a call. */
-    @Override
-    public CompletableFuture<byte[]> completeAsync(Supplier<? extends byte[]> supplier) {
-        throw refused("completeAsync");
-    }
-
-    /** Refused: a call's timeout is given to submit, which then also stops the call in its worker. */
-    @Override
-    public CompletableFuture<byte[]> orTimeout(long timeout, TimeUnit unit) {
-        throw refused("orTimeout");
-    }
-
-    /** Refused: only the pool completes a call. */
-    @Override
-    public CompletableFuture<byte[]> completeOnTimeout(byte[] value, long timeout, TimeUnit unit) {
-        throw refused("completeOnTimeout");
-    }
-
-    private static UnsupportedOperationException refused(String method) {
-        return new UnsupportedOperationException(method + ": a call's future is completed by its pool only"
-                + " (cancel(true) stops the call; submit(input, timeout) gives it a timeout)");
     }
 }

@@ -66,28 +66,57 @@ final class CodeCalls {
                     + "; the call was cancelled");
         } catch (ExecutionException e) {
             throw e.getCause(); // the pool's own: a timeout, a crash, a closed pool...
+        } catch (CancellationException e) {
+            // Only submit cancels a call the caller cannot see: interrupted while it waited for room.
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted before a call in pool " + pool.name() + " was sent");
         }
         return outcome(answer, expect);
     }
 
-    /** The call's value as a stage that only the pool completes. */
+    /**
+     * The call's value as a future that only the pool completes, with the code's value or its own
+     * exception, not wrapped; cancelling it cancels the call.
+     */
     <T> CompletionStage<T> stage(CallFuture future, Expect expect) {
-        CompletableFuture<T> result = new CompletableFuture<>();
+        CodeFuture<T> result = new CodeFuture<>(future);
         future.whenComplete((answer, failure) -> {
             if (failure != null) {
-                result.completeExceptionally(failure instanceof CompletionException c && c.getCause() != null
+                result.setFailed(failure instanceof CompletionException c && c.getCause() != null
                         ? c.getCause() : failure);
                 return;
             }
             try {
                 @SuppressWarnings("unchecked")
                 T value = (T) outcome(answer, expect);
-                result.complete(value);
+                result.set(value);
             } catch (Throwable t) {
-                result.completeExceptionally(t);
+                result.setFailed(t);
             }
         });
-        return result.minimalCompletionStage();
+        return result;
+    }
+
+    /** The future of a submitted call of the caller's code. */
+    private static final class CodeFuture<T> extends OwnedFuture<T> {
+        private final CallFuture call;
+
+        CodeFuture(CallFuture call) {
+            this.call = call;
+        }
+
+        /** Cancels the call too: a cancel to its worker, a kill after the grace if it goes on. */
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            call.cancel(mayInterruptIfRunning);
+            return super.cancel(mayInterruptIfRunning);
+        }
+
+        /** Itself: cancelling it cancels the call, and only the pool completes it. */
+        @Override
+        public CompletableFuture<T> toCompletableFuture() {
+            return this;
+        }
     }
 
     /** Decodes an answer: the value, or throws the code's exception or the pool's refusal. */

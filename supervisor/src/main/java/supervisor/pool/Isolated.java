@@ -16,7 +16,8 @@ public final class Isolated {
 
     /**
      * Runs {@code code} in a new JVM with this JVM's class path, and stops that JVM and every
-     * process it started once the call is over.
+     * process it started once the call is over: an orderly stop after a value, at once after
+     * anything else (a timeout does not wait the grace twice).
      *
      * @see WorkerPool#call(WorkerCallable, Duration) for what it returns and throws
      * @throws WorkerStartException when the JVM cannot start
@@ -31,8 +32,18 @@ public final class Isolated {
      */
     public static <T, E extends Exception> T call(WorkerCallable<T, E> code, Duration timeout,
             PoolSettings.Builder settings) throws E {
-        try (WorkerPool pool = WorkerPool.start(settings.workers(1).build())) {
-            return pool.call(code, timeout);
+        WorkerPool pool = WorkerPool.start(settings.workers(1).build());
+        boolean done = false;
+        try {
+            T value = pool.call(code, timeout);
+            done = true;
+            return value;
+        } finally {
+            if (done) {
+                pool.close(); // the worker's orderly end: its shutdown hooks run
+            } else {
+                pool.shutdownNow(); // after a timeout or a crash the JVM is of no more use: no grace
+            }
         }
     }
 }

@@ -199,11 +199,23 @@ public final class PoolSettings {
     }
 
     /** Memory of each worker in bytes; 0 means no limit. */
-    public long memoryLimit() {
+    public long memory() {
         return memoryLimit;
     }
 
     /** CPU time of each process of a worker; zero means no limit. */
+    public Duration cpuTime() {
+        return cpuTimeLimit;
+    }
+
+    /** @deprecated use {@link #memory()} */
+    @Deprecated
+    public long memoryLimit() {
+        return memoryLimit;
+    }
+
+    /** @deprecated use {@link #cpuTime()} */
+    @Deprecated
     public Duration cpuTimeLimit() {
         return cpuTimeLimit;
     }
@@ -412,24 +424,46 @@ public final class PoolSettings {
          * there is one, else the JVM's heap, metaspace and direct memory. A worker over it is
          * killed and its call fails with {@link WorkerCrashedException}.
          */
-        public Builder memoryLimit(long bytes) {
-            this.memoryLimit = Bounds.atLeastZero(bytes, "memoryLimit");
+        public Builder memory(long bytes) {
+            this.memoryLimit = Bounds.atLeastZero(bytes, "memory");
             return this;
+        }
+
+        /**
+         * The old name of {@link #memory}, as in {@code TaskRequest.Builder.memory} and
+         * {@code --memory}.
+         *
+         * @deprecated use {@link #memory}
+         */
+        @Deprecated
+        public Builder memoryLimit(long bytes) {
+            return memory(bytes);
         }
 
         /**
          * The CPU time of each process of a worker (RLIMIT_CPU, whole seconds, rounded up; default
          * zero: no limit). It counts over the worker's life, not per call.
          */
-        public Builder cpuTimeLimit(Duration d) {
-            Bounds.atLeastZero(d, "cpuTimeLimit");
+        public Builder cpuTime(Duration d) {
+            Bounds.atLeastZero(d, "cpuTime");
             try {
                 d.toNanos();
             } catch (ArithmeticException e) {
-                throw new IllegalArgumentException("cpuTimeLimit is too long: " + d);
+                throw new IllegalArgumentException("cpuTime is too long: " + d);
             }
             this.cpuTimeLimit = d;
             return this;
+        }
+
+        /**
+         * The old name of {@link #cpuTime}, as in {@code TaskRequest.Builder.cpuTime} and
+         * {@code --cpu-time}.
+         *
+         * @deprecated use {@link #cpuTime}
+         */
+        @Deprecated
+        public Builder cpuTimeLimit(Duration d) {
+            return cpuTime(d);
         }
 
         /**

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
 import supervisor.log.Log;
+import supervisor.log.Printable;
 import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
 import supervisor.platform.ProcFs;
@@ -196,6 +197,9 @@ final class Worker {
         }
         return s.toString();
     }
+
+    /** The most of a worker's last stderr lines a message quotes, in characters. */
+    static final int MAX_TAIL_CHARS = 4096;
 
     /** Set in a worker that is to make itself the child subreaper (worker-stub's {@code Subreaper}). */
     static final String SUBREAPER_PROPERTY = "supervisor.worker.subreaper";
@@ -495,7 +499,13 @@ final class Worker {
         b.append(ended.crashLogSuffix());
         List<String> tail = stderrTail();
         if (!tail.isEmpty()) {
-            b.append("; its last stderr lines: ").append(String.join(" | ", tail));
+            // What a worker printed is its own: control characters escaped, the whole cut to 4 KiB
+            // from its end (the last lines say most), so that a message stays one readable line.
+            String lines = Printable.escape(String.join(" | ", tail));
+            if (lines.length() > MAX_TAIL_CHARS) {
+                lines = "..." + lines.substring(lines.length() - MAX_TAIL_CHARS);
+            }
+            b.append("; its last stderr lines: ").append(lines);
         }
         return new Death(b.toString(), status, ended.signal(), ended.crashLogPath(), ended.limitWord());
     }

@@ -2,6 +2,7 @@ package supervisor.pool;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import supervisor.units.Bounds;
 import supervisor.worker.WorkerCallable;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +83,7 @@ public final class WorkerPool implements AutoCloseable {
     private final Object closing = new Object();
     private volatile PoolPhase phase = PoolPhase.OPEN;
     /** One guardian for all the pool's workers, however often they are replaced. */
-    private final AutoCloseable guardian = SupervisedProcess.pinGuardian();
+    private final AutoCloseable guardian; // pinned last in the constructor: nothing to release if it throws
 
     private WorkerPool(PoolSettings settings, String taskName) {
         this.settings = settings;
@@ -110,6 +111,7 @@ public final class WorkerPool implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         this.timer.scheduleWithFixedDelay(this::checkWrites, Worker.WRITE_CHECK_MILLIS, Worker.WRITE_CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
+        this.guardian = SupervisedProcess.pinGuardian();
     }
 
 
@@ -211,6 +213,7 @@ public final class WorkerPool implements AutoCloseable {
      *     it waited; the call is cancelled and the interrupt kept
      */
     public <T, E extends Exception> T call(WorkerCallable<T, E> code, Duration timeout) throws E {
+        Bounds.atLeastZero(timeout, "a call's timeout"); // before anything is encoded
         Class<?> writer = code.getClass().getNestHost(); // a lambda's is the class that wrote it
         CallFuture future = this.code.send(code, writer, timeout);
         try {
@@ -230,12 +233,16 @@ public final class WorkerPool implements AutoCloseable {
     /**
      * Submits {@code code} to run in a worker, as {@link #call(WorkerCallable, Duration)} does,
      * without waiting. The stage completes with the code's value, or exceptionally with the
-     * code's own exception or one of the pool's (not wrapped: {@code exceptionally} sees it
-     * itself, while {@code join} wraps it in a {@link java.util.concurrent.CompletionException}).
-     * Only the pool completes it; its {@code toCompletableFuture()} is a copy. To bound how long
-     * the code may run, give it a timeout.
+     * code's own exception or one of the pool's, not wrapped ({@code exceptionally},
+     * {@code handle} and {@code whenComplete} on it see the exception itself; {@code join} wraps it
+     * in a {@link java.util.concurrent.CompletionException}, {@code get} in an
+     * {@link java.util.concurrent.ExecutionException}, as for any future). Only the pool
+     * completes it: its {@code toCompletableFuture()} is itself, whose {@code complete} and the
+     * like throw {@link UnsupportedOperationException}, and whose {@code cancel} cancels the call
+     * (a cancel to its worker, then a kill after the grace if it goes on).
      */
     public <T, E extends Exception> CompletionStage<T> submit(WorkerCallable<T, E> code, Duration timeout) {
+        Bounds.atLeastZero(timeout, "a call's timeout");
         Class<?> writer = code.getClass().getNestHost();
         return this.code.stage(this.code.send(code, writer, timeout), CodeCalls.Expect.of(writer));
     }
@@ -282,9 +289,11 @@ public final class WorkerPool implements AutoCloseable {
      *     in the queue does not count: bound the whole wait with {@code get(timeout, unit)});
      *     zero for none. The future completes with {@link CallTimeoutException} then, once the
      *     worker has sent where the call was, within min(grace, {@link #MAX_STACK_WAIT}) in any case.
-     * @throws IllegalArgumentException when the input does not fit in one protocol frame
+     * @throws IllegalArgumentException when the input does not fit in one protocol frame, or the
+     *     timeout is negative or longer than 1000 days
      */
     public CallFuture submit(byte[] input, Duration timeout) {
+        Bounds.atLeastZero(timeout, "a call's timeout");
         if (input.length > settings.maxFrameBytes - Frame.HEADER_LENGTH) {
             throw new IllegalArgumentException("input of " + input.length + " bytes exceeds the maximum frame of "
                     + settings.maxFrameBytes + " bytes");

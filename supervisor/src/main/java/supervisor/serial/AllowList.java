@@ -4,6 +4,7 @@ import java.io.ObjectInputFilter;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import supervisor.worker.RemoteThrowable;
 
 /**
  * Which classes, and how much, a worker's answer may hold: the caller decodes nothing else.
@@ -38,7 +39,9 @@ public final class AllowList {
             "java.util.ArrayList", "java.util.LinkedList", "java.util.ArrayDeque", "java.util.Vector",
             "java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.Hashtable",
             "java.util.HashSet", "java.util.LinkedHashSet", "java.util.TreeSet", "java.util.EnumMap",
-            "java.util.EnumSet$SerializationProxy", "java.util.CollSer", "java.util.Arrays$ArrayList",
+            "java.util.EnumSet$SerializationProxy", "java.util.RegularEnumSet", "java.util.JumboEnumSet",
+            "java.util.EnumSet", "java.util.CollSer", "java.util.Arrays$ArrayList", "java.util.Stack",
+            "java.util.PriorityQueue", "java.lang.String$CaseInsensitiveComparator", "java.net.URI", "java.io.File",
             "java.util.Map$Entry", "java.util.AbstractMap$SimpleEntry", "java.util.AbstractMap$SimpleImmutableEntry",
             "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.ConcurrentHashMap$Segment",
             "java.util.concurrent.CopyOnWriteArrayList", "java.util.concurrent.CopyOnWriteArraySet",
@@ -108,7 +111,7 @@ public final class AllowList {
 
     /** Whether an object of {@code type} (not an array) may be rebuilt from a worker's answer. */
     public boolean allows(Class<?> type, Set<Class<?>> declared) {
-        if (type.isPrimitive() || classes.contains(type) || declared.contains(type)) {
+        if (type.isPrimitive() || classes.contains(type) || declared.contains(type) || type == RemoteThrowable.class) {
             return true;
         }
         String name = type.getName();

@@ -55,33 +55,40 @@ public final class AnswerDecoder {
                 }
             }
             case THROWN -> {
-                if (answer.length < 5) {
-                    return new Answer.Refused("the worker's answer is cut short");
-                }
-                int n = ByteBuffer.wrap(answer, 1, 4).getInt();
-                if (n < 0 || n > answer.length - 5) {
-                    return new Answer.Refused("the worker's answer has a bad length");
-                }
+                ByteBuffer in = ByteBuffer.wrap(answer, 1, answer.length - 1);
                 ErrorPayload text;
+                byte[] whole;
+                byte[] standIns;
                 try {
-                    text = ErrorPayload.decode(Arrays.copyOfRange(answer, 5, 5 + n));
-                } catch (ProtocolException e) {
+                    text = ErrorPayload.decode(part(in));
+                    whole = part(in);
+                    standIns = new byte[in.remaining()];
+                    in.get(standIns);
+                } catch (ProtocolException | RuntimeException e) {
                     return new Answer.Refused("the worker's answer is malformed: " + e.getMessage());
                 }
-                int at = 5 + n;
-                if (at == answer.length) {
-                    return new Answer.ThrownText(text, "it is not Serializable");
+                if (whole.length == 0 && standIns.length == 0) {
+                    return new Answer.ThrownText(text, "it is not Serializable, or too large for a frame");
                 }
-                AllowList.Filter filter = list.filter(answer.length - at, declared);
-                try {
-                    Object thrown = readObject(new ByteArrayInputStream(answer, at, answer.length - at), filter, loader);
-                    if (thrown instanceof Throwable t) {
-                        return new Answer.Thrown(t);
+                String why = null;
+                // The exception as it is; else, with its nested exceptions that are not the JDK's
+                // as RemoteThrowable stand-ins; else its text.
+                for (byte[] form : new byte[][] {whole, standIns}) {
+                    if (form.length == 0) {
+                        continue;
                     }
-                    return new Answer.ThrownText(text, "the worker sent a " + typeOf(thrown) + " in its place");
-                } catch (Exception | StackOverflowError e) {
-                    return new Answer.ThrownText(text, refusal("it", filter, e));
+                    AllowList.Filter filter = list.filter(form.length, declared);
+                    try {
+                        Object thrown = readObject(new ByteArrayInputStream(form), filter, loader);
+                        if (thrown instanceof Throwable t) {
+                            return new Answer.Thrown(t);
+                        }
+                        why = why != null ? why : "the worker sent a " + typeOf(thrown) + " in its place";
+                    } catch (Exception | StackOverflowError e) {
+                        why = why != null ? why : refusal("it", filter, e);
+                    }
                 }
+                return new Answer.ThrownText(text, why);
             }
             case NOT_SENT -> {
                 try {
@@ -94,6 +101,18 @@ public final class AnswerDecoder {
                 return new Answer.Refused("the worker's answer starts with an unknown tag " + answer[0]);
             }
         }
+    }
+
+    /** A u32 length, then that many bytes. */
+    private static byte[] part(ByteBuffer in) {
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new IllegalArgumentException("a part of " + Integer.toUnsignedString(n) + " bytes in "
+                    + in.remaining());
+        }
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
     }
 
     private static String typeOf(Object o) {

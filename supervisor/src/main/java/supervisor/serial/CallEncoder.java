@@ -60,7 +60,8 @@ public final class CallEncoder {
             throw new IllegalArgumentException("cannot send " + describe(code, writer) + " to a worker: it captures a "
                     + e.getMessage() + ", which is not Serializable; pass what it needs as values"
                     + " (strings, numbers, records, byte arrays...) and open such resources in the worker", e);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException | StackOverflowError e) {
+            // A writeObject of a captured value that throws, a graph too deep to write: not sendable.
             throw new IllegalArgumentException("cannot send " + describe(code, writer) + " to a worker: " + e, e);
         }
     }
@@ -100,7 +101,7 @@ public final class CallEncoder {
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("cannot call " + method + " in a worker: an argument is a "
                     + e.getMessage() + ", which is not Serializable", e);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException | StackOverflowError e) {
             throw new IllegalArgumentException("cannot call " + method + " in a worker: " + e, e);
         }
     }

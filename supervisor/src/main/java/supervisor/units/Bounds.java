@@ -27,10 +27,23 @@ public final class Bounds {
         return n;
     }
 
-    /** {@code d}, if it is zero or longer. */
+    /**
+     * The longest duration any setting takes: 1000 days, as on the command line. Longer ones would
+     * overflow the nanosecond deadlines every wait is counted on.
+     */
+    public static final Duration MAX_DURATION = Duration.ofDays(1000);
+
+    /** {@code d}, if it is zero or longer, and at most {@link #MAX_DURATION}. */
     public static Duration atLeastZero(Duration d, String what) {
         if (d.isNegative()) {
             throw new IllegalArgumentException(what + " must be >= 0, not " + d);
+        }
+        return atMostMax(d, what);
+    }
+
+    private static Duration atMostMax(Duration d, String what) {
+        if (d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException(what + " must be at most 1000 days, not " + d);
         }
         return d;
     }
@@ -48,6 +61,6 @@ public final class Bounds {
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be > 0, not " + d);
         }
-        return d;
+        return atMostMax(d, what);
     }
 }

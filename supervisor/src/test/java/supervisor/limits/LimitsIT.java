@@ -212,7 +212,7 @@ class LimitsIT {
         String id = UUID.randomUUID().toString();
         Path jar = Supervisor.TASKS.resolveSibling("test-tasks-worker.jar");
         WorkerPool pool = WorkerPool.start(PoolSettings.builder(jar).workers(1)
-                .environment("SUPERVISOR_TEST_ID", id).memoryLimit(64L << 20).build());
+                .environment("SUPERVISOR_TEST_ID", id).memory(64L << 20).build());
         try {
             Throwable t = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                     () -> pool.submit("alloc".getBytes(StandardCharsets.UTF_8)).get(60, TimeUnit.SECONDS)).getCause();

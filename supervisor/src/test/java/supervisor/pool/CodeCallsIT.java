@@ -159,7 +159,8 @@ class CodeCallsIT {
 
     @Test
     void aTimeoutThrowsCallTimeoutExceptionWithTheWorkersStackAndTheNextCallWorks() {
-        WorkerPool p = pool(settings());
+        WorkerPool p = pool(settings().grace(Duration.ofSeconds(2))); // the stack's full bound, 500 ms
+
         long first = p.call(CodeCallsIT::pid, LONG);
         CallTimeoutException e = assertThrows(CallTimeoutException.class, () -> p.call(() -> {
             while (true) {
@@ -282,7 +283,8 @@ class CodeCallsIT {
 
     @Test
     void aProxyRunsEachMethodInAWorkerAndObjectAndDefaultMethodsAsJavaDoes() throws Exception {
-        WorkerPool p = pool(settings().workers(2));
+        // A grace of 2 s: the stack at the timeout may take its full bound (500 ms) on a loaded machine.
+        WorkerPool p = pool(settings().workers(2).grace(Duration.ofSeconds(2)));
         Calc calc = p.proxy(Calc.class, NativeCalc.class);
         assertEquals(5, calc.add(2, 3));
         assertEquals(8, calc.twice(4), "a default method runs here, its add in a worker");
@@ -416,8 +418,8 @@ class CodeCallsIT {
     void aResultOverTheFrameLimitFailsTheCallAndTheWorkerGoesOn() {
         WorkerPool p = pool(settings().maxFrameBytes(64 * 1024));
         long worker = p.call(CodeCallsIT::pid, LONG);
-        TaskFailedException e = assertThrows(TaskFailedException.class, () -> p.call(() -> new byte[1 << 20], LONG));
-        assertTrue(e.getMessage().contains("exceeds the maximum payload"), e.getMessage());
+        AnswerRefusedException e = assertThrows(AnswerRefusedException.class, () -> p.call(() -> new byte[1 << 20], LONG));
+        assertTrue(e.getMessage().contains("of 1048586 bytes, exceeds the maximum frame of 65536 bytes"), e.getMessage());
         assertEquals(worker, (long) p.call(CodeCallsIT::pid, LONG), "the same worker");
         IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> {
             byte[] input = new byte[1 << 20];
@@ -466,5 +468,167 @@ class CodeCallsIT {
         }
         assertEquals(2, (int) p.call(() -> 2, LONG), "the worker goes on");
         assertEquals(1, p.stats().cancelled());
+    }
+
+    // What a hostile user found (issue 24's attack pass), each now a test.
+
+    enum Day { MON, TUE }
+
+    /** A result or captured value whose writeObject throws. */
+    static final class Unwritable implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private void writeObject(java.io.ObjectOutputStream out) {
+            throw new IllegalStateException("writeObject refuses");
+        }
+    }
+
+    /** An exception whose getMessage throws. */
+    static final class BadMessage extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getMessage() {
+            throw new IllegalStateException("getMessage throws");
+        }
+    }
+
+    /** An exception of the caller's, too large for a small frame. */
+    static final class BigException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final byte[] payload = new byte[200_000];
+
+        BigException() {
+            super("big");
+        }
+    }
+
+    /** An exception class off the allow-list, to be nested in one that is on it. */
+    static final class Hidden extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Hidden(String message) {
+            super(message);
+        }
+    }
+
+    @Test
+    void submitHandsTheCodesOwnExceptionUnwrappedToCallbacksAndItsCancelStopsTheCall() throws Exception {
+        WorkerPool p = pool(settings());
+        CompletionStage<Object> failing = p.submit(() -> {
+            throw new IOException("io");
+        }, LONG);
+        Throwable seen = failing.exceptionally(e -> e).toCompletableFuture().get(60, TimeUnit.SECONDS) instanceof Throwable t
+                ? t : null;
+        assertInstanceOf(IOException.class, seen, "exceptionally sees the exception itself");
+        CompletionStage<Object> slow = p.submit(() -> {
+            Thread.sleep(600_000);
+            return "never";
+        }, LONG);
+        java.util.concurrent.CompletableFuture<Object> f = slow.toCompletableFuture();
+        assertTrue(f == slow, "the stage is its own CompletableFuture");
+        assertThrows(UnsupportedOperationException.class, () -> f.complete("mine"));
+        assertTrue(f.cancel(true));
+        assertEquals(7, (int) p.call(() -> 7, LONG), "the one worker is free again: the call was stopped");
+        assertEquals(1, p.stats().cancelled());
+    }
+
+    @Test
+    void anEnumSetResultIsAllowed() {
+        WorkerPool p = pool(settings());
+        assertEquals(java.util.EnumSet.of(Day.MON), p.call(() -> java.util.EnumSet.of(Day.MON), LONG));
+        assertEquals(java.util.EnumSet.allOf(Day.class), p.call(() -> java.util.EnumSet.allOf(Day.class), LONG));
+    }
+
+    @Test
+    void aResultThatFailsToSerializeIsRefusedAndTheWorkerStays() {
+        WorkerPool p = pool(settings());
+        long worker = p.call(CodeCallsIT::pid, LONG);
+        AnswerRefusedException e = assertThrows(AnswerRefusedException.class, () -> p.call(Unwritable::new, LONG));
+        assertTrue(e.getMessage().contains("writeObject refuses"), e.getMessage());
+        AnswerRefusedException deep = assertThrows(AnswerRefusedException.class, () -> p.call(() -> {
+            java.util.LinkedList<Object> top = new java.util.LinkedList<>();
+            java.util.LinkedList<Object> at = top;
+            for (int i = 0; i < 100_000; i++) {
+                java.util.LinkedList<Object> next = new java.util.LinkedList<>();
+                at.add(next);
+                at = next;
+            }
+            return top;
+        }, LONG));
+        assertTrue(deep.getMessage().contains("StackOverflowError"), deep.getMessage());
+        assertEquals(worker, (long) p.call(CodeCallsIT::pid, LONG), "the same worker: its JVM is sound");
+    }
+
+    @Test
+    void aCapturedValueWhoseWriteObjectThrowsIsRefusedAtTheCall() {
+        WorkerPool p = pool(settings());
+        Unwritable u = new Unwritable();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.call(() -> u.hashCode(), LONG));
+        assertTrue(e.getMessage().contains("writeObject refuses"), e.getMessage());
+    }
+
+    @Test
+    void anExceptionWhoseGetMessageThrowsKeepsItsClassAndStack() {
+        WorkerPool p = pool(settings());
+        TaskFailedException e = assertThrows(TaskFailedException.class, () -> p.call(() -> {
+            throw new BadMessage();
+        }, LONG));
+        assertEquals(BadMessage.class.getName(), e.remoteClass());
+        assertTrue(e.remoteMessage().contains("getMessage() threw"), e.remoteMessage());
+    }
+
+    @Test
+    void anExceptionTooLargeForTheFrameArrivesAsItsText() {
+        WorkerPool p = pool(settings().maxFrameBytes(64 * 1024).allowPackages("supervisor.pool"));
+        TaskFailedException e = assertThrows(TaskFailedException.class, () -> p.call(() -> {
+            throw new BigException();
+        }, LONG));
+        assertEquals(BigException.class.getName(), e.remoteClass());
+        assertEquals("big", e.remoteMessage());
+    }
+
+    @Test
+    void anAllowedExceptionArrivesAsItselfWithACauseOffTheListAsAStandIn() {
+        WorkerPool p = pool(settings());
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> p.call(() -> {
+            IOException io = new IOException("io", new Hidden("deep inside"));
+            io.addSuppressed(new Hidden("suppressed"));
+            throw new UncheckedIOException("wrapped", io);
+        }, LONG));
+        assertEquals("io", e.getCause().getMessage());
+        supervisor.worker.RemoteThrowable hidden = assertInstanceOf(supervisor.worker.RemoteThrowable.class,
+                e.getCause().getCause());
+        assertEquals(Hidden.class.getName(), hidden.remoteClass());
+        assertEquals("deep inside", hidden.getMessage());
+        assertTrue(hidden.getStackTrace().length > 0, "its stack is kept");
+        assertEquals(Hidden.class.getName(), ((supervisor.worker.RemoteThrowable) e.getCause().getSuppressed()[0])
+                .remoteClass());
+    }
+
+    @Test
+    void aTimeoutThatIsNegativeOrTooLongIsRefusedAtTheCall() {
+        WorkerPool p = pool(settings());
+        assertThrows(IllegalArgumentException.class, () -> p.call(() -> 1, Duration.ofMillis(-5)));
+        assertThrows(IllegalArgumentException.class, () -> p.call(() -> 1, Duration.ofSeconds(Long.MAX_VALUE)));
+        assertThrows(IllegalArgumentException.class, () -> p.submit(() -> 1, Duration.ofDays(365L * 300)));
+        assertThrows(IllegalArgumentException.class, () -> settings().grace(Duration.ofSeconds(Long.MAX_VALUE)));
+        assertThrows(IllegalArgumentException.class, () -> settings().callTimeout(Duration.ofDays(1001)));
+        assertEquals(0, p.stats().submitted());
+    }
+
+    @Test
+    void aWorkersStderrInACrashMessageIsEscapedAndBounded() {
+        WorkerPool p = pool(settings());
+        WorkerCrashedException e = assertThrows(WorkerCrashedException.class, () -> p.call(() -> {
+            System.err.print("e".repeat(100_000));
+            System.err.println("\u001b[31mRED\rX");
+            System.err.flush();
+            Runtime.getRuntime().halt(1);
+            return 1;
+        }, LONG));
+        assertFalse(e.getMessage().chars().anyMatch(c -> c < 0x20), "no control character: " + e.getMessage());
+        assertTrue(e.getMessage().length() < 6000, "bounded: " + e.getMessage().length());
+        assertTrue(e.getMessage().contains("RED"), e.getMessage());
     }
 }

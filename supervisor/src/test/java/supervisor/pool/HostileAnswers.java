@@ -85,9 +85,12 @@ public final class HostileAnswers implements Task {
         out.write(1);
         out.writeBytes(ByteBuffer.allocate(4).putInt(text.length).array());
         out.writeBytes(text);
-        try (ObjectOutputStream oos = new ObjectOutputStream(out)) {
+        ByteArrayOutputStream object = new ByteArrayOutputStream();
+        try (ObjectOutputStream oos = new ObjectOutputStream(object)) {
             oos.writeObject(t);
         }
+        out.writeBytes(ByteBuffer.allocate(4).putInt(object.size()).array());
+        out.writeBytes(object.toByteArray()); // and no second form, with stand-ins
         return out.toByteArray();
     }
 

@@ -218,7 +218,7 @@ class PoolDeadlinesIT {
 
     @Test
     void crashesCarryStatusSignalAndNoInventedMemoryLimit() throws Exception {
-        WorkerPool p = pool(settings(1).memoryLimit(256L << 20));
+        WorkerPool p = pool(settings(1).memory(256L << 20));
         WorkerCrashedException exit = assertInstanceOf(WorkerCrashedException.class, failure(p.submit(bytes("exit 3"))));
         assertEquals(3, exit.exitStatus());
         assertEquals(0, exit.signal());

@@ -3,24 +3,32 @@ package supervisor.worker;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import supervisor.worker.protocol.ErrorPayload;
+import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.Values;
 
 /**
  * The task of a pool started with {@code PoolSettings.forClassPath}: each call's input is a
- * {@link WorkerCallable}, serialized whole ({@link #SERIALIZED}) or, for a lambda, in short form
- * ({@link #LAMBDA}, {@link LambdaCall}), which it runs; its answer is one of
+ * {@link WorkerCallable}, serialized whole ({@link #SERIALIZED}) or in short form ({@link #LAMBDA},
+ * {@link #METHOD}: {@link LambdaCall}), which it runs; its answer is one of
  * <ul>
  *   <li>{@link #VALUE}, then the result as one of {@link Values};
  *   <li>{@link #THROWN}, then the length and bytes of an {@link ErrorPayload} (class, message
  *       and stack as text, which the caller shows when it cannot take the exception itself), then
- *       the serialized exception, or nothing when it cannot be serialized;
- *   <li>{@link #NOT_SENT}, then an {@link ErrorPayload} saying why the result could not be
- *       serialized.
+ *       the length and bytes of the serialized exception, then the same with every exception
+ *       nested in it that is not the JDK's replaced by a {@link RemoteThrowable} (for a caller
+ *       that takes the outer exception but not one of its causes); each part may be empty (not
+ *       serializable, or too large for the frame);
+ *   <li>{@link #NOT_SENT}, then an {@link ErrorPayload} saying why the result could not be sent
+ *       (not serializable, its serialization threw, larger than a frame).
  * </ul>
  * The caller is trusted here (it chose this code), so its input is read without a filter; the
  * caller reads the answer under its allow-list, since the worker is not.
@@ -40,8 +48,22 @@ final class CallableTask implements Task {
      */
     static final byte METHOD = 2;
 
+    /** The largest answer a frame carries (SUPERVISOR_MAX_FRAME less the header). */
+    private final int maxAnswer;
+
     /** For {@link TaskLoader}, which needs a public constructor. */
-    public CallableTask() {}
+    public CallableTask() {
+        long max = Frame.DEFAULT_MAX_LENGTH;
+        try {
+            String set = System.getenv(WorkerConfig.MAX_FRAME);
+            if (set != null) {
+                max = Long.parseLong(set.trim());
+            }
+        } catch (NumberFormatException e) {
+            // WorkerMain refused it already; the default then
+        }
+        this.maxAnswer = (int) Math.max(1024, Math.min(Integer.MAX_VALUE - 8, max - Frame.HEADER_LENGTH));
+    }
 
     @Override
     public byte[] call(byte[] input, Cancellation cancel) throws Exception {
@@ -62,42 +84,110 @@ final class CallableTask implements Task {
             value = code.call();
         } catch (Throwable e) {
             if (e instanceof VirtualMachineError fatal) {
-                // OutOfMemoryError, InternalError...: this JVM may not be sound. The stub answers
-                // it as an ERROR, and the pool replaces the worker (recycleAfterFatalError).
+                // OutOfMemoryError, StackOverflowError...: this JVM may not be sound. The stub
+                // answers it as an ERROR, and the pool replaces the worker (recycleAfterFatalError).
                 throw fatal;
             }
             return thrown(e); // the code's own failure, for the caller to rethrow
         }
+        byte[] answer;
         try {
-            return Values.encode(VALUE_HEAD, new Object[] {value});
-        } catch (IOException e) {
-            return notSent(value, e);
+            answer = Values.encode(VALUE_HEAD, new Object[] {value});
+        } catch (Throwable e) {
+            if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
+                throw fatal; // out of memory: as above
+            }
+            // Not serializable, a writeObject that threw, a graph too deep to write: the code ran,
+            // its result cannot be sent. The worker is sound (a stack overflow here unwound).
+            return notSent("the result of the call, a " + value.getClass().getName() + ", cannot be sent to the caller: "
+                    + (e instanceof NotSerializableException ? e.getMessage() + " is not Serializable" : e.toString()));
         }
+        if (answer.length > maxAnswer) {
+            return notSent("the result of the call, a " + value.getClass().getName() + " of " + answer.length
+                    + " bytes, exceeds the maximum frame of " + (maxAnswer + Frame.HEADER_LENGTH) + " bytes");
+        }
+        return answer;
     }
 
-    private static byte[] thrown(Throwable e) {
-        byte[] text = ErrorPayload.of(e, false).truncatedTo(64 * 1024).encode();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + text.length);
-        out.write(THROWN);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(text.length).array());
-        out.writeBytes(text);
-        ByteArrayOutputStream object = new ByteArrayOutputStream(1024);
-        try (ObjectOutputStream o = new ObjectOutputStream(object)) {
+    private byte[] thrown(Throwable e) {
+        // The text first, cut so that it always fits; the objects only where there is room.
+        byte[] text = ErrorPayload.of(e, false).truncatedTo(Math.min(64 * 1024, maxAnswer / 2)).encode();
+        byte[] whole = serialized(e, false);
+        byte[] standIns = serialized(e, true);
+        long room = (long) maxAnswer - 9 - text.length; // > 0: the text takes at most half
+        if ((long) whole.length + standIns.length > room) {
+            if (whole.length <= room) {
+                standIns = new byte[0]; // the exception as it is, rather than with stand-ins
+            } else if (standIns.length <= room) {
+                whole = new byte[0];
+            } else {
+                whole = new byte[0]; // the text alone
+                standIns = new byte[0];
+            }
+        }
+        ByteBuffer out = ByteBuffer.allocate(9 + text.length + whole.length + standIns.length);
+        out.put(THROWN).putInt(text.length).put(text).putInt(whole.length).put(whole).put(standIns);
+        return out.array();
+    }
+
+    /** {@code e} serialized, or nothing when it cannot be; with stand-ins for nested exceptions not the JDK's. */
+    private static byte[] serialized(Throwable e, boolean standIns) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+        try (ObjectOutputStream o = standIns ? new StandIns(bytes, e) : new ObjectOutputStream(bytes)) {
             o.writeObject(e);
-        } catch (IOException notSerializable) {
-            return out.toByteArray(); // the text alone
+        } catch (Throwable notSerializable) {
+            if (notSerializable instanceof VirtualMachineError fatal && !(notSerializable instanceof StackOverflowError)) {
+                throw fatal;
+            }
+            return new byte[0]; // the text alone
         }
-        out.writeBytes(object.toByteArray());
-        return out.toByteArray();
+        return bytes.toByteArray();
     }
 
-    private static byte[] notSent(Object value, IOException why) {
-        String what = "the result of the call, a " + value.getClass().getName() + ", cannot be sent to the caller: "
-                + (why instanceof java.io.NotSerializableException ? why.getMessage() + " is not Serializable" : why.toString());
+    private static byte[] notSent(String why) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(NOT_SENT);
-        out.writeBytes(new ErrorPayload(false, why.getClass().getName(), what, what).encode());
+        out.writeBytes(new ErrorPayload(false, "java.io.NotSerializableException", why, why).encode());
         return out.toByteArray();
+    }
+
+    /** Writes every exception below the first that is not the JDK's as a {@link RemoteThrowable}. */
+    private static final class StandIns extends ObjectOutputStream {
+        private final Throwable top;
+        private final Map<Throwable, RemoteThrowable> made = new IdentityHashMap<>();
+
+        StandIns(OutputStream out, Throwable top) throws IOException {
+            super(out);
+            this.top = top;
+            enableReplaceObject(true);
+        }
+
+        @Override
+        protected Object replaceObject(Object obj) {
+            if (obj == top || !(obj instanceof Throwable t) || obj instanceof RemoteThrowable
+                    || (t.getClass().getClassLoader() == null && t.getClass().getName().startsWith("java."))) {
+                return obj;
+            }
+            RemoteThrowable r = made.get(t);
+            if (r == null) {
+                ErrorPayload p = ErrorPayload.of(t, false);
+                // Its cause is written after it, and replaced in turn; a cycle meets the one made.
+                r = new RemoteThrowable(p.className(), p.message(), t.getStackTrace());
+                made.put(t, r);
+                try {
+                    Throwable cause = t.getCause();
+                    if (cause != null && cause != t) {
+                        r.initCause(cause);
+                    }
+                    for (Throwable s : t.getSuppressed()) {
+                        r.addSuppressed(s);
+                    }
+                } catch (RuntimeException odd) {
+                    // a getCause that throws, a self-suppression: the stand-in without them
+                }
+            }
+            return r;
+        }
     }
 
     /** Resolves classes with the system class loader: the caller's class path, which is ours. */

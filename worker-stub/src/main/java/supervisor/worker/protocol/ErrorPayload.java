@@ -33,14 +33,35 @@ public record ErrorPayload(boolean cancelled, String className, String message, 
         Objects.requireNonNull(stackTrace, "stackTrace");
     }
 
-    /** Describes {@code failure}: its class name, message and full stack trace. */
+    /**
+     * Describes {@code failure}: its class name, message and full stack trace. Never throws: an
+     * exception whose {@code getMessage}, {@code toString} or {@code printStackTrace} throws (or
+     * whose trace is too deep to print) is described by what could be had, and says so.
+     */
     public static ErrorPayload of(Throwable failure, boolean cancelled) {
-        StringWriter trace = new StringWriter();
-        try (PrintWriter printer = new PrintWriter(trace)) {
-            failure.printStackTrace(printer);
+        String name = failure.getClass().getName();
+        String message;
+        try {
+            message = failure.getMessage();
+        } catch (Throwable e) {
+            message = "<getMessage() threw " + e.getClass().getName() + ">";
         }
-        return new ErrorPayload(cancelled, failure.getClass().getName(), failure.getMessage(),
-                trace.toString());
+        String trace;
+        try {
+            StringWriter text = new StringWriter();
+            try (PrintWriter printer = new PrintWriter(text)) {
+                failure.printStackTrace(printer);
+            }
+            trace = text.toString();
+        } catch (Throwable e) {
+            StringBuilder text = new StringBuilder(name).append(": ").append(message)
+                    .append(" <printStackTrace() threw ").append(e.getClass().getName()).append(">\n");
+            for (StackTraceElement frame : failure.getStackTrace()) {
+                text.append("\tat ").append(frame).append('\n');
+            }
+            trace = text.toString();
+        }
+        return new ErrorPayload(cancelled, name, message, trace);
     }
 
     public byte[] encode() {

@@ -33,6 +33,8 @@ public final class Values {
     }
 
     private static final Object PENDING = new Object();
+    /** The largest array a JVM allocates (a few below Integer.MAX_VALUE). */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private Values() {}
 
@@ -42,14 +44,17 @@ public final class Values {
      * @throws java.io.NotSerializableException naming the class of an object that is not Serializable
      */
     public static byte[] encode(byte[] head, Object[] values) throws IOException {
-        int size = head.length + 4;
+        long size = head.length + 4L;
         boolean objects = false;
         for (Object v : values) {
-            int n = plainSize(v);
+            long n = plainSize(v);
             objects |= n < 0;
             size += n < 0 ? 1 : n;
         }
-        ByteBuffer out = ByteBuffer.allocate(size);
+        if (size > MAX_ARRAY) {
+            throw new IOException("the values take " + size + " bytes, more than an array holds");
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) size);
         out.put(head).putInt(values.length);
         List<Object> rest = objects ? new ArrayList<>() : null;
         for (Object v : values) {
@@ -61,8 +66,8 @@ public final class Values {
         if (!objects) {
             return out.array();
         }
-        ByteArrayOutputStream all = new ByteArrayOutputStream(size + 256);
-        all.write(out.array(), 0, size);
+        ByteArrayOutputStream all = new ByteArrayOutputStream((int) size + 256);
+        all.write(out.array(), 0, (int) size);
         try (ObjectOutputStream o = new ObjectOutputStream(all)) {
             o.writeObject(rest.toArray());
         }
@@ -70,13 +75,13 @@ public final class Values {
     }
 
     /** The bytes {@code v} takes written plainly, its tag included; -1 for an object. */
-    private static int plainSize(Object v) {
+    private static long plainSize(Object v) {
         if (v == null) {
             return 1;
         } else if (v instanceof String s) {
-            return 5 + 2 * s.length();
+            return 5 + 2L * s.length();
         } else if (v instanceof byte[] b) {
-            return 5 + b.length;
+            return 5L + b.length;
         } else if (v instanceof Integer || v instanceof Float) {
             return 5;
         } else if (v instanceof Long || v instanceof Double) {
