@@ -43,6 +43,7 @@ public final class PoolSettings {
 
     final Path workerJar; // null: the workers run the caller's code (forClassPath)
     final List<Path> classPath; // the workers' class path, after the stub's
+    final List<Path> modulePath; // the workers' module path, all its modules resolved; empty: none
     final String taskClass; // null: the worker jar's Task-Class
     final AllowList allowList;
     final boolean ownClassPath; // the workers' class path is this JVM's (forClassPath())
@@ -80,6 +81,7 @@ public final class PoolSettings {
     private PoolSettings(Builder b) {
         this.workerJar = b.workerJar;
         this.classPath = List.copyOf(b.classPath);
+        this.modulePath = List.copyOf(b.modulePath);
         this.taskClass = b.workerJar == null ? CALLABLE_TASK : null;
         this.allowList = b.allowList;
         this.ownClassPath = b.ownClassPath;
@@ -132,27 +134,36 @@ public final class PoolSettings {
      * Settings for a pool whose workers run the caller's own code ({@link WorkerPool#call},
      * {@link WorkerPool#submit(supervisor.worker.WorkerCallable)}, {@link WorkerPool#proxy}),
      * with the caller's class path ({@code java.class.path}: a plain class path, a jar run with
-     * {@code java -jar}, or a manifest-only jar such as Maven Surefire's).
+     * {@code java -jar}, or a manifest-only jar such as Maven Surefire's) and module path
+     * ({@code jdk.module.path}, every module on it resolved in the workers). From a named module,
+     * a lambda crosses whole unless its package is open to {@code supervisor.worker} (then in
+     * the faster short form); a proxied interface's package must be open to it.
      *
      * @throws IllegalStateException when this JVM has no class path (it runs from the module path
      *     alone, or its classes come from a custom class loader): name one with
      *     {@link #forClassPath(List)}
      */
     public static Builder forClassPath() {
-        String own = System.getProperty("java.class.path", "");
+        List<Path> paths = paths(System.getProperty("java.class.path", ""));
+        List<Path> modules = paths(System.getProperty("jdk.module.path", ""));
+        if (paths.isEmpty() && modules.isEmpty()) {
+            throw new IllegalStateException("this JVM has no class path and no module path for its workers;"
+                    + " name their jars and directories with PoolSettings.forClassPath(paths)");
+        }
+        Builder b = new Builder(null, paths);
+        b.modulePath.addAll(modules);
+        b.ownClassPath = true;
+        return b;
+    }
+
+    private static List<Path> paths(String joined) {
         List<Path> paths = new ArrayList<>();
-        for (String entry : own.split(File.pathSeparator)) {
+        for (String entry : joined.split(File.pathSeparator)) {
             if (!entry.isEmpty()) {
                 paths.add(Path.of(entry).toAbsolutePath());
             }
         }
-        if (paths.isEmpty()) {
-            throw new IllegalStateException("this JVM has no class path (java.class.path is empty) for its workers;"
-                    + " name their jars and directories with PoolSettings.forClassPath(paths)");
-        }
-        Builder b = new Builder(null, paths);
-        b.ownClassPath = true;
-        return b;
+        return paths;
     }
 
     /** As {@link #forClassPath()}, with the workers' class path given: jars and directories. */
@@ -175,6 +186,11 @@ public final class PoolSettings {
     /** The workers' class path after the worker stub: the jar, or the caller's class path. */
     public List<Path> classPath() {
         return classPath;
+    }
+
+    /** The workers' module path (the caller's, for {@link #forClassPath()}); empty for none. */
+    public List<Path> modulePath() {
+        return modulePath;
     }
 
     /** What a worker's answer may hold: see {@link Builder#allowPackages}. */
@@ -239,6 +255,7 @@ public final class PoolSettings {
     public static final class Builder {
         private final Path workerJar;
         private final List<Path> classPath;
+        private final List<Path> modulePath = new ArrayList<>();
         private AllowList allowList = AllowList.defaults();
         private boolean ownClassPath;
         private int workers = Runtime.getRuntime().availableProcessors();

@@ -135,6 +135,11 @@ final class Worker {
         if (settings.taskClass != null) {
             jvmOptions.add("-D" + TASK_PROPERTY + "=" + settings.taskClass); // first: the caller's own may override it
         }
+        if (!settings.modulePath.isEmpty()) {
+            // The caller's modules, every one resolved: the worker stub's own module among them
+            // wins over its copy on the class path, and the caller's code loads as it did there.
+            jvmOptions.addAll(List.of("--module-path", joined(settings.modulePath), "--add-modules", "ALL-MODULE-PATH"));
+        }
         jvmOptions.addAll(settings.jvmOptions);
         String classPath = stubJar();
         boolean subreaper = false;
@@ -151,7 +156,8 @@ final class Worker {
             }
         }
         ProcessSpec spec = ProcessSpec.java(settings.java, jvmOptions,
-                        List.of("-cp", classPath + ":" + joined(settings.classPath), WorkerMain.class.getName()))
+                        List.of("-cp", settings.classPath.isEmpty() ? classPath : classPath + ":" + joined(settings.classPath),
+                                WorkerMain.class.getName()))
                 .withEnvironment(env)
                 .withLimits(settings.limits)
                 .withMechanism(settings.mechanism)

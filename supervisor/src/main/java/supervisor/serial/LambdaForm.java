@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
+import supervisor.worker.WorkerCallable;
 import supervisor.worker.protocol.Values;
 
 /**
@@ -39,6 +40,12 @@ final class LambdaForm {
         protected Shape computeValue(Class<?> type) {
             if (!type.isSynthetic() && !type.isHidden()) {
                 return NONE; // a class of the caller's that implements WorkerCallable: serialized whole
+            }
+            Module module = type.getModule();
+            if (module.isNamed() && !module.isOpen(type.getPackageName(), WorkerCallable.class.getModule())) {
+                // The worker could not reach the lambda's body: Java's own serialized form goes
+                // through $deserializeLambda$, which java.base may call in any module.
+                return NONE;
             }
             try {
                 Method m = type.getDeclaredMethod("writeReplace");

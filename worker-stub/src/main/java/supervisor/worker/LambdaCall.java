@@ -139,17 +139,25 @@ final class LambdaCall {
             return bound.asType(bound.type().generic()).asSpreader(Object[].class, arguments);
         } catch (ReflectiveOperationException | IllegalArgumentException | TypeNotPresentException e) {
             throw new IllegalStateException("cannot find " + declaring + "." + name + descriptor + " of "
-                    + implementation + " in the worker: " + e, e);
+                    + implementation + " in the worker: " + e + openHint(declaring), e);
         }
     }
 
     /** Full access to the caller's classes; public access to those of a module not open to us (the JDK's). */
     private static MethodHandles.Lookup lookupIn(Class<?> owner) {
+        LambdaCall.class.getModule().addReads(owner.getModule()); // a named module reads only what it says
         try {
             return MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
         } catch (IllegalAccessException e) {
             return MethodHandles.publicLookup();
         }
+    }
+
+    /** From a named module, what the worker needs: the package open to it. */
+    private static String openHint(String className) {
+        int dot = className.lastIndexOf('.');
+        return dot < 0 ? "" : " (from a named module, open the package: opens " + className.substring(0, dot)
+                + " to supervisor.worker)";
     }
 
     private static Object instantiate(Class<?> type) {
@@ -162,7 +170,7 @@ final class LambdaCall {
                     e.getCause());
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot make an instance of " + type.getName()
-                    + " (it needs a constructor without arguments): " + e, e);
+                    + " (it needs a constructor without arguments): " + e + openHint(type.getName()), e);
         }
     }
 
