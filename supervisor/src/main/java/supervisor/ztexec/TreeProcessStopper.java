@@ -18,8 +18,8 @@ import supervisor.terminate.TaskTree;
  * A zt-exec {@link ProcessStopper} that stops the whole tree, not only the direct child (which
  * is all zt-exec's default does, and why its users see grandchildren survive): SIGTERM to the
  * process, a grace period, then SIGSTOP/rescan/SIGKILL over every descendant. The process is
- * taken in charge as a {@link SupervisedProcess} ({@link SupervisedProcess#of}): the same stop,
- * kill and release as every process the supervisor starts.
+ * taken in charge as a supervised process of the library's own: the same stop, kill and release
+ * as every process the supervisor starts.
  *
  * <p>Best, let the stopper set the process up ({@link #applyTo}): it then runs in a cgroup leaf
  * of its own from its first instruction where the machine allows one (root, or a delegated

@@ -207,7 +207,8 @@ class EarlySignalIT {
             long millis = (System.nanoTime() - sent) / 1_000_000;
             String err = s.stderr();
             // Acted on before the dump's 2 s for the frozen JVM were over (the old code waited them).
-            assertTrue(millis < 1_500, "ended " + millis + " ms after SIGINT:\n" + err);
+            // (Under 2 s: the old code waited those out; 1.5 s was exceeded once on a machine at load 24.)
+            assertTrue(millis < 1_900, "ended " + millis + " ms after SIGINT:\n" + err);
             assertTrue(err.contains("supervisor: no thread dump: got SIGINT while it was taken\n"), err);
             int dumpLine = err.indexOf("no thread dump: got SIGINT");
             int sending = err.indexOf("supervisor: timeout 6s expired: sending SIGTERM");

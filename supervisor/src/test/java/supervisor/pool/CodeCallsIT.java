@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -630,5 +632,41 @@ class CodeCallsIT {
         assertFalse(e.getMessage().chars().anyMatch(c -> c < 0x20), "no control character: " + e.getMessage());
         assertTrue(e.getMessage().length() < 6000, "bounded: " + e.getMessage().length());
         assertTrue(e.getMessage().contains("RED"), e.getMessage());
+    }
+
+    @Test
+    void codeFromANestedJarIsRefusedAtTheCallSayingWhy(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // Spring Boot's layout: the application's classes inside the jar, under BOOT-INF/classes.
+        Path outer = dir.resolve("app.jar");
+        String entry = Sum.class.getName().replace('.', '/') + ".class";
+        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(Files.newOutputStream(outer));
+                java.io.InputStream in = CodeCallsIT.class.getClassLoader().getResourceAsStream(entry)) {
+            jar.putNextEntry(new java.util.jar.JarEntry("BOOT-INF/classes/" + entry));
+            in.transferTo(jar);
+        }
+        java.net.URL nested = new java.net.URL("jar:" + outer.toUri() + "!/BOOT-INF/classes/");
+        WorkerPool p = pool(settings());
+        try (java.net.URLClassLoader boot = new java.net.URLClassLoader(new java.net.URL[] {nested},
+                CodeCallsIT.class.getClassLoader()) {
+            @Override
+            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                if (name.equals(Sum.class.getName())) { // child first, as Spring Boot's loader for its classes
+                    synchronized (getClassLoadingLock(name)) {
+                        Class<?> c = findLoadedClass(name);
+                        return c != null ? c : findClass(name);
+                    }
+                }
+                return super.loadClass(name, resolve);
+            }
+        }) {
+            var constructor = boot.loadClass(Sum.class.getName()).getDeclaredConstructor(long[].class);
+            constructor.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            supervisor.worker.WorkerCallable<Long, RuntimeException> code =
+                    (supervisor.worker.WorkerCallable<Long, RuntimeException>) constructor.newInstance((Object) new long[] {1});
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.call(code, LONG));
+            assertTrue(e.getMessage().contains("nested jars, such as Spring Boot's, are not supported"), e.getMessage());
+        }
+        assertEquals(0, p.stats().submitted(), "nothing was sent");
     }
 }
