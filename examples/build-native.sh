@@ -7,7 +7,8 @@ source=$1 output=$2
 if ! command -v gcc >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "examples: installing gcc for the native example" >&2
-        apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc libc6-dev >/dev/null
+        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc libc6-dev >/dev/null; } \
+            || { echo "examples: could not install gcc (apt-get failed): the native example needs it" >&2; exit 1; }
     else
         echo "examples: gcc not found: the native example's library is not built" >&2
         exit 0
