@@ -18,13 +18,15 @@ import supervisor.platform.Signal;
 import supervisor.process.ProcessSpec;
 import supervisor.terminate.Mechanism;
 
-/** {@code supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]}. */
+/** {@code supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]}, or {@code -- PROGRAM [ARGS...]}. */
 final class RunCommand {
     static final String TASK_JAVA_PROPERTY = "supervisor.task.java";
     static final String HELP = """
             Usage: supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]
+                   supervisor run [OPTIONS] -- PROGRAM [ARGS...]
 
-            Runs TASK.jar in its own JVM (java -jar), and stops it and every process it started
+            Runs TASK.jar in its own JVM (java -jar), or any PROGRAM (found in PATH as a shell
+            finds it: a start script, java -cp ..., a native program), and stops it and every process it started
             when the timeout expires or the supervisor is told to stop: SIGTERM first, so that
             shutdown hooks run, then SIGKILL to the whole tree after the grace period.
             The task reads the supervisor's stdin and writes its stdout and stderr directly.
@@ -33,8 +35,9 @@ final class RunCommand {
             Options (before or after the jar):
               --timeout DURATION   stop the task this long after it started (default: none)
               --grace DURATION     time between SIGTERM and SIGKILL (default: 5s)
-              --jvm-opt OPT        an option for the task JVM, before -jar (repeatable)
-              --java PATH          the java to run the task with (default: JAVA_HOME's, else PATH's)
+              --jvm-opt OPT        an option for the task JVM, before -jar (repeatable; jar only)
+              --java PATH          the java to run the task with (default: JAVA_HOME's, else
+                                   PATH's; jar only)
               --termination MECH   auto, cgroup or tree: how the task's processes are held and
                                    killed (default: auto, a cgroup where one is writable)
               --kill-mode MODE     tree (default): the stop signal goes to every process of the
@@ -111,8 +114,9 @@ final class RunCommand {
               120                the task was not ready within --ready-timeout and was stopped
               125                the supervisor itself failed (e.g. java cannot be started)
               126                the jar cannot be run (not a jar, a directory, a FIFO, socket
-                                 or device, unreadable, a symlink loop, no Main-Class)
-              127                the jar does not exist
+                                 or device, unreadable, a symlink loop, no Main-Class), or
+                                 the program is not executable
+              127                the jar does not exist, or the program is not found
               121                the task went over its memory limit
               122                the task went over its CPU time limit
               123                the task went over its output limit
@@ -137,12 +141,24 @@ final class RunCommand {
             throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the task jar: "
                     + "task arguments go after --, as in: supervisor run " + a.jar + " -- " + a.rest.get(0));
         }
-        if (a.jar == null) {
-            throw new UsageException("missing the task jar (usage: supervisor run [OPTIONS] TASK.jar [-- ARGS...])");
+        boolean program = a.jar == null;
+        if (program && a.afterDashes.isEmpty()) {
+            throw new UsageException("missing the task: a jar, or a program after -- (usage: supervisor run [OPTIONS]"
+                    + " TASK.jar [-- ARGS...] or supervisor run [OPTIONS] -- PROGRAM [ARGS...])");
         }
         Configured c = new Configured(a);
         report.to(c.report());
-        c.ownFiles(report, null, Configured.Named.of("the task jar", Path.of(a.jar)));
+        if (program) {
+            for (String[] o : a.options) {
+                if (o[0].equals("--jvm-opt") || o[0].equals("--java")) {
+                    throw new UsageException(o[0] + " goes with a task jar; a program takes its own options after"
+                            + " -- (supervisor run -- " + a.afterDashes.get(0) + " ...)");
+                }
+            }
+            c.ownFiles(report, null);
+        } else {
+            c.ownFiles(report, null, Configured.Named.of("the task jar", Path.of(a.jar)));
+        }
         String java = c.settings.get(Setting.JAVA);
         Map<String, String> env = new LinkedHashMap<>();
         List<String> pass = new ArrayList<>();
@@ -181,12 +197,19 @@ final class RunCommand {
         if (!pass.isEmpty() && !a.flags.contains("--clear-env")) {
             throw new UsageException("--pass-env goes with --clear-env (without it the task gets the whole environment)");
         }
-        Path jar = Path.of(a.jar);
-        // The jar as checked is the jar that runs: Path.of drops a trailing slash ("x.jar/"), which
-        // java -jar would refuse with its own message and status 1 after the check had passed.
-        List<String> main = new ArrayList<>(List.of("-jar", jar.toString()));
-        main.addAll(a.afterDashes);
-        ProcessSpec spec = ProcessSpec.java(java.isEmpty() ? defaultJava() : java, c.jvmOptions(), main)
+        Path jar = program ? null : Path.of(a.jar);
+        ProcessSpec spec;
+        if (program) {
+            // Found in PATH when the run starts (ProgramCheck), as execvp would: 127, 126.
+            spec = ProcessSpec.command(a.afterDashes);
+        } else {
+            // The jar as checked is the jar that runs: Path.of drops a trailing slash ("x.jar/"), which
+            // java -jar would refuse with its own message and status 1 after the check had passed.
+            List<String> main = new ArrayList<>(List.of("-jar", jar.toString()));
+            main.addAll(a.afterDashes);
+            spec = ProcessSpec.java(java.isEmpty() ? defaultJava() : java, c.jvmOptions(), main);
+        }
+        spec = spec
                 .withEnvironment(env)
                 .withLimits(c.limits())
                 .withMechanism(Mechanism.parse(c.settings.get(Setting.TERMINATION)))

@@ -107,6 +107,22 @@ public final class ProcessSpec {
         return s;
     }
 
+    /**
+     * The same command with its program replaced by {@code path}: a program found in PATH before
+     * the start (as execvp would), so that what runs is what was checked, whatever the task's
+     * own PATH. Only for {@link #command}, not a JVM.
+     */
+    public ProcessSpec withProgram(String path) {
+        if (jvmOptionsEnd >= 0) {
+            throw new IllegalStateException("a JVM's java is not a program to find");
+        }
+        ProcessSpec c = copy();
+        List<String> cmd = new ArrayList<>(command);
+        cmd.set(0, Objects.requireNonNull(path));
+        c.command = List.copyOf(cmd);
+        return c;
+    }
+
     /** Variables set in the process's environment, over the inherited or cleared one. */
     public ProcessSpec withEnvironment(Map<String, String> variables) {
         ProcessSpec c = copy();

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -389,29 +388,9 @@ class CodeCallsIT {
     void codeOfAClassTheWorkersCannotLoadIsRefusedAtTheCall() throws Exception {
         WorkerPool p = pool(settings());
         java.net.URL classes = CodeCallsIT.class.getProtectionDomain().getCodeSource().getLocation();
-        try (java.net.URLClassLoader other = new java.net.URLClassLoader(new java.net.URL[] {classes}, null)) {
-            // Its own copy of supervisor.worker.WorkerCallable too: cast through the loader of the pool's.
-            Class<?> sum = Class.forName(Sum.class.getName(), true, new java.net.URLClassLoader(
-                    new java.net.URL[] {classes}, CodeCallsIT.class.getClassLoader()) {
-                @Override
-                protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-                    if (name.equals(Sum.class.getName())) {
-                        synchronized (getClassLoadingLock(name)) {
-                            Class<?> c = findLoadedClass(name);
-                            return c != null ? c : findClass(name);
-                        }
-                    }
-                    return super.loadClass(name, resolve);
-                }
-            });
-            var constructor = sum.getDeclaredConstructor(long[].class);
-            constructor.setAccessible(true);
-            @SuppressWarnings("unchecked")
-            supervisor.worker.WorkerCallable<Long, RuntimeException> code =
-                    (supervisor.worker.WorkerCallable<Long, RuntimeException>) constructor.newInstance((Object) new long[] {1});
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.call(code, LONG));
+        try (java.net.URLClassLoader other = childFirst(classes)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.call(sumOf(other), LONG));
             assertTrue(e.getMessage().contains("not by the application class loader"), e.getMessage());
-            assertNotNull(other);
         }
         assertEquals(0, p.stats().submitted(), "nothing was sent");
     }
@@ -646,11 +625,22 @@ class CodeCallsIT {
         }
         java.net.URL nested = new java.net.URL("jar:" + outer.toUri() + "!/BOOT-INF/classes/");
         WorkerPool p = pool(settings());
-        try (java.net.URLClassLoader boot = new java.net.URLClassLoader(new java.net.URL[] {nested},
-                CodeCallsIT.class.getClassLoader()) {
+        try (java.net.URLClassLoader boot = childFirst(nested)) { // as Spring Boot's loader for its classes
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.call(sumOf(boot), LONG));
+            assertTrue(e.getMessage().contains("nested jars, such as Spring Boot's, are not supported"), e.getMessage());
+        }
+        assertEquals(0, p.stats().submitted(), "nothing was sent");
+    }
+
+    /**
+     * A loader of its own for {@link Sum} from {@code where}, child first; everything else (the
+     * pool's WorkerCallable among it) from the test's loader.
+     */
+    private static java.net.URLClassLoader childFirst(java.net.URL where) {
+        return new java.net.URLClassLoader(new java.net.URL[] {where}, CodeCallsIT.class.getClassLoader()) {
             @Override
             protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-                if (name.equals(Sum.class.getName())) { // child first, as Spring Boot's loader for its classes
+                if (name.equals(Sum.class.getName())) {
                     synchronized (getClassLoadingLock(name)) {
                         Class<?> c = findLoadedClass(name);
                         return c != null ? c : findClass(name);
@@ -658,15 +648,14 @@ class CodeCallsIT {
                 }
                 return super.loadClass(name, resolve);
             }
-        }) {
-            var constructor = boot.loadClass(Sum.class.getName()).getDeclaredConstructor(long[].class);
-            constructor.setAccessible(true);
-            @SuppressWarnings("unchecked")
-            supervisor.worker.WorkerCallable<Long, RuntimeException> code =
-                    (supervisor.worker.WorkerCallable<Long, RuntimeException>) constructor.newInstance((Object) new long[] {1});
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.call(code, LONG));
-            assertTrue(e.getMessage().contains("nested jars, such as Spring Boot's, are not supported"), e.getMessage());
-        }
-        assertEquals(0, p.stats().submitted(), "nothing was sent");
+        };
+    }
+
+    /** A Sum of 1, of the class {@code loader} made. */
+    @SuppressWarnings("unchecked")
+    private static supervisor.worker.WorkerCallable<Long, RuntimeException> sumOf(ClassLoader loader) throws Exception {
+        var constructor = loader.loadClass(Sum.class.getName()).getDeclaredConstructor(long[].class);
+        constructor.setAccessible(true);
+        return (supervisor.worker.WorkerCallable<Long, RuntimeException>) constructor.newInstance((Object) new long[] {1});
     }
 }

@@ -8,8 +8,9 @@ import supervisor.process.ProcessSpec;
 /**
  * Everything {@code supervisor run} was asked to do.
  *
- * @param jar the task's jar, checked before anything starts
- * @param spec the task's process: command, environment, working directory, limits, mechanism
+ * @param jar the task's jar, checked before anything starts; null for a program
+ * @param spec the task's process: command, environment, working directory, limits, mechanism; for
+ *     a program, its name as given, found in PATH before anything starts
  * @param timeoutNanos 0 for no timeout
  * @param graceNanos how long a stopped task has between SIGTERM and SIGKILL
  * @param stopSignal the signal that asks the task to stop
@@ -24,6 +25,16 @@ public record RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long gra
     /** Ready at start, no thread dumps. */
     public RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree) {
         this(jar, spec, timeoutNanos, graceNanos, stopSignal, wholeTree, Readiness.START, 0, null);
+    }
+
+    /** A program (supervisor run -- PROGRAM ARGS), not a jar. */
+    public boolean program() {
+        return jar == null;
+    }
+
+    /** The task as its messages name it: the jar's file name, or the program as given. */
+    public String taskName() {
+        return jar != null ? String.valueOf(jar.getFileName()) : spec.command().get(0);
     }
 
     public Limits limits() {

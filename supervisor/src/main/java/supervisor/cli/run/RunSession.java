@@ -21,6 +21,7 @@ import supervisor.launch.BeforeStart;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.JarCheck;
 import supervisor.launch.LaunchException;
+import supervisor.launch.ProgramCheck;
 import supervisor.limits.LimitHit;
 import supervisor.limits.OutputLimiter;
 import supervisor.limits.Usage;
@@ -29,6 +30,7 @@ import supervisor.platform.ProcFs;
 import supervisor.platform.Signal;
 import supervisor.process.Ending;
 import supervisor.process.Liveness;
+import supervisor.process.ProcessSpec;
 import supervisor.process.SupervisedProcess;
 import supervisor.terminate.KillReport;
 import supervisor.terminate.OwnedChildren;
@@ -89,16 +91,22 @@ public final class RunSession {
         });
         SupervisedProcess task;
         // The guardian (and the native layer, for the process tree) start while the jar is checked.
-        SupervisedProcess.prepareToStart(options.spec());
+        ProcessSpec spec = options.spec();
+        SupervisedProcess.prepareToStart(spec);
         try {
             Stdout.requireOpen("the task's output", "to discard it: >/dev/null");
-            JarCheck.check(options.jar());
-            Log.trace("jar checked");
+            if (options.program()) {
+                spec = spec.withProgram(ProgramCheck.check(spec.command().get(0)).toString());
+                Log.trace("program found");
+            } else {
+                JarCheck.check(options.jar());
+                Log.trace("jar checked");
+            }
             // A signal that came before the spawn (from the launcher's first line on) means the task
             // is never spawned: the command line ends with its line and report. (One that comes
             // during the spawn is handled as one during the run: the task is stopped at once.)
             BeforeStart.check("before the task started");
-            task = SupervisedProcess.startTask(options.spec());
+            task = SupervisedProcess.startTask(spec);
         } catch (LaunchException e) {
             Log.error(e.getMessage());
             report.error(e.getMessage());
@@ -210,7 +218,7 @@ public final class RunSession {
     }
 
     private String running(SupervisedProcess task) {
-        return "running " + options.jar().getFileName() + " (pid " + task.pid() + ")";
+        return "running " + options.taskName() + " (pid " + task.pid() + ")";
     }
 
     /**
