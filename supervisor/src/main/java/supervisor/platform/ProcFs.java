@@ -215,6 +215,56 @@ public final class ProcFs {
         return out;
     }
 
+    /** wait4 and waitid, as /proc/PID/task/TID/syscall numbers them on this machine; none elsewhere. */
+    private static final int[] WAIT_SYSCALLS = switch (System.getProperty("os.arch")) {
+        case "amd64", "x86_64" -> new int[] {61, 247};
+        case "aarch64" -> new int[] {260, 95};
+        default -> new int[0];
+    };
+
+    /**
+     * The pids that a thread of process {@code pid} is blocked waiting for by name, in
+     * {@code wait4(pid, ...)} or {@code waitid(P_PID, pid, ...)}, as its threads' syscall files
+     * show: the JDK's reaper thread of each {@code Process} waits so for its child, from just after
+     * the spawn until it has collected it. Waits for any child are not counted. Empty where the
+     * files cannot be read or the architecture's numbers are not known here.
+     */
+    public static java.util.Set<Integer> waitedForByName(int pid) {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        if (WAIT_SYSCALLS.length == 0) {
+            return out;
+        }
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(Integer.toString(pid)).resolve("task"))) {
+            for (Path task : tasks) {
+                String text;
+                try {
+                    text = Files.readString(task.resolve("syscall"), StandardCharsets.ISO_8859_1).trim();
+                } catch (IOException e) {
+                    continue; // the thread ended meanwhile
+                }
+                String[] w = text.split(" ");
+                if (w.length < 3 || !Character.isDigit(w[0].charAt(0))) {
+                    continue; // "running", or not in a syscall
+                }
+                int nr = Integer.parseInt(w[0]);
+                long waited;
+                if (nr == WAIT_SYSCALLS[0]) {
+                    waited = Long.parseUnsignedLong(w[1].substring(2), 16);
+                } else if (nr == WAIT_SYSCALLS[1] && Long.parseUnsignedLong(w[1].substring(2), 16) == 1) { // P_PID
+                    waited = Long.parseUnsignedLong(w[2].substring(2), 16);
+                } else {
+                    continue;
+                }
+                if (waited > 0 && waited <= Integer.MAX_VALUE) {
+                    out.add((int) waited);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return out;
+        }
+        return out;
+    }
+
     /** The calling thread's directory, {@code /proc/PID/task/TID} (from /proc/thread-self, Linux 3.17+). */
     public static Path currentThread() throws IOException {
         return PROC.resolve(Files.readSymbolicLink(PROC.resolve("thread-self")));

@@ -188,6 +188,9 @@ public final class ChildWatcher implements AutoCloseable {
         }
         failAll(new IllegalStateException("the child watcher was closed"));
         lease.release();
+        // The orphans adopted so far, which nobody else will reap once this JVM stops being the
+        // subreaper: those that just died are reaped once their moment has passed (Reaper).
+        OwnedChildren.reapAdoptedWithin(posix, TimeUnit.MILLISECONDS.toNanos(100));
         Subreaper.release(posix);
         OPEN.set(false);
     }

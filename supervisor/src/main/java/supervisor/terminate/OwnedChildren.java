@@ -171,6 +171,17 @@ public final class OwnedChildren {
         PIDS.remove(pid);
     }
 
+    /**
+     * Reaps the adopted orphans' zombies (not a Process's of this JVM, nor a registered child's),
+     * for up to {@code nanos} while some are left: for a subreaper about to stop being one.
+     */
+    public static void reapAdoptedWithin(Posix posix, long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        while (reap(posix, pid -> false) >= 0 && Reaper.youngZombies() && System.nanoTime() - deadline < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
     public static boolean owned(int pid) {
         return PIDS.contains(pid);
     }

@@ -71,7 +71,9 @@ public final class TreeTerminator implements Terminator {
         Map<ProcessId, Boolean> killed = new LinkedHashMap<>();
         if (frozen.noneAlive()) {
             // The last scan saw no live member (a cgroup killed them all first): nothing is left
-            // to fork, so another scan would find the same dead; only the reaping is left.
+            // to fork, so another scan would find the same dead; only the reaping is left, of
+            // those dead members.
+            tree.members().forEach(p -> killed.put(p.id(), false));
             reapAdopted(posix, killed);
             return new KillReport(0, System.nanoTime() - start, List.of());
         }

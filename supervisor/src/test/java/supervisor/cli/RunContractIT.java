@@ -255,7 +255,7 @@ class RunContractIT {
             {"duration '99999999999999h' is too long (at most 1000d)", "run", "--timeout", "99999999999999h", jar},
             {"--memory: memory limit '10' is 10 bytes, less than the 32M a JVM needs", "run", "--memory", "10", jar},
             {"'+2' is not a whole number", "run", "--max-procs", "+2", jar},
-            {"missing the task jar", "run", "--timeout", "1s"},
+            {"missing the task: a jar, or a program after --", "run", "--timeout", "1s"},
             {"task arguments go after --", "run", jar, "hello"},
             {"--grace needs a value", "run", jar, "--grace"},
             {"unknown command 'walk'", "walk"},
