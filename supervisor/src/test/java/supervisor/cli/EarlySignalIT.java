@@ -3,6 +3,7 @@ package supervisor.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,6 +179,20 @@ class EarlySignalIT {
     void sigintDuringTheTimeoutsThreadDumpActsAtOnce(@TempDir Path dir) throws Exception {
         Optional<Path> cgroups = Cgroups.writableV2Parent();
         Assumptions.assumeTrue(cgroups.isPresent(), "needs a writable cgroup2 to freeze a JVM");
+        // The premise is a race this test can lose on a loaded machine: the SIGINT must land
+        // within the dump's 2 s. An attempt whose signal came after the dump had ended checks
+        // nothing; it is tried again, up to three times. One that came in time is checked whole.
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            if (sigintDuringTheDump(cgroups.get(), Files.createDirectories(dir.resolve("attempt-" + attempt)))) {
+                return;
+            }
+        }
+        fail("three times the SIGINT came after the dump had ended: the machine is too loaded to test this");
+    }
+
+    /** One attempt; false when the signal came too late for the premise. */
+    private boolean sigintDuringTheDump(Path cgroupParent, Path dir) throws Exception {
+        Optional<Path> cgroups = Optional.of(cgroupParent);
         Path frozen = cgroups.get().resolve("earlysignalit-" + UUID.randomUUID());
         List<Integer> pids = new ArrayList<>();
         try (Supervisor s = Supervisor.builder("run", "--timeout", "6s", "--grace", "5s",
@@ -206,6 +221,9 @@ class EarlySignalIT {
             assertEquals(124, s.exitCode(LONG), s.stderr());
             long millis = (System.nanoTime() - sent) / 1_000_000;
             String err = s.stderr();
+            if (!err.contains("no thread dump: got SIGINT") && err.contains("supervisor: thread dump of ")) {
+                return false; // the dump had ended before the signal landed: no premise
+            }
             // Acted on before the dump's 2 s for the frozen JVM were over (the old code waited them).
             // (Under 2 s: the old code waited those out; 1.5 s was exceeded once on a machine at load 24.)
             assertTrue(millis < 1_900, "ended " + millis + " ms after SIGINT:\n" + err);
@@ -224,5 +242,6 @@ class EarlySignalIT {
         for (int pid : pids) {
             assertFalse(Files.exists(Path.of("/tmp/.attach_pid" + pid)), "no trigger file left for " + pid);
         }
+        return true;
     }
 }
