@@ -32,12 +32,11 @@ public final class Cgroups {
      */
     public static Optional<Path> writableV2Parent() {
         try {
-            Path mount = mountOf("cgroup2", null);
             String own = ownCgroup(null);
-            if (mount == null || own == null) {
+            Path dir = own == null ? null : dirOf(Files.readAllLines(MOUNTINFO), "cgroup2", null, own);
+            if (dir == null) {
                 return Optional.empty();
             }
-            Path dir = under(mount, own);
             // The root cgroup has no cgroup.kill of its own, but its children do.
             if (Files.isWritable(dir) && (Files.exists(dir.resolve("cgroup.kill")) || own.equals("/"))) {
                 return Optional.of(dir);
@@ -51,13 +50,9 @@ public final class Cgroups {
     /** The writable directory of this process in the cgroup v1 hierarchy of {@code controller}. */
     public static Optional<Path> writableV1Parent(String controller) {
         try {
-            Path mount = mountOf("cgroup", controller);
             String own = ownCgroup(controller);
-            if (mount == null || own == null) {
-                return Optional.empty();
-            }
-            Path dir = under(mount, own);
-            return Files.isWritable(dir) ? Optional.of(dir) : Optional.empty();
+            Path dir = own == null ? null : dirOf(Files.readAllLines(MOUNTINFO), "cgroup", controller, own);
+            return dir != null && Files.isWritable(dir) ? Optional.of(dir) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -139,9 +134,21 @@ public final class Cgroups {
         }
     }
 
-    /** The mount point of a hierarchy: "cgroup2", or "cgroup" with {@code controller} among its options. */
-    private static Path mountOf(String type, String controller) throws IOException {
-        for (String line : Files.readAllLines(MOUNTINFO)) {
+    /**
+     * Where cgroup {@code own} of a hierarchy ("cgroup2", or "cgroup" with {@code controller} among
+     * its options) is seen in this mount namespace, from the lines of /proc/self/mountinfo; null
+     * where no mount shows it.
+     *
+     * <p>A mount may show only part of a hierarchy: its root field (the fourth) is the cgroup at its
+     * mount point. A container's runtime often bind-mounts the container's own cgroup that way, and
+     * a container without a cgroup namespace still sees its full path in /proc/self/cgroup; so
+     * {@code own} is found below the mount whose root is the longest prefix of it, and a mount that
+     * does not hold it is never used (a directory there with the same name would be someone else's).
+     */
+    static Path dirOf(List<String> mountinfo, String type, String controller, String own) {
+        Path best = null;
+        int bestRoot = -1;
+        for (String line : mountinfo) {
             // "36 35 0:30 / /sys/fs/cgroup/unified rw,... shared:5 - cgroup2 cgroup2 rw"
             int dash = line.indexOf(" - ");
             if (dash < 0 || !line.startsWith(type + " ", dash + 3)) {
@@ -151,9 +158,60 @@ public final class Cgroups {
             if (controller != null && (after.length < 3 || !List.of(after[2].split(",")).contains(controller))) {
                 continue;
             }
-            return Path.of(line.substring(0, dash).split(" ")[4].replace("\\040", " "));
+            String[] before = line.substring(0, dash).split(" ");
+            if (before.length < 5) {
+                continue;
+            }
+            String root = unescape(before[3]);
+            String rest = relativeTo(root, own);
+            if (rest != null && root.length() > bestRoot) {
+                Path point = Path.of(unescape(before[4]));
+                best = rest.isEmpty() ? point : point.resolve(rest);
+                bestRoot = root.length();
+            }
         }
-        return null;
+        return best;
+    }
+
+    /** {@code own} below {@code root} without a leading slash ("" for root itself), or null. */
+    private static String relativeTo(String root, String own) {
+        if (root.equals("/")) {
+            return own.startsWith("/") ? own.substring(1) : own;
+        }
+        if (own.equals(root)) {
+            return "";
+        }
+        return own.startsWith(root + "/") ? own.substring(root.length() + 1) : null;
+    }
+
+    /** mountinfo's octal escapes of space, tab, newline and backslash. */
+    private static String unescape(String field) {
+        if (field.indexOf('\\') < 0) {
+            return field;
+        }
+        StringBuilder out = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && isOctal(field, i + 1)) {
+                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isOctal(String s, int from) {
+        if (from + 3 > s.length()) {
+            return false;
+        }
+        for (int i = from; i < from + 3; i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '7') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** This process's cgroup path: in cgroup2 ({@code controller} null) or in a v1 controller's hierarchy. */
@@ -168,9 +226,5 @@ public final class Cgroups {
             }
         }
         return null;
-    }
-
-    private static Path under(Path mount, String own) {
-        return mount.resolve(own.startsWith("/") ? own.substring(1) : own);
     }
 }
