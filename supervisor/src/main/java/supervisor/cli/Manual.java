@@ -23,7 +23,8 @@ import supervisor.cli.config.Settings;
  * help has no place for (EXIT STATUS, ENVIRONMENT, FILES, SEE ALSO) are written here.
  *
  * <p>Usage: {@code java -cp CLASSES supervisor.cli.Manual OUTPUT_DIR} writes {@code supervisor.1},
- * {@code supervisor.1.gz} (as Debian installs it) and {@code supervisor.bash-completion}.
+ * {@code supervisor.1jvm.gz} (the same in section 1jvm, as the Debian package installs it) and
+ * {@code supervisor.bash-completion}.
  */
 public final class Manual {
     private Manual() {
@@ -35,16 +36,22 @@ public final class Manual {
             System.exit(2);
         }
         Path dir = Files.createDirectories(Path.of(args[0]));
-        byte[] page = manPage().getBytes(StandardCharsets.UTF_8);
-        writeIfChanged(dir.resolve("supervisor.1"), page);
-        writeIfChanged(dir.resolve("supervisor.1.gz"), gzip(page));
+        writeIfChanged(dir.resolve("supervisor.1"), manPage("1").getBytes(StandardCharsets.UTF_8));
+        // Debian's package "supervisor" (supervisord) has a supervisor.1.gz of its own: the Debian
+        // package installs this one in section 1jvm, which `man supervisor` also finds.
+        writeIfChanged(dir.resolve("supervisor.1jvm.gz"), gzip(manPage("1jvm").getBytes(StandardCharsets.UTF_8)));
         writeIfChanged(dir.resolve("supervisor.bash-completion"), completion().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The man page, in roff (man(7) macros). */
     static String manPage() {
+        return manPage("1");
+    }
+
+    /** @param section "1", or "1jvm" where another package has a supervisor(1) */
+    static String manPage(String section) {
         Roff r = new Roff();
-        r.macro(".TH SUPERVISOR 1 \"\" \"supervisor " + BuildInfo.VERSION + "\" \"User Commands\"");
+        r.macro(".TH SUPERVISOR " + section + " \"\" \"supervisor " + BuildInfo.VERSION + "\" \"User Commands\"");
         // Options and values must not be hyphenated, and ragged right reads better with long names.
         r.macro(".nh");
         r.macro(".ad l");

@@ -205,7 +205,7 @@ class SystemdIT {
         Path launcher = Supervisor.LAUNCHER.toAbsolutePath().normalize();
         for (String unit : List.of("supervisor.service", "supervisor@.service")) {
             String text = Files.readString(Path.of("../config", unit))
-                    .replace("/usr/local/bin/supervisor", launcher.toString());
+                    .replace("/usr/bin/supervisor", launcher.toString());
             Path copy = Files.writeString(dir.resolve(unit), text);
             Path target = unit.contains("@") ? dir.resolve("supervisor@check.service") : copy;
             Process p = new ProcessBuilder(analyze.toString(), "verify", target.toString()).redirectErrorStream(true).start();
