@@ -12,7 +12,7 @@ import supervisor.cli.config.Setting;
  * The commands, in the order {@code supervisor --help}, the man page and the shell completion list
  * them. Each one's help text is all of its documentation: the man page and the bash completion are
  * made from these at build time ({@link Manual}), so they cannot say something else. A new command
- * is one line here (and its case in {@link Main#run}; {@code CommandTest} checks that the two
+ * is one line here (and its case in {@link Main#run}; {@code ManualTest} checks that the two
  * agree).
  *
  * <p>Only {@code --help} and the build load this class: a command's run never does.
