@@ -126,8 +126,7 @@ class DebPackageIT {
                 + (Files.exists(CACHE.resolve("make-caches.log")) ? Files.readString(CACHE.resolve("make-caches.log")) : ""));
         assertEquals(jsa, HOME.resolve("lib/supervisor.jsa").toRealPath(), "the launcher reads it beside the jar");
         Files.delete(jsa);
-        Installed.Result trigger = Installed.exec(List.of("dpkg-trigger", "--no-await", "/usr/lib/jvm"), Map.of());
-        assertEquals(0, trigger.status(), trigger.output());
+        waitingForTheLock(List.of("dpkg-trigger", "--no-await", "/usr/lib/jvm"), Map.of());
         dpkg(Map.of("SUPERVISOR_TEST_ID", id), "--triggers-only", PACKAGE);
         assertTrue(Files.isRegularFile(jsa), "the trigger made " + jsa + " again");
         Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(5));
@@ -177,8 +176,13 @@ class DebPackageIT {
             command.add("--path-include=*");
         }
         command.addAll(List.of(args));
+        waitingForTheLock(command, env);
+    }
+
+    /** Runs a dpkg tool to success, trying again while its failure is dpkg's lock, held by another. */
+    private static void waitingForTheLock(List<String> command, Map<String, String> env) {
         Installed.Result[] last = new Installed.Result[1];
-        Await.until(DPKG_LOCK, "dpkg's lock, for dpkg " + String.join(" ", args), () -> {
+        Await.until(DPKG_LOCK, "dpkg's lock, for " + String.join(" ", command), () -> {
             try {
                 last[0] = Installed.exec(command, env);
             } catch (Exception e) {
@@ -186,7 +190,7 @@ class DebPackageIT {
             }
             return last[0].status() == 0 || !last[0].output().contains("lock");
         });
-        assertEquals(0, last[0].status(), "dpkg " + String.join(" ", args) + ": " + last[0].output());
+        assertEquals(0, last[0].status(), String.join(" ", command) + ": " + last[0].output());
     }
 
     private static boolean excludesPaths() throws IOException {

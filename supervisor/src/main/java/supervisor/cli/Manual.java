@@ -81,7 +81,7 @@ public final class Manual {
             r.help(c.body());
         }
         r.macro(".SH \"EXIT STATUS\"");
-        r.text("Each command lists its own statuses above. All of them: 0 when everything went as asked;"
+        r.text("Each command lists its own statuses above. Common to all:"
                 + " 2 for a usage error (a bad option, value, setting or config file), with one line on"
                 + " stderr that names the problem, before anything starts; 125 when the supervisor itself"
                 + " fails (java cannot be started, an internal error). The supervisor's own messages go to"
