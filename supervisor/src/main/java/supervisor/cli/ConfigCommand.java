@@ -15,10 +15,42 @@ final class ConfigCommand {
             config file (--config FILE, or SUPERVISOR_CONFIG), then the built-in defaults.
             A bad file (unreadable, unknown key, bad value) is exit status 2 with FILE:LINE: why.
 
-            Settings:
+            Settings (KEY = DEFAULT, then what it sets; each is also an option, --KEY VALUE):
             """;
+    /** Where a setting's description starts, as in the other commands' option lists. */
+    private static final int COLUMN = 25;
+    private static final int WIDTH = 80;
 
     private ConfigCommand() {
+    }
+
+    /** The help: {@link #HELP}, then every setting with its default, wrapped as the other helps are. */
+    static String help() {
+        StringBuilder help = new StringBuilder(HELP);
+        for (Setting s : Setting.values()) {
+            String term = "  " + s.key + " = " + (s.defaultValue.isEmpty() ? "\"\"" : s.defaultValue);
+            StringBuilder line = new StringBuilder(term);
+            if (term.length() >= COLUMN - 1) {
+                help.append(line).append('\n');
+                line.setLength(0);
+            }
+            for (String word : s.description.split(" ")) {
+                boolean first = line.length() <= COLUMN;
+                if (!first && line.length() + 1 + word.length() > WIDTH) {
+                    help.append(line).append('\n');
+                    line.setLength(0);
+                    first = true;
+                }
+                if (first) {
+                    line.append(" ".repeat(COLUMN - line.length()));
+                } else {
+                    line.append(' ');
+                }
+                line.append(word);
+            }
+            help.append(line).append('\n');
+        }
+        return help.toString();
     }
 
     static int run(List<String> args) throws UsageException, HelpRequested, ConfigException {
@@ -26,12 +58,7 @@ final class ConfigCommand {
         for (Setting s : Setting.values()) {
             options.add("--" + s.key);
         }
-        StringBuilder help = new StringBuilder(HELP);
-        for (Setting s : Setting.values()) {
-            help.append(String.format("  %-16s %-10s %s%n", s.key, s.defaultValue.isEmpty() ? "\"\"" : s.defaultValue,
-                    s.description));
-        }
-        Args a = new Args(args, Configured.common(options.toArray(String[]::new)), help.toString(), "supervisor config");
+        Args a = new Args(args, Configured.common(options.toArray(String[]::new)), help(), "supervisor config");
         if (a.jar != null) {
             throw new UsageException("unexpected argument '" + a.jar + "' (see supervisor config --help)");
         }

@@ -340,6 +340,6 @@ final class Configured {
     static List<String> common(String... own) {
         List<String> all = new ArrayList<>(List.of(own));
         all.add("--config");
-        return all;
+        return List.copyOf(all);
     }
 }

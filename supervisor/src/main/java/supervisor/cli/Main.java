@@ -19,23 +19,6 @@ import supervisor.process.SupervisedProcess;
 public final class Main {
     static final int USAGE = 2;
 
-    static final String HELP = """
-            Usage: supervisor COMMAND [OPTIONS]
-
-            Runs JVM tasks that might hang, crash or refuse to die, in processes of their own,
-            and stops them completely: nothing they started is left running.
-
-            Commands:
-              run      run one task jar with a timeout (supervisor run --help)
-              pool     run one call per input line through a pool of worker JVMs
-                       (supervisor pool --help)
-              config   show the effective settings and where each came from
-
-            Options:
-              -h, --help      show this help
-              -V, --version   show the version
-            """;
-
     private Main() {
     }
 
@@ -65,9 +48,9 @@ public final class Main {
             String command = args.get(0);
             List<String> rest = args.subList(1, args.size());
             switch (command) {
-                case "-h", "--help", "help" -> throw new HelpRequested(HELP);
+                case "-h", "--help", "help" -> throw new HelpRequested(Command.mainHelp());
                 case "-V", "--version" -> {
-                    System.out.println("supervisor " + version());
+                    System.out.println("supervisor " + version() + " (" + BuildInfo.COMMIT + ")");
                     return 0;
                 }
                 case "run" -> {
@@ -119,8 +102,8 @@ public final class Main {
         }
     }
 
+    /** The project's version, as the build recorded it (scripts/build-info). */
     static String version() {
-        String v = Main.class.getPackage().getImplementationVersion();
-        return v == null ? "(development build)" : v;
+        return BuildInfo.VERSION;
     }
 }

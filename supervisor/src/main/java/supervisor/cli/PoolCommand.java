@@ -108,13 +108,16 @@ final class PoolCommand {
                          line already answered is written, no worker is left
             """;
 
+    /** The options that take a value. */
+    static final List<String> VALUED = Configured.common("--workers", "--timeout", "--grace", "--retries", "--max-calls",
+            "--pipeline", "--jvm-opt", "--java", "--termination", "--startup-timeout", "--max-frame", "--queue", "--memory",
+            "--cpu-time", "--max-procs", "--input", "--output", "--shard", "--report");
+
     private PoolCommand() {
     }
 
     static int run(List<String> args, PoolReport report) throws UsageException, HelpRequested, ConfigException {
-        Args a = new Args(args, Configured.common("--workers", "--timeout", "--grace", "--retries", "--max-calls", "--pipeline",
-                "--jvm-opt", "--java", "--termination", "--startup-timeout", "--max-frame", "--queue", "--memory", "--cpu-time", "--max-procs",
-                "--input", "--output", "--shard", "--report"), List.of(), HELP, "supervisor pool", Configured.reportSeen(report));
+        Args a = new Args(args, VALUED, List.of(), HELP, "supervisor pool", Configured.reportSeen(report));
         if (a.jar == null) {
             throw new UsageException("missing the worker jar (usage: supervisor pool [OPTIONS] WORKER.jar)");
         }

@@ -18,12 +18,17 @@ import supervisor.platform.Signal;
 import supervisor.process.ProcessSpec;
 import supervisor.terminate.Mechanism;
 
-/** {@code supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]}, or {@code -- PROGRAM [ARGS...]}. */
+/**
+ * {@code supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]}, or {@code -- PROGRAM [ARGS...]}, or
+ * the task a config file names ({@code jar}, {@code program}, {@code task-args}: a service's
+ * /etc/supervisor/NAME.conf).
+ */
 final class RunCommand {
     static final String TASK_JAVA_PROPERTY = "supervisor.task.java";
     static final String HELP = """
             Usage: supervisor run [OPTIONS] TASK.jar [OPTIONS] [-- TASK-ARGS...]
                    supervisor run [OPTIONS] -- PROGRAM [ARGS...]
+                   supervisor run [OPTIONS] --config FILE
 
             Runs TASK.jar in its own JVM (java -jar), or any PROGRAM (found in PATH as a shell
             finds it: a start script, java -cp ..., a native program), and stops it and every process it started
@@ -83,7 +88,9 @@ final class RunCommand {
               --keep-workdir       with --temp-workdir, keep the directory (its path is printed)
               --config FILE        read settings from FILE (see config/supervisor.properties);
                                    the command line wins over SUPERVISOR_* variables, which win
-                                   over the file
+                                   over the file. FILE may name the task, used when the command
+                                   line names none: jar = PATH, or program = PROGRAM ARGS...,
+                                   and task-args = ARGS... (words split at spaces, no quotes)
               --report FILE        when the run is over, write a JSON report of it to FILE
                                    (replaced whole; also for a usage error): outcome, status,
                                    signals sent and when, processes killed, CPU time and peak
@@ -126,38 +133,63 @@ final class RunCommand {
                                  comes before the task started starts nothing)
             """;
 
+    /** The options that take a value (--private-tmp and --thread-dump also as flags). */
+    static final List<String> VALUED = Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
+            "--kill-mode", "--stop-signal", "--ready", "--ready-timeout", "--private-tmp", "--thread-dump", "--dump-dir",
+            "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output", "--report");
+    static final List<String> FLAGS = List.of("--clear-env", "--temp-workdir", "--keep-workdir", "--private-tmp",
+            "--thread-dump", "--no-thread-dump");
+
     private RunCommand() {
     }
 
     /** @param report given the report path as soon as it is known, so that a later usage error has it */
     static RunOptions parse(List<String> args, RunReport report)
             throws UsageException, HelpRequested, ConfigException {
-        Args a = new Args(args, Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
-                "--kill-mode", "--stop-signal", "--ready", "--ready-timeout", "--private-tmp", "--thread-dump", "--dump-dir",
-                "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output", "--report"),
-                List.of("--clear-env", "--temp-workdir", "--keep-workdir", "--private-tmp", "--thread-dump", "--no-thread-dump"),
-                HELP, "supervisor run", Configured.reportSeen(report));
+        Args a = new Args(args, VALUED, FLAGS, HELP, "supervisor run", Configured.reportSeen(report));
         if (!a.rest.isEmpty()) {
             throw new UsageException("unexpected argument '" + a.rest.get(0) + "' after the task jar: "
                     + "task arguments go after --, as in: supervisor run " + a.jar + " -- " + a.rest.get(0));
         }
-        boolean program = a.jar == null;
-        if (program && a.afterDashes.isEmpty()) {
-            throw new UsageException("missing the task: a jar, or a program after -- (usage: supervisor run [OPTIONS]"
-                    + " TASK.jar [-- ARGS...] or supervisor run [OPTIONS] -- PROGRAM [ARGS...])");
-        }
         Configured c = new Configured(a);
         report.to(c.report());
+        // The task: the command line's, else the one the settings name (jar, program, task-args).
+        String jarArg = a.jar;
+        List<String> command = a.jar == null ? a.afterDashes : List.of();
+        List<String> taskArgs = a.jar == null ? List.of() : a.afterDashes;
+        if (a.jar == null && a.afterDashes.isEmpty()) {
+            String jarSetting = c.settings.get(Setting.JAR);
+            List<String> programSetting = Setting.wordsOf(c.settings.get(Setting.PROGRAM));
+            List<String> argsSetting = Setting.wordsOf(c.settings.get(Setting.TASK_ARGS));
+            if (!jarSetting.isEmpty() && !programSetting.isEmpty()) {
+                throw new UsageException(c.where(Setting.JAR) + " and " + c.where(Setting.PROGRAM)
+                        + " exclude each other: the task is a jar or a program");
+            }
+            if (!jarSetting.isEmpty()) {
+                jarArg = jarSetting;
+                taskArgs = argsSetting;
+            } else if (!programSetting.isEmpty()) {
+                command = new ArrayList<>(programSetting);
+                command.addAll(argsSetting);
+            } else if (!argsSetting.isEmpty()) {
+                throw new UsageException(c.where(Setting.TASK_ARGS) + " without a task: set jar or program too");
+            } else {
+                throw new UsageException("missing the task: a jar, or a program after -- (usage: supervisor run [OPTIONS]"
+                        + " TASK.jar [-- ARGS...] or supervisor run [OPTIONS] -- PROGRAM [ARGS...]; or jar = or"
+                        + " program = in the config file)");
+            }
+        }
+        boolean program = jarArg == null;
         if (program) {
             for (String[] o : a.options) {
                 if (o[0].equals("--jvm-opt") || o[0].equals("--java")) {
                     throw new UsageException(o[0] + " goes with a task jar; a program takes its own options after"
-                            + " -- (supervisor run -- " + a.afterDashes.get(0) + " ...)");
+                            + " -- (supervisor run -- " + command.get(0) + " ...)");
                 }
             }
             c.ownFiles(report, null);
         } else {
-            c.ownFiles(report, null, Configured.Named.of("the task jar", Path.of(a.jar)));
+            c.ownFiles(report, null, Configured.Named.of("the task jar", Path.of(jarArg)));
         }
         String java = c.settings.get(Setting.JAVA);
         Map<String, String> env = new LinkedHashMap<>();
@@ -197,16 +229,16 @@ final class RunCommand {
         if (!pass.isEmpty() && !a.flags.contains("--clear-env")) {
             throw new UsageException("--pass-env goes with --clear-env (without it the task gets the whole environment)");
         }
-        Path jar = program ? null : Path.of(a.jar);
+        Path jar = program ? null : Path.of(jarArg);
         ProcessSpec spec;
         if (program) {
             // Found in PATH when the run starts (ProgramCheck), as execvp would: 127, 126.
-            spec = ProcessSpec.command(a.afterDashes);
+            spec = ProcessSpec.command(command);
         } else {
             // The jar as checked is the jar that runs: Path.of drops a trailing slash ("x.jar/"), which
             // java -jar would refuse with its own message and status 1 after the check had passed.
             List<String> main = new ArrayList<>(List.of("-jar", jar.toString()));
-            main.addAll(a.afterDashes);
+            main.addAll(taskArgs);
             spec = ProcessSpec.java(java.isEmpty() ? defaultJava() : java, c.jvmOptions(), main);
         }
         spec = spec

@@ -2,6 +2,7 @@ package supervisor.cli.config;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import supervisor.cli.service.Readiness;
 import supervisor.log.Printable;
@@ -15,6 +16,13 @@ import supervisor.units.Sizes;
  */
 public enum Setting {
     // No lambdas here: this enum is initialised on every start, and each lambda's bootstrap costs.
+    // What to run, for a config file that names its task (a service's /etc/supervisor/NAME.conf).
+    JAR("jar", "", "run: the task jar, when the command line names no task (excludes program)", Kind.PATH),
+    PROGRAM("program", "", "run: the program and its arguments, separated by spaces, when the command line names"
+            + " no task (excludes jar; found in PATH; no quotes: put a command that needs them in a script)",
+            Kind.WORDS),
+    TASK_ARGS("task-args", "", "run: arguments after those of jar or program, separated by spaces (no quotes)",
+            Kind.WORDS),
     TIMEOUT("timeout", "0", "run: stop the task this long after it started; pool: per call (0 = none)", Kind.DURATION),
     GRACE("grace", "5s", "time between SIGTERM (or a call's cancel) and SIGKILL", Kind.DURATION),
     JVM_OPTS("jvm-opts", "", "options for the task or worker JVMs, separated by spaces", Kind.TEXT),
@@ -51,7 +59,7 @@ public enum Setting {
     MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", Kind.FRAME),
     QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
 
-    private enum Kind { DURATION, TEXT, PATH, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
+    private enum Kind { DURATION, TEXT, WORDS, PATH, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
         POSITIVE_OR_EMPTY, FRAME, PROCS, WORKERS, PIPELINE }
 
     public final String key;
@@ -86,6 +94,7 @@ public enum Setting {
         switch (kind) {
             case DURATION -> duration(value);
             case TEXT -> { }
+            case WORDS -> words(value);
             case PATH -> path(value);
             case MECHANISM -> oneOf(value, "auto", "cgroup", "tree");
             case KILL_MODE -> oneOf(value, "tree", "task");
@@ -136,6 +145,29 @@ public enum Setting {
             case "SIGPIPE", "SIGXFSZ" -> "a JVM ignores it";
             default -> null;
         };
+    }
+
+    /**
+     * Words split at spaces and tabs, and nothing else: a quote or a backslash would be taken for
+     * part of a word, where a reader of the file expects a shell's quoting; so they are refused.
+     */
+    private static void words(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '"' || c == '\'' || c == '\\') {
+                throw new IllegalArgumentException(Printable.quote(v) + " has a quote or a backslash: the words are"
+                        + " split at spaces and tabs, and nothing is unquoted (put a command that needs them in a script)");
+            }
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                throw new IllegalArgumentException(Printable.quote(v) + " has a control character");
+            }
+        }
+    }
+
+    /** A value of words (program, task-args) as the list it stands for; empty for none. */
+    public static List<String> wordsOf(String v) {
+        String t = v.strip();
+        return t.isEmpty() ? List.of() : List.of(t.split("[ \t]+"));
     }
 
     /** A path the platform can name (no NUL); whether its directory exists is the command's to check. */

@@ -203,12 +203,17 @@ class SystemdIT {
         Path analyze = Path.of("/usr/bin/systemd-analyze");
         Assumptions.assumeTrue(Files.isExecutable(analyze), "systemd-analyze is not installed here");
         Path launcher = Supervisor.LAUNCHER.toAbsolutePath().normalize();
+        // Documentation=man:supervisor(1): verify runs man, which finds the build's page here.
+        Path man1 = Files.createDirectories(dir.resolve("man/man1"));
+        Files.copy(Path.of("target/man/supervisor.1"), man1.resolve("supervisor.1"));
         for (String unit : List.of("supervisor.service", "supervisor@.service")) {
             String text = Files.readString(Path.of("../config", unit))
-                    .replace("/usr/local/bin/supervisor", launcher.toString());
+                    .replace("/usr/bin/supervisor", launcher.toString());
             Path copy = Files.writeString(dir.resolve(unit), text);
             Path target = unit.contains("@") ? dir.resolve("supervisor@check.service") : copy;
-            Process p = new ProcessBuilder(analyze.toString(), "verify", target.toString()).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(analyze.toString(), "verify", target.toString()).redirectErrorStream(true);
+            pb.environment().put("MANPATH", dir.resolve("man").toString());
+            Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes());
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), unit + ": " + out);
