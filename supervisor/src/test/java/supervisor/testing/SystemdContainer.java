@@ -53,14 +53,15 @@ public final class SystemdContainer implements AutoCloseable {
     /**
      * Starts container {@code name} ({@code run NAME ARGS...}) and waits until it says ready, at most
      * {@code timeout}: the first run on a machine installs podman and builds the root filesystem.
-     * Skips the test, with the script's reason, where it cannot run (not root, no podman).
+     * Skips the test, with the script's reason, where it cannot run (not root, no podman). The script
+     * (and podman, and what inherits from them) carries {@code SUPERVISOR_TEST_ID=testId}.
      */
-    public static SystemdContainer start(String name, String testEnv, Duration timeout, String... args) throws IOException {
+    public static SystemdContainer start(String name, String testId, Duration timeout, String... args) throws IOException {
         Assumptions.assumeTrue(Procs.isRoot(), "needs root: podman --privileged runs systemd as a container's PID 1");
         List<String> command = new ArrayList<>(List.of(SCRIPT.toString(), "run", name));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("SUPERVISOR_TEST_ID", testEnv);
+        pb.environment().put("SUPERVISOR_TEST_ID", testId);
         long start = System.nanoTime();
         SystemdContainer c = new SystemdContainer(name, pb.start());
         Thread err = pump(c.process.getErrorStream(), c.stderr);

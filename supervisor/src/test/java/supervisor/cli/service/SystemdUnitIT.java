@@ -30,8 +30,8 @@ import supervisor.testing.SystemdContainer;
  * {@code /usr/local/bin} and {@code /usr/bin}) and each instance's task a real HTTP server
  * (test-tasks {@code http-server}) ready only once it listens. systemd's own verdicts are checked:
  * ActiveState, StatusText, the watchdog's restart, Result after a stop, the journal's priorities,
- * the delegated cgroup. The container is left after the class, and the host's cgroup mounts
- * checked. With {@code -Dsystemd.unit.deb=PATH} the Debian package is installed instead
+ * the delegated cgroup. The container is removed after the class, and the host's cgroup mounts
+ * checked to be as before. With {@code -Dsystemd.unit.deb=PATH} the Debian package is installed instead
  * ({@code dpkg -i}), with its own units.
  */
 class SystemdUnitIT {
@@ -52,7 +52,7 @@ class SystemdUnitIT {
             args.addAll(List.of("--deb", deb));
         }
         String name = "unit-it-" + TEST_ID.substring(0, 8);
-        systemd = SystemdContainer.start(name, "SUPERVISOR_TEST_ID=" + TEST_ID, COLD_START, args.toArray(String[]::new));
+        systemd = SystemdContainer.start(name, TEST_ID, COLD_START, args.toArray(String[]::new));
         System.out.printf("systemd container ready after %.1f s%n%s", systemd.startSeconds(), systemd.log());
     }
 
