@@ -36,6 +36,13 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        String fromProperty = System.getProperty("tasks.args");
+        if (args.length == 0 && fromProperty != null && !fromProperty.isEmpty()) {
+            // A jar started with no arguments, as systemd's template unit starts one
+            // (supervisor run --config FILE TASK.jar): its arguments come with its JVM options,
+            // -Dtasks.args=BEHAVIOUR,ARG,...
+            args = fromProperty.split(",");
+        }
         if (args.length == 0) {
             ERR.println("usage: test-tasks BEHAVIOUR [ARGS...]");
             System.exit(64);
@@ -315,8 +322,10 @@ public final class Main {
      * A real HTTP server on 127.0.0.1:PORT that starts listening only after DELAY_MS, as a server
      * that loads its application first: GET / answers "hello"; GET /stop answers, then closes the
      * listening socket while the JVM lives on (a server that stopped serving, not a dead one).
+     * Its shutdown hook says "task: shutdown hook ran" on stderr.
      */
     private static void httpServer(int port, long delayMillis) throws Exception {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ERR.println("task: shutdown hook ran")));
         ERR.println("task: starting, listening in " + delayMillis + " ms");
         Thread.sleep(delayMillis); // the application loading, not a synchronisation
         com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
