@@ -28,7 +28,7 @@ import supervisor.testing.Supervisor;
  * proves the harness.
  */
 class CoreutilsTimeoutIT {
-    /** The script stops a test after 300 s; a hung run ends well before this. */
+    /** A run takes under a minute; the script stops a test that hangs after 300 s, and this a run that still does. */
     private static final Duration DEADLINE = Duration.ofMinutes(15);
     /** How much of a failed test's log (its set -x trace) goes into the failure message. */
     private static final int LOG_TAIL = 40;
