@@ -63,6 +63,7 @@ public final class ProcessSpec {
     private boolean accounting;
     private boolean ownSession = true;
     private boolean programAsGiven;
+    private boolean stopAtNested;
     private boolean serviceVariables;
     private List<Integer> ignoredSignals = List.of();
     private int firstVariable;
@@ -92,6 +93,7 @@ public final class ProcessSpec {
         c.accounting = accounting;
         c.ownSession = ownSession;
         c.programAsGiven = programAsGiven;
+        c.stopAtNested = stopAtNested;
         c.serviceVariables = serviceVariables;
         c.ignoredSignals = ignoredSignals;
         c.firstVariable = firstVariable;
@@ -310,6 +312,22 @@ public final class ProcessSpec {
         ProcessSpec c = copy();
         c.programAsGiven = true;
         return c;
+    }
+
+    /**
+     * A polite signal to the whole tree ({@link SupervisedProcess#terminate(int, boolean)}) stops
+     * at a nested supervisor JVM: it gets the signal and acts on it for what it holds, which does
+     * not get it over its head (one timeout inside another, as GNU's nest). A kill still reaches
+     * every process.
+     */
+    public ProcessSpec withSignalsStoppingAtNestedSupervisors() {
+        ProcessSpec c = copy();
+        c.stopAtNested = true;
+        return c;
+    }
+
+    public boolean signalsStopAtNestedSupervisors() {
+        return stopAtNested;
     }
 
     public boolean programAsGiven() {

@@ -33,14 +33,29 @@ public final class TreeTerminator implements Terminator {
 
     private final TaskTree tree;
     private final IntPredicate doNotReap;
+    private final boolean stopAtNested;
 
     /**
      * @param doNotReap pids whose exit status belongs to someone else (a {@link Process}, or an
      *     observer of the task's status): never waitpid'ed here
      */
     public TreeTerminator(TaskTree tree, IntPredicate doNotReap) {
+        this(tree, doNotReap, false);
+    }
+
+    /**
+     * @param stopAtNested a polite signal to the whole tree stops at a nested supervisor: it gets
+     *     the signal, what it holds does not (see {@link TaskTree#heldByNestedSupervisors})
+     */
+    public TreeTerminator(TaskTree tree, IntPredicate doNotReap, boolean stopAtNested) {
         this.tree = tree;
         this.doNotReap = doNotReap;
+        this.stopAtNested = stopAtNested;
+    }
+
+    /** The pids a polite signal to the whole tree leaves to a nested supervisor (none unless asked for). */
+    Set<Integer> leftToNested() {
+        return stopAtNested ? tree.heldByNestedSupervisors(tree.members()) : Set.of();
     }
 
     @Override
@@ -53,8 +68,10 @@ public final class TreeTerminator implements Terminator {
         Posix posix = Platform.posix();
         int group = tree.task().pid(); // the task leads its group, when it was started with setsid
         int sent = 0;
-        for (ProcStat p : tree.members()) {
-            if (!p.isDead() && (wholeTree || p.pgrp() == group || p.id().equals(tree.task()))
+        List<ProcStat> members = tree.members();
+        Set<Integer> nested = wholeTree && stopAtNested ? tree.heldByNestedSupervisors(members) : Set.of();
+        for (ProcStat p : members) {
+            if (!p.isDead() && !nested.contains(p.pid()) && (wholeTree || p.pgrp() == group || p.id().equals(tree.task()))
                     && posix.signal(p.id(), signal) == Posix.Delivery.SENT) {
                 sent++;
             }

@@ -230,9 +230,17 @@ class TimeoutCommandIT {
             assertEquals(124, gnu.await().status());
             assertFalse(Procs.withEnv(gnu.marker).isEmpty(), "GNU timeout leaves the setsid'ed sleep running");
         } finally {
+            killLeftovers(gnu);
+        }
+    }
+
+    /** What GNU's timeout left running, killed; then the run's check that nothing is left. */
+    private static void killLeftovers(Run gnu) throws Exception {
+        try {
             for (ProcStat p : Procs.withEnv(gnu.marker)) {
                 Supervisor.kill("KILL", p.pid());
             }
+        } finally {
             gnu.close();
         }
     }
@@ -283,6 +291,28 @@ class TimeoutCommandIT {
             Result r = run.await();
             assertEquals(0, r.status(), r.stderr());
             return Long.parseUnsignedLong(r.out().replace("SigIgn:", "").trim(), 16);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Route.class)
+    void aNestedTimeoutGetsTheSignalAndPassesItOnAsGnusDo(Route route) throws Exception {
+        // The outer one's ALRM is the inner one's time being up (coreutils' timeout-group.sh): the
+        // command must get the inner one's INT, not the outer one's ALRM, which would kill it.
+        String script = "exec timeout -s ALRM 1 timeout -s INT 600 sh -c 'trap \"echo got INT; exit 3\" INT; echo started; sleep 1000 & wait'";
+        Result gnu;
+        Run g = new Run(gnus, route(route), null, script);
+        try {
+            gnu = g.await();
+        } finally {
+            killLeftovers(g); // GNU's leaves the sleep, which ignores INT (a background job of sh)
+        }
+        try (Run r = new Run(ours, route(route), null, script)) {
+            Result our = r.await();
+            assertEquals(gnu.status(), our.status(), our.stderr());
+            assertEquals("started\ngot INT\n", our.out());
+            assertEquals(gnu.out(), our.out());
+            assertEquals(gnu.stderr(), our.stderr());
         }
     }
 

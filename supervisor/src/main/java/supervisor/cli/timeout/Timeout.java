@@ -99,6 +99,7 @@ public final class Timeout {
                 .withOwnSession(!options.foreground() && !Boolean.getBoolean(GROUP_LEADER_PROPERTY))
                 .withServiceVariables(true)
                 .withClaimOrphans(true)
+                .withSignalsStoppingAtNestedSupervisors()
                 .withIgnoredSignals(ignored(options.signal()))
                 .withMechanism(mechanism());
         if (inVariables) {
