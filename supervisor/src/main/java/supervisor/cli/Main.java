@@ -78,7 +78,7 @@ public final class Main {
                 case "-h", "--help", "help" -> throw new HelpRequested(HELP);
                 case "timeout" -> {
                     // Reached only from a caller of run(List) (main takes it before): same rules.
-                    Timeout.Outcome o = Timeout.run(rest, TimeoutCommand.HELP, TimeoutCommand.version());
+                    Timeout.Outcome o = Timeout.run(rest, TimeoutCommand.HELP, TimeoutCommand.version(), Main.class.getName());
                     return o.signal() != 0 ? 128 + o.signal() : o.status();
                 }
                 case "-V", "--version" -> {

@@ -75,6 +75,6 @@ final class TimeoutCommand {
 
     /** Runs the command line and ends this process with its status (or its command's signal). */
     static void main(List<String> args) {
-        Timeout.exit(Timeout.run(args, HELP, version()));
+        Timeout.exit(Timeout.run(args, HELP, version(), Main.class.getName()));
     }
 }

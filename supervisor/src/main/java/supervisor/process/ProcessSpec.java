@@ -63,7 +63,7 @@ public final class ProcessSpec {
     private boolean accounting;
     private boolean ownSession = true;
     private boolean programAsGiven;
-    private boolean stopAtNested;
+    private String nestedSupervisorWord;
     private boolean serviceVariables;
     private List<Integer> ignoredSignals = List.of();
     private int firstVariable;
@@ -93,7 +93,7 @@ public final class ProcessSpec {
         c.accounting = accounting;
         c.ownSession = ownSession;
         c.programAsGiven = programAsGiven;
-        c.stopAtNested = stopAtNested;
+        c.nestedSupervisorWord = nestedSupervisorWord;
         c.serviceVariables = serviceVariables;
         c.ignoredSignals = ignoredSignals;
         c.firstVariable = firstVariable;
@@ -316,18 +316,19 @@ public final class ProcessSpec {
 
     /**
      * A polite signal to the whole tree ({@link SupervisedProcess#terminate(int, boolean)}) stops
-     * at a nested supervisor JVM: it gets the signal and acts on it for what it holds, which does
-     * not get it over its head (one timeout inside another, as GNU's nest). A kill still reaches
-     * every process.
+     * at a nested supervisor JVM, known by {@code word} in its command line (its main class): it
+     * gets the signal and acts on it for what it holds, which does not get it over its head (one
+     * timeout inside another, as GNU's nest). A kill still reaches every process.
      */
-    public ProcessSpec withSignalsStoppingAtNestedSupervisors() {
+    public ProcessSpec withSignalsStoppingAtNestedSupervisors(String word) {
         ProcessSpec c = copy();
-        c.stopAtNested = true;
+        c.nestedSupervisorWord = Objects.requireNonNull(word);
         return c;
     }
 
-    public boolean signalsStopAtNestedSupervisors() {
-        return stopAtNested;
+    /** The word that names a nested supervisor, or null: signals reach every process. */
+    public String nestedSupervisorWord() {
+        return nestedSupervisorWord;
     }
 
     public boolean programAsGiven() {

@@ -430,7 +430,7 @@ public final class SupervisedProcess {
                     + " found through ProcessHandle only; a process that leaves its parent's tree will not be killed");
         } else {
             TreeTerminator tree = new TreeTerminator(new TaskTree(id, marker, spec.claimOrphans(), guardian),
-                    p -> p == pid || guardian.test(p), spec.signalsStopAtNestedSupervisors());
+                    p -> p == pid || guardian.test(p), spec.nestedSupervisorWord());
             t = leaf == null ? tree : new CgroupTerminator(leaf, tree);
         }
         terminator = new SharedTerminator(t);

@@ -98,8 +98,11 @@ public final class TaskTree {
      * member that is itself a supervisor JVM (a nested {@code timeout}, {@code run} or
      * {@code pool}), which gets a polite signal itself and acts on it for its own tree, as one GNU
      * timeout inside another does for its process group. A kill reaches them all the same.
+     *
+     * @param supervisorWord a word of a supervisor JVM's command line, and of no other's (its main class)
      */
-    public Set<Integer> heldByNestedSupervisors(List<ProcStat> members) {
+    public Set<Integer> heldByNestedSupervisors(List<ProcStat> members, String supervisorWord) {
+        byte[] word = supervisorWord.getBytes(StandardCharsets.UTF_8);
         Map<Integer, List<ProcStat>> children = new HashMap<>();
         for (ProcStat p : members) {
             children.computeIfAbsent(p.ppid(), k -> new ArrayList<>()).add(p);
@@ -107,7 +110,7 @@ public final class TaskTree {
         Set<Integer> held = new HashSet<>();
         ArrayDeque<ProcStat> queue = new ArrayDeque<>();
         for (ProcStat p : members) {
-            if (!p.isDead() && ProcFs.cmdlineHasWord(p.pid(), SUPERVISOR_MAIN)) {
+            if (!p.isDead() && ProcFs.cmdlineHasWord(p.pid(), word)) {
                 queue.addAll(children.getOrDefault(p.pid(), List.of()));
             }
         }
@@ -119,9 +122,6 @@ public final class TaskTree {
         }
         return held;
     }
-
-    /** The supervisor JVM's main class, a word of its command line (scripts/supervisor). */
-    private static final byte[] SUPERVISOR_MAIN = "supervisor.cli.Main".getBytes(StandardCharsets.US_ASCII);
 
     private boolean isRoot(ProcStat p) {
         if (p.pid() == task.pid()) {

@@ -54,8 +54,9 @@ public final class Timeout {
      * @param args the arguments after "timeout"
      * @param help the help text, for "supervisor timeout" (the program's name replaces that)
      * @param version what --version prints
+     * @param mainClass the supervisor JVM's main class: a nested supervisor is known by it
      */
-    public static Outcome run(List<String> args, String help, String version) {
+    public static Outcome run(List<String> args, String help, String version, String mainClass) {
         List<byte[]> raw = RawArgs.of(args);
         byte[] name = raw.remove(raw.size() - 1);
         // Invoked as "supervisor timeout", it speaks as "timeout"; under a name of its own (a link
@@ -99,7 +100,7 @@ public final class Timeout {
                 .withOwnSession(!options.foreground() && !Boolean.getBoolean(GROUP_LEADER_PROPERTY))
                 .withServiceVariables(true)
                 .withClaimOrphans(true)
-                .withSignalsStoppingAtNestedSupervisors()
+                .withSignalsStoppingAtNestedSupervisors(mainClass)
                 .withIgnoredSignals(ignored(options.signal()))
                 .withMechanism(mechanism());
         if (inVariables) {
