@@ -4,8 +4,9 @@
 #   `timeout 10 sleep 1`  a one-second command: the same cost, seen against real work
 # each run as GNU's /usr/bin/timeout and as the supervisor's, through a link named timeout beside
 # the launcher (bin/timeout, the installed layout: no readlink), and `supervisor timeout` itself.
-# Also, for information: the command alone (true, sleep 1), and the supervisor's with
-# SUPERVISOR_TERMINATION=tree (no cgroup: JNA is loaded before the spawn, for the subreaper).
+# Also, for information: the command alone (true, sleep 1); for `true`, the supervisor's with
+# SUPERVISOR_TERMINATION=tree (no cgroup: JNA is loaded before the spawn, for the subreaper), and
+# both under a caller that ignores SIGPIPE (`env --ignore-signal=PIPE` in front of each).
 #
 # Whole process, timed with $EPOCHREALTIME around the command; stdin from /dev/null, stdout and
 # stderr to /dev/null (nothing is expected on either: a run that exits non-zero is counted and
@@ -13,6 +14,14 @@
 # ratios and differences are taken within a round, and a row is the median of them.
 #
 # Usage: benchmarks/timeout.sh [--quick] [--in-place] [--tree DIR]
+# The commands measured start with no signal ignored, as from a terminal or most scripts: a caller
+# that ignores some (a background job's INT and QUIT, nohup's HUP) costs the launcher one
+# `env --default-signal` more, which the "ignoring PIPE" rows measure on their own.
+sigign=0
+while read -r key mask; do [ "$key" = SigIgn: ] && sigign=$mask; done </proc/$$/status
+if [ "$((16#$sigign))" != 0 ] && [ -z "${BENCH_TIMEOUT_REEXEC:-}" ]; then
+    BENCH_TIMEOUT_REEXEC=1 exec env --default-signal bash "${BASH_SOURCE[0]}" "$@"
+fi
 . "${BASH_SOURCE[0]%/*}/lib.sh" "$@"
 
 rounds=30 warm=3 sleep_rounds=8
@@ -33,11 +42,13 @@ run_one() {
     shift
     a=$EPOCHREALTIME
     case $v in
-        alone) BENCH_RUN=$RUN_ID "$@" ;;
+        alone) BENCH_RUN=$RUN_ID "$(type -P "$1")" "${@:2}" ;; # the program, not bash's builtin true
         gnu) BENCH_RUN=$RUN_ID "$GNU" 10 "$@" ;;
         link) BENCH_RUN=$RUN_ID "$LINK" 10 "$@" ;;
         sup) BENCH_RUN=$RUN_ID "$SUP" timeout 10 "$@" ;;
         tree) BENCH_RUN=$RUN_ID SUPERVISOR_TERMINATION=tree "$LINK" 10 "$@" ;;
+        gnu-ign) BENCH_RUN=$RUN_ID env --ignore-signal=PIPE "$GNU" 10 "$@" ;;
+        link-ign) BENCH_RUN=$RUN_ID env --ignore-signal=PIPE "$LINK" 10 "$@" ;;
     esac </dev/null >/dev/null 2>"$TMP/last.err"
     status=$?
     b=$EPOCHREALTIME
@@ -49,13 +60,15 @@ run_one() {
     fi
 }
 
-variants=(alone gnu link sup tree)
 declare -A times=() ratios=() added=() failures=()
 
-# measure NAME ROUNDS WARM COMMAND...: every variant once a round; keyed NAME|VARIANT.
+# measure NAME ROUNDS WARM VARIANTS COMMAND...: every variant (a space-separated list) once a
+# round; keyed NAME|VARIANT. A variant NAME-ign is compared with gnu-ign, any other with gnu.
 measure() {
-    local name=$1 n=$2 w=$3 r k v
-    shift 3
+    local name=$1 n=$2 w=$3 r k v base
+    local -a variants
+    read -ra variants <<<"$4"
+    shift 4
     progress "$name: $w warm-up rounds, then $n rounds of ${variants[*]}"
     for ((r = -w; r < n; r++)); do
         declare -A this=()
@@ -67,34 +80,37 @@ measure() {
         ((r < 0)) && continue
         for v in "${variants[@]}"; do
             times[$name|$v]="${times[$name|$v]:-} ${this[$v]}"
-            [ "$v" = gnu ] && continue
-            ratios[$name|$v]="${ratios[$name|$v]:-} $(ratio_milli "${this[$v]}" "${this[gnu]}")"
-            added[$name|$v]="${added[$name|$v]:-} $((this[$v] - this[gnu]))"
+            case $v in gnu|gnu-ign) continue ;; *-ign) base=gnu-ign ;; *) base=gnu ;; esac
+            ratios[$name|$v]="${ratios[$name|$v]:-} $(ratio_milli "${this[$v]}" "${this[$base]}")"
+            added[$name|$v]="${added[$name|$v]:-} $((this[$v] - this[$base]))"
         done
     done
 }
 
-measure "timeout 10 true" "$rounds" "$warm" true
-measure "timeout 10 sleep 1" "$sleep_rounds" 1 sleep 1
+measure "timeout 10 true" "$rounds" "$warm" "alone gnu link sup tree gnu-ign link-ign" true
+measure "timeout 10 sleep 1" "$sleep_rounds" 1 "alone gnu link sup" sleep 1
 
 # report NAME VARIANT LABEL VERDICT
 report() {
     local key="$1|$2"
     # shellcheck disable=SC2086
-    local mr=$(median ${ratios[$key]}) ma=$(median ${added[$key]}) mt=$(median ${times[$key]}) mg=$(median ${times[$1|gnu]})
+    local base=gnu
+    [[ $2 == *-ign ]] && base=gnu-ign
+    local mr=$(median ${ratios[$key]}) ma=$(median ${added[$key]}) mt=$(median ${times[$key]}) mg=$(median ${times[$1|$base]})
     # shellcheck disable=SC2086
     local lo=$(minimum ${ratios[$key]}) hi=$(maximum ${ratios[$key]})
-    local detail="median $(fmt_ms "$mt") ms vs GNU $(fmt_ms "$mg") ms: $(fmt_ms "$ma") ms added (median of per-round differences); per-round ratios $(fmt_ratio "$lo")-$(fmt_ratio "$hi")"
+    local detail="+$(fmt_ms "$ma") ms added (median of per-round differences): median $(fmt_ms "$mt") ms vs GNU's $(fmt_ms "$mg") ms; per-round ratios $(fmt_ratio "$lo")-$(fmt_ratio "$hi")"
     [ -n "${failures[$2]:-}" ] && detail="$detail; NON-ZERO STATUS OR OUTPUT ON STDERR:${failures[$2]} (benchmarks/target/logs/timeout.$2.*)"
-    row "$3" "$(fmt_ratio "$mr")x, +$(fmt_ms "$ma") ms" "-" "$4" "$detail"
+    row "$3" "$(fmt_ratio "$mr")x" "-" "$4" "$detail"
 }
 for name in "timeout 10 true" "timeout 10 sleep 1"; do
     report "$name" link "timeout: $name, supervisor's (bin/timeout link) / GNU's" "info"
     report "$name" sup "timeout: $name as supervisor timeout / GNU's (info)" "info"
-    report "$name" tree "timeout: $name, SUPERVISOR_TERMINATION=tree / GNU's (info)" "info"
     # shellcheck disable=SC2086
     note "- $name: the command alone $(fmt_ms "$(median ${times[$name|alone]})") ms, under GNU timeout $(fmt_ms "$(median ${times[$name|gnu]})") ms (medians; GNU's own cost is the difference)."
 done
+report "timeout 10 true" tree "timeout: timeout 10 true, SUPERVISOR_TERMINATION=tree / GNU's (info)" "info"
+report "timeout 10 true" link-ign "timeout: timeout 10 true, caller ignoring PIPE / GNU's the same (info)" "info"
 note "- GNU timeout: $GNU ($("$GNU" --version | head -n1)); rounds: $rounds (true), $sleep_rounds (sleep 1)"
 note "- supervisor JVM: $(supervisor_jvm)"
 [ -n "${failures[gnu]:-}" ] && note "WARNING: GNU timeout exited non-zero:${failures[gnu]}"
