@@ -48,7 +48,14 @@ public final class Timeout {
      */
     public static void prepare() {
         TimeoutSignals.install();
+        // The native layer (JNA) is loaded only once the command has run a while: `timeout 10
+        // true` ends before, and does not pay for it (docs/timeout.md, what it costs). Whatever
+        // needs it sooner (a signal to send, the process tree's subreaper) loads it at once.
+        Platform.deferLoading(NATIVE_LOAD_DELAY_NANOS);
     }
+
+    /** How long the command runs before the native layer is loaded for it. */
+    private static final long NATIVE_LOAD_DELAY_NANOS = 50_000_000;
 
     /**
      * @param args the arguments after "timeout"
@@ -136,6 +143,7 @@ public final class Timeout {
      * else with its status.
      */
     public static void exit(Outcome outcome) {
+        Log.trace("exit");
         if (outcome.signal() != 0) {
             try {
                 Platform.posix().dieOf(outcome.signal());

@@ -107,6 +107,7 @@ final class TimeoutSession {
         try {
             loop();
         } finally {
+            Log.trace("releasing");
             KillReport report = command.release();
             if (report != null && !report.complete()) {
                 Log.error("could not kill " + Words.count(report.survivors().size(), "process", "processes")
