@@ -2,6 +2,7 @@ package supervisor.cli.timeout;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,7 +21,7 @@ final class GnuArgs {
     sealed interface Parsed permits Run, Help, Version, Usage {
     }
 
-    /** Run COMMAND; {@code commandIndex} is the index of its first word among the arguments. */
+    /** Run COMMAND as {@code options} say. */
     record Run(TimeoutOptions options) implements Parsed {
     }
 
@@ -108,7 +109,7 @@ final class GnuArgs {
                 case 'k', 's' -> {
                     byte[] value;
                     if (j + 1 < a.length) {
-                        value = java.util.Arrays.copyOfRange(a, j + 1, a.length);
+                        value = Arrays.copyOfRange(a, j + 1, a.length);
                     } else if (next[0] < args.size()) {
                         value = args.get(next[0]++);
                     } else {
@@ -126,9 +127,9 @@ final class GnuArgs {
 
     /** "--name", "--name=value" or "--name value", the name perhaps abbreviated. */
     private Parsed longOption(byte[] a, int[] next) {
-        byte[] text = java.util.Arrays.copyOfRange(a, 2, a.length);
+        byte[] text = Arrays.copyOfRange(a, 2, a.length);
         int eq = indexOf(text, (byte) '=');
-        String name = ascii(eq < 0 ? text : java.util.Arrays.copyOf(text, eq));
+        String name = ascii(eq < 0 ? text : Arrays.copyOf(text, eq));
         int found = -1;
         List<Integer> matches = new ArrayList<>();
         for (int k = 0; k < LONG.length; k++) {
@@ -159,7 +160,7 @@ final class GnuArgs {
         }
         if (LONG_ARG[found] == Arg.REQUIRED) {
             if (eq >= 0) {
-                value = java.util.Arrays.copyOfRange(text, eq + 1, text.length);
+                value = Arrays.copyOfRange(text, eq + 1, text.length);
             } else if (next[0] < args.size()) {
                 value = args.get(next[0]++);
             } else {

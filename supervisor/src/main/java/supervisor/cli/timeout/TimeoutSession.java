@@ -111,7 +111,7 @@ final class TimeoutSession {
             KillReport report = command.release();
             if (report != null && !report.complete()) {
                 Log.error("could not kill " + Words.count(report.survivors().size(), "process", "processes")
-                        + " of command's tree: " + report.survivors());
+                        + " of the command's tree: " + report.survivors());
             }
         }
         return outcome();
