@@ -16,14 +16,17 @@ final class Messages {
     private static final FileOutputStream STDERR = new FileOutputStream(FileDescriptor.err);
 
     private final byte[] program;
+    private final byte[] helpCommand;
     private final boolean utf8;
 
     /**
      * @param program the program's name as invoked ("timeout", "/usr/bin/timeout")
+     * @param helpCommand what "Try '... --help'" names: the program, or "supervisor timeout"
      * @param utf8 whether the locale's character set is UTF-8 (its quotes are ‘ ’, else ' ')
      */
-    Messages(byte[] program, boolean utf8) {
+    Messages(byte[] program, byte[] helpCommand, boolean utf8) {
         this.program = program;
+        this.helpCommand = helpCommand;
         this.utf8 = utf8;
     }
 
@@ -31,10 +34,6 @@ final class Messages {
     static boolean utf8Locale() {
         String encoding = System.getProperty("native.encoding", System.getProperty("sun.jnu.encoding", ""));
         return encoding.equalsIgnoreCase("UTF-8") || encoding.equalsIgnoreCase("UTF8");
-    }
-
-    byte[] program() {
-        return program;
     }
 
     /** {@code operand} in the locale's quotes, escaped as GNU's quote() does. */
@@ -58,7 +57,7 @@ final class Messages {
     void tryHelp() {
         ByteArrayOutputStream line = new ByteArrayOutputStream(64);
         line.writeBytes("Try '".getBytes(StandardCharsets.US_ASCII));
-        line.writeBytes(program);
+        line.writeBytes(helpCommand);
         line.writeBytes(" --help' for more information.\n".getBytes(StandardCharsets.US_ASCII));
         write(line.toByteArray());
     }

@@ -66,13 +66,15 @@ public final class Timeout {
     public static Outcome run(List<String> args, String help, String version, String mainClass) {
         List<byte[]> raw = RawArgs.of(args);
         byte[] name = raw.remove(raw.size() - 1);
-        // Invoked as "supervisor timeout", it speaks as "timeout"; under a name of its own (a link
-        // named timeout: the launcher says how it was invoked), as that name.
+        // Invoked as "supervisor timeout", it speaks as "timeout" (and points to "supervisor timeout
+        // --help"); under a name of its own (a link named timeout: the launcher says how it was
+        // invoked), as that name, as GNU's speaks as its argv[0].
         boolean named = name.length > 0;
         if (!named) {
             name = "timeout".getBytes(StandardCharsets.US_ASCII);
         }
-        Messages messages = new Messages(name, Messages.utf8Locale());
+        Messages messages = new Messages(name, named ? name : "supervisor timeout".getBytes(StandardCharsets.US_ASCII),
+                Messages.utf8Locale());
         Log.useStderr(new String(name, StandardCharsets.UTF_8) + ": ");
         GnuArgs.Parsed parsed = GnuArgs.parse(raw, messages);
         if (parsed instanceof GnuArgs.Help) {
