@@ -102,6 +102,8 @@ take_snapshot() {
             cp -p "$TASKS" "$dir/test-tasks.jar" || return 1
         BENCH_RUN=$RUN_ID SUPERVISOR_CDS_TRAINING=1 "$dir/bin/supervisor" run --timeout 20s "$dir/test-tasks.jar" \
             -- sh 'sleep 1000 & exit 0' exit </dev/null >"$dir/cds-training.log" 2>&1
+        BENCH_RUN=$RUN_ID SUPERVISOR_CDS_TRAINING=1 "$dir/bin/supervisor" timeout 20 sh -c 'sleep 1000 & exit 0' \
+            </dev/null >>"$dir/cds-training.log" 2>&1
         # And the AOT cache where a JDK 25 or later is installed (the build's own step).
         cp -p "$repo/scripts/make-aot-cache" "$dir/bin/" &&
             BENCH_RUN=$RUN_ID bash "$dir/bin/make-aot-cache" "$dir/lib" "$dir/test-tasks.jar" </dev/null \

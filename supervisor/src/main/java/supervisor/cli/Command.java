@@ -30,7 +30,9 @@ enum Command {
             }
             return List.copyOf(all);
         }
-    };
+    },
+    TIMEOUT("timeout", "GNU timeout's command line; stops the whole tree (also as timeout)",
+            TimeoutCommand.HELP);
 
     /**
      * An option as a help text names it: a long one anywhere (--ready-timeout, --private-tmp=no;

@@ -7,6 +7,7 @@ import supervisor.cli.report.PoolReport;
 import supervisor.cli.report.Report;
 import supervisor.cli.report.RunReport;
 import supervisor.cli.run.SignalEvents;
+import supervisor.cli.timeout.Timeout;
 import supervisor.launch.BeforeStart;
 import supervisor.log.Log;
 import supervisor.log.Reasons;
@@ -25,6 +26,13 @@ public final class Main {
     public static void main(String[] argv) {
         Log.useStderr(); // the library's messages become this command's "supervisor: " lines
         Log.trace("main");
+        if (argv.length > 0 && argv[0].equals("timeout")) {
+            // GNU timeout's command line, statuses and messages: none of the other commands' ways.
+            Timeout.prepare();
+            SupervisedProcess.prestartGuardian(); // as for run: beside the parsing, off the critical path
+            TimeoutCommand.main(Arrays.asList(argv).subList(1, argv.length));
+            return;
+        }
         if (argv.length > 0 && (argv[0].equals("run") || argv[0].equals("pool"))) {
             // From here on INT, TERM and HUP stop the task or the pool gracefully once it runs,
             // and end any wait before it starts with their line and report, rather than end this
@@ -49,6 +57,11 @@ public final class Main {
             List<String> rest = args.subList(1, args.size());
             switch (command) {
                 case "-h", "--help", "help" -> throw new HelpRequested(Command.mainHelp());
+                case "timeout" -> {
+                    // Reached only from a caller of run(List) (main takes it before): same rules.
+                    Timeout.Outcome o = Timeout.run(rest, TimeoutCommand.HELP, TimeoutCommand.version(), Main.class.getName());
+                    return o.signal() != 0 ? 128 + o.signal() : o.status();
+                }
                 case "-V", "--version" -> {
                     System.out.println("supervisor " + version() + " (" + BuildInfo.COMMIT + ")");
                     return 0;

@@ -24,6 +24,8 @@ public final class Log {
     private static final FileOutputStream STDERR = new FileOutputStream(FileDescriptor.err);
     private static volatile boolean stderr;
     private static volatile boolean debug;
+    private static volatile String prefix = "supervisor: ";
+    private static volatile boolean errorsOnly;
     /**
      * True when stderr is the journal (JOURNAL_STREAM names its device and inode): lines then carry
      * syslog priorities, "<3>" for errors, "<4>" warnings, "<6>" information, "<7>" debug.
@@ -42,6 +44,17 @@ public final class Log {
 
     /** From now on, messages are {@code supervisor: } lines on stderr: for the command line only. */
     public static void useStderr() {
+        stderr = true;
+    }
+
+    /**
+     * As {@link #useStderr()}, for a command that speaks another program's language
+     * ({@code timeout}): lines start with {@code prefix} ("timeout: "), and only errors are
+     * written; warnings and information, which that program would not give, are dropped.
+     */
+    public static void useStderr(String prefix) {
+        Log.prefix = prefix;
+        errorsOnly = true;
         stderr = true;
     }
 
@@ -66,7 +79,9 @@ public final class Log {
     /** Something the user should know. Always written. */
     public static void warn(String message) {
         if (stderr) {
-            write(JOURNAL ? "<4>" : "", message);
+            if (!errorsOnly) {
+                write(JOURNAL ? "<4>" : "", message);
+            }
         } else {
             Library.LOGGER.log(System.Logger.Level.WARNING, message);
         }
@@ -75,7 +90,9 @@ public final class Log {
     /** Informational, always written: a summary, say. */
     public static void info(String message) {
         if (stderr) {
-            write(JOURNAL ? "<6>" : "", message);
+            if (!errorsOnly) {
+                write(JOURNAL ? "<6>" : "", message);
+            }
         } else {
             Library.LOGGER.log(System.Logger.Level.INFO, message);
         }
@@ -84,7 +101,7 @@ public final class Log {
     /** Details for whoever asked for them with --verbose, or a logger at DEBUG level. */
     public static void debug(String message) {
         if (stderr) {
-            if (debug) {
+            if (debug && !errorsOnly) {
                 write(JOURNAL ? "<7>" : "", "debug: " + message);
             }
         } else {
@@ -118,7 +135,7 @@ public final class Log {
     }
 
     private static void write(String priority, String message) {
-        String line = priority + "supervisor: " + message.replace('\n', ' ') + "\n";
+        String line = priority + prefix + message.replace('\n', ' ') + "\n";
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
         synchronized (STDERR) {
             try {

@@ -39,6 +39,10 @@ final class LinuxPosix implements Posix {
     private static final int RUSAGE_CHILDREN = -1;
     // <linux/prctl.h>
     private static final int PR_SET_CHILD_SUBREAPER = 36;
+    private static final int PR_SET_DUMPABLE = 4;
+    // <signal.h>
+    private static final long SIG_DFL = 0;
+    private static final int SIG_UNBLOCK = 1;
     // <asm/unistd.h>: syscalls added after 4.20 have one number on every architecture.
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
@@ -151,6 +155,31 @@ final class LinuxPosix implements Posix {
         }
         long micros = usage[0] * 1_000_000 + usage[1] + usage[2] * 1_000_000 + usage[3];
         return new ChildrenUsage(micros * 1000, usage[4] * 1024);
+    }
+
+    @Override
+    public void dieOf(int signal) {
+        try {
+            LibC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        } catch (LastErrorException e) {
+            // a core file might follow; the signal still goes
+        }
+        try {
+            LibC.signal(signal, SIG_DFL); // fails for KILL and STOP, which have no handler
+        } catch (LastErrorException e) {
+            // KILL, STOP: their default cannot be changed, and is theirs already
+        }
+        // sigset_t is 1024 bits in glibc; signal N is bit N-1.
+        long[] set = new long[16];
+        set[(signal - 1) / 64] = 1L << ((signal - 1) % 64);
+        long[] old = new long[16];
+        try {
+            LibC.pthread_sigmask(SIG_UNBLOCK, set, old);
+        } catch (LastErrorException e) {
+            // pthread_sigmask returns its error, it does not set errno: nothing to do either way
+        }
+        // raise(3) goes to this very thread, which now neither blocks nor handles it.
+        LibC.raise(signal);
     }
 
     @Override
@@ -354,6 +383,12 @@ final class LinuxPosix implements Posix {
         static native int getpid();
 
         static native int kill(int pid, int signal) throws LastErrorException;
+
+        static native long signal(int signal, long handler) throws LastErrorException;
+
+        static native int pthread_sigmask(int how, long[] set, long[] old);
+
+        static native int raise(int signal);
 
         static native int close(int fd) throws LastErrorException;
 

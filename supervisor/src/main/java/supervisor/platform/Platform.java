@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +21,11 @@ import java.util.function.Consumer;
 public final class Platform {
     private static final CompletableFuture<Posix> POSIX = new CompletableFuture<>();
     private static volatile boolean started;
+    /** How long a background load waits before it begins; 0: at once (see {@link #deferLoading}). */
+    private static volatile long deferNanos;
+    /** Set when someone needs the native layer now: a deferred load stops waiting. */
+    private static volatile boolean needed;
+    private static volatile Thread loader;
 
     private Platform() {
     }
@@ -39,7 +45,25 @@ public final class Platform {
             }
             started = true;
         }
-        Thread loader = Daemons.start(Platform::load, "supervisor-native-loader");
+        loader = Daemons.start(Platform::deferredLoad, "supervisor-native-loader");
+    }
+
+    /**
+     * From now on a load started in the background ({@link #preload}, {@link #whenLoaded}) waits
+     * {@code nanos} before it begins, unless {@link #posix()} is called meanwhile: for a short
+     * one-shot command ({@code timeout 10 true}), which would pay for the load (60-120 ms of CPU
+     * beside its own, on a small machine) and end before using it.
+     */
+    public static void deferLoading(long nanos) {
+        deferNanos = nanos;
+    }
+
+    private static void deferredLoad() {
+        long until = System.nanoTime() + deferNanos;
+        while (!needed && System.nanoTime() - until < 0) {
+            LockSupport.parkNanos(until - System.nanoTime());
+        }
+        load();
     }
 
     private static void load() {
@@ -102,6 +126,13 @@ public final class Platform {
      * @throws PlatformException when it cannot be loaded (not Linux, JNA missing or broken)
      */
     public static Posix posix() {
+        if (!POSIX.isDone() && !needed) {
+            needed = true;
+            Thread t = loader;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
         preload();
         try {
             return POSIX.join();

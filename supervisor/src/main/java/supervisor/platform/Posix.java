@@ -92,6 +92,16 @@ public interface Posix {
     int exitRecord(int pidfd);
 
     /**
+     * Ends this process by {@code signal}, as if it had been sent and not handled: its handler
+     * reset to the default, unblocked, raised, after core dumps are turned off (a process that
+     * passes on how its child died must not leave a core file of its own). So its parent sees
+     * "killed by signal N", not an exit with 128+N: a shell's loop, say, stops on a Ctrl-C that
+     * killed the command only when it is told so. Returns only when the signal's default action
+     * does not end a process (SIGCHLD, SIGCONT, SIGWINCH) or is to stop it (SIGTSTP).
+     */
+    void dieOf(int signal);
+
+    /**
      * What the kernel counts for this process's children that it has waited for, and for theirs
      * in turn (getrusage RUSAGE_CHILDREN): their CPU time, and the largest peak resident set any
      * one of them had. Processes still running, or not yet reaped, are not in it.

@@ -145,6 +145,26 @@ public final class ProcFs {
         return environHas(pid, entry, false);
     }
 
+    /** True when one of the arguments of {@code pid}'s command line is exactly {@code word}. */
+    public static boolean cmdlineHasWord(int pid, byte[] word) {
+        byte[] cmdline;
+        try (FileInputStream in = new FileInputStream("/proc/" + pid + "/cmdline")) {
+            cmdline = in.readAllBytes();
+        } catch (IOException e) {
+            return false;
+        }
+        int start = 0;
+        for (int i = 0; i <= cmdline.length; i++) {
+            if (i == cmdline.length || cmdline[i] == 0) {
+                if (i - start == word.length && regionEquals(cmdline, start, word)) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
+    }
+
     /** As {@link #environContains}, for an entry that begins with {@code prefix} (e.g. "KEY="). */
     public static boolean environHasPrefix(int pid, byte[] prefix) {
         return environHas(pid, prefix, true);

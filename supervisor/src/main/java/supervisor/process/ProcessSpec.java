@@ -35,6 +35,12 @@ public final class ProcessSpec {
     static final List<String> SERVICE_VARIABLES = List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
             "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES");
 
+    /**
+     * Variables that carry a command's words byte for byte, numbered from 1 (see
+     * {@link #withCommandFromVariables}); the launcher sets them, the spawn unsets them.
+     */
+    public static final String ARGUMENT_VARIABLE = "SUPERVISOR_ARG_";
+
     /** The PATH a task gets when its environment is cleared. */
     public static final String MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin";
 
@@ -55,6 +61,13 @@ public final class ProcessSpec {
     private boolean privateTmp;
     private boolean notifySocket;
     private boolean accounting;
+    private boolean ownSession = true;
+    private boolean programAsGiven;
+    private String nestedSupervisorWord;
+    private boolean serviceVariables;
+    private List<Integer> ignoredSignals = List.of();
+    private int firstVariable;
+    private int lastVariable;
 
     private ProcessSpec() {
     }
@@ -78,6 +91,13 @@ public final class ProcessSpec {
         c.privateTmp = privateTmp;
         c.notifySocket = notifySocket;
         c.accounting = accounting;
+        c.ownSession = ownSession;
+        c.programAsGiven = programAsGiven;
+        c.nestedSupervisorWord = nestedSupervisorWord;
+        c.serviceVariables = serviceVariables;
+        c.ignoredSignals = ignoredSignals;
+        c.firstVariable = firstVariable;
+        c.lastVariable = lastVariable;
         return c;
     }
 
@@ -229,6 +249,117 @@ public final class ProcessSpec {
         return c;
     }
 
+    /**
+     * Whether the process leads a session (and process group) of its own, the default: a signal
+     * to the caller's group, a terminal's Ctrl-C, or a {@code kill 0} of the process reach one
+     * side only. False: it stays in the supervisor's session and group, with its terminal, as
+     * {@code timeout --foreground} keeps its command (its tree is found all the same).
+     */
+    public ProcessSpec withOwnSession(boolean own) {
+        ProcessSpec c = copy();
+        c.ownSession = own;
+        return c;
+    }
+
+    /**
+     * Whether the service manager's variables ({@code NOTIFY_SOCKET}, {@code WATCHDOG_USEC},
+     * {@code LISTEN_FDS}, ...) go to the process, as to any command ({@code timeout}'s way); by
+     * default they are the supervisor's and the process does not see them.
+     */
+    public ProcessSpec withServiceVariables(boolean passed) {
+        ProcessSpec c = copy();
+        c.serviceVariables = passed;
+        return c;
+    }
+
+    /**
+     * Signals the process starts with ignored, as its caller had them ignored (a shell's
+     * {@code trap '' PIPE}): a JVM cannot pass them on, since the JDK resets what it handles.
+     */
+    public ProcessSpec withIgnoredSignals(List<Integer> signals) {
+        ProcessSpec c = copy();
+        c.ignoredSignals = List.copyOf(signals);
+        return c;
+    }
+
+    /**
+     * The command's words, program included, are the values of the variables
+     * {@link #ARGUMENT_VARIABLE}{@code first} to {@link #ARGUMENT_VARIABLE}{@code last} (which the
+     * launcher set, byte for byte), not {@link #command()}, which then names it in messages only;
+     * the program is found in PATH as execvp finds it. Variables 1 to {@code last} are unset
+     * before the exec. Only for {@link #command}.
+     */
+    public ProcessSpec withCommandFromVariables(int first, int last) {
+        if (jvm() || first < 1 || last < first) {
+            throw new IllegalArgumentException("no command in variables " + first + " to " + last);
+        }
+        ProcessSpec c = copy();
+        c.firstVariable = first;
+        c.lastVariable = last;
+        return c;
+    }
+
+    /**
+     * The program keeps its name as given, as its argv[0], and is found in PATH by the spawn's
+     * exec, as execvp finds it (relative entries of PATH too), rather than by the supervisor
+     * before the spawn: for a caller that has found it already the same way and said why when it
+     * could not ({@code timeout}'s 126 and 127). Only for {@link #command}.
+     */
+    public ProcessSpec withProgramAsGiven() {
+        if (jvm()) {
+            throw new IllegalStateException("a JVM's java is not a program to find");
+        }
+        ProcessSpec c = copy();
+        c.programAsGiven = true;
+        return c;
+    }
+
+    /**
+     * A polite signal to the whole tree ({@link SupervisedProcess#terminate(int, boolean)}) stops
+     * at a nested supervisor JVM, known by {@code word} in its command line (its main class): it
+     * gets the signal and acts on it for what it holds, which does not get it over its head (one
+     * timeout inside another, as GNU's nest). A kill still reaches every process.
+     */
+    public ProcessSpec withSignalsStoppingAtNestedSupervisors(String word) {
+        ProcessSpec c = copy();
+        c.nestedSupervisorWord = Objects.requireNonNull(word);
+        return c;
+    }
+
+    /** The word that names a nested supervisor, or null: signals reach every process. */
+    public String nestedSupervisorWord() {
+        return nestedSupervisorWord;
+    }
+
+    public boolean programAsGiven() {
+        return programAsGiven;
+    }
+
+    public boolean ownSession() {
+        return ownSession;
+    }
+
+    public boolean serviceVariables() {
+        return serviceVariables;
+    }
+
+    public List<Integer> ignoredSignals() {
+        return ignoredSignals;
+    }
+
+    /** Whether the command comes from variables ({@link #withCommandFromVariables}). */
+    public boolean commandFromVariables() {
+        return firstVariable > 0;
+    }
+
+    int firstVariable() {
+        return firstVariable;
+    }
+
+    int lastVariable() {
+        return lastVariable;
+    }
+
     public List<String> command() {
         return command;
     }
@@ -324,7 +455,9 @@ public final class ProcessSpec {
             }
         } else {
             target.putAll(supervisorEnv);
-            SERVICE_VARIABLES.forEach(target::remove);
+            if (!serviceVariables) {
+                SERVICE_VARIABLES.forEach(target::remove);
+            }
         }
         target.putAll(environment);
         return target;

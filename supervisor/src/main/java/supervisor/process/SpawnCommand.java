@@ -18,11 +18,20 @@ import supervisor.launch.LaunchException;
  */
 final class SpawnCommand {
     /**
-     * The spawn: join the cgroups, set the rlimits, arrange the streams, then exec. Arguments, as
-     * {@link #arguments()} makes them: the number N of cgroup directories, the N directories,
-     * RLIMIT_CPU seconds (0: none), RLIMIT_NPROC (0: none), the {@link Streams} code, 1 when the
-     * task's environment has its own PWD (else the shell's is unset), then the command. A failure
-     * here happens before the command runs: one line on stderr and status 125.
+     * The spawn: join the cgroups, set the rlimits, arrange the streams and the ignored signals,
+     * then exec. Arguments, as {@link #arguments()} makes them: the number N of cgroup
+     * directories, the N directories, RLIMIT_CPU seconds (0: none), RLIMIT_NPROC (0: none), the
+     * {@link Streams} code, 1 when the task's environment has its own PWD (else the shell's is
+     * unset), the signals to ignore ("-": none; "13 10": SIGPIPE and SIGUSR1), where the command
+     * comes from ("-": the arguments that follow; "I:N": the variables
+     * {@value ProcessSpec#ARGUMENT_VARIABLE}I to {@value ProcessSpec#ARGUMENT_VARIABLE}N, which are
+     * then unset from 1 to N), then the command. A failure here happens before the command runs:
+     * one line on stderr and status 125.
+     *
+     * <p>A signal ignored here stays ignored in the command (exec keeps SIG_IGN), which is how a
+     * caller's {@code trap '' PIPE} reaches it through a JVM that resets what it handles. The
+     * variables carry arguments byte for byte where the JVM's decoding of its own arguments would
+     * not (bytes beyond ASCII in the C locale).
      */
     static final String SCRIPT = """
             n=$1; shift
@@ -41,7 +50,21 @@ final class SpawnCommand {
                 2) exec </dev/null >&4 2>&4 4>&- ;;
             esac
             [ "$4" = 1 ] || unset PWD
-            shift 4
+            [ "$5" = - ] || trap '' $5
+            if [ "$6" = - ]; then
+                shift 6
+            else
+                i=${6%:*} n=${6#*:}
+                shift 6
+                while [ "$i" -le "$n" ]; do
+                    eval "set -- \\"\\$@\\" \\"\\$SUPERVISOR_ARG_$i\\""
+                    i=$((i + 1))
+                done
+                while [ "$n" -gt 0 ]; do
+                    unset "SUPERVISOR_ARG_$n"
+                    n=$((n - 1))
+                done
+            fi
             exec "$@"
             """;
 
@@ -103,12 +126,15 @@ final class SpawnCommand {
     private int maxProcesses;
     private Streams streams = Streams.AS_GIVEN;
     private boolean keepPwd;
+    private List<Integer> ignored = List.of();
+    private int firstVariable;
+    private int lastVariable;
 
-    /** @param command the program (an absolute path) and its arguments */
+    /**
+     * @param command the program (an absolute path) and its arguments; empty when they come from
+     *     variables ({@link #commandFromVariables})
+     */
     SpawnCommand(List<String> command) {
-        if (command.isEmpty()) {
-            throw new IllegalArgumentException("no command to spawn");
-        }
         this.command = List.copyOf(command);
     }
 
@@ -146,8 +172,32 @@ final class SpawnCommand {
         return this;
     }
 
+    /** Signals the command starts with ignored (SIG_IGN), as their numbers. */
+    SpawnCommand ignoreSignals(List<Integer> signals) {
+        this.ignored = List.copyOf(signals);
+        return this;
+    }
+
+    /**
+     * The command's words come from the variables {@value ProcessSpec#ARGUMENT_VARIABLE}{@code first}
+     * to {@value ProcessSpec#ARGUMENT_VARIABLE}{@code last}, after the words given (if any), and
+     * variables 1 to {@code last} are unset before the exec. The program is then found in PATH by
+     * the shell, as execvp would.
+     */
+    SpawnCommand commandFromVariables(int first, int last) {
+        if (first < 1 || last < first) {
+            throw new IllegalArgumentException("no such range of argument variables: " + first + " to " + last);
+        }
+        this.firstVariable = first;
+        this.lastVariable = last;
+        return this;
+    }
+
     /** The script's arguments, in its order, the command last. */
     List<String> arguments() {
+        if (command.isEmpty() && firstVariable == 0) {
+            throw new IllegalStateException("no command to spawn");
+        }
         List<String> args = new ArrayList<>();
         args.add(Integer.toString(cgroups.size()));
         cgroups.forEach(d -> args.add(d.toString()));
@@ -155,6 +205,10 @@ final class SpawnCommand {
         args.add(Integer.toString(maxProcesses));
         args.add(streams.code);
         args.add(keepPwd ? "1" : "0");
+        StringBuilder signals = new StringBuilder();
+        ignored.forEach(n -> signals.append(signals.length() == 0 ? "" : " ").append(n));
+        args.add(signals.length() == 0 ? "-" : signals.toString());
+        args.add(firstVariable == 0 ? "-" : firstVariable + ":" + lastVariable);
         args.addAll(command);
         return args;
     }

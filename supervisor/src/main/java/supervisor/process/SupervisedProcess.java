@@ -280,7 +280,11 @@ public final class SupervisedProcess {
 
     private void launch() throws LaunchException, IOException {
         Log.trace("launch");
-        String program = SpawnCommand.program(spec.command().get(0));
+        // A command in variables, or a program as given, is found by the spawn's shell, as execvp
+        // would (the words here may have lost their bytes beyond ASCII: see
+        // ProcessSpec.withCommandFromVariables).
+        String program = spec.commandFromVariables() || spec.programAsGiven() ? spec.command().get(0)
+                : SpawnCommand.program(spec.command().get(0));
         Helpers.require();
         workdir = spec.workdir();
         if (spec.tempWorkdir()) {
@@ -307,8 +311,11 @@ public final class SupervisedProcess {
             notifySocket = Platform.posix().bindDatagram(socket, NOTIFY_POLL_MILLIS);
             environment.put("NOTIFY_SOCKET", socket.toString());
         }
-        List<String> command = new ArrayList<>(spec.commandWith(jvmOptions));
-        command.set(0, program);
+        List<String> command = new ArrayList<>();
+        if (!spec.commandFromVariables()) {
+            command.addAll(spec.commandWith(jvmOptions));
+            command.set(0, program);
+        }
         SpawnCommand spawn = new SpawnCommand(command)
                 .joinCgroups(leaf == null ? List.of() : List.of(leaf.dir()))
                 .joinCgroups(prepared.join())
@@ -319,11 +326,14 @@ public final class SupervisedProcess {
                     case DETACHED -> SpawnCommand.Streams.DETACHED;
                     default -> SpawnCommand.Streams.AS_GIVEN;
                 })
-                .keepPwd(environment.containsKey("PWD"));
+                .keepPwd(environment.containsKey("PWD"))
+                .ignoreSignals(spec.ignoredSignals());
+        if (spec.commandFromVariables()) {
+            spawn.commandFromVariables(spec.firstVariable(), spec.lastVariable());
+        }
 
         ProcessBuilder pb = new ProcessBuilder();
-        pb.environment().clear();
-        pb.environment().putAll(environment);
+        applyEnvironment(pb.environment(), environment);
         pb.environment().put(TaskTree.MARKER_VARIABLE, marker);
         if (workdir != null) {
             pb.directory(workdir.toFile());
@@ -337,10 +347,30 @@ public final class SupervisedProcess {
         spawnAsChild(pb, spawn, program);
     }
 
-    /** A task's or a worker's spawn: a {@link Process} of this JVM, in a session of its own. */
+    /**
+     * Makes {@code target} (a ProcessBuilder's copy of this JVM's environment) hold
+     * {@code wanted}, changing only what differs: the JDK keeps an inherited variable's bytes and
+     * passes them on as they were, whereas a variable put from a String is encoded in the
+     * locale's character set, which in the C locale turns every byte beyond ASCII into '?'.
+     */
+    private static void applyEnvironment(Map<String, String> target, Map<String, String> wanted) {
+        target.keySet().retainAll(wanted.keySet());
+        wanted.forEach((key, value) -> {
+            if (!value.equals(target.get(key))) {
+                target.put(key, value);
+            }
+        });
+    }
+
+    /**
+     * A task's or a worker's spawn: a {@link Process} of this JVM, in a session of its own unless
+     * the spec keeps it in this JVM's ({@link ProcessSpec#withOwnSession}).
+     */
     private void spawnAsChild(ProcessBuilder pb, SpawnCommand spawn, String program) throws LaunchException {
         List<String> command = new ArrayList<>();
-        Helpers.setsid().ifPresent(command::add);
+        if (spec.ownSession()) {
+            Helpers.setsid().ifPresent(command::add);
+        }
         // A worker held by the tree is its orphans' subreaper: a parent-death SIGKILL would end
         // it the instant this JVM dies, its orphans going to init before the guardian could
         // stop them. It ends itself once its stdin ends (within 750 ms), killing them first.
@@ -400,7 +430,7 @@ public final class SupervisedProcess {
                     + " found through ProcessHandle only; a process that leaves its parent's tree will not be killed");
         } else {
             TreeTerminator tree = new TreeTerminator(new TaskTree(id, marker, spec.claimOrphans(), guardian),
-                    p -> p == pid || guardian.test(p));
+                    p -> p == pid || guardian.test(p), spec.nestedSupervisorWord());
             t = leaf == null ? tree : new CgroupTerminator(leaf, tree);
         }
         terminator = new SharedTerminator(t);

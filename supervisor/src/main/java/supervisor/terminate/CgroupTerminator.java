@@ -3,6 +3,7 @@ package supervisor.terminate;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import supervisor.platform.Platform;
 import supervisor.platform.Posix;
@@ -45,11 +46,14 @@ public final class CgroupTerminator implements Terminator {
         if (!wholeTree) {
             return sent;
         }
+        Set<Integer> nested = sweep.leftToNested();
         // The leaf also holds what hid from the sweep (a cleared environment in a new session);
         // a second signal to a process the sweep found is harmless, and the leaf's count is exact.
         Posix posix = Platform.posix();
         for (int pid : pids) {
-            ProcFs.id(pid).ifPresent(id -> posix.signal(id, signal));
+            if (!nested.contains(pid)) {
+                ProcFs.id(pid).ifPresent(id -> posix.signal(id, signal));
+            }
         }
         return Math.max(sent, pids.size());
     }

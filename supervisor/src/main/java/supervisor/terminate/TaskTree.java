@@ -93,6 +93,36 @@ public final class TaskTree {
         return found;
     }
 
+    /**
+     * Among {@code members}, the processes that another supervisor holds: every descendant of a
+     * member that is itself a supervisor JVM (a nested {@code timeout}, {@code run} or
+     * {@code pool}), which gets a polite signal itself and acts on it for its own tree, as one GNU
+     * timeout inside another does for its process group. A kill reaches them all the same.
+     *
+     * @param supervisorWord a word of a supervisor JVM's command line, and of no other's (its main class)
+     */
+    public Set<Integer> heldByNestedSupervisors(List<ProcStat> members, String supervisorWord) {
+        byte[] word = supervisorWord.getBytes(StandardCharsets.UTF_8);
+        Map<Integer, List<ProcStat>> children = new HashMap<>();
+        for (ProcStat p : members) {
+            children.computeIfAbsent(p.ppid(), k -> new ArrayList<>()).add(p);
+        }
+        Set<Integer> held = new HashSet<>();
+        ArrayDeque<ProcStat> queue = new ArrayDeque<>();
+        for (ProcStat p : members) {
+            if (!p.isDead() && ProcFs.cmdlineHasWord(p.pid(), word)) {
+                queue.addAll(children.getOrDefault(p.pid(), List.of()));
+            }
+        }
+        while (!queue.isEmpty()) {
+            ProcStat p = queue.poll();
+            if (held.add(p.pid())) {
+                queue.addAll(children.getOrDefault(p.pid(), List.of()));
+            }
+        }
+        return held;
+    }
+
     private boolean isRoot(ProcStat p) {
         if (p.pid() == task.pid()) {
             return p.startTime() == task.startTime();

@@ -33,14 +33,30 @@ public final class TreeTerminator implements Terminator {
 
     private final TaskTree tree;
     private final IntPredicate doNotReap;
+    private final String nestedWord;
 
     /**
      * @param doNotReap pids whose exit status belongs to someone else (a {@link Process}, or an
      *     observer of the task's status): never waitpid'ed here
      */
     public TreeTerminator(TaskTree tree, IntPredicate doNotReap) {
+        this(tree, doNotReap, null);
+    }
+
+    /**
+     * @param nestedWord when not null, a polite signal to the whole tree stops at a nested
+     *     supervisor, a process with this word in its command line: it gets the signal, what it
+     *     holds does not (see {@link TaskTree#heldByNestedSupervisors})
+     */
+    public TreeTerminator(TaskTree tree, IntPredicate doNotReap, String nestedWord) {
         this.tree = tree;
         this.doNotReap = doNotReap;
+        this.nestedWord = nestedWord;
+    }
+
+    /** The pids a polite signal to the whole tree leaves to a nested supervisor (none unless asked for). */
+    Set<Integer> leftToNested() {
+        return nestedWord != null ? tree.heldByNestedSupervisors(tree.members(), nestedWord) : Set.of();
     }
 
     @Override
@@ -53,8 +69,10 @@ public final class TreeTerminator implements Terminator {
         Posix posix = Platform.posix();
         int group = tree.task().pid(); // the task leads its group, when it was started with setsid
         int sent = 0;
-        for (ProcStat p : tree.members()) {
-            if (!p.isDead() && (wholeTree || p.pgrp() == group || p.id().equals(tree.task()))
+        List<ProcStat> members = tree.members();
+        Set<Integer> nested = wholeTree && nestedWord != null ? tree.heldByNestedSupervisors(members, nestedWord) : Set.of();
+        for (ProcStat p : members) {
+            if (!p.isDead() && !nested.contains(p.pid()) && (wholeTree || p.pgrp() == group || p.id().equals(tree.task()))
                     && posix.signal(p.id(), signal) == Posix.Delivery.SENT) {
                 sent++;
             }
