@@ -1,6 +1,7 @@
 package supervisor.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -26,7 +27,8 @@ class ManualTest {
     void everyOptionOfEveryHelpIsInTheManPageAndTheCompletion() {
         for (Command c : Command.values()) {
             List<String> options = Command.optionsIn(c.help);
-            assertTrue(options.contains("--config"), c.name + ": " + options);
+            // GNU's command line has no --config: timeout reads no settings file.
+            assertTrue(c == Command.TIMEOUT || options.contains("--config"), c.name + ": " + options);
             String offered = offeredFor(c.name);
             for (String o : options) {
                 assertTrue(Pattern.compile("(?<![\\w-])" + Pattern.quote(o) + "(?![\\w-])").matcher(PAGE).find(),
@@ -80,7 +82,13 @@ class ManualTest {
         String help = Command.mainHelp();
         for (Command c : Command.values()) {
             assertTrue(help.contains("\n  " + c.name + " "), help);
-            assertEquals(c.help, stdoutOf(c.name, "--help"), c.name);
+            if (c == Command.TIMEOUT) {
+                // timeout writes its help to fd 1 itself (a write error is GNU's 125), past
+                // System.out: what the launcher prints is compared with this text in TimeoutCommandIT.
+                assertSame(TimeoutCommand.HELP, c.help);
+            } else {
+                assertEquals(c.help, stdoutOf(c.name, "--help"), c.name);
+            }
             assertTrue(PAGE.contains("supervisor " + c.name), "the man page lacks a section for " + c.name);
         }
         assertEquals(help, stdoutOf("--help"));
