@@ -62,7 +62,7 @@ class DebPackageIT {
             Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(5));
             assertEquals("installed", dpkgStatus());
 
-            installedFiles();
+            installedFiles(id);
             cachesAreMadeAtInstallAndAgainWhenAJdkChanges(id);
 
             Path tasks = Files.createDirectories(dir.resolve("tasks"));
@@ -84,12 +84,20 @@ class DebPackageIT {
         Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(5));
     }
 
-    private static void installedFiles() throws Exception {
+    private static void installedFiles(String id) throws Exception {
         Path bin = Path.of("/usr/bin/supervisor");
         assertEquals(Path.of("../lib/supervisor/bin/supervisor"), Files.readSymbolicLink(bin));
         assertEquals(HOME.resolve("bin/supervisor"), bin.toRealPath());
         // `timeout` for a PATH that wants it: /usr/lib/supervisor/bin first.
         assertEquals(Path.of("supervisor"), Files.readSymbolicLink(HOME.resolve("bin/timeout")));
+        Installed.Result version = Installed.exec(List.of(HOME.resolve("bin/timeout").toString(), "--version"), Map.of());
+        assertTrue(version.status() == 0 && version.output().startsWith("timeout (supervisor) "), version.output());
+        // Found in PATH by its name, as a script that calls timeout finds it.
+        Installed.Result timedOut = Installed.exec(List.of("env", "PATH=" + HOME.resolve("bin") + ":/usr/bin:/bin",
+                "timeout", "0.5", "sh", "-c", "sleep 30 & sleep 30"), Map.of("SUPERVISOR_TEST_ID", id));
+        assertEquals(124, timedOut.status(), timedOut.output());
+        assertEquals("", timedOut.output(), "GNU timeout says nothing at a timeout");
+        Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + id, Duration.ofSeconds(5)); // the background sleep too
 
         Installed.Result where = Installed.exec(List.of("man", "-w", "supervisor"), Map.of());
         assertEquals(0, where.status(), where.output());
@@ -125,6 +133,9 @@ class DebPackageIT {
         assertTrue(Files.isRegularFile(jsa) && Files.size(jsa) > 0, "postinst made " + jsa + ": "
                 + (Files.exists(CACHE.resolve("make-caches.log")) ? Files.readString(CACHE.resolve("make-caches.log")) : ""));
         assertEquals(jsa, HOME.resolve("lib/supervisor.jsa").toRealPath(), "the launcher reads it beside the jar");
+        Path timeoutJsa = CACHE.resolve("supervisor-timeout.jsa");
+        assertTrue(Files.isRegularFile(timeoutJsa) && Files.size(timeoutJsa) > 0, "postinst made timeout's archive too");
+        assertEquals(timeoutJsa, HOME.resolve("lib/supervisor-timeout.jsa").toRealPath());
         Files.delete(jsa);
         waitingForTheLock(List.of("dpkg-trigger", "--no-await", "/usr/lib/jvm"), Map.of());
         dpkg(Map.of("SUPERVISOR_TEST_ID", id), "--triggers-only", PACKAGE);
