@@ -70,6 +70,9 @@ final class Configured {
         if (args.flags.contains("--private-tmp") && !cli.containsKey(Setting.PRIVATE_TMP)) {
             cli.put(Setting.PRIVATE_TMP, "yes"); // the flag alone; --private-tmp=no is a value
         }
+        if (args.flags.contains("--wait-descendants") && !cli.containsKey(Setting.WAIT_DESCENDANTS)) {
+            cli.put(Setting.WAIT_DESCENDANTS, "yes");
+        }
         if (args.flags.contains("--no-thread-dump")) {
             if (args.flags.contains("--thread-dump") || cli.containsKey(Setting.THREAD_DUMP)) {
                 throw new UsageException("--no-thread-dump and --thread-dump exclude each other");

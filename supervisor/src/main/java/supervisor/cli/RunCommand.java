@@ -50,6 +50,11 @@ final class RunCommand {
                                    running when it exits (systemd's KillMode=control-group);
                                    task: to the task and its process group, and what is left
                                    when the task exits is killed at once (KillMode=mixed)
+              --wait-descendants   when the task exits, wait for what it left running to exit
+                                   by itself instead of stopping it (as PID 1 of a container:
+                                   tini's and dumb-init's "wait for all children"); the
+                                   timeout and signals still stop it all; the status stays
+                                   the task's (--wait-descendants=no: stop them, the default)
               --stop-signal SIG    the signal that asks the task to stop (default: TERM)
               --ready MODE         when the task is ready, so that systemd hears READY=1, and
                                    healthy, so that the watchdog beats: start (default: when
@@ -133,11 +138,13 @@ final class RunCommand {
                                  comes before the task started starts nothing)
             """;
 
-    /** The options that take a value (--private-tmp and --thread-dump also as flags). */
+    /** The options that take a value (--private-tmp, --thread-dump, --wait-descendants also as flags). */
     static final List<String> VALUED = Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
             "--kill-mode", "--stop-signal", "--ready", "--ready-timeout", "--private-tmp", "--thread-dump", "--dump-dir",
+            "--wait-descendants",
             "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output", "--report");
     static final List<String> FLAGS = List.of("--clear-env", "--temp-workdir", "--keep-workdir", "--private-tmp",
+            "--wait-descendants",
             "--thread-dump", "--no-thread-dump");
 
     private RunCommand() {
@@ -266,7 +273,8 @@ final class RunCommand {
         }
         return new RunOptions(jar, spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
                 Signal.number(c.settings.get(Setting.STOP_SIGNAL)),
-                c.settings.get(Setting.KILL_MODE).equals("tree"), readiness, c.nanos(Setting.READY_TIMEOUT), dumpDir(c));
+                c.settings.get(Setting.KILL_MODE).equals("tree"), readiness, c.nanos(Setting.READY_TIMEOUT), dumpDir(c),
+                c.settings.get(Setting.WAIT_DESCENDANTS).equals("yes"));
     }
 
     /**

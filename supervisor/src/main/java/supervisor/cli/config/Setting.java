@@ -30,6 +30,9 @@ public enum Setting {
     TERMINATION("termination", "auto", "how a task's processes are held and killed: auto, cgroup or tree", Kind.MECHANISM),
     KILL_MODE("kill-mode", "tree", "who gets the stop signal: tree (every process of the task, as systemd's"
             + " KillMode=control-group) or task (the task and its process group, as KillMode=mixed)", Kind.KILL_MODE),
+    WAIT_DESCENDANTS("wait-descendants", "no", "run: when the task exits, wait for the processes it left running to"
+            + " exit by themselves instead of stopping them; the timeout and signals still stop them (yes or no)",
+            Kind.YES_NO),
     STOP_SIGNAL("stop-signal", "TERM", "the signal that asks a task to stop (as timeout -s and KillSignal=)", Kind.SIGNAL),
     READY("ready", "start", "run: when the task is ready (READY=1 to systemd), and healthy for the watchdog: start,"
             + " notify (it says READY=1 on its own NOTIFY_SOCKET), tcp:PORT (127.0.0.1:PORT accepts connections)"

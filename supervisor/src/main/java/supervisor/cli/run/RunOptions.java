@@ -19,12 +19,15 @@ import supervisor.process.ProcessSpec;
  * @param readiness when the task counts as ready, and healthy ({@code --ready})
  * @param readyTimeoutNanos how long it may take to be ready before it is stopped (0: no limit)
  * @param dumpDir where thread dumps go, or null for none ({@code --no-thread-dump})
+ * @param waitDescendants what the task leaves running when it exits is waited for, not stopped
+ *     ({@code --wait-descendants})
  */
 public record RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos, int stopSignal,
-                         boolean wholeTree, Readiness readiness, long readyTimeoutNanos, Path dumpDir) {
-    /** Ready at start, no thread dumps. */
+                         boolean wholeTree, Readiness readiness, long readyTimeoutNanos, Path dumpDir,
+                         boolean waitDescendants) {
+    /** Ready at start, no thread dumps, leftovers stopped. */
     public RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree) {
-        this(jar, spec, timeoutNanos, graceNanos, stopSignal, wholeTree, Readiness.START, 0, null);
+        this(jar, spec, timeoutNanos, graceNanos, stopSignal, wholeTree, Readiness.START, 0, null, false);
     }
 
     /** A program (supervisor run -- PROGRAM ARGS), not a jar. */
@@ -45,6 +48,6 @@ public record RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long gra
         // Ready at start cannot be late.
         long readyTimeout = readiness.kind() == Readiness.Kind.START ? 0 : readyTimeoutNanos;
         return new StopLoop.Rules(timeoutNanos, graceNanos, stopSignal, wholeTree, spec.limits().maxOutputBytes(),
-                readyTimeout, readiness.toString(), dumpDir != null);
+                readyTimeout, readiness.toString(), dumpDir != null, waitDescendants);
     }
 }

@@ -39,6 +39,11 @@ import supervisor.units.Sizes;
  * and its process group, and what is left once the task has exited is killed at once
  * ({@code KillMode=mixed}). A second signal kills at once.
  *
+ * <p>With {@code --wait-descendants} (tini's and dumb-init's most asked-for feature), what the task
+ * leaves running when it exits by itself is not stopped but waited for, until the last of it has
+ * exited; the timeout and signals still stop it (to every process: the task that a {@code task}
+ * kill mode would aim at is gone), and the status stays the task's own unless such a stop began.
+ *
  * <p>Readiness ({@code --ready}) arrives as an event too, from a probe or the task's notify
  * socket: the first one, if no stop has begun, is passed to the listener (systemd's READY=1), and
  * ends the ready deadline ({@code --ready-timeout}, counted from the spawn like the timeout).
@@ -55,6 +60,12 @@ import supervisor.units.Sizes;
 final class StopLoop {
     /** How often the tree is looked at while the task has exited and its leftovers are stopping. */
     private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * How often the tree is looked at while the task has exited and its leftovers are waited for
+     * ({@code --wait-descendants}): a wait that may last hours, so a scan (a few ms) 10 times a
+     * second, and the run ends at most this long after the last of them.
+     */
+    private static final long WAIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** What the loop needs of the task. */
     interface Stoppable {
@@ -107,16 +118,25 @@ final class StopLoop {
      * @param wholeTree the kill mode: true for {@code tree}, false for {@code task}
      * @param threadDumps whether to dump the task's threads at a timeout, and at the end of the
      *     grace of a stop a signal asked for ({@code --thread-dump})
+     * @param waitDescendants whether what the task leaves running when it exits is waited for
+     *     rather than stopped ({@code --wait-descendants})
      */
     record Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap,
-                 long readyTimeoutNanos, String readiness, boolean threadDumps) {
-        /** No ready deadline: ready at start; no thread dumps. */
+                 long readyTimeoutNanos, String readiness, boolean threadDumps, boolean waitDescendants) {
+        /** No ready deadline: ready at start; no thread dumps; leftovers stopped. */
         Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap) {
-            this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, 0, "start", false);
+            this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, 0, "start", false, false);
         }
 
-        StopPolicy policy() {
-            return new StopPolicy(stopSignal, graceNanos, wholeTree);
+        /** Leftovers stopped. */
+        Rules(long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree, long outputCap,
+              long readyTimeoutNanos, String readiness, boolean threadDumps) {
+            this(timeoutNanos, graceNanos, stopSignal, wholeTree, outputCap, readyTimeoutNanos, readiness, threadDumps,
+                    false);
+        }
+
+        StopPolicy policy(boolean taskGone) {
+            return new StopPolicy(stopSignal, graceNanos, wholeTree || taskGone);
         }
     }
 
@@ -146,6 +166,7 @@ final class StopLoop {
     private boolean ready; // a Ready event was passed on
     private String outcome; // set with the status
     private int stopSignalled; // the signal that began the stop, if one did
+    private boolean waiting; // the task has exited, and what it left is waited for (--wait-descendants)
 
     StopLoop(Rules rules, Stoppable task, BlockingQueue<Event> events, StopListener listener) {
         this(rules, task, events, listener, new RunReport(List.of()));
@@ -181,7 +202,7 @@ final class StopLoop {
         while (true) {
             Event event;
             long deadline;
-            boolean readyDue = rules.readyTimeoutNanos() > 0 && !ready;
+            boolean readyDue = rules.readyTimeoutNanos() > 0 && !ready && exited == null;
             if (graceAt != 0) {
                 deadline = exited != null ? Math.min(graceAt, System.nanoTime() + DRAIN_POLL_NANOS) : graceAt;
             } else if (exited == null && rules.timeoutNanos() > 0 && readyDue) {
@@ -190,12 +211,20 @@ final class StopLoop {
                 deadline = timeoutAt;
             } else if (exited == null && readyDue) {
                 deadline = readyAt;
+            } else if (waiting) {
+                long poll = System.nanoTime() + WAIT_POLL_NANOS;
+                deadline = rules.timeoutNanos() > 0 && timeoutAt - poll < 0 ? timeoutAt : poll;
             } else {
                 deadline = 0;
             }
             event = deadline == 0 ? events.take() : events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             if (event == null) {
-                if (graceAt == 0 && readyDue && System.nanoTime() - readyAt >= 0
+                if (waiting && graceAt == 0 && (rules.timeoutNanos() == 0 || System.nanoTime() - timeoutAt < 0)) {
+                    if (task.treeEmpty()) {
+                        Log.debug("the processes the task left have all exited");
+                        return finish();
+                    }
+                } else if (graceAt == 0 && readyDue && System.nanoTime() - readyAt >= 0
                         && (rules.timeoutNanos() == 0 || readyAt - timeoutAt <= 0)) {
                     String why = "not ready within " + Durations.format(rules.readyTimeoutNanos())
                             + " (--ready " + rules.readiness() + ")";
@@ -273,6 +302,12 @@ final class StopLoop {
                 // "The JVM exited" is not the end: what it started may ignore the stop signal.
                 // One look at the tree (a /proc scan, on a one-shot run's critical path).
                 boolean empty = task.treeEmpty();
+                if (!empty && rules.waitDescendants() && stopStatus == 0) {
+                    // Waited for: the timeout, a signal or the last one's exit ends the wait.
+                    waiting = true;
+                    Log.debug("the task exited and left processes running: waiting for them (--wait-descendants)");
+                    continue;
+                }
                 if (empty || !rules.wholeTree() || rules.graceNanos() == 0) {
                     if (!empty) {
                         killAll(true, Reason.CLEANUP);
@@ -306,7 +341,7 @@ final class StopLoop {
     }
 
     private String stopping() {
-        String whom = rules.wholeTree() ? "the task (pid " + task.pid() + ") and all its processes"
+        String whom = rules.wholeTree() || exited != null ? "the task (pid " + task.pid() + ") and all its processes"
                 : "the task (pid " + task.pid() + ")";
         if (rules.graceNanos() == 0) {
             return "killing the task (pid " + task.pid() + ") and all its processes with SIGKILL (no grace)";
@@ -317,7 +352,7 @@ final class StopLoop {
     private void beginStop(String why, Reason reason) {
         stopReason = reason;
         listener.stopping("stopping the task: " + why);
-        StopPolicy.Begun begun = rules.policy().begin(task::terminate, null, Log::error);
+        StopPolicy.Begun begun = rules.policy(exited != null).begin(task::terminate, null, Log::error);
         if (begun.sent()) {
             report.signalled(rules.stopSignal(), begun.reached(), reason, begun.sentAt());
         }

@@ -3,6 +3,7 @@ package supervisor.cli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import supervisor.cli.report.RunReport;
 import supervisor.launch.ExitStatus;
@@ -112,6 +114,45 @@ class StopLoopTest {
         events.add(exit(3));
         assertEquals(3, loop(stubborn, 0, 50 * MS, true).run(System.nanoTime()));
         assertEquals(List.of("terminate SIGTERM tree", "kill"), stubborn.calls, "killed once the grace is over");
+    }
+
+    private StopLoop waiting(FakeTask task, long timeout, boolean wholeTree) {
+        return new StopLoop(new StopLoop.Rules(timeout, 5000 * MS, Signal.TERM, wholeTree, 0, 0, "start", false, true),
+                task, events, stops::add);
+    }
+
+    @Test
+    void waitDescendantsWaitsForWhatAnEndedTaskLeftAndKeepsItsStatus() throws Exception {
+        FakeTask t = new FakeTask();
+        t.treeAlive = true;
+        events.add(exit(3));
+        // The leftovers end by themselves a while later: nothing is sent to them.
+        Thread ender = new Thread(() -> {
+            LockSupport.parkNanos(300 * MS); // how long the leftovers live, not a wait
+            t.treeAlive = false;
+        });
+        ender.start();
+        long start = System.nanoTime();
+        assertEquals(3, waiting(t, 0, true).run(start));
+        ender.join();
+        assertTrue(System.nanoTime() - start >= 300 * MS, "returned before the leftovers had ended");
+        assertEquals(List.of(), t.calls);
+    }
+
+    @Test
+    void waitDescendantsStillStopsAtTheTimeoutAndOnASignalWholeTreeInEitherMode() throws Exception {
+        FakeTask timedOut = new FakeTask();
+        timedOut.treeAlive = true;
+        events.add(exit(0));
+        assertEquals(RunSession.TIMED_OUT, waiting(timedOut, 200 * MS, false).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree"), timedOut.calls, "the task is gone: its leftovers get the signal");
+
+        FakeTask signalled = new FakeTask();
+        signalled.treeAlive = true;
+        events.add(exit(0));
+        events.add(new StopLoop.Signalled(Signal.TERM));
+        assertEquals(143, waiting(signalled, 0, true).run(System.nanoTime()));
+        assertEquals(List.of("terminate SIGTERM tree"), signalled.calls);
     }
 
     @Test
