@@ -393,6 +393,37 @@ class TimeoutCommandIT {
         }
     }
 
+    @Test
+    void aJavaFoundThroughALinkIsKnownSoQuitIsSilent(@TempDir Path dir) throws Exception {
+        // Debian's java is /usr/bin/java, a link through /etc/alternatives, with no release file
+        // beside it: the launcher must follow the links to learn the JDK's release, or it leaves
+        // out -XX:-DisplayVMOutput (a SIGQUIT printed a thread dump) and, on JDK 25, gives flags
+        // that print warnings on every run.
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java").toRealPath();
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("java"), java);
+        Map<String, String> env = new HashMap<>();
+        env.put("JAVA_HOME", null);
+        env.put("SUPERVISOR_JVM", "java"); // not the JDK the build recorded: the one found in PATH
+        String script = "PATH=" + bin + ":$PATH; exec timeout 600 sh -c 'trap \"exit 3\" TERM; echo started; sleep 1000 & wait'";
+        try (Run r = new Run(ours, env, null, script)) {
+            Await.until(LONG, "the command to start", () -> {
+                try {
+                    return r.stdoutSoFar().contains("started");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            // The JVM's signal thread takes QUIT (lower) before TERM, and dumps before it goes on:
+            // once TERM has ended the run, whatever QUIT printed is in stderr.
+            Supervisor.kill("QUIT", r.process.pid());
+            Supervisor.kill("TERM", r.process.pid());
+            Result our = r.await();
+            assertEquals(3, our.status(), our.stderr());
+            assertEquals("", our.stderr(), "nothing from the JVM: no thread dump, no warning");
+        }
+    }
+
     private static Map<String, String> route(Route route) {
         if (route == Route.CGROUP) {
             Assumptions.assumeTrue(Cgroups.writableV2Parent().isPresent(),
