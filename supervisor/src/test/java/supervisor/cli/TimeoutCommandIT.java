@@ -115,6 +115,10 @@ class TimeoutCommandIT {
             return Files.readString(out);
         }
 
+        String stderrSoFar() throws IOException {
+            return Files.readString(err);
+        }
+
         @Override
         public void close() throws IOException {
             process.destroyForcibly();
@@ -333,6 +337,29 @@ class TimeoutCommandIT {
             assertEquals("started\ngot TERM\n", our.out());
             assertEquals("", our.stderr());
         } // close: the sleep got TERM too
+    }
+
+    @Test
+    void aSecondTermAfterTheTimeoutIsIgnoredAsByGnus() throws Exception {
+        // GNU's send_sig(0, TERM) ignores TERM from then on: a TERM sent to timeout while -k's
+        // timer runs does nothing and says nothing; KILL comes when the timer says.
+        String script = "exec timeout -v -k 3 .2 sh -c 'trap \"\" TERM; echo started; exec sleep 1000'";
+        String expected = "timeout: sending signal TERM to command ‘sh’\ntimeout: sending signal KILL to command ‘sh’\n";
+        for (Path bin : List.of(gnus, ours)) {
+            try (Run r = new Run(bin, Map.of(), null, script)) {
+                Await.until(LONG, "the timeout's TERM", () -> {
+                    try {
+                        return r.stderrSoFar().contains("TERM");
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+                Supervisor.kill("TERM", r.process.pid());
+                Result result = r.await();
+                assertEquals(137, result.status(), bin + ": " + result.stderr());
+                assertEquals(expected, result.stderr(), bin.toString());
+            }
+        }
     }
 
     @Test
