@@ -362,6 +362,25 @@ class TimeoutCommandIT {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Route.class)
+    void killedWithSigkillItsGuardianTakesDownWhatLeftTheCommandsSession(Route route) throws Exception {
+        // The command dies with the JVM (its parent-death signal), so its setsid'ed child is an
+        // orphan of init: only the guardian's search for the marker finds it on the tree route.
+        String script = "exec timeout 600 sh -c 'setsid sh -c \"sleep 1000\" & echo started; sleep 1000'";
+        try (Run r = new Run(ours, route(route), null, script)) {
+            Await.until(LONG, "the command to start", () -> {
+                try {
+                    return r.stdoutSoFar().contains("started");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            Supervisor.kill("KILL", r.process.pid());
+            assertEquals(137, r.await().status());
+        } // close: nothing of the run is left
+    }
+
     @Test
     void aCommandKilledByASignalKillsTimeoutWithTheSameSignalAsGnusDoes() throws Exception {
         // perl's system() tells "killed by signal N" ($? & 127) from "exited with 128+N" ($? >> 8).
