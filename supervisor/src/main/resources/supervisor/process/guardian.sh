@@ -52,6 +52,8 @@ starttime() {
 # ends. So the task's group is stopped first (a stopped worker cannot exit), then its tree is
 # walked through /proc/PID/task/*/children, stopping each process found (none forks or exits
 # meanwhile), and walked again until a walk finds no new one (at most 10). Adds them to $stopped.
+# sh has no local variables: every name set here is the caller's too, and must not be one the
+# loop below still needs (it reads each entry's fields into id, kind, a, b and marker).
 stop_tree() { # $1 a pid that is still the recorded task
     kill -STOP "-$1" 2>/dev/null # no "--": dash's kill takes it for a pid ("Illegal number")
     walks=0 more=1
@@ -60,9 +62,9 @@ stop_tree() { # $1 a pid that is still the recorded task
         while [ -n "$level" ]; do
             next=
             for p in $level; do
-                for c in /proc/"$p"/task/*/children; do
+                for children in /proc/"$p"/task/*/children; do
                     kids=
-                    { read -r kids < "$c"; } 2>/dev/null # no newline at its end: read fails, kids is set
+                    { read -r kids < "$children"; } 2>/dev/null # no newline at its end: read fails, kids is set
                     for k in $kids; do
                         case " $stopped " in
                             *" $k "*) ;;
@@ -138,7 +140,7 @@ round=0
 while [ $round -lt 20 ]; do
     found=
     markers=
-    while IFS=' ' read -r id kind a b c; do
+    while IFS=' ' read -r id kind a b marker; do
         case $kind in
             cgroup) kill_cgroup "$a" && found=1 ;;
             task)
@@ -150,7 +152,7 @@ while [ $round -lt 20 ]; do
                 [ "$now" = "$b" ] && stop_tree "$a"
                 if [ "$now" = "$b" ] && kill -KILL "-$a" 2>/dev/null; then found=1; fi
                 if [ -n "$stopped" ] && kill -KILL $stopped 2>/dev/null; then found=1; fi
-                markers="$markers -e SUPERVISOR_TASK=$c" ;;
+                markers="$markers -e SUPERVISOR_TASK=$marker" ;;
         esac
     done <<END
 $entries

@@ -115,6 +115,10 @@ class TimeoutCommandIT {
             return Files.readString(out);
         }
 
+        String stderrSoFar() throws IOException {
+            return Files.readString(err);
+        }
+
         @Override
         public void close() throws IOException {
             process.destroyForcibly();
@@ -336,6 +340,48 @@ class TimeoutCommandIT {
     }
 
     @Test
+    void aSecondTermAfterTheTimeoutIsIgnoredAsByGnus() throws Exception {
+        // GNU's send_sig(0, TERM) ignores TERM from then on: a TERM sent to timeout while -k's
+        // timer runs does nothing and says nothing; KILL comes when the timer says.
+        String script = "exec timeout -v -k 3 .2 sh -c 'trap \"\" TERM; echo started; exec sleep 1000'";
+        String expected = "timeout: sending signal TERM to command ‘sh’\ntimeout: sending signal KILL to command ‘sh’\n";
+        for (Path bin : List.of(gnus, ours)) {
+            try (Run r = new Run(bin, Map.of(), null, script)) {
+                Await.until(LONG, "the timeout's TERM", () -> {
+                    try {
+                        return r.stderrSoFar().contains("TERM");
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+                Supervisor.kill("TERM", r.process.pid());
+                Result result = r.await();
+                assertEquals(137, result.status(), bin + ": " + result.stderr());
+                assertEquals(expected, result.stderr(), bin.toString());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Route.class)
+    void killedWithSigkillItsGuardianTakesDownWhatLeftTheCommandsSession(Route route) throws Exception {
+        // The command dies with the JVM (its parent-death signal), so its setsid'ed child is an
+        // orphan of init: only the guardian's search for the marker finds it on the tree route.
+        String script = "exec timeout 600 sh -c 'setsid sh -c \"sleep 1000\" & echo started; sleep 1000'";
+        try (Run r = new Run(ours, route(route), null, script)) {
+            Await.until(LONG, "the command to start", () -> {
+                try {
+                    return r.stdoutSoFar().contains("started");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            Supervisor.kill("KILL", r.process.pid());
+            assertEquals(137, r.await().status());
+        } // close: nothing of the run is left
+    }
+
+    @Test
     void aCommandKilledByASignalKillsTimeoutWithTheSameSignalAsGnusDoes() throws Exception {
         // perl's system() tells "killed by signal N" ($? & 127) from "exited with 128+N" ($? >> 8).
         String perl = "exec perl -e 'system(@ARGV); print $? & 127, \" \", $? >> 8, \"\\n\"' timeout 10 sh -c ";
@@ -390,6 +436,37 @@ class TimeoutCommandIT {
         }
         try (var files = Files.list(dir)) {
             assertEquals(List.of(), files.toList(), "files in the working directory");
+        }
+    }
+
+    @Test
+    void aJavaFoundThroughALinkIsKnownSoQuitIsSilent(@TempDir Path dir) throws Exception {
+        // Debian's java is /usr/bin/java, a link through /etc/alternatives, with no release file
+        // beside it: the launcher must follow the links to learn the JDK's release, or it leaves
+        // out -XX:-DisplayVMOutput (a SIGQUIT printed a thread dump) and, on JDK 25, gives flags
+        // that print warnings on every run.
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java").toRealPath();
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("java"), java);
+        Map<String, String> env = new HashMap<>();
+        env.put("JAVA_HOME", null);
+        env.put("SUPERVISOR_JVM", "java"); // not the JDK the build recorded: the one found in PATH
+        String script = "PATH=" + bin + ":$PATH; exec timeout 600 sh -c 'trap \"exit 3\" TERM; echo started; sleep 1000 & wait'";
+        try (Run r = new Run(ours, env, null, script)) {
+            Await.until(LONG, "the command to start", () -> {
+                try {
+                    return r.stdoutSoFar().contains("started");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            // The JVM's signal thread takes QUIT (lower) before TERM, and dumps before it goes on:
+            // once TERM has ended the run, whatever QUIT printed is in stderr.
+            Supervisor.kill("QUIT", r.process.pid());
+            Supervisor.kill("TERM", r.process.pid());
+            Result our = r.await();
+            assertEquals(3, our.status(), our.stderr());
+            assertEquals("", our.stderr(), "nothing from the JVM: no thread dump, no warning");
         }
     }
 

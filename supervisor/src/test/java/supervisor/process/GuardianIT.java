@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,14 @@ class GuardianIT {
             Process child = pb.start();
             ProcessId id = ProcFs.id((int) child.pid()).orElseThrow();
             lease.task(id, marker);
+            if (args.length > 2 && args[2].equals("task-gone")) {
+                // The recorded task ends first (as a task does by its parent-death signal when
+                // the supervisor is killed): its setsid child, an orphan of init, is found only
+                // by its marker.
+                Await.until(Duration.ofSeconds(10), "the setsid child forked",
+                        () -> Procs.withEnv(TaskTree.MARKER_VARIABLE + "=" + marker).size() == 2);
+                child.destroyForcibly().waitFor();
+            }
             System.out.println("ready " + child.pid());
             System.out.flush();
             while (true) {
@@ -75,9 +84,11 @@ class GuardianIT {
     }
 
     /** Starts the parent JVM; returns its child's pid once all is recorded. */
-    private int startParent() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", CLASSES + ":" + TEST_CLASSES, Parent.class.getName(), dir.toString(), marker)
+    private int startParent(String... mode) throws IOException {
+        List<String> command = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", CLASSES + ":" + TEST_CLASSES, Parent.class.getName(), dir.toString(), marker));
+        command.addAll(List.of(mode));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         String[] kv = mark.split("=", 2);
         pb.environment().put(kv[0], kv[1]);
@@ -117,6 +128,16 @@ class GuardianIT {
                         + Files.exists(dir) + "; guardian " + guardian + " there: " + ProcFs.stat(guardian).isPresent());
         assertTrue(ProcFs.stat(child).map(ProcStat::isDead).orElse(true), "the child " + child + " is left");
         assertEquals(List.of(), Procs.withCmdline("sleep 1051"), "the setsid grandchild is left");
+    }
+
+    @Test
+    void parentKilledAfterItsTaskEnded_guardianFindsTheTasksOrphanByItsMarker() throws Exception {
+        startParent("task-gone");
+        Await.until(CLEAN_WITHIN, "the setsid child runs", () -> marked().size() == 1);
+        Supervisor.kill("KILL", parent.pid());
+        assertTrue(parent.waitFor(10, TimeUnit.SECONDS), "the parent JVM did not die of SIGKILL");
+        assertTrue(Await.within(CLEAN_WITHIN, () -> marked().isEmpty() && !Files.exists(dir)),
+                "after the parent's death: marked " + Procs.describe(marked()) + "; directory there: " + Files.exists(dir));
     }
 
     @Test

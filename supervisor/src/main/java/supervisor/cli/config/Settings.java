@@ -60,6 +60,9 @@ public final class Settings {
     private void readFile(Path file) throws ConfigException {
         String name = Printable.escape(file.toString());
         List<String> lines = ConfigFile.lines(file, name);
+        // A setting given twice is a mistake (an edit that added a line instead of changing one):
+        // "the last one wins" would run, say, another program than the one the reader sees first.
+        Map<Setting, String> firstAt = new EnumMap<>(Setting.class);
         for (int i = 0; i < lines.size(); i++) {
             String line = blankTrimmed(lines.get(i));
             if (line.isEmpty() || line.startsWith("#")) {
@@ -75,6 +78,11 @@ public final class Settings {
             Setting setting = Setting.byKey(key);
             if (setting == null) {
                 throw new ConfigException(where + ": unknown setting " + Printable.quote(key));
+            }
+            String first = firstAt.putIfAbsent(setting, where);
+            if (first != null) {
+                throw new ConfigException(where + ": " + key + " is set again (first at line "
+                        + first.substring(name.length() + 1) + "): one line per setting");
             }
             try {
                 setting.check(value);

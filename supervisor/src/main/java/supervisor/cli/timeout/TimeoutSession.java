@@ -24,7 +24,8 @@ import supervisor.terminate.OwnedChildren;
  *       on it). With {@code -k}, the first signal sent, for whatever reason, starts the kill
  *       timer instead: when it expires, KILL goes to the whole tree.</li>
  *   <li>HUP, INT, TERM and SIGNAL sent to this process are passed on the same way, not as a
- *       timeout.</li>
+ *       timeout. A signal once passed on or sent (but for {@code --foreground}) is ignored from
+ *       then on, as GNU's is.</li>
  *   <li>The status: 137 once KILL was sent; else 124 if it timed out (unless
  *       {@code --preserve-status}); else the command's own, and when it died of a signal this
  *       process dies of the same one, so that its caller sees what its caller would have seen.</li>
@@ -68,6 +69,7 @@ final class TimeoutSession {
     private boolean timedOut;
     private boolean killed; // KILL went to the tree while the command ran
     private boolean sentAny;
+    private long ignoredNow; // signals (bit N for N) passed on to the group, which GNU then ignores
     private ExitStatus exited;
     private long leftoverKillAt;
 
@@ -122,6 +124,9 @@ final class TimeoutSession {
             long deadline = exited != null ? Math.min(leftoverKillAt, System.nanoTime() + DRAIN_POLL_NANOS) : alarmAt;
             Event event = deadline == 0 ? events.take() : events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             if (event instanceof Signalled s) {
+                if (ignored(s.signal())) {
+                    continue;
+                }
                 cleanup(s.signal());
                 if (killed) {
                     return;
@@ -174,6 +179,19 @@ final class TimeoutSession {
             say(sig, false);
         }
         send(sig);
+        if (!options.foreground() && sig > 0 && sig < Long.SIZE) {
+            ignoredNow |= 1L << sig;
+        }
+    }
+
+    /**
+     * GNU's {@code send_sig(0, sig)} ignores {@code sig} from then on, not to get its own signal
+     * back from the group it sends to: a second TERM sent to a timeout that has sent TERM (at the
+     * time being up, or passing one on) does nothing, and {@code -v} says nothing. Not with
+     * {@code --foreground}, where GNU signals the command alone.
+     */
+    private boolean ignored(int received) {
+        return received > 0 && received < Long.SIZE && (ignoredNow & 1L << received) != 0;
     }
 
     /** The command ended and left processes running: they are stopped too. */

@@ -108,6 +108,13 @@ class ConfigFileIT {
     }
 
     @Test
+    void aSettingGivenTwiceIsRefusedNotTheLastOneTaken() throws IOException {
+        // An edit that added a line instead of changing one: the reader sees the first program.
+        Path file = Files.writeString(dir.resolve("twice.conf"), "program = /bin/echo\ntask-args = 1\nprogram = /bin/true\n");
+        assertEquals(file + ":3: program is set again (first at line 1): one line per setting", refusal(file));
+    }
+
+    @Test
     void aBadVariableIsNamed() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> Settings.load(Map.of(), null, Map.of("SUPERVISOR_MEMORY", "10")));
