@@ -298,7 +298,11 @@ class CodeCallsIT {
         assertEquals(null, calc.nothing());
         CallTimeoutException t = assertThrows(CallTimeoutException.class, calc::hang);
         assertEquals(Duration.ofMillis(300), t.timeout(), "the method's own @Timeout");
-        assertTrue(Arrays.stream(t.workerStack()).anyMatch(f -> f.getMethodName().equals("hang")),
+        // The worker's stack, when it came within its bound (500 ms; a loaded machine may miss it:
+        // aTimeoutThrowsCallTimeoutExceptionWithTheWorkersStack... and PoolObservabilityIT check
+        // that it comes), is the hung method's, never another's.
+        assertTrue(t.workerStack().length == 0
+                        || Arrays.stream(t.workerStack()).anyMatch(f -> f.getMethodName().equals("hang")),
                 Arrays.toString(t.workerStack()));
 
         ExecutorService threads = Executors.newFixedThreadPool(8);
