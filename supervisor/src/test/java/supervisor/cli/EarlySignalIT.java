@@ -224,9 +224,10 @@ class EarlySignalIT {
             if (!err.contains("no thread dump: got SIGINT") && err.contains("supervisor: thread dump of ")) {
                 return false; // the dump had ended before the signal landed: no premise
             }
-            // Acted on before the dump's 2 s for the frozen JVM were over (the old code waited them).
-            // (Under 2 s: the old code waited those out; 1.5 s was exceeded once on a machine at load 24.)
-            assertTrue(millis < 1_900, "ended " + millis + " ms after SIGINT:\n" + err);
+            // Acted on at once: the dump was given up for the signal (the old code waited out its 2 s
+            // for the frozen JVM, then took the signal). Said by the line below, not by a time: CI at
+            // load 35 took 2.0 s to end where a quiet machine takes a few hundred ms.
+            System.out.println("EarlySignalIT: ended " + millis + " ms after SIGINT");
             assertTrue(err.contains("supervisor: no thread dump: got SIGINT while it was taken\n"), err);
             int dumpLine = err.indexOf("no thread dump: got SIGINT");
             int sending = err.indexOf("supervisor: timeout 6s expired: sending SIGTERM");
