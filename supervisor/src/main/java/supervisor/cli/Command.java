@@ -31,6 +31,8 @@ enum Command {
             return List.copyOf(all);
         }
     },
+    PROBE("probe", "say whether a task run with --health-file is ready, or alive (exec probes)",
+            ProbeCommand.HELP),
     TIMEOUT("timeout", "GNU timeout's command line; stops the whole tree (also as timeout)",
             TimeoutCommand.HELP);
 

@@ -79,6 +79,9 @@ public final class Main {
                 case "config" -> {
                     return ConfigCommand.run(rest);
                 }
+                case "probe" -> {
+                    return ProbeCommand.run(rest);
+                }
                 default -> throw new UsageException("unknown command '" + command + "' (see supervisor --help)");
             }
         } catch (BeforeStart.Signalled e) {

@@ -11,6 +11,7 @@ import supervisor.cli.config.Setting;
 import supervisor.cli.report.RunReport;
 import supervisor.cli.run.RunOptions;
 import supervisor.cli.run.RunSession;
+import supervisor.cli.service.HealthFile;
 import supervisor.cli.service.Readiness;
 import supervisor.log.Log;
 import supervisor.log.Printable;
@@ -66,6 +67,12 @@ final class RunCommand {
               --ready-timeout DURATION
                                    stop the task (status 120) if it is not ready this long
                                    after it started (default: 0, no limit)
+              --health-file FILE   keep the task's state in FILE for a probe that runs a
+                                   command (supervisor probe, a Kubernetes exec probe):
+                                   ready once --ready passes, and a beat every second while
+                                   the task is alive, not frozen and (once ready) passing
+                                   the --ready probe; FILE is replaced whole each time and
+                                   removed at the end (see docs/kubernetes.md)
               --private-tmp        give the task a private directory as TMPDIR and
                                    java.io.tmpdir, removed with everything in it when the
                                    task's processes are gone (--private-tmp=no: none, the
@@ -140,7 +147,7 @@ final class RunCommand {
 
     /** The options that take a value (--private-tmp, --thread-dump, --wait-descendants also as flags). */
     static final List<String> VALUED = Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
-            "--kill-mode", "--stop-signal", "--ready", "--ready-timeout", "--private-tmp", "--thread-dump", "--dump-dir",
+            "--kill-mode", "--stop-signal", "--ready", "--ready-timeout", "--health-file", "--private-tmp", "--thread-dump", "--dump-dir",
             "--wait-descendants",
             "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output", "--report");
     static final List<String> FLAGS = List.of("--clear-env", "--temp-workdir", "--keep-workdir", "--private-tmp",
@@ -271,10 +278,33 @@ final class RunCommand {
         } else if (workdir != null) {
             spec = spec.withWorkdir(workdir);
         }
+        Path dumpDir = dumpDir(c);
         return new RunOptions(jar, spec, c.nanos(Setting.TIMEOUT), c.nanos(Setting.GRACE),
                 Signal.number(c.settings.get(Setting.STOP_SIGNAL)),
-                c.settings.get(Setting.KILL_MODE).equals("tree"), readiness, c.nanos(Setting.READY_TIMEOUT), dumpDir(c),
-                c.settings.get(Setting.WAIT_DESCENDANTS).equals("yes"));
+                c.settings.get(Setting.KILL_MODE).equals("tree"), readiness, c.nanos(Setting.READY_TIMEOUT), dumpDir,
+                c.settings.get(Setting.WAIT_DESCENDANTS).equals("yes"), healthFile(c, readiness, report));
+    }
+
+    /**
+     * The health file, opened last, once every other option has passed: its directory is held
+     * open from here to the end of the run. Null for none. Not one of the files the supervisor
+     * reads, nor the report, since it would replace them.
+     */
+    private static HealthFile healthFile(Configured c, Readiness readiness, RunReport report) throws UsageException {
+        String value = c.settings.get(Setting.HEALTH_FILE);
+        if (value.isEmpty()) {
+            return null;
+        }
+        Path path = Path.of(value);
+        if (report.path() != null && Configured.sameFile(path, report.path())) {
+            throw new UsageException(c.where(Setting.HEALTH_FILE) + ": " + Printable.quote(value)
+                    + " is the report, which the health file would replace; name another file");
+        }
+        try {
+            return HealthFile.open(path, readiness.meaning());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(c.where(Setting.HEALTH_FILE) + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -39,6 +39,9 @@ public enum Setting {
             + " or file:PATH (the file exists)", Kind.READY),
     READY_TIMEOUT("ready-timeout", "0", "run: stop the task, status 120, if it is not ready this long after it"
             + " started (0 = no limit)", Kind.DURATION),
+    HEALTH_FILE("health-file", "", "run: keep the task's state in this file for probes that run a command"
+            + " (supervisor probe; a Kubernetes exec probe): ready once --ready passes, and a beat every second while"
+            + " the task is alive, not frozen and passing its probe (empty: none; see docs/kubernetes.md)", Kind.PATH),
     PRIVATE_TMP("private-tmp", "no", "run: give the task a private TMPDIR and java.io.tmpdir, removed after it"
             + " (yes or no; pool workers always have one)", Kind.YES_NO),
     THREAD_DUMP("thread-dump", "yes", "run: at a timeout, and when a stop asked for by a signal outlives its grace,"

@@ -1,6 +1,7 @@
 package supervisor.cli.run;
 
 import java.nio.file.Path;
+import supervisor.cli.service.HealthFile;
 import supervisor.cli.service.Readiness;
 import supervisor.limits.Limits;
 import supervisor.process.ProcessSpec;
@@ -21,13 +22,15 @@ import supervisor.process.ProcessSpec;
  * @param dumpDir where thread dumps go, or null for none ({@code --no-thread-dump})
  * @param waitDescendants what the task leaves running when it exits is waited for, not stopped
  *     ({@code --wait-descendants})
+ * @param healthFile the health file, opened and checked, that the run keeps and removes at its
+ *     end ({@code --health-file}); null for none
  */
 public record RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos, int stopSignal,
                          boolean wholeTree, Readiness readiness, long readyTimeoutNanos, Path dumpDir,
-                         boolean waitDescendants) {
-    /** Ready at start, no thread dumps, leftovers stopped. */
+                         boolean waitDescendants, HealthFile healthFile) {
+    /** Ready at start, no thread dumps, leftovers stopped, no health file. */
     public RunOptions(Path jar, ProcessSpec spec, long timeoutNanos, long graceNanos, int stopSignal, boolean wholeTree) {
-        this(jar, spec, timeoutNanos, graceNanos, stopSignal, wholeTree, Readiness.START, 0, null, false);
+        this(jar, spec, timeoutNanos, graceNanos, stopSignal, wholeTree, Readiness.START, 0, null, false, null);
     }
 
     /** A program (supervisor run -- PROGRAM ARGS), not a jar. */

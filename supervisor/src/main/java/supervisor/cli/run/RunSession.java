@@ -12,6 +12,7 @@ import java.util.function.Function;
 import supervisor.cli.report.Consumed;
 import supervisor.cli.report.Report;
 import supervisor.cli.report.RunReport;
+import supervisor.cli.service.HealthFile;
 import supervisor.cli.service.Notifier;
 import supervisor.cli.service.NotifyRelay;
 import supervisor.cli.service.Readiness;
@@ -108,6 +109,7 @@ public final class RunSession {
             BeforeStart.check("before the task started");
             task = SupervisedProcess.startTask(spec);
         } catch (LaunchException e) {
+            closeHealthFile();
             Log.error(e.getMessage());
             report.error(e.getMessage());
             report.end(Report.START_FAILED, e.status());
@@ -126,10 +128,17 @@ public final class RunSession {
         task.exit().thenAccept(status -> events.add(new StopLoop.Exited(status)));
         Readiness readiness = options.readiness();
         AtomicBoolean ready = new AtomicBoolean(readiness.kind() == Readiness.Kind.START);
+        HealthFile healthFile = options.healthFile();
         Thread probe = null;
         if (ready.get()) {
             notifier.ready(running(task));
+            if (healthFile != null) {
+                healthFile.ready();
+            }
         } else {
+            if (healthFile != null) {
+                healthFile.starting();
+            }
             Log.debug("waiting for the task to be ready: until " + readiness.meaning()
                     + (options.readyTimeoutNanos() > 0 ? ", at most " + Durations.format(options.readyTimeoutNanos()) : ""));
             if (readiness.kind() == Readiness.Kind.NOTIFY) {
@@ -139,13 +148,17 @@ public final class RunSession {
                 probe = readiness.await(task.workdir(), () -> events.add(new StopLoop.Ready(null)));
             }
         }
-        if (notifier.enabled()) {
-            Watchdog.start(notifier, System.getenv(), () -> health(task, readiness, ready.get()));
-        }
+        AtomicBoolean stopping = new AtomicBoolean();
+        Thread watchdog = Watchdog.start(notifier, System.getenv(), healthFile,
+                () -> stopping.get() ? null : health(task, readiness, ready.get()));
         StopLoop loop = new StopLoop(options.rules(), stoppable(task, options.dumpDir(), report, listeners, this::dumpCancel), events, new StopLoop.StopListener() {
             @Override
             public void stopping(String why) {
+                stopping.set(true);
                 notifier.stopping(why);
+                if (healthFile != null) {
+                    healthFile.stopping(why);
+                }
             }
 
             @Override
@@ -154,6 +167,9 @@ public final class RunSession {
                 Log.debug("task ready after " + Durations.format(afterNanos) + ": " + readiness.meaning()
                         + " (--ready " + readiness + ")");
                 notifier.ready(status != null ? status : running(task));
+                if (healthFile != null) {
+                    healthFile.ready();
+                }
             }
         }, report);
         int status;
@@ -171,6 +187,11 @@ public final class RunSession {
         if (probe != null) {
             probe.interrupt();
         }
+        if (watchdog != null) {
+            watchdog.interrupt();
+        }
+        // The task is over, or about to be: a probe from now on finds no file, so neither ready nor alive.
+        closeHealthFile();
         Ending crashed = loop.crashed();
         if (output != null) {
             output.join(5000);
@@ -217,14 +238,21 @@ public final class RunSession {
         return status;
     }
 
+    private void closeHealthFile() {
+        if (options.healthFile() != null) {
+            options.healthFile().close();
+        }
+    }
+
     private String running(SupervisedProcess task) {
         return "running " + options.taskName() + " (pid " + task.pid() + ")";
     }
 
     /**
-     * What is wrong with the task for systemd's watchdog, or null: it must be alive and not
+     * What is wrong with the task for the watchdog (systemd's, the health file's), or null: it must be alive and not
      * frozen, and once ready, still pass its probe (tcp:, file:). Before it is ready, systemd's
-     * start timeout is the judge, not the probe.
+     * start timeout is the judge, not the probe; once a stop began, the stop's grace is (the
+     * watchdog's caller then says healthy: a task on its way out is not a failure).
      */
     private static String health(SupervisedProcess task, Readiness readiness, boolean ready) {
         if (!Liveness.running(task.id())) {
