@@ -198,6 +198,32 @@ class HealthFileIT {
     }
 
     @Test
+    void theSettingComesFromTheEnvironmentOrTheConfigFileAndConfigShowsIt(@TempDir Path dir) throws Exception {
+        Path fromEnv = dir.resolve("from-env");
+        Path fromFile = dir.resolve("from-file");
+        Path config = Files.writeString(dir.resolve("service.conf"), "health-file = " + fromFile + "\n");
+        try (Supervisor shown = Supervisor.builder("config", "--config", config.toString()).start()) {
+            assertEquals(0, shown.exitCode(LONG), shown.stderr());
+            assertTrue(shown.stdout().lines().anyMatch(l -> l.startsWith("health-file") && l.contains(fromFile.toString())
+                    && l.contains(config.toString())), shown.stdout());
+        }
+        try (Supervisor s = Supervisor.builder("run", "--config", config.toString(), Supervisor.TASKS.toString(), "--", "hang")
+                .environment("SUPERVISOR_HEALTH_FILE", fromEnv.toString()).start()) {
+            awaitProbe(0, "--ready", fromEnv.toString()); // the variable wins over the file
+            assertFalse(Files.exists(fromFile));
+            s.signal("TERM");
+            assertEquals(143, s.exitCode(LONG), s.stderr());
+        }
+        try (Supervisor s = Supervisor.builder("run", "--config", config.toString(), Supervisor.TASKS.toString(), "--", "hang")
+                .start()) {
+            awaitProbe(0, "--ready", fromFile.toString());
+            s.signal("TERM");
+            assertEquals(143, s.exitCode(LONG), s.stderr());
+        }
+        assertEquals(List.of("service.conf"), names(dir));
+    }
+
+    @Test
     void aBadProbeCommandLineIsOneLineAndStatus2(@TempDir Path dir) throws Exception {
         for (List<String> args : List.<List<String>>of(List.of(), List.of("--ready", "a", "--alive", "a"),
                 List.of("--alive", "a", "--max-age", "500ms"), List.of("--alive", dir.toString()), List.of("--ready"))) {
