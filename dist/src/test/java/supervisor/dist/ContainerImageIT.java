@@ -1,6 +1,7 @@
 package supervisor.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -18,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import supervisor.platform.ProcFs;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
+import supervisor.testing.Supervisor;
 
 /**
  * The supervisor's image (container/, {@code mvn package -Pimage}) in a real container runtime:
@@ -37,6 +40,8 @@ import supervisor.testing.Procs;
 class ContainerImageIT {
     private static final Path REPO = Path.of(System.getProperty("user.dir")).getParent();
     private static final Path TASKS = Path.of(System.getProperty("test.tasks.jar", REPO + "/test-tasks/target/test-tasks.jar"));
+    private static final Path WORKER = Path.of(System.getProperty("test.tasks.worker.jar",
+            REPO + "/test-tasks/target/test-tasks-worker.jar"));
     private static final String ID = UUID.randomUUID().toString();
     private static final String IMAGE = "localhost/supervisor-it:" + ID.substring(0, 8);
     private static final Map<String, String> ENV = new HashMap<>();
@@ -161,6 +166,120 @@ class ContainerImageIT {
         String name = start(List.of(), "run", "--memory", "64M", "--timeout", "60s", "/tasks.jar", "--", "oom");
         assertEquals(121, exitCode(name), podman("logs", name).err);
         remove(name);
+    }
+
+    /**
+     * The batch Job of examples/kubernetes as its pods run it: for each index at once, a container
+     * of the image with the manifest's working directory, its volumes bound where it mounts them
+     * (ConfigMap volumes laid out as the kubelet does), JOB_COMPLETION_INDEX set, and the
+     * manifest's args, $(JOB_COMPLETION_INDEX) expanded. Every input line is answered once.
+     */
+    @Test
+    void theBatchJobsPodsAnswerEveryLineOnce() throws Exception {
+        Map<String, Object> job = Manifests.only("batch-job.yaml", "Job");
+        int n = (Integer) Manifests.at(job, "spec", "completions");
+        Map<String, Object> container = Manifests.at(job, "spec", "template", "spec", "containers", 0);
+        String workdir = (String) container.get("workingDir");
+        Path work = Files.createDirectories(dir.resolve("batch"));
+        int lines = 20;
+        Manifests.batchVolumes(work, WORKER, lines);
+        List<String> names = new ArrayList<>();
+        for (int index = 0; index < n; index++) {
+            List<String> options = new ArrayList<>(List.of("-w", workdir, "-e", "JOB_COMPLETION_INDEX=" + index));
+            for (Map<String, Object> m : Manifests.<List<Map<String, Object>>>at(container, "volumeMounts")) {
+                String path = (String) m.get("mountPath");
+                options.addAll(List.of("-v", work.resolve(path.substring(workdir.length() + 1)) + ":" + path
+                        + (Boolean.TRUE.equals(m.get("readOnly")) ? ":ro" : "")));
+            }
+            names.add(start(options, Manifests.jobArgs(Manifests.at(container, "args"), index).toArray(String[]::new)));
+        }
+        for (String name : names) {
+            assertEquals(0, exitCode(name), podman("logs", name).err);
+        }
+        for (String name : names) {
+            remove(name);
+        }
+        Manifests.answeredLines(work.resolve("answers"), n, lines);
+    }
+
+    /**
+     * The service Deployment of examples/kubernetes: the manifest's args in a container of the
+     * image (the test tasks' HTTP server as app.jar, listening after 4 s), and its probes' exact
+     * commands run by {@code podman exec}, as the kubelet runs an exec probe: not ready until the
+     * server listens, then ready and alive; the task JVM frozen (SIGSTOP), not ready at once and
+     * not alive once its beat is stale; a stop removes the health file.
+     */
+    @Test
+    void theServicesExecProbesFollowTheTask() throws Exception {
+        Map<String, Object> deployment = Manifests.only("service-deployment.yaml", "Deployment");
+        Map<String, Object> container = Manifests.at(deployment, "spec", "template", "spec", "containers", 0);
+        List<String> args = new ArrayList<>(Manifests.at(container, "args"));
+        int port = (Integer) Manifests.at(container, "ports", 0, "containerPort");
+        args.addAll(List.of("--", "http-server", Integer.toString(port), "4000")); // the test server's own arguments
+        String health = Manifests.option(args, "--health-file");
+        Path healthDir = Files.createDirectories(dir.resolve("health"));
+        Path app = dir.resolve("app");
+        Manifests.configMapVolume(app, "app.jar", Files.readAllBytes(TASKS));
+        String name = start(List.of("-w", (String) container.get("workingDir"), "-v", app + ":/srv/app:ro",
+                "-v", healthDir + ":" + health.substring(0, health.lastIndexOf('/'))), args.toArray(String[]::new));
+        List<String> readiness = Manifests.at(container, "readinessProbe", "exec", "command");
+        List<String> liveness = Manifests.at(container, "livenessProbe", "exec", "command");
+
+        Result first = probe(name, readiness);
+        assertFalse(podman("logs", name).err.contains("listening on"), "the server listens after 4 s");
+        assertEquals(1, first.status, first.out + first.err);
+        assertTrue(first.out.startsWith("not ready: "), first.out);
+        Result ready = awaitProbe(name, readiness, 0);
+        assertTrue(ready.out.startsWith("ready: 127.0.0.1:" + port + " accepts connections"), ready.out);
+        assertTrue(podman("logs", name).err.contains("listening on"), "ready once the server listens");
+        assertEquals(0, probe(name, liveness).status);
+
+        int pid1 = Integer.parseInt(podman("inspect", "-f", "{{.State.Pid}}", name).out.strip());
+        int task = ProcFs.children(pid1).stream().filter(pid -> Procs.cmdline(pid).contains("-jar app/app.jar"))
+                .findFirst().orElseThrow(() -> new AssertionError("no task JVM among the children of " + pid1));
+        Supervisor.kill("STOP", task);
+        Result unhealthy = awaitProbe(name, readiness, 1);
+        assertTrue(unhealthy.out.startsWith("not ready: unhealthy: the task is not responsive"), unhealthy.out);
+        // The manifest's --max-age (20 s) shortened, to see the beat go stale within the test's time.
+        List<String> shortLiveness = new ArrayList<>(liveness.subList(0, liveness.size() - 1));
+        shortLiveness.add("2s");
+        Result stale = awaitProbe(name, shortLiveness, 1);
+        assertTrue(stale.out.startsWith("not alive: last found healthy "), stale.out);
+        Supervisor.kill("CONT", task);
+        awaitProbe(name, readiness, 0);
+        // The supervisor itself frozen: nothing writes the file, and its beat goes stale all the same.
+        Supervisor.kill("STOP", pid1);
+        try {
+            Result frozen = awaitProbe(name, shortLiveness, 1);
+            assertTrue(frozen.out.startsWith("not alive: last found healthy "), frozen.out);
+        } finally {
+            Supervisor.kill("CONT", pid1);
+        }
+        awaitProbe(name, readiness, 0);
+
+        Result stop = podman("stop", "-t", "40", name);
+        assertEquals(0, stop.status, stop.err);
+        assertEquals(143, exitCode(name), podman("logs", name).err);
+        try (Stream<Path> left = Files.list(healthDir)) {
+            assertEquals(List.of(), left.toList(), "the health file is removed at the end");
+        }
+        remove(name);
+    }
+
+    /** An exec probe: the command in the running container, as the kubelet runs it. */
+    private static Result probe(String name, List<String> command) {
+        List<String> all = new ArrayList<>(List.of("exec", name));
+        all.addAll(command);
+        return podman(all.toArray(String[]::new));
+    }
+
+    private static Result awaitProbe(String name, List<String> command, int status) {
+        Result[] last = new Result[1];
+        Await.until(Duration.ofSeconds(60), String.join(" ", command) + " to exit " + status, () -> {
+            last[0] = probe(name, command);
+            return last[0].status == status;
+        });
+        return last[0];
     }
 
     /** Starts a container of the image, detached, marked for the checks; returns its name. */
