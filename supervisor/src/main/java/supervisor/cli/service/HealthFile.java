@@ -56,6 +56,8 @@ public final class HealthFile implements AutoCloseable {
     private long beatMillis; // guarded by this: 0 until the first beat
     /** The file the last rename put at the name; at first the previous run's, if one was there. */
     private Object ours; // guarded by this
+    /** No more writes: the run is over, or the name holds someone else's file now. */
+    private boolean done; // guarded by this
     private boolean closed; // guarded by this
     private boolean warned; // guarded by this
 
@@ -194,6 +196,7 @@ public final class HealthFile implements AutoCloseable {
             return;
         }
         closed = true;
+        done = true;
         try {
             PosixFileAttributes there = attributesOrNull(dir, name);
             if (there != null && ours != null && Objects.equals(there.fileKey(), ours)) {
@@ -208,7 +211,7 @@ public final class HealthFile implements AutoCloseable {
 
     /** The current state as a new version of the file; a failure is said once, and the next beat tries again. */
     private void write() {
-        if (closed) {
+        if (done) {
             return;
         }
         Map<String, String> fields = new LinkedHashMap<>();
@@ -236,7 +239,7 @@ public final class HealthFile implements AutoCloseable {
                 // Someone else's file now: not ours to replace, now or later.
                 dir.deleteFile(temp);
                 temp = null;
-                closed = true;
+                done = true;
                 Log.warn("the health file " + Printable.quote(path.toString()) + " was replaced by another file,"
                         + " which the supervisor leaves alone: it no longer writes the task's health there");
                 return;
