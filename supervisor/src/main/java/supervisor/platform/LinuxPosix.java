@@ -158,6 +158,15 @@ final class LinuxPosix implements Posix {
     }
 
     @Override
+    public void makeFifo(Path path, int mode) {
+        try {
+            LibC.mkfifo(path.toString(), mode);
+        } catch (LastErrorException e) {
+            throw new PlatformException("mkfifo(" + path + ") failed: " + strerror(e));
+        }
+    }
+
+    @Override
     public void dieOf(int signal) {
         try {
             LibC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -391,6 +400,8 @@ final class LinuxPosix implements Posix {
         static native int raise(int signal);
 
         static native int close(int fd) throws LastErrorException;
+
+        static native int mkfifo(String path, int mode) throws LastErrorException;
 
         static native int ioctl(int fd, long request, byte[] argument) throws LastErrorException;
 

@@ -109,6 +109,14 @@ public interface Posix {
     ChildrenUsage childrenUsage();
 
     /**
+     * Makes a FIFO at {@code path} with {@code mode} (mkfifo(3)); the path must not exist. For a
+     * pool worker's control channel, in a directory the supervisor made.
+     *
+     * @throws PlatformException naming the path and the error
+     */
+    void makeFifo(Path path, int mode);
+
+    /**
      * @param cpuNanos user plus system CPU time
      * @param maxRssBytes the peak resident set of the largest single process among them
      */

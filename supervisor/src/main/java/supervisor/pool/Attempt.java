@@ -193,7 +193,7 @@ final class Attempt {
             }
         }
         try {
-            w.send(Frame.cancel(call.id));
+            w.cancel(call.id);
         } catch (IOException e) {
             // the worker is dying; its end of stream will tell
         }

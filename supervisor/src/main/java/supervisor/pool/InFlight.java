@@ -37,11 +37,20 @@ final class InFlight {
      * most this much beside the calls' own inputs, whatever the pipeline and the frame limit.
      */
     static final int BATCH = 1024 * 1024;
+    /**
+     * The most bytes of CALLs a worker is sent beyond the first, unanswered one: the worker reads
+     * stdin only between calls (its call thread reads its CALLs itself), so what is sent behind a
+     * call that runs must fit in the pipe's 64 KiB, with room left for SHUTDOWN. Else a writer
+     * here would wait for the worker while the worker waits to write answers nobody reads.
+     */
+    static final int PIPE_ROOM = 60 * 1024;
 
     private final WorkerPool pool;
     private final Worker w;
     private final ArrayDeque<Attempt> attempts = new ArrayDeque<>();
     private int depth = 1;
+    /** The bytes of the CALLs of {@link #attempts}: the most the worker has not read. */
+    private long bytesSent;
     /** Calls sent to this worker so far, for {@link PoolSettings#maxCallsPerWorker}. */
     private int sent;
     private boolean open;
@@ -80,9 +89,10 @@ final class InFlight {
                     break;
                 }
                 long size = Frame.HEADER_LENGTH + 4L + call.input.length;
-                if (size > SMALL_BATCH && !attempts.isEmpty()) {
+                if (!attempts.isEmpty() && (size > SMALL_BATCH || bytesSent + size > PIPE_ROOM)) {
                     // A large call waits for an idle worker: a worker holds at most one, so its
-                    // heap needs room for one large input, not for a pipeline of them.
+                    // heap needs room for one large input, not for a pipeline of them; and no more
+                    // waits in its pipe than the pipe holds (PIPE_ROOM).
                     pool.queue.putFirst(call);
                     break;
                 }
@@ -100,6 +110,7 @@ final class InFlight {
                 Attempt a = new Attempt(pool, call, w);
                 a.sent(attempts.isEmpty());
                 attempts.addLast(a);
+                bytesSent += size;
                 if (batch == null) {
                     batch = new ArrayList<>(Math.min(depth, 16));
                 }
@@ -185,6 +196,9 @@ final class InFlight {
      */
     synchronized Attempt answered() {
         Attempt a = attempts.pollFirst();
+        if (a != null) {
+            bytesSent -= Frame.HEADER_LENGTH + 4L + a.call.input.length;
+        }
         Attempt next = attempts.peekFirst();
         if (next != null) {
             next.started();
@@ -217,6 +231,7 @@ final class InFlight {
         open = false;
         List<Attempt> all = new ArrayList<>(attempts);
         attempts.clear();
+        bytesSent = 0;
         return all;
     }
 

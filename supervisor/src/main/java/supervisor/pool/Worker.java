@@ -82,6 +82,8 @@ final class Worker {
     private final WorkerPool pool;
     private final FrameReader reader;
     private final FrameWriter writer;
+    /** The control channel (a FIFO, see {@link Hello#CONTROL}): CANCEL, which must reach a call that runs. */
+    private final ControlFifo control;
     private final SupervisedProcess supervised;
     private final BoundaryStream protocolIn;
     private final Thread stderrPump;
@@ -92,6 +94,8 @@ final class Worker {
     private volatile String killedBecause;
     /** From the worker's HELLO: it takes several unanswered calls. */
     private volatile boolean pipelines;
+    /** From the worker's HELLO: it reads CANCEL on the control channel (else on stdin: an older stub). */
+    private volatile boolean controlled;
     /** A {@link #WAKE} is queued and not taken yet: one is enough. */
     private final AtomicBoolean wakePosted = new AtomicBoolean();
     private final Object sending = new Object();
@@ -101,7 +105,8 @@ final class Worker {
     /** It made itself the child subreaper: it hands its orphans to this JVM as it ends. */
     private final boolean subreaper;
 
-    private Worker(String id, SupervisedProcess supervised, WorkerPool pool, boolean subreaper) {
+    private Worker(String id, SupervisedProcess supervised, WorkerPool pool, boolean subreaper, ControlFifo control) {
+        this.control = control;
         this.id = id;
         this.subreaper = subreaper;
         this.pool = pool;
@@ -171,13 +176,18 @@ final class Worker {
             throw new IOException(e.getMessage(), e);
         }
         Worker w;
+        ControlFifo control = null;
         try {
-            w = new Worker(id, supervised, pool, subreaper);
+            control = ControlFifo.make(supervised.privateTmp(), id);
+            w = new Worker(id, supervised, pool, subreaper, control);
             w.stderrPump.start();
             w.frameReader.start();
         } catch (Throwable t) {
             // Threads or memory ran out: nothing may be left of this worker.
             supervised.release();
+            if (control != null) {
+                control.close();
+            }
             closeQuietly(supervised.process().getOutputStream());
             closeQuietly(supervised.process().getInputStream());
             closeQuietly(supervised.process().getErrorStream());
@@ -185,7 +195,7 @@ final class Worker {
         }
         try {
             w.send(Frame.hello(Hello.of(Map.of("supervisor-worker-id", id, Hello.STACK_ON_CANCEL, "1",
-                    Hello.PIPELINE, Integer.toString(settings.pipeline)))));
+                    Hello.PIPELINE, Integer.toString(settings.pipeline), Hello.CONTROL, control.path().toString()))));
         } catch (IOException e) {
             // It died at once: the slot reads its end, with its own reason, from the process.
         }
@@ -306,10 +316,26 @@ final class Worker {
     /** See {@link #send}. */
     static final long WRITE_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    /** From the worker's HELLO: it answers a CANCEL with its call thread's STACK; it takes several calls at a time. */
-    void agreed(boolean stacks, boolean pipeline) {
+    /**
+     * From the worker's HELLO: it answers a CANCEL with its call thread's STACK; it takes several
+     * calls at a time; it reads CANCEL on the control channel.
+     */
+    void agreed(boolean stacks, boolean pipeline, boolean controlChannel) {
         sendsStacks = stacks;
         pipelines = pipeline;
+        controlled = controlChannel;
+    }
+
+    /**
+     * Sends CANCEL on the control channel, where the worker reads it while a call runs; on stdin
+     * to a worker that did not say it reads the control channel.
+     */
+    void cancel(long callId) throws IOException {
+        if (controlled) {
+            control.send(Frame.cancel(callId));
+        } else {
+            send(Frame.cancel(callId));
+        }
     }
 
     /** How many unanswered calls this worker takes: the pool's pipeline if the worker said it pipelines, else 1. */
@@ -378,6 +404,7 @@ final class Worker {
      */
     private void release(Set<Integer> childrenBefore) {
         supervised.release();
+        control.close(); // after the worker's end: before it, its end would say "supervisor gone"
         if (subreaper && (pool.settings.claimOrphans || childrenBefore != null)) {
             Orphans.killLeftBy(processId,
                     pool.settings.claimOrphans ? pid -> false : childrenBefore::contains);

@@ -70,7 +70,7 @@ final class WorkerStart {
                         return failed(w, notStarted(w, " sent " + f.type() + " before HELLO"));
                     }
                     Hello said = Hello.decode(f.payload());
-                    w.agreed(said.says(Hello.STACK_ON_CANCEL), said.says(Hello.PIPELINE));
+                    w.agreed(said.says(Hello.STACK_ON_CANCEL), said.says(Hello.PIPELINE), said.says(Hello.CONTROL));
                     hello = true;
                 } else if (f.type() == FrameType.READY) {
                     pool.startSucceeded(id);

@@ -127,6 +127,30 @@ class PoolPipelineIT {
         assertEquals(0, s.retried(), s.toString());
     }
 
+    /**
+     * A worker reads stdin only between calls (its call thread reads its CALLs itself), so calls
+     * sent behind one that runs for longer than a write's deadline must fit in its pipe: 30 KiB
+     * calls behind a 4 s call, with a pipeline of 8, are sent no more than 60 KiB at a time. Sent
+     * all at once they would block the sender, and the worker would be killed for "not reading".
+     */
+    @Test
+    void callsBehindALongCallNeverOverfillTheWorkersPipe() throws Exception {
+        WorkerPool p = pool(1, 8);
+        String large = "x".repeat(30 * 1024);
+        CallFuture slow = p.submit(bytes("sleep 4000"));
+        List<CallFuture> behind = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            behind.add(p.submit(bytes("echo " + i + large)));
+        }
+        assertEquals("slept", text(slow));
+        for (int i = 0; i < behind.size(); i++) {
+            assertEquals(i + large, text(behind.get(i)));
+        }
+        PoolStats s = p.stats();
+        assertEquals(8, s.succeeded(), s.toString());
+        assertEquals(1, s.workerStarts(), "no worker was replaced: " + s + "; " + output);
+    }
+
     @Test
     void aCallsTimeoutCountsFromItsStartInItsWorker() throws Exception {
         WorkerPool p = pool(1, 2);

@@ -1,26 +1,41 @@
 package supervisor.worker;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import supervisor.worker.protocol.Frame;
+import supervisor.worker.protocol.FrameReader;
 import supervisor.worker.protocol.FrameWriter;
 import supervisor.worker.protocol.Hello;
 import supervisor.worker.protocol.ProtocolException;
 import supervisor.worker.protocol.StackPayload;
 
 /**
- * Runs calls one at a time on one dedicated thread (so a task's thread-locals live across calls),
- * in the order they came, writes their answers, and exits after SHUTDOWN once every call accepted
- * has been answered. It holds as many unanswered calls as the supervisor's HELLO allows (its
- * {@link Hello#PIPELINE}; one without it): a supervisor that sends the next calls before the
- * answers of the first keeps this thread busy without a round trip between calls. While more
- * calls wait, an answer is held and written with the next ones (see {@link Flusher}), so a run
- * of short calls costs one write, and one wake-up of the supervisor, for many answers.
+ * Reads the supervisor's CALLs and SHUTDOWN from stdin and runs the calls, one at a time and in
+ * order, on one dedicated thread (so a task's thread-locals live across calls), writes their
+ * answers, and exits after SHUTDOWN once every call accepted has been answered.
  *
- * <p>{@link #submit}, {@link #cancel} and {@link #shutdown} are called by the thread reading the
- * supervisor's frames; {@link #cancelAndAwaitIdle} and {@link #completedCalls} by any thread.
+ * <p><b>Why the call thread reads stdin itself.</b> A CALL read by one thread and run by another
+ * costs two context switches a call (the reader hands the call over and blocks again); on a
+ * virtual machine a switch costs more than the rest of a small call. So the thread that runs the
+ * calls is the only one that reads stdin: between calls it waits in {@code read} for the next
+ * one. A CANCEL must still reach a call that runs, while nobody reads stdin: it comes on the
+ * control channel, which the main thread reads ({@link WorkerMain}, {@link Hello#CONTROL}).
+ *
+ * <p>It holds as many unanswered calls as the supervisor's HELLO allows ({@link Hello#PIPELINE};
+ * one without it). After each call it reads what the supervisor has sent meanwhile, without
+ * waiting for more; while calls wait, an answer is held and written with the next ones (see
+ * {@link Flusher}), so a run of short calls costs one write, and one wake-up of the supervisor,
+ * for many answers. Reading those frames before the answer goes out also keeps the protocol's
+ * rule checkable: a CALL found then was sent before the answer, so beyond the pipeline it is an
+ * error.
+ *
+ * <p>{@link #cancel} is called by the thread reading the control channel;
+ * {@link #cancelAndAwaitIdle}, {@link #shutdownRequested} and {@link #completedCalls} by any.
  */
 final class CallRunner {
     /** Held answers are written once they reach this many bytes. */
@@ -28,20 +43,31 @@ final class CallRunner {
 
     private final Task task;
     private final FrameWriter out;
+    private final FrameReader in;
+    private final InputStream input; // under the reader, for what has arrived
     private final Thread thread;
     private final AtomicLong completed = new AtomicLong();
     private final Flusher flusher;
 
     private final Object lock = new Object();
-    private final ArrayDeque<Call> pending = new ArrayDeque<>(); // accepted, not yet taken by the call thread
+    private final ArrayDeque<Call> pending = new ArrayDeque<>(); // read, not yet run
+    /**
+     * CANCELs of calls not read yet (their CALL still in the pipe), by id, with the number of
+     * calls completed when each came: a CANCEL that crossed its call's answer stays here, unused,
+     * until {@link #forgetStaleCancels} drops it.
+     */
+    private final Map<Long, Long> cancelledAhead = new HashMap<>();
     private Call running; // being run; the only call whose CANCEL interrupts the thread
     private boolean shutdownRequested;
     private boolean sendStacks;
     private int pipeline = 1; // how many unanswered calls the supervisor may send
+    private boolean inputEnded; // the call thread's own: stdin ended while it read ahead
 
-    CallRunner(Task task, FrameWriter out) {
+    CallRunner(Task task, FrameWriter out, FrameReader in, InputStream input) {
         this.task = task;
         this.out = out;
+        this.in = in;
+        this.input = input;
         this.thread = new Thread(this::loop, "supervisor-call");
         this.flusher = new Flusher(out, this);
     }
@@ -53,31 +79,6 @@ final class CallRunner {
     /** Calls answered so far, for heartbeats. */
     long completedCalls() {
         return completed.get();
-    }
-
-    /**
-     * Hands a call to the call thread.
-     *
-     * @throws ProtocolException if a call is still unanswered or SHUTDOWN has been received
-     */
-    void submit(long callId, byte[] input) throws ProtocolException {
-        synchronized (lock) {
-            String id = Long.toUnsignedString(callId);
-            if (shutdownRequested) {
-                throw new ProtocolException("CALL " + id + " arrived after SHUTDOWN");
-            }
-            int unanswered = pending.size() + (running != null ? 1 : 0);
-            if (unanswered >= pipeline) {
-                Call busy = running != null ? running : pending.peekFirst();
-                throw new ProtocolException("CALL " + id + " arrived while " + busy + " is still running"
-                        + (pipeline == 1 ? "; one call at a time per worker"
-                        : " and " + unanswered + " calls are unanswered; the supervisor's HELLO allowed " + pipeline));
-            }
-            pending.addLast(new Call(callId, input));
-            if (unanswered == 0) {
-                lock.notifyAll(); // the call thread waits for a call only when none is left
-            }
-        }
     }
 
     /**
@@ -93,9 +94,9 @@ final class CallRunner {
 
     /**
      * Cancels the call with this id and interrupts its thread, if it has not been answered yet;
-     * first, if the supervisor asked for it, sends the STACK of the call thread as it is now (no
-     * frames for a call that has not started). Ignored otherwise: the answer may already be on its
-     * way to the supervisor.
+     * first, if the supervisor asked for it, sends the STACK of the call thread as it is now (an
+     * empty one for a call that has not started). A call not read yet is cancelled as it is read.
+     * Ignored for a call already answered: the answer may be on its way to the supervisor.
      *
      * <p>The STACK is taken and written under the lock, before the interrupt: the call thread
      * clears {@code running} under the same lock before it writes its answer, so the STACK always
@@ -114,31 +115,39 @@ final class CallRunner {
                 }
                 // Under the lock, so the interrupt cannot land after the call thread has moved on.
                 running.cancellation().cancel(thread);
-            } else {
-                for (Call waiting : pending) {
-                    if (waiting.id() == callId) {
-                        if (sendStacks) {
-                            out.write(Frame.stack(callId, new byte[0]));
-                        }
-                        waiting.cancellation().cancel(null);
-                        return;
-                    }
+                return;
+            }
+            for (Call waiting : pending) {
+                if (waiting.id() == callId) {
+                    cancelBeforeStart(waiting);
+                    return;
                 }
             }
+            cancelledAhead.put(callId, completed.get());
+            forgetStaleCancels();
         }
+    }
+
+    /** Under the lock: a call cancelled before it runs; the task sees what it would a moment later. */
+    private void cancelBeforeStart(Call call) throws IOException {
+        if (sendStacks) {
+            out.write(Frame.stack(call.id(), new byte[0]));
+        }
+        call.cancellation().cancel(null);
+    }
+
+    /**
+     * Under the lock. A CANCEL's call is read within a pipeline's calls of it, if it comes at
+     * all; one kept longer crossed its answer and can never be used.
+     */
+    private void forgetStaleCancels() {
+        long now = completed.get();
+        cancelledAhead.values().removeIf(at -> now - at > 2L * pipeline + 8);
     }
 
     /** Cancels without a STACK: for when the supervisor has gone. */
     private void cancelQuietly(Call call) {
         call.cancellation().cancel(call == running ? thread : null);
-    }
-
-    /** The call thread answers the call in flight, if any, then exits with status 0. */
-    void shutdown() {
-        synchronized (lock) {
-            shutdownRequested = true;
-            lock.notifyAll();
-        }
     }
 
     boolean shutdownRequested() {
@@ -148,7 +157,8 @@ final class CallRunner {
     }
 
     /**
-     * Cancels the unanswered call, if any, and waits until the task has returned from it.
+     * Cancels the unanswered call, if any, and waits until the task has returned from it. On the
+     * call thread itself there is nothing to wait for: it is between calls.
      *
      * @param deadline a {@link System#nanoTime()} value
      * @return true if no call is left running, false if the deadline passed first
@@ -160,6 +170,9 @@ final class CallRunner {
             }
             if (running != null) {
                 cancelQuietly(running);
+            }
+            if (Thread.currentThread() == thread) {
+                return true;
             }
             while (!pending.isEmpty() || running != null) {
                 long left = deadline - System.nanoTime();
@@ -178,52 +191,148 @@ final class CallRunner {
     }
 
     private void loop() {
-        for (Call call; (call = next()) != null; ) {
-            Frame answer = call.run(task, out.maxPayloadLength());
-            boolean more;
-            synchronized (lock) {
-                // Cleared before the answer is written: once the supervisor has read the answer
-                // it may send the next CALL, which must not find this one still "running".
-                running = null;
-                lock.notifyAll();
-                more = !pending.isEmpty();
-            }
-            // A CANCEL that raced with the end of the call interrupted this thread after the task
-            // returned; that interrupt must not hit the next call.
-            Thread.interrupted();
-            completed.incrementAndGet();
-            try {
-                if (!more) {
-                    out.write(answer); // with any held before it
-                } else if (out.hold(answer) >= HOLD_BYTES) {
-                    out.flush();
-                } else {
-                    flusher.soon();
+        try {
+            for (Call call; (call = next()) != null; ) {
+                Frame answer = call.run(task, out.maxPayloadLength());
+                // A CANCEL that raced with the end of the call interrupted this thread after the
+                // task returned; that interrupt must not hit the reads below nor the next call.
+                Thread.interrupted();
+                readArrived();
+                boolean more;
+                synchronized (lock) {
+                    // Cleared before the answer is written: once the supervisor has read the answer
+                    // it may send the next CALL, which must not find this one still "running".
+                    running = null;
+                    lock.notifyAll();
+                    more = !pending.isEmpty();
                 }
-            } catch (IOException e) {
-                Exit.supervisorGone("cannot write the " + answer + ": " + e.getMessage(), this);
+                Thread.interrupted();
+                completed.incrementAndGet();
+                try {
+                    if (!more) {
+                        out.write(answer); // with any held before it
+                    } else if (out.hold(answer) >= HOLD_BYTES) {
+                        out.flush();
+                    } else {
+                        flusher.soon();
+                    }
+                } catch (IOException e) {
+                    Exit.supervisorGone("cannot write the " + answer + ": " + e.getMessage(), this);
+                }
             }
+        } catch (ProtocolException e) {
+            Exit.protocolError(e.getMessage());
+        } catch (Throwable e) { // a bug in the stub: no frame can be trusted after it
+            Exit.protocolError("internal error of the worker stub's call thread: " + e);
         }
         Exit.shutdown();
     }
 
-    /** The next call to run, or null once SHUTDOWN has been received and every call answered. */
-    private Call next() {
-        synchronized (lock) {
-            while (pending.isEmpty() && !shutdownRequested) {
-                try {
-                    lock.wait();
-                } catch (InterruptedException e) {
-                    // Only cancel() interrupts this thread, and only while a call runs: stale.
+    /**
+     * The next call to run, read from stdin if none has been read ahead; null once SHUTDOWN has
+     * been received and every call answered. At the end of stdin without SHUTDOWN the supervisor
+     * is gone: the worker halts.
+     */
+    private Call next() throws ProtocolException {
+        while (true) {
+            synchronized (lock) {
+                Call call = pending.pollFirst();
+                if (call != null) {
+                    running = call;
+                    if (call.cancellation().isCancelled()) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return call;
+                }
+                if (shutdownRequested) {
+                    return null;
                 }
             }
-            Call call = pending.pollFirst();
-            running = call;
-            if (call != null && call.cancellation().isCancelled()) {
-                // Cancelled before it started: the task sees what it would have seen a moment later.
-                Thread.currentThread().interrupt();
+            if (inputEnded) {
+                Exit.supervisorGone("stdin closed: the supervisor is gone", this);
             }
-            return call;
+            accept(read());
+        }
+    }
+
+    /**
+     * Reads every frame that has already arrived, without waiting for more (a frame begun is read
+     * to its end: the supervisor writes each frame at once).
+     */
+    private void readArrived() throws ProtocolException {
+        try {
+            while (!inputEnded && input.available() > 0) {
+                accept(read());
+            }
+        } catch (IOException e) {
+            if (e instanceof ProtocolException p) {
+                throw p;
+            }
+            inputEnded = true; // said at the next read, once the answer is out
+        }
+    }
+
+    /** The next frame on stdin; null at its end, which is noted. */
+    private Frame read() throws ProtocolException {
+        try {
+            Frame frame = in.read();
+            if (frame == null) {
+                inputEnded = true;
+            }
+            return frame;
+        } catch (ProtocolException e) {
+            throw e;
+        } catch (IOException e) {
+            Exit.supervisorGone("cannot read stdin: " + e.getMessage(), this);
+            throw new AssertionError("unreachable: the worker has halted");
+        }
+    }
+
+    /** A frame read from stdin: a CALL to hold, or SHUTDOWN (CANCEL comes on the control channel). */
+    private void accept(Frame frame) throws ProtocolException {
+        if (frame == null) {
+            return;
+        }
+        switch (frame.type()) {
+            case CALL -> submit(frame.callId(), frame.payload());
+            case SHUTDOWN -> {
+                synchronized (lock) {
+                    shutdownRequested = true;
+                    lock.notifyAll();
+                }
+            }
+            default -> throw new ProtocolException("unexpected " + frame + " from the supervisor");
+        }
+    }
+
+    /**
+     * Holds a call read from stdin until its turn.
+     *
+     * @throws ProtocolException if more calls are unanswered than the pipeline allows, or
+     *     SHUTDOWN has been received
+     */
+    private void submit(long callId, byte[] input) throws ProtocolException {
+        synchronized (lock) {
+            String id = Long.toUnsignedString(callId);
+            if (shutdownRequested) {
+                throw new ProtocolException("CALL " + id + " arrived after SHUTDOWN");
+            }
+            int unanswered = pending.size() + (running != null ? 1 : 0);
+            if (unanswered >= pipeline) {
+                Call busy = running != null ? running : pending.peekFirst();
+                throw new ProtocolException("CALL " + id + " arrived while " + busy + " is still running"
+                        + (pipeline == 1 ? "; one call at a time per worker"
+                        : " and " + unanswered + " calls are unanswered; the supervisor's HELLO allowed " + pipeline));
+            }
+            Call call = new Call(callId, input);
+            pending.addLast(call);
+            if (cancelledAhead.remove(callId) != null) {
+                try {
+                    cancelBeforeStart(call);
+                } catch (IOException e) {
+                    Exit.supervisorGone("cannot write the STACK of call " + id + ": " + e.getMessage(), this);
+                }
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -27,6 +28,8 @@ final class Exit {
     // fd 2 itself, not System.err: a task may replace System.err.
     private static final PrintStream STDERR =
             new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+
+    private static final AtomicBoolean GONE = new AtomicBoolean();
 
     private Exit() {}
 
@@ -58,6 +61,13 @@ final class Exit {
      * @param calls the call runner, or null if it has not been started yet
      */
     static void supervisorGone(String why, CallRunner calls) {
+        if (!GONE.compareAndSet(false, true)) {
+            // Both channels end when the supervisor goes, and each reader says so: the first
+            // one halts the worker, within its grace; the other waits for that.
+            while (true) {
+                LockSupport.park();
+            }
+        }
         if (calls == null) {
             log(why + "; halting");
             halt(SUPERVISOR_GONE);

@@ -16,8 +16,9 @@ import supervisor.worker.protocol.ProtocolException;
  * streams, says HELLO, loads the task, says READY, then serves the supervisor's frames until
  * SHUTDOWN, end of input or a protocol error. See docs/protocol.md.
  *
- * <p>Threads: this (main) thread reads frames, a call thread runs the task
- * ({@link CallRunner}), a daemon thread sends heartbeats.
+ * <p>Threads: a call thread reads the CALLs on stdin and runs them ({@link CallRunner}); this
+ * (main) thread reads the control channel, where CANCEL comes while a call runs, and whose end
+ * means that the supervisor is gone; a daemon thread sends heartbeats.
  */
 public final class WorkerMain {
     private WorkerMain() {}
@@ -44,29 +45,28 @@ public final class WorkerMain {
 
         Task task = loadTaskOrExit(out);
         out.write(Frame.ready());
-        CallRunner calls = new CallRunner(task, out);
-        calls.start();
+        CallRunner calls = new CallRunner(task, out, in, streams.input());
         HeartbeatThread.start(config.heartbeatMillis(), out, calls);
 
         // The supervisor's HELLO is checked here, not before READY: neither side waits for the
         // other's HELLO before going on, so no ordering of the two can deadlock.
         Hello hello = expectHello(read(in, calls), calls);
         calls.agree(hello.says(Hello.STACK_ON_CANCEL), hello.number(Hello.PIPELINE, 1, Hello.MAX_PIPELINE));
-        for (Frame frame; (frame = read(in, calls)) != null; ) {
-            switch (frame.type()) {
-                case CALL -> calls.submit(frame.callId(), frame.payload());
-                case CANCEL -> cancel(calls, frame.callId());
-                case SHUTDOWN -> calls.shutdown();
-                default -> throw new ProtocolException("unexpected " + frame + " from the supervisor");
+        FrameReader control = ControlChannel.open(hello, config.maxFrameLength());
+        calls.start(); // from now on the call thread alone reads stdin
+        for (Frame frame; (frame = read(control, calls)) != null; ) {
+            if (frame.type() != FrameType.CANCEL) {
+                throw new ProtocolException("unexpected " + frame + " on the control channel");
             }
+            cancel(calls, frame.callId());
         }
         if (calls.shutdownRequested()) {
-            // The pool's orderly stop: SHUTDOWN, then its end of our stdin. Not a supervisor
-            // gone: the call thread answers the call in flight, if any, and exits 0 with the
-            // task's shutdown hooks; the pool kills the worker if that outlasts its grace.
+            // The pool's orderly stop: SHUTDOWN, then its end of our stdin and of the control
+            // channel. Not a supervisor gone: the call thread answers the calls it has, and exits
+            // 0 with the task's shutdown hooks; the pool kills the worker if that outlasts its grace.
             return;
         }
-        Exit.supervisorGone("stdin closed: the supervisor is gone", calls);
+        Exit.supervisorGone("the control channel closed: the supervisor is gone", calls);
     }
 
     private static void cancel(CallRunner calls, long callId) {
@@ -85,7 +85,7 @@ public final class WorkerMain {
         } catch (ProtocolException e) {
             throw e;
         } catch (IOException e) {
-            Exit.supervisorGone("cannot read stdin: " + e.getMessage(), calls);
+            Exit.supervisorGone("cannot read from the supervisor: " + e.getMessage(), calls);
             throw new AssertionError("unreachable: the worker has halted");
         }
     }
@@ -97,6 +97,7 @@ public final class WorkerMain {
         properties.put("java.version", System.getProperty("java.version"));
         properties.put(Hello.STACK_ON_CANCEL, "1");
         properties.put(Hello.PIPELINE, "1");
+        properties.put(Hello.CONTROL, "1");
         return properties;
     }
 

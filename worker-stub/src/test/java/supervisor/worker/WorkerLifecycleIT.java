@@ -39,14 +39,14 @@ class WorkerLifecycleIT {
     private static final Duration GONE_WITHIN = Duration.ofSeconds(1);
 
     @Test
-    void closingStdinHaltsAWorkerWhoseCallIgnoresCancellationWithinOneSecond() throws Exception {
+    void theSupervisorGoneHaltsAWorkerWhoseCallIgnoresCancellationWithinOneSecond() throws Exception {
         try (WorkerProcess worker = WorkerProcess.of(SpinningTask.class).start()) {
             worker.handshake();
             worker.send(Frame.call(1, new byte[0]));
             worker.awaitStderr("spinning");
 
             long start = System.nanoTime();
-            worker.closeStdin();
+            worker.supervisorGone();
             int status = worker.awaitExit(GONE_WITHIN);
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
 
@@ -57,12 +57,12 @@ class WorkerLifecycleIT {
     }
 
     @Test
-    void closingStdinCancelsACooperativeCall() throws Exception {
+    void theSupervisorGoneCancelsACooperativeCall() throws Exception {
         try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
             worker.handshake();
             worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
             worker.awaitStderr("awaiting call");
-            worker.closeStdin();
+            worker.supervisorGone();
             assertEquals(Exit.SUPERVISOR_GONE, worker.awaitExit(GONE_WITHIN));
             worker.awaitStderr("call cancelled");
         }
@@ -86,7 +86,7 @@ class WorkerLifecycleIT {
             worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
             worker.awaitStderr("awaiting call");
             worker.send(Frame.shutdown());
-            worker.send(Frame.cancel(1)); // stdin is still read after SHUTDOWN
+            worker.send(Frame.cancel(1)); // the control channel is still read after SHUTDOWN
             assertEquals("cancelled interrupted=true",
                     new String(worker.expect(FrameType.RESULT, 1).payload(), UTF_8));
             assertEquals(Exit.SHUTDOWN, worker.awaitExit());
@@ -152,12 +152,66 @@ class WorkerLifecycleIT {
         }
     }
 
+    /** Only stdin closes, without SHUTDOWN, while a call runs: the call is answered, then the worker halts. */
+    @Test
+    void stdinClosedWithoutShutdownIsTheSupervisorGoneOnceTheCallEnds() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
+            worker.handshake();
+            worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
+            worker.awaitStderr("awaiting call");
+            worker.closeStdin();
+            worker.send(Frame.cancel(1));
+            assertEquals("cancelled interrupted=true", new String(worker.expect(FrameType.RESULT, 1).payload(), UTF_8));
+            assertEquals(Exit.SUPERVISOR_GONE, worker.awaitExit());
+            worker.awaitStderr("stdin closed: the supervisor is gone; halting");
+        }
+    }
+
+    /** CANCEL belongs on the control channel, which the worker reads while its call thread runs a call. */
+    @Test
+    void aCancelOnStdinIsAProtocolError() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+            worker.handshake();
+            worker.sendOnStdin(Frame.cancel(1));
+            assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
+            worker.awaitStderr("worker-stub: protocol error: unexpected CANCEL call 1 (0 payload bytes) from the supervisor\n");
+        }
+    }
+
+    @Test
+    void aHelloWithoutAControlChannelIsAProtocolError() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+            worker.expect(FrameType.HELLO, 0);
+            worker.send(Frame.hello(Hello.of(Map.of())));
+            assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
+            worker.awaitStderr("worker-stub: protocol error: the supervisor's HELLO names no control channel (key control)\n");
+        }
+    }
+
+    @Test
+    void aControlChannelThatIsARegularFileIsAProtocolError(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("control"), "not a FIFO");
+        try (WorkerProcess worker = WorkerProcess.of(EchoTask.class).start()) {
+            worker.expect(FrameType.HELLO, 0);
+            worker.send(Frame.hello(Hello.of(Map.of(Hello.CONTROL, file.toString()))));
+            assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
+            worker.awaitStderr("worker-stub: protocol error: the control channel " + file + " is not a FIFO\n");
+            assertEquals("not a FIFO", Files.readString(file), "the file is left as it was");
+        }
+    }
+
+    /**
+     * The call thread reads stdin only between calls, so a second CALL sent while one runs is
+     * found when that call ends (here: cancelled), before its answer is written.
+     */
     @Test
     void aSecondCallWhileOneRunsIsAProtocolError() throws Exception {
         try (WorkerProcess worker = WorkerProcess.of(AwaitingTask.class).start()) {
             worker.handshake();
             worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
             worker.send(Frame.call(2, "60000".getBytes(UTF_8)));
+            worker.awaitStderr("awaiting call");
+            worker.send(Frame.cancel(1));
             assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
             worker.awaitStderr("worker-stub: protocol error: CALL 2 arrived while call 1 is still"
                     + " running; one call at a time per worker\n");
@@ -171,6 +225,8 @@ class WorkerLifecycleIT {
             worker.send(Frame.call(1, "60000".getBytes(UTF_8)));
             worker.send(Frame.call(2, "60000".getBytes(UTF_8)));
             worker.send(Frame.call(3, "60000".getBytes(UTF_8)));
+            worker.awaitStderr("awaiting call");
+            worker.send(Frame.cancel(1));
             assertEquals(Exit.PROTOCOL_ERROR, worker.awaitExit());
             worker.awaitStderr("worker-stub: protocol error: CALL 3 arrived while call 1 is still running"
                     + " and 2 calls are unanswered; the supervisor's HELLO allowed 2\n");

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,11 +43,15 @@ final class WorkerProcess implements AutoCloseable {
 
     private final Process process;
     private final FrameWriter toWorker;
+    private final Path controlDir;
+    private RandomAccessFile control; // the control channel's FIFO, held open as the supervisor does
+    private FrameWriter toControl;
     private final BlockingQueue<Object> fromWorker = new LinkedBlockingQueue<>();
     private final StringBuilder stderr = new StringBuilder(); // guarded by itself
 
-    private WorkerProcess(Process process) {
+    private WorkerProcess(Process process, Path controlDir) {
         this.process = process;
+        this.controlDir = controlDir;
         this.toWorker = new FrameWriter(process.getOutputStream(), Frame.DEFAULT_MAX_LENGTH);
         pump("frames", this::pumpFrames);
         pump("stderr", this::pumpStderr);
@@ -114,7 +121,8 @@ final class WorkerProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().keySet().removeIf(name -> name.startsWith("SUPERVISOR_"));
             builder.environment().putAll(env);
-            return new WorkerProcess(builder.start());
+            Path controlDir = Files.createTempDirectory("worker-control");
+            return new WorkerProcess(builder.start(), controlDir);
         }
     }
 
@@ -122,7 +130,10 @@ final class WorkerProcess implements AutoCloseable {
         return process.pid();
     }
 
-    /** Expects the worker's HELLO and READY, sending the supervisor's HELLO in between. */
+    /**
+     * Expects the worker's HELLO and READY, sending the supervisor's HELLO in between, which names
+     * a control channel made as the supervisor makes it (a FIFO it holds open).
+     */
     Hello handshake() throws Exception {
         return handshake(Map.of("supervisor-version", "test"));
     }
@@ -130,7 +141,9 @@ final class WorkerProcess implements AutoCloseable {
     /** {@link #handshake()} with these keys in the supervisor's HELLO. */
     Hello handshake(Map<String, String> supervisorHello) throws Exception {
         Frame hello = expect(FrameType.HELLO, 0);
-        send(Frame.hello(Hello.of(supervisorHello)));
+        Map<String, String> keys = new LinkedHashMap<>(supervisorHello);
+        keys.put(Hello.CONTROL, openControl().toString());
+        send(Frame.hello(Hello.of(keys)));
         expect(FrameType.READY, 0);
         return Hello.decode(hello.payload());
     }
@@ -145,7 +158,27 @@ final class WorkerProcess implements AutoCloseable {
         return new String(call(callId, input.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
     }
 
+    /** Makes the control channel's FIFO and opens it for reading and writing, which does not wait. */
+    Path openControl() throws IOException, InterruptedException {
+        Path fifo = controlDir.resolve("control");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo " + fifo);
+        control = new RandomAccessFile(fifo.toFile(), "rw");
+        toControl = new FrameWriter(new FileOutputStream(control.getFD()), Frame.DEFAULT_MAX_LENGTH);
+        return fifo;
+    }
+
+    /** Sends a frame as the supervisor does: CANCEL on the control channel, the others on stdin. */
     void send(Frame frame) throws IOException {
+        if (frame.type() == FrameType.CANCEL && toControl != null) {
+            toControl.write(frame);
+        } else {
+            toWorker.write(frame);
+        }
+    }
+
+    /** Sends a frame on stdin, whatever its type. */
+    void sendOnStdin(Frame frame) throws IOException {
         toWorker.write(frame);
     }
 
@@ -157,6 +190,14 @@ final class WorkerProcess implements AutoCloseable {
 
     void closeStdin() throws IOException {
         process.getOutputStream().close();
+    }
+
+    /** What the supervisor's end does to the worker: both of its channels close. */
+    void supervisorGone() throws IOException {
+        closeStdin();
+        if (control != null) {
+            control.close();
+        }
     }
 
     /** The next frame other than HEARTBEAT, which must have this type and callId. */
@@ -234,6 +275,15 @@ final class WorkerProcess implements AutoCloseable {
     /** Kills the worker and its descendants, and asserts that none of them is left. */
     @Override
     public void close() {
+        try {
+            if (control != null) {
+                control.close();
+            }
+            Files.deleteIfExists(controlDir.resolve("control"));
+            Files.deleteIfExists(controlDir);
+        } catch (IOException e) {
+            fail("cannot remove the control channel's directory " + controlDir + ": " + e);
+        }
         List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
         tree.add(process.toHandle());
         tree.forEach(ProcessHandle::destroyForcibly);

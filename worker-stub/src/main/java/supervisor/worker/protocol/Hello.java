@@ -37,6 +37,17 @@ public record Hello(int version, Map<String, String> properties) {
      */
     public static final String PIPELINE = "pipeline";
 
+    /**
+     * The key of the control channel. In the supervisor's HELLO, the path of a FIFO it made and
+     * holds open for writing: the worker opens it for reading and takes CANCEL there, so that its
+     * call thread can read the CALLs on stdin itself, with no hand-over between two threads, while
+     * a CANCEL still reaches a call that runs; its end tells the worker that the supervisor is gone.
+     * In the worker's, {@code 1}: "I read CANCEL there only". This worker refuses a HELLO without
+     * it; a supervisor sends CANCEL on stdin to a worker that does not say it (an older stub).
+     * See docs/protocol.md.
+     */
+    public static final String CONTROL = "control";
+
     /** The most calls a supervisor may ask a worker to hold unanswered. */
     public static final int MAX_PIPELINE = 1024;
 
