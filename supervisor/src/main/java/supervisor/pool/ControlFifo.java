@@ -47,6 +47,11 @@ final class ControlFifo {
                     + ": it has no private temporary directory");
         }
         Path path = dir.resolve(NAME);
+        if (path.toString().indexOf('\n') >= 0) {
+            // A HELLO value is one line.
+            throw new IOException("cannot name the control channel of worker " + workerId
+                    + " in HELLO: its temporary directory's path holds a newline (java.io.tmpdir)");
+        }
         try {
             Platform.posix().makeFifo(path, 0644);
         } catch (PlatformException e) {

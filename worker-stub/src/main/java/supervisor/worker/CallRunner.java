@@ -1,7 +1,6 @@
 package supervisor.worker;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -44,7 +43,7 @@ final class CallRunner {
     private final Task task;
     private final FrameWriter out;
     private final FrameReader in;
-    private final InputStream input; // under the reader, for what has arrived
+    private final ProtocolInput input; // under the reader, for what has arrived
     private final Thread thread;
     private final AtomicLong completed = new AtomicLong();
     private final Flusher flusher;
@@ -63,7 +62,7 @@ final class CallRunner {
     private int pipeline = 1; // how many unanswered calls the supervisor may send
     private boolean inputEnded; // the call thread's own: stdin ended while it read ahead
 
-    CallRunner(Task task, FrameWriter out, FrameReader in, InputStream input) {
+    CallRunner(Task task, FrameWriter out, FrameReader in, ProtocolInput input) {
         this.task = task;
         this.out = out;
         this.in = in;
@@ -261,7 +260,7 @@ final class CallRunner {
      */
     private void readArrived() throws ProtocolException {
         try {
-            while (!inputEnded && input.available() > 0) {
+            while (!inputEnded && input.hasArrived()) {
                 accept(read());
             }
         } catch (IOException e) {

@@ -1,6 +1,5 @@
 package supervisor.worker;
 
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -30,7 +29,7 @@ import supervisor.worker.protocol.ProtocolException;
  * <p>Opening a pipe through {@code /proc/self/fd} gives a new descriptor for the same pipe, and
  * for an anonymous pipe it does not block even if the other end is already gone.
  */
-record ProtocolStreams(InputStream input, OutputStream output) {
+record ProtocolStreams(ProtocolInput input, OutputStream output) {
     private static final int INPUT_BUFFER = 64 * 1024;
 
     /** Must run before anything else can print. */
@@ -49,7 +48,7 @@ record ProtocolStreams(InputStream input, OutputStream output) {
         closeStandard(new FileInputStream(FileDescriptor.in));
         System.setIn(InputStream.nullInputStream());
         System.setOut(System.err);
-        return new ProtocolStreams(new BufferedInputStream(input, INPUT_BUFFER), output);
+        return new ProtocolStreams(new ProtocolInput(input, INPUT_BUFFER), output);
     }
 
     /**
