@@ -163,6 +163,7 @@ final class Worker {
                 .withMechanism(settings.mechanism)
                 .withStdio(ProcessSpec.Stdio.WORKER)
                 .withPrivateTmp(true)
+                .withSandbox(settings.sandbox)
                 .withLabel("worker " + id);
         SupervisedProcess supervised;
         try {
