@@ -17,7 +17,6 @@ import java.util.function.IntPredicate;
 import supervisor.launch.ExitStatus;
 import supervisor.launch.LaunchException;
 import supervisor.limits.LimitEnforcer;
-import supervisor.limits.Limits;
 import supervisor.limits.Usage;
 import supervisor.log.Log;
 import supervisor.log.Reasons;
@@ -159,22 +158,12 @@ public final class SupervisedProcess {
         this.spec = spec;
         this.watcher = watcher;
         this.marker = marker;
-        this.limits = new LimitEnforcer(withSandboxHelpers(spec), spec.accounting());
+        // With a pid namespace, the process held and the namespace's init are the sandbox's own
+        // (see Confinement#helperProcesses): the process limit is the task's.
+        this.limits = new LimitEnforcer(spec.limits(), spec.accounting(), spec.sandbox().privatePids() ? 2 : 0);
         this.lease = Guardian.lease();
         this.dirs = new OwnedDirectories(lease, spec.label());
         this.meter = new UsageMeter(spec, limits);
-    }
-
-    /**
-     * The spec's limits, with room in the process limit for the sandbox's own processes around
-     * the task (see {@link Confinement#helperProcesses()}): the limit is the task's.
-     */
-    private static Limits withSandboxHelpers(ProcessSpec spec) {
-        Limits l = spec.limits();
-        if (l.maxProcs() > 0 && spec.sandbox().privatePids()) {
-            return new Limits(l.memoryBytes(), l.cpuNanos(), l.maxProcs() + 2, l.maxOutputBytes());
-        }
-        return l;
     }
 
     /**

@@ -103,6 +103,25 @@ if ($ro) {
         my $err = mnt("tmpfs", $fresh, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
         fail($err) if $err;
     }
+    # A dynamic user gets a name in its view (systemd's nss-systemd does as much): without one, a
+    # JVM writes no perf data (hsperfdata_USER), by which the supervisor tells it may attach.
+    if ($uid ne '-' && -d '/tmp') {
+        for my $db (['/etc/passwd', "supervisor-task:x:$uid:$gid:supervisor task:/:/usr/sbin/nologin"],
+                    ['/etc/group', "supervisor-task:x:$gid:"]) {
+            my ($file, $entry) = @$db;
+            open(my $in, '<', $file) or next;
+            my @lines = <$in>;
+            close $in;
+            next if grep { (split /:/)[2] eq ($file eq '/etc/passwd' ? $uid : $gid) } @lines;
+            my $copy = "/tmp/.supervisor-" . ($file =~ s{.*/}{}r);
+            open(my $out, '>', $copy) or fail("cannot write $copy: $!");
+            print $out @lines, "$entry\n";
+            close $out;
+            my $err = mnt($copy, $file, undef, MS_BIND) // mnt("none", $file, undef, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV);
+            fail($err) if $err;
+            unlink $copy;
+        }
+    }
     my $i = 0;
     for my $b (@back) {
         my ($p, $fh) = @$b;
