@@ -39,7 +39,7 @@ fork)
     # dash ends when a fork fails ("Cannot fork"): the last line says how far it got.
     i=0
     while [ $i -lt "$1" ]; do
-        sleep 30 &
+        sleep 30 >/dev/null 2>&1 &
         i=$((i + 1))
         echo "forked $i"
     done

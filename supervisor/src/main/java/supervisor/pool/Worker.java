@@ -165,6 +165,9 @@ final class Worker {
                 .withPrivateTmp(true)
                 .withSandbox(settings.sandbox)
                 .withLabel("worker " + id);
+        if (settings.sandbox.readOnly()) {
+            spec = spec.withTempWorkdir(false); // the one working directory it may write, its own
+        }
         SupervisedProcess supervised;
         try {
             supervised = SupervisedProcess.startWorker(spec);

@@ -353,7 +353,8 @@ public final class SupervisedProcess {
             if (notifySocket != null) {
                 readWrite.add(Path.of(environment.get("NOTIFY_SOCKET")).getParent());
             }
-            List<String> sandboxed = new ArrayList<>(confinement.prefix(confinement.pathsToShow(command, spec.jvm()), readWrite));
+            List<String> sandboxed = new ArrayList<>(confinement.prefix(confinement.pathsToShow(command, spec.jvm()), readWrite,
+                    kind == Kind.WORKER ? List.of(0, 3) : List.of()));
             sandboxed.addAll(command);
             command = sandboxed;
         }

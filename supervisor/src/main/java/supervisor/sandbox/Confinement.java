@@ -301,8 +301,10 @@ public final class Confinement implements AutoCloseable {
      * @param show paths bound back read-only (see {@link #pathsToShow})
      * @param readWrite the task's working directory (given or temporary), private tmp, notify
      *     socket's directory; the user's read-write paths are added here
+     * @param give descriptors that are pipes this supervisor made for the task and that it
+     *     reopens through /proc/self/fd (a pool worker's protocol, fd 3): given to its user
      */
-    public List<String> prefix(List<Path> show, List<Path> readWrite) throws LaunchException {
+    public List<String> prefix(List<Path> show, List<Path> readWrite, List<Integer> give) throws LaunchException {
         if (!sandbox.any()) {
             return List.of();
         }
@@ -334,7 +336,8 @@ public final class Confinement implements AutoCloseable {
         }
         words.addAll(List.of("--", perl, "-e", ENTER, setpriv,
                 uid < 0 ? "-" : Integer.toString(uid), gid < 0 ? "-" : Integer.toString(gid),
-                sandbox.privateNetwork() ? "1" : "0", sandbox.readOnly() ? "1" : "0", sandbox.privatePids() ? "1" : "0"));
+                sandbox.privateNetwork() ? "1" : "0", sandbox.readOnly() ? "1" : "0", sandbox.privatePids() ? "1" : "0",
+                give.isEmpty() ? "-" : give.stream().map(String::valueOf).collect(Collectors.joining(","))));
         List<Path> shown = sandbox.readOnly() ? show : List.of();
         List<Path> writable = sandbox.readOnly() ? rw : List.of();
         words.add(Integer.toString(shown.size()));

@@ -2,10 +2,12 @@
 #
 # Run by util-linux's unshare, as root (or root of a user namespace), in fresh mount and network
 # namespaces, and with fresh pid namespace for its children when asked. Arguments:
-#   SETPRIV UID GID NET RO PIDS NSHOW NRW SHOW... RW... -- COMMAND...
+#   SETPRIV UID GID NET RO PIDS GIVE NSHOW NRW SHOW... RW... -- COMMAND...
 # UID and GID: the task's ids, "-" to keep them; NET 1: bring up loopback; RO 1: a read-only view
 # of every mount, /home and /root hidden, /tmp and /dev/shm fresh, SHOW paths bound back read-only
-# and RW paths read-write; PIDS 1: this process stays outside and forks the namespace's init.
+# and RW paths read-write; PIDS 1: this process stays outside and forks the namespace's init;
+# GIVE: descriptors (comma-separated, "-" for none) that are pipes the supervisor made for the
+# task and that it reopens by /proc/self/fd/N (a worker's protocol, fds 0 and 3): given to its user.
 #
 # Why perl: the task must not be PID 1 of its namespace (the kernel ignores there every signal it
 # has no handler for, so SIGTERM would not stop a program that does not catch it), and the
@@ -25,7 +27,7 @@ use POSIX ();
 $0 = "supervisor-sandbox";
 sub fail { print STDERR "supervisor: sandbox: $_[0]\n"; POSIX::_exit(125); }
 
-my ($setpriv, $uid, $gid, $net, $ro, $pids, $nshow, $nrw) = splice(@ARGV, 0, 8);
+my ($setpriv, $uid, $gid, $net, $ro, $pids, $give, $nshow, $nrw) = splice(@ARGV, 0, 9);
 my @show = splice(@ARGV, 0, $nshow);
 my @rw = splice(@ARGV, 0, $nrw);
 shift @ARGV eq '--' or fail("bad arguments");
@@ -151,6 +153,17 @@ if ($ro) {
     # mount's (or one now hidden, left for /).
     my $cwd = POSIX::getcwd();
     chdir($cwd) or chdir('/') if defined $cwd;
+}
+
+our @given;
+if ($uid ne '-' && $give ne '-') {
+    for my $fd (split /,/, $give) {
+        open(my $fh, '+<&=', $fd) or fail("descriptor $fd: $!");
+        -p $fh or fail("descriptor $fd is not a pipe: not the supervisor's to give");
+        chown($uid, $gid, $fh) or fail("cannot give descriptor $fd to $uid: $!");
+        fcntl($fh, POSIX::F_SETFD(), 0); # perl marks it close-on-exec; the task needs it
+        push @given, $fh; # a handle that goes out of scope closes its descriptor
+    }
 }
 
 # The task: its user, no supplementary groups, no new privileges and no capabilities, ever.
