@@ -9,7 +9,7 @@
 #   setuid PROGRAM    run a setuid-root copy of id: euid 0 is an escape
 #   filecap PROGRAM FILE
 #                     read FILE through a copy of cat with cap_dac_override+ep
-#   fork N            start N sleeping children, saying each: more than the process limit
+#   fork N [SECONDS]  start N children sleeping SECONDS (30), saying each: more than the limit
 #                     is an escape
 #   writable          write the working directory and TMPDIR (what a task must still do)
 #   leave             leave a setsid'ed double-forked sleep behind, then exit 0
@@ -39,7 +39,7 @@ fork)
     # dash ends when a fork fails ("Cannot fork"): the last line says how far it got.
     i=0
     while [ $i -lt "$1" ]; do
-        sleep 30 >/dev/null 2>&1 &
+        sleep "${2:-30}" >/dev/null 2>&1 &
         i=$((i + 1))
         echo "forked $i"
     done
