@@ -231,7 +231,8 @@ public enum Setting {
                 return;
             }
         }
-        throw new IllegalArgumentException(Printable.quote(v) + " is not one of " + String.join(", ", allowed));
+        throw new IllegalArgumentException(Printable.quote(v) + " is not one of " + String.join(", ", allowed)
+                .replaceFirst("^, ", "") + (allowed[0].isEmpty() ? " (or empty)" : ""));
     }
 
     /** ASCII digits only, from {@code min} to {@code max}: one message names the whole range. */
