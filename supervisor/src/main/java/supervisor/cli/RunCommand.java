@@ -275,6 +275,11 @@ final class RunCommand {
                 // What the tree consumed is counted for the report and the -v closing line only.
                 .withAccounting(report.path() != null || c.settings.get(Setting.LOG_LEVEL).equals("debug"));
         Readiness readiness = Readiness.parse(c.settings.get(Setting.READY));
+        if (readiness.kind() == Readiness.Kind.TCP && spec.sandbox().privateNetwork()) {
+            // The probe connects to the host's 127.0.0.1, which a task in a network of its own never listens on.
+            throw new UsageException(c.where(Setting.READY) + " " + c.settings.get(Setting.READY) + " needs the task on the"
+                    + " host's network: with --sandbox, add --sandbox-network host");
+        }
         if (readiness.kind() == Readiness.Kind.NOTIFY) {
             spec = spec.withNotifySocket(true);
         }

@@ -25,6 +25,7 @@ import supervisor.pool.PoolSettings;
 import supervisor.pool.WorkerPool;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
+import supervisor.testing.Supervisor;
 
 /**
  * Issue 28, the pool worker path (the library's PoolSettings.sandbox; the CLI's pool builds the
@@ -192,6 +193,16 @@ class PoolSandboxIT {
             throw new UncheckedIOException(e);
         }
         return -1;
+    }
+
+    @Test
+    void poolCommandRunsItsWorkersSandboxed() throws Exception {
+        Path worker = Path.of("../test-tasks/target/test-tasks-worker.jar").toAbsolutePath().normalize();
+        try (Supervisor s = Supervisor.builder("pool", "--sandbox", "--workers", "1", worker.toString())
+                .stdin("echo\necho\n".getBytes(StandardCharsets.UTF_8)).start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals(2, s.stdout().lines().filter(l -> l.contains("\"status\":\"ok\"")).count(), s.stdout() + s.stderr());
+        }
     }
 
     @Test

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import supervisor.testing.Await;
 import supervisor.testing.Procs;
 import supervisor.testing.Supervisor;
 
@@ -197,6 +201,54 @@ class RunSandboxIT {
         try (Supervisor s = Supervisor.builder("run", "--sandbox", "--sandbox-user", "no-such-user", "--", "true").start()) {
             assertEquals(125, s.exitCode(LONG), s.stderr());
             assertEquals("supervisor: sandbox: no user named no-such-user in /etc/passwd\n", s.stderr());
+        }
+    }
+
+    @Test
+    void runRefusesTcpReadinessInANetworkOfItsOwnAsAUsageError() throws Exception {
+        try (Supervisor s = Supervisor.builder("run", "--sandbox", "--ready", "tcp:8080", "--", "true").start()) {
+            assertEquals(2, s.exitCode(LONG), s.stderr());
+            assertEquals("supervisor: --ready tcp:8080 needs the task on the host's network: with --sandbox, add"
+                    + " --sandbox-network host\n", s.stderr());
+        }
+    }
+
+    @Test
+    void runTakesTheSandboxFromItsVariableAndEachPartOnItsOwn() throws Exception {
+        try (Supervisor s = Supervisor.builder("run", "--", "sh", "-c", "id -u; cat /proc/self/status | grep NoNewPrivs")
+                .environment("SUPERVISOR_SANDBOX", "yes").environment("SUPERVISOR_SANDBOX_USER", "nobody").start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("65534\nNoNewPrivs:\t1\n", s.stdout());
+        }
+        String self = Long.toString(ProcessHandle.current().pid());
+        try (Supervisor s = Supervisor.builder("run", "--sandbox-pids", "private", "--",
+                "sh", "-c", "id -u; [ -e /proc/" + self + " ] && echo sees || echo blind; : > /tmp/x && echo wrote").start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("0\nblind\nwrote\n", s.stdout(), "only the pid namespace: root, the host's files");
+        }
+    }
+
+    @Test
+    void runFreesItsDynamicUserWhenTheSupervisorIsKilled() throws Exception {
+        int uid;
+        try (Supervisor s = Supervisor.builder("run", "--sandbox", "--", "sh", "-c", "echo started; exec sleep 1000").start()) {
+            s.awaitStdout("started", LONG);
+            uid = -1;
+            for (var p : s.taskProcesses()) {
+                int u = ((Number) Files.getAttribute(Path.of("/proc", Integer.toString(p.pid())), "unix:uid")).intValue();
+                if (u >= 61184) {
+                    uid = u;
+                }
+            }
+            assertTrue(uid >= 61184 && uid <= 65519, "a task process with a dynamic uid: " + s.taskProcesses());
+            Supervisor.kill("KILL", s.pid());
+            s.exitCode(LONG);
+            // The guardian kills the tree; the lock is the kernel's to drop with the supervisor.
+            Await.until(LONG, "the task's tree gone", () -> s.taskProcesses().isEmpty());
+        }
+        try (FileChannel c = FileChannel.open(Path.of("/run/supervisor/dynamic-uid", Integer.toString(uid)),
+                StandardOpenOption.WRITE); FileLock lock = c.tryLock()) {
+            assertTrue(lock != null, "uid " + uid + " is free again");
         }
     }
 
