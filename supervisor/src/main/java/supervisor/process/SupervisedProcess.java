@@ -26,7 +26,7 @@ import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
-import supervisor.sandbox.Confinement;
+import supervisor.confine.Confinement;
 import supervisor.terminate.CgroupLeaf;
 import supervisor.terminate.CgroupTerminator;
 import supervisor.terminate.KillReport;

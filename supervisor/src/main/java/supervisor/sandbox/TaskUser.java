@@ -4,8 +4,8 @@ import java.util.Objects;
 
 /**
  * Who a sandboxed task runs as: the supervisor's own user, a user allocated for the run alone
- * (systemd's {@code DynamicUser=}: a uid and gid from {@value DynamicUsers#FIRST} to
- * {@value DynamicUsers#LAST}, held by a lock for as long as the task's processes may live), or a
+ * (systemd's {@code DynamicUser=}: a uid and gid from 61184 to
+ * 65519 (as systemd), held by a lock for as long as the task's processes may live), or a
  * named user of the system, its primary group and no supplementary group. Any other than the
  * supervisor's needs root.
  */

@@ -1,6 +1,6 @@
 /**
- * The sandbox of a task or worker: {@link supervisor.sandbox.Sandbox} (what it is kept from, the
- * API) and {@link supervisor.sandbox.Confinement} (what the machine allows, and the command
- * prefix that makes it: util-linux's unshare and setpriv, and enter.pl).
+ * What a task or pool worker is kept from: {@link supervisor.sandbox.Sandbox} and
+ * {@link supervisor.sandbox.TaskUser}, the API. How it is made (util-linux's unshare and setpriv
+ * and enter.pl) is supervisor.confine's, internal.
  */
 package supervisor.sandbox;

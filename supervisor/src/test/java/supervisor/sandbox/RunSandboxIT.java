@@ -222,7 +222,8 @@ class RunSandboxIT {
         }
         String self = Long.toString(ProcessHandle.current().pid());
         try (Supervisor s = Supervisor.builder("run", "--sandbox-pids", "private", "--",
-                "sh", "-c", "id -u; [ -e /proc/" + self + " ] && echo sees || echo blind; : > /tmp/x && echo wrote").start()) {
+                "sh", "-c", "id -u; [ -e /proc/" + self + " ] && echo sees || echo blind; f=/tmp/sandbox-it-$$;"
+                + " : > $f && rm $f && echo wrote").start()) {
             assertEquals(0, s.exitCode(LONG), s.stderr());
             assertEquals("0\nblind\nwrote\n", s.stdout(), "only the pid namespace: root, the host's files");
         }

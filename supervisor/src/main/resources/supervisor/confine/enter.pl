@@ -1,4 +1,4 @@
-# The sandbox's entry (see supervisor.sandbox.Confinement, which builds its command line).
+# The sandbox's entry (see supervisor.confine.Confinement, which builds its command line).
 #
 # Run by util-linux's unshare, as root (or root of a user namespace), in fresh mount and network
 # namespaces, and with fresh pid namespace for its children when asked. Arguments:

@@ -1,4 +1,4 @@
-package supervisor.sandbox;
+package supervisor.confine;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package supervisor.sandbox;
+package supervisor.confine;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,6 +21,8 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import supervisor.launch.LaunchException;
 import supervisor.log.Log;
+import supervisor.sandbox.Sandbox;
+import supervisor.sandbox.TaskUser;
 
 /**
  * One task's sandbox, made of util-linux's {@code unshare} and {@code setpriv} and a short perl
