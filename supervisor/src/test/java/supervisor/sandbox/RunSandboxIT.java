@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import supervisor.testing.Await;
 import supervisor.testing.Procs;
+import supervisor.testing.RunsAlone;
 import supervisor.testing.Supervisor;
 
 /**
@@ -172,6 +173,7 @@ class RunSandboxIT {
     }
 
     @Test
+    @RunsAlone // the host's mount table is the machine's: another test's bind mount would show here
     void runLeavesTheHostsMountsAsTheyWere() throws Exception {
         String before = mounts();
         held("write", "/usr/lib");
