@@ -56,6 +56,8 @@ public final class Confinement implements AutoCloseable {
     private final String unshare;
     private final String perl;
     private final String setpriv;
+    private final int ownUid = id("Uid:");
+    private final int ownGid = id("Gid:");
 
     private Confinement(Sandbox sandbox, boolean root, int uid, int gid, DynamicUsers.Held held,
                         String unshare, String perl, String setpriv) {
@@ -164,9 +166,14 @@ public final class Confinement implements AutoCloseable {
     }
 
     private static int euid() {
+        return id("Uid:");
+    }
+
+    /** This process's effective uid ("Uid:") or gid ("Gid:"), -1 when unknown. */
+    private static int id(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
+                if (line.startsWith(field)) {
                     return Integer.parseInt(line.split("\\s+")[2]);
                 }
             }
@@ -230,6 +237,24 @@ public final class Confinement implements AutoCloseable {
         }
         Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Takes back a directory given with {@link #giveTo} that outlives the run (a kept temporary
+     * working directory): the uid may be another run's tomorrow, which must not enter it. Only
+     * the directory itself: what the task made inside stays as it is, out of reach (0700).
+     */
+    public void takeBack(Path dir) {
+        if (uid < 0) {
+            return;
+        }
+        try {
+            Files.setAttribute(dir, "unix:uid", ownUid, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(dir, "unix:gid", ownGid, LinkOption.NOFOLLOW_LINKS);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            Log.warn("sandbox: cannot take back " + dir + " from the task's user " + uid + ": " + e.getMessage());
+        }
     }
 
     /** A working directory the user gave must be the task user's to write: a 125 naming why not. */

@@ -766,6 +766,9 @@ public final class SupervisedProcess {
         if (notifySocket != null) {
             notifySocket.close();
         }
+        if (confinement != null && spec.tempWorkdir() && spec.keepWorkdir() && workdir != null) {
+            confinement.takeBack(workdir);
+        }
         dirs.remove(id == null ? -1 : id.pid());
         if (confinement != null) {
             confinement.close(); // its tree is gone: a dynamic user may be someone else's now

@@ -207,6 +207,25 @@ class RunSandboxIT {
     }
 
     @Test
+    void runTakesBackAKeptWorkingDirectoryFromTheDynamicUser() throws Exception {
+        Path kept;
+        try (Supervisor s = Supervisor.builder("run", "--sandbox", "--temp-workdir", "--keep-workdir",
+                "--", "sh", "-c", "echo x > mine").start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            Matcher m = Pattern.compile("kept the task's working directory (\\S+)").matcher(s.stderr());
+            assertTrue(m.find(), s.stderr());
+            kept = Path.of(m.group(1));
+        }
+        try {
+            assertEquals(0, ((Number) Files.getAttribute(kept, "unix:uid")).intValue(), "the supervisor's again");
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)));
+            assertTrue(Files.exists(kept.resolve("mine")), "what the task wrote is kept");
+        } finally {
+            Escapes.exec("rm", "-rf", kept.toString());
+        }
+    }
+
+    @Test
     void runRefusesTcpReadinessInANetworkOfItsOwnAsAUsageError() throws Exception {
         try (Supervisor s = Supervisor.builder("run", "--sandbox", "--ready", "tcp:8080", "--", "true").start()) {
             assertEquals(2, s.exitCode(LONG), s.stderr());
