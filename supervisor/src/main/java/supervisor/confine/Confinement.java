@@ -44,6 +44,8 @@ import supervisor.sandbox.TaskUser;
  * supervisor reports "killed by SIGTERM" exactly.
  */
 public final class Confinement implements AutoCloseable {
+    /** How the sandbox's own processes name themselves ({@code $0} in enter.pl): not the task's. */
+    public static final String PROCESS_NAME = "supervisor-sandbox";
     /** Directories a read-only view covers: what the task needs in them must be bound back. */
     private static final List<Path> COVERED = List.of(Path.of("/home"), Path.of("/root"), Path.of("/tmp"), Path.of("/dev/shm"));
     private static final String ENTER = loadEnter();

@@ -1,6 +1,7 @@
 package supervisor.process;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -595,7 +596,30 @@ public final class SupervisedProcess {
      * @return how many processes were sent the signal
      */
     public int terminate(int signal, boolean wholeTree) {
-        return terminator.terminate(signal, wholeTree);
+        // Counted before: the namespace's init ends as soon as the last of the task's processes has.
+        int helpers = confinement == null ? 0 : sandboxProcesses();
+        int sent = terminator.terminate(signal, wholeTree);
+        return Math.max(0, sent - helpers);
+    }
+
+    /**
+     * The sandbox's own processes alive in the tree (the one held, outside its namespaces, and
+     * the pid namespace's init: see Confinement), which a count of the task's processes leaves
+     * out. They get the signals too, and ignore them.
+     */
+    private int sandboxProcesses() {
+        int n = 0;
+        for (ProcessId p : processes()) {
+            try {
+                byte[] cmdline = Files.readAllBytes(Path.of("/proc", Integer.toString(p.pid()), "cmdline"));
+                if (new String(cmdline, StandardCharsets.ISO_8859_1).startsWith(Confinement.PROCESS_NAME)) {
+                    n++;
+                }
+            } catch (IOException e) {
+                // gone meanwhile
+            }
+        }
+        return n;
     }
 
     /**

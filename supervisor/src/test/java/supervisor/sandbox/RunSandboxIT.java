@@ -159,7 +159,7 @@ class RunSandboxIT {
     @Test
     void runReportsTheTasksOwnExitAndSignalExactly() throws Exception {
         for (String[] c : new String[][] {{"exit 143", "143"}, {"kill -TERM $$", "143"}, {"kill -KILL $$", "137"},
-                {"kill -SEGV $$", "139"}, {"exit 0", "0"}}) {
+                {"kill -SEGV $$", "139"}, {"exit 0", "0"}, {"sleep 1000 & exit 4", "4"}}) {
             String plain;
             try (Supervisor s = Supervisor.builder("run", "--", "sh", "-c", c[0]).start()) {
                 assertEquals(Integer.parseInt(c[1]), s.exitCode(LONG), c[0] + ": " + s.stderr());
