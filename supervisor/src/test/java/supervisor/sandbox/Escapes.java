@@ -36,7 +36,7 @@ final class Escapes {
     }
 
     static Escapes make() throws IOException, InterruptedException {
-        Path dir = Path.of("target", "sandbox-escapes-" + ProcessHandle.current().pid()).toAbsolutePath();
+        Path dir = Path.of("target", "sandbox-escapes-" + ProcessHandle.current().pid() + "-" + System.nanoTime()).toAbsolutePath();
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path secret = Files.writeString(dir.resolve("secret"), "only root reads this\n");
@@ -60,6 +60,14 @@ final class Escapes {
             cat = null;
         }
         return new Escapes(dir, secret, open, id, cat, why);
+    }
+
+    /**
+     * Removes it all: a copy of cat with cap_dac_override reads any file for anyone, and must not
+     * outlive the test.
+     */
+    void remove() throws IOException, InterruptedException {
+        exec("rm", "-rf", dir.toString());
     }
 
     /** The hostile task's command: sh escape.sh ESCAPE ARGS. */

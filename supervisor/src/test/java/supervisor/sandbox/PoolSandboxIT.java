@@ -55,9 +55,12 @@ class PoolSandboxIT {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         if (pool != null) {
             pool.shutdownNow();
+        }
+        if (escapes != null) {
+            escapes.remove();
         }
         Procs.assertNoneLeft("SUPERVISOR_TEST_ID=" + TEST_ID, Duration.ofSeconds(10));
     }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,13 @@ class RunSandboxIT {
     static void hostile() throws Exception {
         Assumptions.assumeTrue(Procs.isRoot(), "the sandbox's user switch and namespaces need root (CI runs as root)");
         escapes = Escapes.make();
+    }
+
+    @AfterAll
+    static void removeHostile() throws Exception {
+        if (escapes != null) {
+            escapes.remove();
+        }
     }
 
     private static Supervisor sandboxed(List<String> options, String... escape) throws Exception {
