@@ -282,6 +282,39 @@ class RunSandboxIT {
         }
     }
 
+    /** The launcher run as nobody: a supervisor without root. */
+    private static Path asNobody(Path dir) throws Exception {
+        Path wrapper = dir.resolve("supervisor-as-nobody");
+        Files.writeString(wrapper, "#!/bin/sh\nexec setpriv --reuid 65534 --regid 65534 --clear-groups env HOME=/ "
+                + Supervisor.LAUNCHER.toAbsolutePath().normalize() + " \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return wrapper;
+    }
+
+    @Test
+    void runWithoutRootRefusesAnotherUserInOneLineOrRunsWithoutItAsBestEffort(@TempDir Path dir) throws Exception {
+        Path nobody = asNobody(dir);
+        try (Supervisor s = Supervisor.builder("run", "--sandbox", "--", "true").launcher(nobody).directory(Path.of("/")).start()) {
+            assertEquals(125, s.exitCode(LONG), s.stderr());
+            assertEquals("supervisor: sandbox: cannot have the task's user dynamic: switching users needs root"
+                    + " (--sandbox-best-effort runs without it)\n", s.stderr());
+        }
+        // The namespaces from a user namespace, where the kernel allows one: the host's files stay
+        // read-only, the host's processes out of sight.
+        Assumptions.assumeTrue(Escapes.exec("setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                "unshare", "--user", "--map-root-user", "--mount", "--pid", "--net", "true") == 0,
+                "this kernel gives no user namespace to a user other than root");
+        String self = Long.toString(ProcessHandle.current().pid());
+        try (Supervisor s = Supervisor.builder("run", "--sandbox", "--sandbox-best-effort", "--", "sh", "-c",
+                        "[ -e /proc/" + self + " ] && echo sees || echo blind; touch /usr/lib/escape-$$ 2>/dev/null && echo wrote || echo read-only")
+                .launcher(nobody).directory(Path.of("/")).start()) {
+            assertEquals(0, s.exitCode(LONG), s.stderr());
+            assertEquals("supervisor: sandbox: running without the task's user dynamic: switching users needs root"
+                    + " (best effort)\n", s.stderr());
+            assertEquals("blind\nread-only\n", s.stdout());
+        }
+    }
+
     @Test
     void runTakesAThreadDumpOfAJvmTaskInItsSandbox(@TempDir Path dumps) throws Exception {
         try (Supervisor s = Supervisor.builder("run", "--sandbox", "--timeout", "3s", "--grace", "5s",
