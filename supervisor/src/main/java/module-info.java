@@ -2,7 +2,7 @@
  * supervisor: run work that might hang, crash or refuse to die in a process of its own, and stop
  * it completely. The API is {@code supervisor} (the root exception), {@code supervisor.pool}
  * (worker pools, own-code calls), {@code supervisor.runner} (one-shot tasks) and
- * {@code supervisor.ztexec} (a zt-exec {@code ProcessStopper}); every other package is internal.
+ * {@code supervisor.sandbox} (what a task is kept from), {@code supervisor.ztexec} (a zt-exec {@code ProcessStopper}); every other package is internal.
  */
 module supervisor {
     requires transitive supervisor.worker;
@@ -15,6 +15,7 @@ module supervisor {
     exports supervisor;
     exports supervisor.pool;
     exports supervisor.runner;
+    exports supervisor.sandbox;
     exports supervisor.ztexec;
 
     // JNA maps the platform's C structures and callbacks by reflection.

@@ -19,6 +19,8 @@ import supervisor.limits.Limits;
 import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.log.Reasons;
+import supervisor.sandbox.Sandbox;
+import supervisor.sandbox.TaskUser;
 import supervisor.units.Durations;
 import supervisor.units.Sizes;
 
@@ -69,6 +71,12 @@ final class Configured {
         }
         if (args.flags.contains("--private-tmp") && !cli.containsKey(Setting.PRIVATE_TMP)) {
             cli.put(Setting.PRIVATE_TMP, "yes"); // the flag alone; --private-tmp=no is a value
+        }
+        if (args.flags.contains("--sandbox") && !cli.containsKey(Setting.SANDBOX)) {
+            cli.put(Setting.SANDBOX, "yes");
+        }
+        if (args.flags.contains("--sandbox-best-effort") && !cli.containsKey(Setting.SANDBOX_BEST_EFFORT)) {
+            cli.put(Setting.SANDBOX_BEST_EFFORT, "yes");
         }
         if (args.flags.contains("--wait-descendants") && !cli.containsKey(Setting.WAIT_DESCENDANTS)) {
             cli.put(Setting.WAIT_DESCENDANTS, "yes");
@@ -308,6 +316,27 @@ final class Configured {
         return new Limits(memory.isEmpty() ? 0 : Sizes.parse(memory),
                 nanos(Setting.CPU_TIME), settings.integer(Setting.MAX_PROCS, 0),
                 output.isEmpty() ? 0 : Sizes.parse(output));
+    }
+
+    /**
+     * The sandbox the settings ask for: {@code sandbox} sets every part's default to its safe
+     * value; a part set on its own wins either way.
+     */
+    Sandbox sandbox() {
+        boolean all = settings.get(Setting.SANDBOX).equals("yes");
+        String user = settings.get(Setting.SANDBOX_USER);
+        String network = settings.get(Setting.SANDBOX_NETWORK);
+        String files = settings.get(Setting.SANDBOX_FILESYSTEM);
+        String pids = settings.get(Setting.SANDBOX_PIDS);
+        List<Path> rw = new ArrayList<>();
+        for (String p : Setting.wordsOf(settings.get(Setting.SANDBOX_RW))) {
+            rw.add(Path.of(p));
+        }
+        return new Sandbox(user.isEmpty() ? (all ? TaskUser.DYNAMIC : TaskUser.SUPERVISOR) : TaskUser.parse(user),
+                network.isEmpty() ? all : network.equals("private"),
+                files.isEmpty() ? all : files.equals("read-only"),
+                pids.isEmpty() ? all : pids.equals("private"),
+                rw, settings.get(Setting.SANDBOX_BEST_EFFORT).equals("yes"));
     }
 
     List<String> jvmOptions() {

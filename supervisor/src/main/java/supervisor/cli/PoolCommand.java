@@ -59,6 +59,11 @@ final class PoolCommand {
               --queue N            calls that may wait for a worker (default: 1024)
               --memory SIZE        cap each worker's memory (see supervisor run --help)
               --cpu-time DURATION  cap the CPU time of each worker process
+              --sandbox            keep each worker from the system: a dynamic user, no
+                                   network, a read-only view, its own process table (see
+                                   supervisor run --help; --sandbox-user, --sandbox-network,
+                                   --sandbox-filesystem, --sandbox-pids, --sandbox-rw and
+                                   --sandbox-best-effort as there)
               --max-procs N        cap the processes and threads of each worker's tree
               --config FILE        read settings from FILE (see supervisor config --help)
               --report FILE        when the run is over, write a JSON report of it to FILE
@@ -98,7 +103,8 @@ final class PoolCommand {
               1          some call is not ok, or the output could not be written or the
                          input read (a line names the failure)
               2          usage error; nothing runs
-              125        internal error (an Error on one of its threads), or java cannot be
+              125        internal error (an Error on one of its threads), a worker's sandbox
+                         part cannot be had, or java cannot be
                          started; one line names it
               126        the worker jar cannot be used (not a jar, a directory, a FIFO, socket
                          or device, unreadable, no Task-Class), or its workers are not
@@ -111,13 +117,16 @@ final class PoolCommand {
     /** The options that take a value. */
     static final List<String> VALUED = Configured.common("--workers", "--timeout", "--grace", "--retries", "--max-calls",
             "--pipeline", "--jvm-opt", "--java", "--termination", "--startup-timeout", "--max-frame", "--queue", "--memory",
-            "--cpu-time", "--max-procs", "--input", "--output", "--shard", "--report");
+            "--cpu-time", "--max-procs", "--sandbox", "--sandbox-user", "--sandbox-network", "--sandbox-filesystem",
+            "--sandbox-pids", "--sandbox-rw", "--sandbox-best-effort", "--input", "--output", "--shard", "--report");
+
+    static final List<String> FLAGS = List.of("--sandbox", "--sandbox-best-effort");
 
     private PoolCommand() {
     }
 
     static int run(List<String> args, PoolReport report) throws UsageException, HelpRequested, ConfigException {
-        Args a = new Args(args, VALUED, List.of(), HELP, "supervisor pool", Configured.reportSeen(report));
+        Args a = new Args(args, VALUED, FLAGS, HELP, "supervisor pool", Configured.reportSeen(report));
         if (a.jar == null) {
             throw new UsageException("missing the worker jar (usage: supervisor pool [OPTIONS] WORKER.jar)");
         }
@@ -198,6 +207,7 @@ final class PoolCommand {
         Limits limits = c.limits();
         b.memory(limits.memoryBytes()).cpuTime(Duration.ofNanos(limits.cpuNanos()))
                 .maxProcesses(limits.maxProcs());
+        b.sandbox(c.sandbox());
         b.java(s.get(Setting.JAVA).isEmpty() ? RunCommand.defaultJava() : s.get(Setting.JAVA));
         c.jvmOptions().forEach(b::jvmOption);
         PoolSettings settings;

@@ -77,6 +77,21 @@ final class RunCommand {
                                    java.io.tmpdir, removed with everything in it when the
                                    task's processes are gone (--private-tmp=no: none, the
                                    default)
+              --sandbox            keep the task from the system (needs root for all of it;
+                                   see docs/security.md): a dynamic user of its own, no
+                                   supplementary groups, no_new_privs, no network but its own
+                                   loopback, a read-only view of the files but its working
+                                   directory (--workdir, --temp-workdir) and private tmp
+                                   (/home and /root hidden), its own process table.
+                                   A part the machine cannot give refuses the run (125)
+              --sandbox-user USER  none, dynamic, or a user's name or uid (no_new_privs always)
+              --sandbox-network host|private
+              --sandbox-filesystem host|read-only
+              --sandbox-pids host|private
+                                   each part on its own; with --sandbox, its value wins
+              --sandbox-rw PATHS   more paths the read-only view leaves writable (spaces apart)
+              --sandbox-best-effort
+                                   run without a part the machine cannot give, said on stderr
               --no-thread-dump     no thread dump of the task's JVMs; by default (also
                                    --thread-dump) one is written at a timeout before SIGTERM,
                                    and before SIGKILL when a stop asked for by a signal
@@ -131,7 +146,8 @@ final class RunCommand {
                                  (137 for SIGKILL from elsewhere, 134 when a JVM crashes)
               124                the timeout expired and the task was stopped
               120                the task was not ready within --ready-timeout and was stopped
-              125                the supervisor itself failed (e.g. java cannot be started)
+              125                the supervisor itself failed (e.g. java cannot be started),
+                                 or a sandbox part cannot be had (one line names it)
               126                the jar cannot be run (not a jar, a directory, a FIFO, socket
                                  or device, unreadable, a symlink loop, no Main-Class), or
                                  the program is not executable
@@ -148,10 +164,11 @@ final class RunCommand {
     /** The options that take a value (--private-tmp, --thread-dump, --wait-descendants also as flags). */
     static final List<String> VALUED = Configured.common("--timeout", "--grace", "--jvm-opt", "--java", "--termination",
             "--kill-mode", "--stop-signal", "--ready", "--ready-timeout", "--health-file", "--private-tmp", "--thread-dump", "--dump-dir",
-            "--wait-descendants",
+            "--wait-descendants", "--sandbox", "--sandbox-user", "--sandbox-network", "--sandbox-filesystem",
+            "--sandbox-pids", "--sandbox-rw", "--sandbox-best-effort",
             "--env", "--pass-env", "--workdir", "--memory", "--cpu-time", "--max-procs", "--max-output", "--report");
     static final List<String> FLAGS = List.of("--clear-env", "--temp-workdir", "--keep-workdir", "--private-tmp",
-            "--wait-descendants",
+            "--wait-descendants", "--sandbox", "--sandbox-best-effort",
             "--thread-dump", "--no-thread-dump");
 
     private RunCommand() {
@@ -261,9 +278,15 @@ final class RunCommand {
                 .withMechanism(Mechanism.parse(c.settings.get(Setting.TERMINATION)))
                 .withClaimOrphans(true)
                 .withPrivateTmp(c.settings.get(Setting.PRIVATE_TMP).equals("yes"))
+                .withSandbox(c.sandbox())
                 // What the tree consumed is counted for the report and the -v closing line only.
                 .withAccounting(report.path() != null || c.settings.get(Setting.LOG_LEVEL).equals("debug"));
         Readiness readiness = Readiness.parse(c.settings.get(Setting.READY));
+        if (readiness.kind() == Readiness.Kind.TCP && spec.sandbox().privateNetwork()) {
+            // The probe connects to the host's 127.0.0.1, which a task in a network of its own never listens on.
+            throw new UsageException(c.where(Setting.READY) + " " + c.settings.get(Setting.READY) + " needs the task on the"
+                    + " host's network: with --sandbox, add --sandbox-network host");
+        }
         if (readiness.kind() == Readiness.Kind.NOTIFY) {
             spec = spec.withNotifySocket(true);
         }

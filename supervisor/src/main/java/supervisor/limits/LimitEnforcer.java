@@ -24,6 +24,7 @@ import supervisor.units.Sizes;
  */
 public final class LimitEnforcer {
     private final Limits limits;
+    private final int helperProcesses;
     private final boolean accounting;
     private ControllerGroup memory;
     private ControllerGroup pids;
@@ -40,8 +41,18 @@ public final class LimitEnforcer {
      *     so that its peak memory is counted by the kernel (see {@link #memoryPeak()})
      */
     public LimitEnforcer(Limits limits, boolean accounting) {
+        this(limits, accounting, 0);
+    }
+
+    /**
+     * @param helperProcesses processes of the supervisor's own in the task's cgroup (a sandbox's,
+     *     around the task), which the pids cgroup's limit leaves room for: the limit said and
+     *     enforced is the task's
+     */
+    public LimitEnforcer(Limits limits, boolean accounting, int helperProcesses) {
         this.limits = limits;
         this.accounting = accounting;
+        this.helperProcesses = helperProcesses;
     }
 
     public Limits limits() {
@@ -69,7 +80,7 @@ public final class LimitEnforcer {
         if (limits.maxProcs() > 0) {
             pids = ControllerGroup.create("pids", "pids.max", v2Leaf, created).orElse(null);
             if (pids != null) {
-                pids.write("pids.max", Integer.toString(limits.maxProcs()));
+                pids.write("pids.max", Integer.toString(limits.maxProcs() + helperProcesses));
                 if (pids.v1) {
                     join.add(pids.dir);
                 }

@@ -1,5 +1,6 @@
 package supervisor.pool;
 
+import supervisor.sandbox.Sandbox;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,6 +71,7 @@ public final class PoolSettings {
     final boolean recycleAfterFatalError;
     final Duration cpuTimeLimit;
     final int maxProcesses;
+    final Sandbox sandbox;
     final String name; // null: the pool picks "pool-N"
     final boolean jmx;
     final boolean claimOrphans;
@@ -108,6 +110,7 @@ public final class PoolSettings {
         this.recycleAfterFatalError = b.recycleAfterFatalError;
         this.cpuTimeLimit = b.cpuTimeLimit;
         this.maxProcesses = b.maxProcesses;
+        this.sandbox = b.sandbox;
         this.name = b.name;
         this.jmx = b.jmx;
         this.claimOrphans = b.claimOrphans;
@@ -237,6 +240,11 @@ public final class PoolSettings {
     }
 
     /** Processes and threads of each worker's tree; 0 means no limit. */
+    /** What each worker is kept from ({@link Sandbox#NONE}: nothing). */
+    public Sandbox sandbox() {
+        return sandbox;
+    }
+
     public int maxProcesses() {
         return maxProcesses;
     }
@@ -282,6 +290,7 @@ public final class PoolSettings {
         private boolean recycleAfterFatalError = true;
         private Duration cpuTimeLimit = Duration.ZERO;
         private int maxProcesses;
+        private Sandbox sandbox = Sandbox.NONE;
         private String name;
         private boolean jmx = true;
         private boolean claimOrphans;
@@ -487,6 +496,17 @@ public final class PoolSettings {
          * The processes and threads of each worker's tree (default 0: no limit): its cgroup's
          * pids.max where there is one, else RLIMIT_NPROC, which counts all processes of the user.
          */
+        /**
+         * Each worker runs in {@code sandbox} ({@link Sandbox#strict()}: a dynamic user, no
+         * network, a read-only view, its own process table; needs root). The workers' class path
+         * and java are shown read-only where the view would hide them. A part the machine cannot
+         * give fails each worker's start ({@link WorkerStartException}) unless best effort.
+         */
+        public Builder sandbox(Sandbox sandbox) {
+            this.sandbox = Objects.requireNonNull(sandbox);
+            return this;
+        }
+
         public Builder maxProcesses(int n) {
             this.maxProcesses = Bounds.atLeastZero(n, "maxProcesses");
             return this;

@@ -168,7 +168,11 @@ final class Worker {
                 .withMechanism(settings.mechanism)
                 .withStdio(ProcessSpec.Stdio.WORKER)
                 .withPrivateTmp(true)
+                .withSandbox(settings.sandbox)
                 .withLabel("worker " + id);
+        if (settings.sandbox.readOnly()) {
+            spec = spec.withTempWorkdir(false); // the one working directory it may write, its own
+        }
         SupervisedProcess supervised;
         try {
             supervised = SupervisedProcess.startWorker(spec);

@@ -11,7 +11,7 @@ import supervisor.launch.LaunchException;
  * PATH and then the system's directories: never through a task's environment, which a task's
  * {@code --env PATH=...} may have emptied.
  */
-final class Helpers {
+public final class Helpers {
     /** POSIX guarantees a shell here. */
     static final String SH = "/bin/sh";
     /** For the guardian, whatever PATH the supervisor was given. */
@@ -45,7 +45,8 @@ final class Helpers {
         }
     }
 
-    static Optional<String> find(String name) {
+    /** A helper program by name, from the supervisor's PATH then the system's directories. */
+    public static Optional<String> find(String name) {
         String path = System.getenv("PATH");
         for (String dirs : new String[] {path == null ? "" : path, SYSTEM_PATH}) {
             for (String dir : dirs.split(File.pathSeparator)) {

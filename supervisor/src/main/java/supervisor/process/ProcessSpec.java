@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import supervisor.limits.Limits;
+import supervisor.sandbox.Sandbox;
 import supervisor.terminate.Mechanism;
 
 /**
@@ -68,6 +69,7 @@ public final class ProcessSpec {
     private List<Integer> ignoredSignals = List.of();
     private int firstVariable;
     private int lastVariable;
+    private Sandbox sandbox = Sandbox.NONE;
 
     private ProcessSpec() {
     }
@@ -98,6 +100,7 @@ public final class ProcessSpec {
         c.ignoredSignals = ignoredSignals;
         c.firstVariable = firstVariable;
         c.lastVariable = lastVariable;
+        c.sandbox = sandbox;
         return c;
     }
 
@@ -324,6 +327,20 @@ public final class ProcessSpec {
         ProcessSpec c = copy();
         c.nestedSupervisorWord = Objects.requireNonNull(word);
         return c;
+    }
+
+    /**
+     * What the process is kept from (its user, the network, a writable view of the files, the
+     * other processes): see {@link Sandbox}; {@link Sandbox#NONE} by default.
+     */
+    public ProcessSpec withSandbox(Sandbox sandbox) {
+        ProcessSpec c = copy();
+        c.sandbox = Objects.requireNonNull(sandbox);
+        return c;
+    }
+
+    public Sandbox sandbox() {
+        return sandbox;
     }
 
     /** The word that names a nested supervisor, or null: signals reach every process. */

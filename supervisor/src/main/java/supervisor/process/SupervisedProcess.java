@@ -1,6 +1,7 @@
 package supervisor.process;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import supervisor.platform.Platform;
 import supervisor.platform.PlatformException;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
+import supervisor.confine.Confinement;
 import supervisor.terminate.CgroupLeaf;
 import supervisor.terminate.CgroupTerminator;
 import supervisor.terminate.KillReport;
@@ -46,6 +48,9 @@ import supervisor.terminate.TreeTerminator;
  *   <li><b>contain</b>: a cgroup2 leaf where one can be had, else the process tree (session,
  *       {@code SUPERVISOR_TASK} marker, this JVM as child subreaper, made so before the spawn);</li>
  *   <li><b>limit</b>: memory and pids cgroups, rlimits, JVM options ({@link LimitEnforcer});</li>
+ *   <li><b>sandbox</b>, when the spec asks for one: its user, namespaces and read-only view, as
+ *       a prefix of the command that the spawn execs after it has joined the cgroups
+ *       ({@link Confinement}, whose decisions are all there);</li>
  *   <li><b>spawn</b>: {@code setsid setpriv --pdeathsig KILL -- sh -c SPAWN ...} (a
  *       {@link SpawnCommand}): the shell joins the cgroups and sets the rlimits on itself, then
  *       execs the command; environment and working directory from the spec; the directories it
@@ -93,6 +98,7 @@ public final class SupervisedProcess {
     private final ChildWatcher watcher; // non-null: DETACHED
     private final OwnedDirectories dirs;
     private final UsageMeter meter;
+    private Confinement confinement; // null: no sandbox
     // Set by the starting thread before the process is handed out, then read only.
     private CgroupLeaf leaf;
     private Path workdir;
@@ -153,7 +159,9 @@ public final class SupervisedProcess {
         this.spec = spec;
         this.watcher = watcher;
         this.marker = marker;
-        this.limits = new LimitEnforcer(spec.limits(), spec.accounting());
+        // With a pid namespace, the process held and the namespace's init are the sandbox's own
+        // (see Confinement#helperProcesses): the process limit is the task's.
+        this.limits = new LimitEnforcer(spec.limits(), spec.accounting(), spec.sandbox().privatePids() ? 2 : 0);
         this.lease = Guardian.lease();
         this.dirs = new OwnedDirectories(lease, spec.label());
         this.meter = new UsageMeter(spec, limits);
@@ -286,35 +294,70 @@ public final class SupervisedProcess {
         String program = spec.commandFromVariables() || spec.programAsGiven() ? spec.command().get(0)
                 : SpawnCommand.program(spec.command().get(0));
         Helpers.require();
+        if (spec.sandbox().any()) {
+            confinement = Confinement.enter(spec.sandbox(), Helpers::find);
+        }
         workdir = spec.workdir();
         if (spec.tempWorkdir()) {
             workdir = dirs.makeWorkdir(spec.keepWorkdir());
+            if (confinement != null) {
+                confinement.giveTo(workdir);
+            }
         } else if (workdir != null) {
             SpawnCommand.checkWorkdir(workdir);
+            if (confinement != null) {
+                confinement.checkWritable(workdir, "the working directory");
+            }
         }
         contain();
         Log.trace("contained");
         LimitEnforcer.Prepared prepared = LimitEnforcer.Prepared.NONE;
         if (spec.limits().any() || spec.accounting()) {
             Path scratch = spec.limits().any() ? dirs.makeScratch() : null;
+            if (scratch != null && confinement != null) {
+                confinement.giveTo(scratch); // the task's JVM reads its options files there
+            }
             prepared = limits.prepare(leaf == null ? null : leaf.dir(), scratch, spec.jvm(), lease::cgroup);
         }
         List<String> jvmOptions = new ArrayList<>(prepared.jvmOptions());
         Map<String, String> environment = spec.buildEnvironment(System.getenv(), new HashMap<>());
         if (spec.privateTmp()) {
             Path tmp = dirs.makePrivateTmp();
+            if (confinement != null) {
+                confinement.giveTo(tmp);
+            }
             jvmOptions.add("-Djava.io.tmpdir=" + tmp);
             environment.put("TMPDIR", tmp.toString());
         }
         if (spec.notifySocket()) {
             Path socket = dirs.makeNotifyDir().resolve("notify");
             notifySocket = Platform.posix().bindDatagram(socket, NOTIFY_POLL_MILLIS);
+            if (confinement != null) {
+                confinement.giveTo(socket.getParent());
+                confinement.giveTo(socket); // sending to it is writing to it
+            }
             environment.put("NOTIFY_SOCKET", socket.toString());
         }
         List<String> command = new ArrayList<>();
         if (!spec.commandFromVariables()) {
             command.addAll(spec.commandWith(jvmOptions));
             command.set(0, program);
+        }
+        if (confinement != null) {
+            List<Path> readWrite = new ArrayList<>();
+            if (workdir != null) {
+                readWrite.add(workdir);
+            }
+            if (dirs.privateTmp() != null) {
+                readWrite.add(dirs.privateTmp());
+            }
+            if (notifySocket != null) {
+                readWrite.add(Path.of(environment.get("NOTIFY_SOCKET")).getParent());
+            }
+            List<String> sandboxed = new ArrayList<>(confinement.prefix(confinement.pathsToShow(command, spec.jvm()), readWrite,
+                    kind == Kind.WORKER ? List.of(0, 3) : List.of()));
+            sandboxed.addAll(command);
+            command = sandboxed;
         }
         SpawnCommand spawn = new SpawnCommand(command)
                 .joinCgroups(leaf == null ? List.of() : List.of(leaf.dir()))
@@ -553,7 +596,30 @@ public final class SupervisedProcess {
      * @return how many processes were sent the signal
      */
     public int terminate(int signal, boolean wholeTree) {
-        return terminator.terminate(signal, wholeTree);
+        // Counted before: the namespace's init ends as soon as the last of the task's processes has.
+        int helpers = confinement == null ? 0 : sandboxProcesses();
+        int sent = terminator.terminate(signal, wholeTree);
+        return Math.max(0, sent - helpers);
+    }
+
+    /**
+     * The sandbox's own processes alive in the tree (the one held, outside its namespaces, and
+     * the pid namespace's init: see Confinement), which a count of the task's processes leaves
+     * out. They get the signals too, and ignore them.
+     */
+    private int sandboxProcesses() {
+        int n = 0;
+        for (ProcessId p : processes()) {
+            try {
+                byte[] cmdline = Files.readAllBytes(Path.of("/proc", Integer.toString(p.pid()), "cmdline"));
+                if (new String(cmdline, StandardCharsets.ISO_8859_1).startsWith(Confinement.PROCESS_NAME)) {
+                    n++;
+                }
+            } catch (IOException e) {
+                // gone meanwhile
+            }
+        }
+        return n;
     }
 
     /**
@@ -724,7 +790,13 @@ public final class SupervisedProcess {
         if (notifySocket != null) {
             notifySocket.close();
         }
+        if (confinement != null && spec.tempWorkdir() && spec.keepWorkdir() && workdir != null) {
+            confinement.takeBack(workdir);
+        }
         dirs.remove(id == null ? -1 : id.pid());
+        if (confinement != null) {
+            confinement.close(); // its tree is gone: a dynamic user may be someone else's now
+        }
         lease.release();
         return report;
     }

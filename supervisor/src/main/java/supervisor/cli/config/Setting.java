@@ -44,6 +44,22 @@ public enum Setting {
             + " the task is alive, not frozen and passing its probe (empty: none; see docs/kubernetes.md)", Kind.PATH),
     PRIVATE_TMP("private-tmp", "no", "run: give the task a private TMPDIR and java.io.tmpdir, removed after it"
             + " (yes or no; pool workers always have one)", Kind.YES_NO),
+    SANDBOX("sandbox", "no", "run and pool: keep the task (each worker) from everything at once: a dynamic user,"
+            + " no network, a read-only view, its own process table; each part below may change it (yes or no;"
+            + " see docs/security.md)", Kind.YES_NO),
+    SANDBOX_USER("sandbox-user", "", "run and pool: the task's user: none (the supervisor's), dynamic (one of its own"
+            + " for the run), or a user's name or uid; needs root (empty: dynamic with sandbox, else none)", Kind.USER),
+    SANDBOX_NETWORK("sandbox-network", "", "run and pool: host, or private (only a loopback of its own)"
+            + " (empty: private with sandbox, else host)", Kind.HOST_OR_PRIVATE),
+    SANDBOX_FILESYSTEM("sandbox-filesystem", "", "run and pool: host, or read-only (all but its working directory,"
+            + " private tmp and sandbox-rw; /home and /root hidden) (empty: read-only with sandbox, else host)",
+            Kind.FILESYSTEM),
+    SANDBOX_PIDS("sandbox-pids", "", "run and pool: host, or private (a pid namespace: it sees and signals its own"
+            + " tree only) (empty: private with sandbox, else host)", Kind.HOST_OR_PRIVATE),
+    SANDBOX_RW("sandbox-rw", "", "run and pool: more paths a read-only view leaves writable, separated by spaces",
+            Kind.WORDS),
+    SANDBOX_BEST_EFFORT("sandbox-best-effort", "no", "run and pool: run without a sandbox part the machine cannot"
+            + " give (said on stderr) instead of refusing with status 125 (yes or no)", Kind.YES_NO),
     THREAD_DUMP("thread-dump", "yes", "run: at a timeout, and when a stop asked for by a signal outlives its grace,"
             + " write a thread dump of the task's JVMs to a file before the stop signal or the kill (yes or no)",
             Kind.YES_NO),
@@ -65,7 +81,7 @@ public enum Setting {
     MAX_FRAME("max-frame", "67108864", "pool: the largest protocol frame in bytes", Kind.FRAME),
     QUEUE("queue", "1024", "pool: calls that may wait for a worker before submit blocks", Kind.POSITIVE);
 
-    private enum Kind { DURATION, TEXT, WORDS, PATH, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
+    private enum Kind { USER, HOST_OR_PRIVATE, FILESYSTEM, DURATION, TEXT, WORDS, PATH, MECHANISM, KILL_MODE, SIGNAL, READY, YES_NO, LEVEL, SIZE, MEMORY, COUNT, POSITIVE,
         POSITIVE_OR_EMPTY, FRAME, PROCS, WORKERS, PIPELINE }
 
     public final String key;
@@ -107,6 +123,9 @@ public enum Setting {
             case SIGNAL -> signal(value);
             case READY -> Readiness.parse(value);
             case YES_NO -> oneOf(value, "yes", "no");
+            case HOST_OR_PRIVATE -> oneOf(value, "", "host", "private");
+            case FILESYSTEM -> oneOf(value, "", "host", "read-only");
+            case USER -> user(value);
             case LEVEL -> oneOf(value, "info", "debug");
             case SIZE -> size(value);
             case MEMORY -> memory(value);
@@ -185,6 +204,14 @@ public enum Setting {
         }
     }
 
+    /** none, dynamic, a name as useradd takes it, or a uid (UID:GID). */
+    private static void user(String v) {
+        if (!v.isEmpty() && !v.matches("[a-z_][a-z0-9_.-]{0,31}\\$?|[0-9]{1,9}(:[0-9]{1,9})?")) {
+            throw new IllegalArgumentException(Printable.quote(v) + " is not a user (expected none, dynamic, a user's"
+                    + " name or a uid)");
+        }
+    }
+
     private static void duration(String v) {
         Durations.parseNanos(v);
     }
@@ -207,7 +234,8 @@ public enum Setting {
                 return;
             }
         }
-        throw new IllegalArgumentException(Printable.quote(v) + " is not one of " + String.join(", ", allowed));
+        throw new IllegalArgumentException(Printable.quote(v) + " is not one of " + String.join(", ", allowed)
+                .replaceFirst("^, ", "") + (allowed[0].isEmpty() ? " (or empty)" : ""));
     }
 
     /** ASCII digits only, from {@code min} to {@code max}: one message names the whole range. */
