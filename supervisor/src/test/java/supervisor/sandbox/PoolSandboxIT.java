@@ -1,6 +1,7 @@
 package supervisor.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import supervisor.pool.CallTimeoutException;
 import supervisor.pool.PoolSettings;
 import supervisor.pool.WorkerPool;
 import supervisor.testing.Await;
@@ -93,6 +95,22 @@ class PoolSandboxIT {
         String out = pool.call(() -> escape(a), LONG);
         assertTrue(out.startsWith("held: "), out + " / worker output: " + OUTPUT);
         return out;
+    }
+
+    /**
+     * A CANCEL reaches a call that runs in a sandboxed worker: its control channel, a FIFO the
+     * supervisor makes in the worker's private tmp, opens for the task's user inside the
+     * namespaces. The call stops at its timeout, so the worker is kept.
+     */
+    @Test
+    void poolWorkerTakesACancelWhileACallRuns() {
+        long pid = pool.call(() -> ProcessHandle.current().pid(), LONG);
+        assertThrows(CallTimeoutException.class, () -> pool.call(() -> {
+            Thread.sleep(60_000);
+            return "slept";
+        }, Duration.ofSeconds(1)));
+        assertEquals(pid, pool.call(() -> ProcessHandle.current().pid(), LONG),
+                "the worker stopped at its timeout and was kept; worker output: " + OUTPUT);
     }
 
     @Test
