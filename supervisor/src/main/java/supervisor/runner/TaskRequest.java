@@ -6,11 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import supervisor.sandbox.Sandbox;
 import supervisor.units.Bounds;
 
 /**
  * One one-shot task for a {@link TaskRunner}: a program and its arguments (no shell), where its
- * output goes, its timeout and grace, its environment, working directory and limits. Immutable;
+ * output goes, its timeout and grace, its environment, working directory, limits and sandbox. Immutable;
  * made with {@link #builder}:
  * <pre>{@code
  * TaskRequest r = TaskRequest.builder("java", "-jar", "task.jar")
@@ -28,6 +29,7 @@ public final class TaskRequest {
     private final Duration cpuTime;
     private final long memoryBytes;
     private final int maxProcesses;
+    private final Sandbox sandbox;
 
     private TaskRequest(Builder b) {
         this.command = b.command;
@@ -39,6 +41,7 @@ public final class TaskRequest {
         this.cpuTime = b.cpuTime;
         this.memoryBytes = b.memoryBytes;
         this.maxProcesses = b.maxProcesses;
+        this.sandbox = b.sandbox;
     }
 
     /** A request for {@code command}: a program (a path, or a name looked up on PATH) and its arguments. */
@@ -93,6 +96,11 @@ public final class TaskRequest {
         return maxProcesses;
     }
 
+    /** The sandbox the task runs in; {@link Sandbox#NONE} by default. */
+    public Sandbox sandbox() {
+        return sandbox;
+    }
+
     @Override
     public String toString() {
         return "TaskRequest" + command;
@@ -109,6 +117,7 @@ public final class TaskRequest {
         private Duration cpuTime = Duration.ZERO;
         private long memoryBytes;
         private int maxProcesses;
+        private Sandbox sandbox = Sandbox.NONE;
 
         private Builder(List<String> command) {
             if (command.isEmpty()) {
@@ -184,6 +193,17 @@ public final class TaskRequest {
          */
         public Builder maxProcesses(int n) {
             this.maxProcesses = Bounds.atLeastZero(n, "maxProcesses");
+            return this;
+        }
+
+        /**
+         * Runs the task sandboxed, as {@code supervisor run --sandbox} does ({@link Sandbox#strict()},
+         * or parts of it): as another user, without the network, with a read-only view, in its own
+         * process table. A part the machine cannot give fails the run with a
+         * {@link TaskStartException} naming it, unless the sandbox asks for best effort.
+         */
+        public Builder sandbox(Sandbox s) {
+            this.sandbox = Objects.requireNonNull(s, "sandbox");
             return this;
         }
 

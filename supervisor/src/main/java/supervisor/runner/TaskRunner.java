@@ -132,7 +132,8 @@ public final class TaskRunner implements AutoCloseable {
         ProcessSpec spec = ProcessSpec.command(r.command())
                 .withOutputFile(r.output())
                 .withEnvironment(r.environment())
-                .withLimits(new Limits(r.memoryBytes(), r.cpuTime().toNanos(), r.maxProcesses(), 0));
+                .withLimits(new Limits(r.memoryBytes(), r.cpuTime().toNanos(), r.maxProcesses(), 0))
+                .withSandbox(r.sandbox());
         return r.workingDirectory() == null ? spec : spec.withWorkdir(r.workingDirectory());
     }
 
