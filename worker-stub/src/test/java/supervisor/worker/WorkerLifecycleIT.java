@@ -272,7 +272,7 @@ class WorkerLifecycleIT {
     @Test
     void withoutATaskClassTheWorkerSendsFatalAndExitsOne() throws Exception {
         try (WorkerProcess worker = WorkerProcess.withoutTaskProperty().start()) {
-            worker.expect(FrameType.HELLO, 0);
+            worker.exchangeHellos();
             ErrorPayload fatal = ErrorPayload.decode(worker.expect(FrameType.FATAL, 0).payload());
             assertEquals(TaskLoadException.class.getName(), fatal.className());
             assertEquals("no Task-Class attribute in any META-INF/MANIFEST.MF on the class path,"
@@ -285,7 +285,7 @@ class WorkerLifecycleIT {
     @Test
     void aTaskWhoseConstructorThrowsIsFatalWithTheCause() throws Exception {
         try (WorkerProcess worker = WorkerProcess.of(FailingConstructorTask.class).start()) {
-            worker.expect(FrameType.HELLO, 0);
+            worker.exchangeHellos();
             ErrorPayload fatal = ErrorPayload.decode(worker.expect(FrameType.FATAL, 0).payload());
             assertEquals("the constructor of task class " + FailingConstructorTask.class.getName()
                     + " threw", fatal.message());
@@ -310,7 +310,7 @@ class WorkerLifecycleIT {
         Path other = jarNamingTask(dir.resolve("other.jar"), AwaitingTask.class.getName());
         try (WorkerProcess worker = WorkerProcess.withoutTaskProperty()
                 .classPath(echo).classPath(other).start()) {
-            worker.expect(FrameType.HELLO, 0);
+            worker.exchangeHellos();
             ErrorPayload fatal = ErrorPayload.decode(worker.expect(FrameType.FATAL, 0).payload());
             assertTrue(fatal.message().startsWith("the manifests on the class path name different task classes"),
                     fatal.message());
