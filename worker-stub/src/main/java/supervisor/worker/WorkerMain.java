@@ -64,12 +64,9 @@ public final class WorkerMain {
             }
             cancel(calls, frame.callId());
         }
-        if (calls.shutdownRequested()) {
-            // The pool's orderly stop: SHUTDOWN, then its end of our stdin and of the control
-            // channel. Not a supervisor gone: the call thread answers the calls it has, and exits
-            // 0 with the task's shutdown hooks; the pool kills the worker if that outlasts its grace.
-            return;
-        }
+        // The supervisor closes its end only once this worker has ended, even after SHUTDOWN: its
+        // end now is the supervisor gone, and a call that ignores its cancel must not keep the
+        // worker alive (an idle worker that had SHUTDOWN still exits 0: see Exit.supervisorGone).
         Exit.supervisorGone("the control channel closed: the supervisor is gone", calls);
     }
 
