@@ -117,6 +117,28 @@ public interface Posix {
     void makeFifo(Path path, int mode);
 
     /**
+     * Opens a FIFO for reading and writing, non-blocking and close-on-exec (open(2) with
+     * O_RDWR | O_NONBLOCK | O_CLOEXEC): the open does not wait for a reader, and a write to it
+     * never waits. For a pool worker's control channel.
+     *
+     * @return the descriptor, for {@link #writeNow} and {@link #close}
+     * @throws PlatformException naming the path and the error
+     */
+    int openFifo(Path path);
+
+    /**
+     * Writes {@code bytes} (at most PIPE_BUF, 4096, so all or nothing) to a descriptor from
+     * {@link #openFifo}.
+     *
+     * @return false when the FIFO has no room for them now (EAGAIN): nothing was written
+     * @throws PlatformException on any other error
+     */
+    boolean writeNow(int fd, byte[] bytes);
+
+    /** Closes a descriptor from {@link #openFifo}; errors are ignored (it is closed either way). */
+    void close(int fd);
+
+    /**
      * @param cpuNanos user plus system CPU time
      * @param maxRssBytes the peak resident set of the largest single process among them
      */

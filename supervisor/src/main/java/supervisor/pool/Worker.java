@@ -101,7 +101,7 @@ final class Worker {
     private final Object sending = new Object();
     /** When the write in progress began (System.nanoTime); 0 when none is. Written by the slot's thread only. */
     private volatile long writingSince;
-    private volatile boolean writeKilled; // timer thread only
+    private volatile boolean writeKilled; // set by the timer (stdin) or the slot (control channel); a second kill does no harm
     /** It made itself the child subreaper: it hands its orphans to this JVM as it ends. */
     private final boolean subreaper;
 
@@ -299,7 +299,7 @@ final class Worker {
         }
     }
 
-    /** True once the worker was killed for not reading its input (see {@link #checkWrite}). */
+    /** True once the worker was killed for not reading its input ({@link #checkWrite}) or its control channel ({@link #cancel}). */
     boolean stoppedReading() {
         return writeKilled;
     }
@@ -336,7 +336,11 @@ final class Worker {
      */
     void cancel(long callId) throws IOException {
         if (controlled) {
-            control.send(Frame.cancel(callId));
+            if (!control.send(Frame.cancel(callId)) && !writeKilled) {
+                // Its pipe holds every CANCEL the worker may be due (ControlFifo): it stopped reading.
+                writeKilled = true;
+                pool.killLater(this, "it stopped reading its control channel");
+            }
         } else {
             send(Frame.cancel(callId));
         }

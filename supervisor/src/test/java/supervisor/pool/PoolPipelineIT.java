@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import supervisor.testing.Await;
@@ -258,5 +265,70 @@ class PoolPipelineIT {
             assertEquals(1, big.get(i).attempts());
         }
         assertEquals(1, p.stats().workerStarts());
+    }
+
+    /**
+     * The control channel's pipe may be smaller than the 64 KiB its CANCELs are counted against:
+     * an unprivileged user past fs.pipe-user-pages-soft gets 8 KiB pipes. Made 4 KiB here (room
+     * for 315 CANCELs), a worker stopped while the calls it holds are cancelled is killed and
+     * replaced: its slot must not wait, forever, to write CANCELs nobody reads (this JVM holds the
+     * FIFO open for reading too, so no write to it ever fails).
+     */
+    @Test
+    void aWorkerThatStopsReadingItsControlChannelIsKilledNotWaitedFor() throws Exception {
+        WorkerPool p = pool(1, 1024);
+        int pid = Integer.parseInt(text(p.submit(bytes("pid"))));
+        ControlPipe.shrink(pid, 4096);
+        List<CallFuture> calls = new ArrayList<>();
+        calls.add(p.submit(bytes("sleep 60000")));
+        Await.until(LONG, "the call to start", () -> p.stats().queued() == 0);
+        signal("STOP", pid);
+        for (int i = 0; i < 1500; i++) {
+            calls.add(p.submit(bytes("sleep 60000")));
+        }
+        // It is sent more once it holds half a pipeline or less: more than 512 CANCELs, 6.5 KiB, are due.
+        Await.until(LONG, "the stopped worker to hold over 512 calls", () -> p.stats().queued() < 1501 - 512);
+        calls.forEach(c -> c.cancel(true));
+        Await.until(LONG, "the stopped worker to be replaced", () -> p.stats().workerStarts() == 2);
+        assertEquals("after", text(p.submit(bytes("echo after"))));
+    }
+
+    private static void signal(String name, int pid) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Integer.toString(pid)).inheritIO().start().waitFor());
+    }
+
+    /** Resizes a worker's control channel's pipe from outside (F_SETPIPE_SZ on its /proc/PID/fd link). */
+    private static final class ControlPipe {
+        static {
+            Native.register("c");
+        }
+
+        private static final int O_RDONLY = 0;
+        private static final int O_NONBLOCK = 0x800;
+        private static final int F_SETPIPE_SZ = 1031;
+
+        static native int open(String path, int flags) throws LastErrorException;
+
+        static native int fcntl(int fd, int command, int argument) throws LastErrorException;
+
+        static native int close(int fd) throws LastErrorException;
+
+        static void shrink(int pid, int bytes) throws IOException {
+            Path fds = Path.of("/proc/" + pid + "/fd");
+            try (Stream<Path> list = Files.list(fds)) {
+                for (Path fd : list.collect(Collectors.toList())) {
+                    if (Files.readSymbolicLink(fd).toString().contains(ControlFifo.NAME)) {
+                        int mine = open(fd.toString(), O_RDONLY | O_NONBLOCK);
+                        try {
+                            assertEquals(bytes, fcntl(mine, F_SETPIPE_SZ, bytes), "F_SETPIPE_SZ on " + fd);
+                        } finally {
+                            close(mine);
+                        }
+                        return;
+                    }
+                }
+            }
+            throw new AssertionError("worker " + pid + " holds no " + ControlFifo.NAME + " in " + fds);
+        }
     }
 }

@@ -138,6 +138,24 @@ class WorkerPoolIT {
         assertEquals(2, p.stats().workerStarts(), "the cooperative worker was kept");
     }
 
+    /**
+     * The control channel's FIFO is made in the worker's temporary directory, which is the task's
+     * too: a task that empties it, in its constructor or in a call, must still start, run and be
+     * cancelled (the worker opens the FIFO, and removes its name, before any of the task's code runs).
+     */
+    @Test
+    void aTaskThatEmptiesItsTemporaryDirectoryRunsAndIsStillCancelled() throws Exception {
+        WorkerPool p = pool(1, b -> b.environment("HOSTILE_EMPTY_TMPDIR", "1").grace(Duration.ofSeconds(30)));
+        assertEquals("up", text(p.submit(bytes("echo up"))));
+        assertTrue(text(p.submit(bytes("emptytmp"))).startsWith("emptied "));
+        CompletableFuture<byte[]> sleeping = p.submit(bytes("sleep 60000"));
+        Await.until(LONG, "the call to start", () -> p.stats().queued() == 0);
+        assertTrue(sleeping.cancel(true));
+        assertEquals("after", text(p.submit(bytes("echo after"))));
+        assertEquals(1, p.stats().workerStarts(), "the cancel reached the task, which kept its worker: " + p.stats());
+        assertTrue(output.stream().noneMatch(l -> l.contains("protocol error")), String.join("\n", output));
+    }
+
     @Test
     void systemExitInATaskFailsTheCallAndTheOthersCarryOn() throws Exception {
         WorkerPool p = pool(2, b -> { });

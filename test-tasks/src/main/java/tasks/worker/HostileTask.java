@@ -3,6 +3,7 @@ package tasks.worker;
 import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
@@ -11,8 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import supervisor.worker.Cancellation;
 import supervisor.worker.Task;
 
@@ -32,12 +36,14 @@ import supervisor.worker.Task;
  * 13-byte header of a 1 MiB frame and nothing more), midframe (writes that header, then hangs),
  * stopreading (answers, then its JVM stops itself with SIGSTOP: it reads nothing more),
  * strayresult N (writes a RESULT frame of N payload bytes for call 2^62, which is not running, then
- * the payload in 1 MiB writes, then hangs).
+ * the payload in 1 MiB writes, then hangs), emptytmp (deletes every entry of java.io.tmpdir, as a
+ * task may that wants a clean scratch space; answers how many).
  *
  * <p>When the file named by the environment variable HOSTILE_REFUSE_IF_EXISTS exists, the class
  * does not initialise: its static initialiser exits 9 (a worker that can no longer start). When
  * the file named by HOSTILE_SLOW_START_IF_EXISTS exists, the static initialiser says so on stderr,
- * then sleeps 600 s (a worker that is starting, for as long as a test needs).
+ * then sleeps 600 s (a worker that is starting, for as long as a test needs). With the environment
+ * variable HOSTILE_EMPTY_TMPDIR set, the constructor empties java.io.tmpdir (as {@code emptytmp}).
  */
 public final class HostileTask implements Task {
     private static final List<long[]> HOG = new ArrayList<>();
@@ -57,6 +63,28 @@ public final class HostileTask implements Task {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    public HostileTask() throws IOException {
+        if (System.getenv("HOSTILE_EMPTY_TMPDIR") != null) {
+            System.err.println("HostileTask: emptied java.io.tmpdir of " + emptyTmpdir() + " entries");
+        }
+    }
+
+    /** Deletes every entry of java.io.tmpdir, directories with what they hold; returns how many entries it had. */
+    private static int emptyTmpdir() throws IOException {
+        List<Path> entries;
+        try (Stream<Path> list = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            entries = list.collect(Collectors.toList());
+        }
+        for (Path entry : entries) {
+            try (Stream<Path> tree = Files.walk(entry)) {
+                for (Path p : tree.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        return entries.size();
     }
 
     /** The header of a RESULT frame of call 1 announcing a 1 MiB payload. */
@@ -186,6 +214,8 @@ public final class HostileTask implements Task {
                 }
                 Thread.sleep(600_000);
                 return null;
+            case "emptytmp":
+                return ("emptied " + emptyTmpdir()).getBytes(StandardCharsets.UTF_8);
             case "pid":
                 return Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
             default:

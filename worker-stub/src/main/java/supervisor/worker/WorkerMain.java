@@ -13,8 +13,9 @@ import supervisor.worker.protocol.ProtocolException;
 
 /**
  * The main class of a pool worker JVM: takes the protocol channel away from the task's standard
- * streams, says HELLO, loads the task, says READY, then serves the supervisor's frames until
- * SHUTDOWN, end of input or a protocol error. See docs/protocol.md.
+ * streams, says HELLO, reads the supervisor's and opens the control channel it names, loads the
+ * task, says READY, then serves the supervisor's frames until SHUTDOWN, end of input or a protocol
+ * error. See docs/protocol.md.
  *
  * <p>Threads: a call thread reads the CALLs on stdin and runs them ({@link CallRunner}); this
  * (main) thread reads the control channel, where CANCEL comes while a call runs, and whose end
@@ -43,16 +44,19 @@ public final class WorkerMain {
         FrameReader in = new FrameReader(streams.input(), config.maxFrameLength());
         out.write(Frame.hello(Hello.of(helloProperties(config))));
 
+        // The supervisor's HELLO, and the control channel it names, before any of the task's code
+        // runs: the channel's FIFO is in the task's temporary directory, which a task may empty in
+        // its static initialiser or constructor. No deadlock: the supervisor sends its HELLO
+        // without waiting for this side's.
+        Hello hello = expectHello(read(in, null), null);
+        int pipeline = hello.number(Hello.PIPELINE, 1, Hello.MAX_PIPELINE);
+        FrameReader control = ControlChannel.open(hello, config.maxFrameLength());
+
         Task task = loadTaskOrExit(out);
         out.write(Frame.ready());
         CallRunner calls = new CallRunner(task, out, in, streams.input());
+        calls.agree(hello.says(Hello.STACK_ON_CANCEL), pipeline);
         HeartbeatThread.start(config.heartbeatMillis(), out, calls);
-
-        // The supervisor's HELLO is checked here, not before READY: neither side waits for the
-        // other's HELLO before going on, so no ordering of the two can deadlock.
-        Hello hello = expectHello(read(in, calls), calls);
-        calls.agree(hello.says(Hello.STACK_ON_CANCEL), hello.number(Hello.PIPELINE, 1, Hello.MAX_PIPELINE));
-        FrameReader control = ControlChannel.open(hello, config.maxFrameLength());
         calls.start(); // from now on the call thread alone reads stdin
         for (Frame frame; (frame = read(control, calls)) != null; ) {
             if (frame.type() != FrameType.CANCEL) {
@@ -60,12 +64,9 @@ public final class WorkerMain {
             }
             cancel(calls, frame.callId());
         }
-        if (calls.shutdownRequested()) {
-            // The pool's orderly stop: SHUTDOWN, then its end of our stdin and of the control
-            // channel. Not a supervisor gone: the call thread answers the calls it has, and exits
-            // 0 with the task's shutdown hooks; the pool kills the worker if that outlasts its grace.
-            return;
-        }
+        // The supervisor closes its end only once this worker has ended, even after SHUTDOWN: its
+        // end now is the supervisor gone, and a call that ignores its cancel must not keep the
+        // worker alive (an idle worker that had SHUTDOWN still exits 0: see Exit.supervisorGone).
         Exit.supervisorGone("the control channel closed: the supervisor is gone", calls);
     }
 

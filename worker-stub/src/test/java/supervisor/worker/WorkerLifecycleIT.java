@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import supervisor.worker.protocol.ErrorPayload;
 import supervisor.worker.protocol.Frame;
 import supervisor.worker.protocol.FrameType;
+import supervisor.worker.protocol.FrameWriter;
 import supervisor.worker.protocol.Hello;
 import supervisor.worker.tasks.AwaitingTask;
 import supervisor.worker.tasks.EchoTask;
@@ -52,6 +54,31 @@ class WorkerLifecycleIT {
 
             assertEquals(Exit.SUPERVISOR_GONE, status);
             assertTrue(elapsedMillis < GONE_WITHIN.toMillis(), elapsedMillis + " ms");
+            worker.awaitStderr("the call in flight ignored its cancellation; halting");
+        }
+    }
+
+    /**
+     * After SHUTDOWN the worker still answers its calls; but the pool closes its end of the control
+     * channel only once the worker has ended, so that end, while a call still runs, is the
+     * supervisor gone: a call that ignores its cancel must not keep the worker alive. Here the
+     * SHUTDOWN is read (after call 1) before call 2, which spins, starts: as a pool that closes
+     * while a call waits behind another.
+     */
+    @Test
+    void theSupervisorGoneAfterShutdownStillHaltsAWorkerWhoseCallIgnoresCancellation() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.of(SpinningTask.class).start()) {
+            worker.handshake(Map.of(Hello.PIPELINE, "2"));
+            ByteArrayOutputStream frames = new ByteArrayOutputStream(); // one write: all in the pipe at once
+            FrameWriter writer = new FrameWriter(frames, Frame.DEFAULT_MAX_LENGTH);
+            writer.write(Frame.call(1, "x".getBytes(UTF_8)));
+            writer.write(Frame.call(2, new byte[0]));
+            writer.write(Frame.shutdown());
+            worker.sendRaw(frames.toByteArray());
+            assertEquals("x", new String(worker.expect(FrameType.RESULT, 1).payload(), UTF_8));
+            worker.awaitStderr("spinning");
+            worker.supervisorGone();
+            assertEquals(Exit.SUPERVISOR_GONE, worker.awaitExit(GONE_WITHIN));
             worker.awaitStderr("the call in flight ignored its cancellation; halting");
         }
     }
@@ -272,7 +299,7 @@ class WorkerLifecycleIT {
     @Test
     void withoutATaskClassTheWorkerSendsFatalAndExitsOne() throws Exception {
         try (WorkerProcess worker = WorkerProcess.withoutTaskProperty().start()) {
-            worker.expect(FrameType.HELLO, 0);
+            worker.exchangeHellos();
             ErrorPayload fatal = ErrorPayload.decode(worker.expect(FrameType.FATAL, 0).payload());
             assertEquals(TaskLoadException.class.getName(), fatal.className());
             assertEquals("no Task-Class attribute in any META-INF/MANIFEST.MF on the class path,"
@@ -285,7 +312,7 @@ class WorkerLifecycleIT {
     @Test
     void aTaskWhoseConstructorThrowsIsFatalWithTheCause() throws Exception {
         try (WorkerProcess worker = WorkerProcess.of(FailingConstructorTask.class).start()) {
-            worker.expect(FrameType.HELLO, 0);
+            worker.exchangeHellos();
             ErrorPayload fatal = ErrorPayload.decode(worker.expect(FrameType.FATAL, 0).payload());
             assertEquals("the constructor of task class " + FailingConstructorTask.class.getName()
                     + " threw", fatal.message());
@@ -310,7 +337,7 @@ class WorkerLifecycleIT {
         Path other = jarNamingTask(dir.resolve("other.jar"), AwaitingTask.class.getName());
         try (WorkerProcess worker = WorkerProcess.withoutTaskProperty()
                 .classPath(echo).classPath(other).start()) {
-            worker.expect(FrameType.HELLO, 0);
+            worker.exchangeHellos();
             ErrorPayload fatal = ErrorPayload.decode(worker.expect(FrameType.FATAL, 0).payload());
             assertTrue(fatal.message().startsWith("the manifests on the class path name different task classes"),
                     fatal.message());

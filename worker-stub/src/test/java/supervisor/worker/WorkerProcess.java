@@ -140,11 +140,24 @@ final class WorkerProcess implements AutoCloseable {
 
     /** {@link #handshake()} with these keys in the supervisor's HELLO. */
     Hello handshake(Map<String, String> supervisorHello) throws Exception {
+        Hello hello = exchangeHellos(supervisorHello);
+        expect(FrameType.READY, 0);
+        return hello;
+    }
+
+    /**
+     * Expects the worker's HELLO and sends the supervisor's, naming a control channel: what the
+     * worker needs before it loads its task (then READY or FATAL).
+     */
+    Hello exchangeHellos() throws Exception {
+        return exchangeHellos(Map.of("supervisor-version", "test"));
+    }
+
+    private Hello exchangeHellos(Map<String, String> supervisorHello) throws Exception {
         Frame hello = expect(FrameType.HELLO, 0);
         Map<String, String> keys = new LinkedHashMap<>(supervisorHello);
         keys.put(Hello.CONTROL, openControl().toString());
         send(Frame.hello(Hello.of(keys)));
-        expect(FrameType.READY, 0);
         return Hello.decode(hello.payload());
     }
 
