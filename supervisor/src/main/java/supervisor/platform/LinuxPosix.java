@@ -22,7 +22,11 @@ final class LinuxPosix implements Posix {
     private static final int EAGAIN = 11;
     private static final int ENOSYS = 38;
     // <fcntl.h>, <limits.h>: the same on every Linux architecture this runs on (x86-64, aarch64)
+    private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
+    private static final long SYS_FCNTL = 72;
+    private static final long F_SETPIPE_SZ = 1031;
+    private static final long F_GETPIPE_SZ = 1032;
     private static final int O_NONBLOCK = 0x800;
     private static final int O_CLOEXEC = 0x80000;
     private static final int PIPE_BUF = 4096;
@@ -177,6 +181,32 @@ final class LinuxPosix implements Posix {
             return LibC.open(path.toString(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
         } catch (LastErrorException e) {
             throw new PlatformException("open(" + path + ", O_RDWR|O_NONBLOCK) failed: " + strerror(e));
+        }
+    }
+
+    @Override
+    public int pipeCapacity(Path end, int wanted) {
+        int fd;
+        try {
+            fd = LibC.open(end.toString(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new PlatformException("open(" + end + ") failed: " + strerror(e));
+        }
+        try {
+            long size = LibC.syscall(SYS_FCNTL, fd, F_GETPIPE_SZ, 0, 0);
+            if (size < wanted) {
+                try {
+                    LibC.syscall(SYS_FCNTL, fd, F_SETPIPE_SZ, wanted, 0);
+                    size = LibC.syscall(SYS_FCNTL, fd, F_GETPIPE_SZ, 0, 0);
+                } catch (LastErrorException e) {
+                    // EPERM past the user's soft limit: the pipe stays as it is
+                }
+            }
+            return (int) size;
+        } catch (LastErrorException e) {
+            throw new PlatformException("fcntl(" + end + ", F_GETPIPE_SZ) failed: " + strerror(e));
+        } finally {
+            close(fd);
         }
     }
 

@@ -139,6 +139,17 @@ public interface Posix {
     void close(int fd);
 
     /**
+     * The capacity of the pipe at {@code end} (a {@code /proc/PID/fd/N} that is a pipe), grown to
+     * {@code wanted} bytes first where the kernel allows it (F_SETPIPE_SZ: an unprivileged user past
+     * {@code fs.pipe-user-pages-soft} gets pipes of one or two pages, and may not grow them).
+     * Opens a new descriptor of the pipe for it, closed before it returns.
+     *
+     * @return the capacity in bytes (F_GETPIPE_SZ)
+     * @throws PlatformException naming the path and the error
+     */
+    int pipeCapacity(Path end, int wanted);
+
+    /**
      * @param cpuNanos user plus system CPU time
      * @param maxRssBytes the peak resident set of the largest single process among them
      */

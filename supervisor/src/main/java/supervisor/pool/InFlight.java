@@ -37,13 +37,6 @@ final class InFlight {
      * most this much beside the calls' own inputs, whatever the pipeline and the frame limit.
      */
     static final int BATCH = 1024 * 1024;
-    /**
-     * The most bytes of CALLs a worker is sent beyond the first, unanswered one: the worker reads
-     * stdin only between calls (its call thread reads its CALLs itself), so what is sent behind a
-     * call that runs must fit in the pipe's 64 KiB, with room left for SHUTDOWN. Else a writer
-     * here would wait for the worker while the worker waits to write answers nobody reads.
-     */
-    static final int PIPE_ROOM = 60 * 1024;
 
     private final WorkerPool pool;
     private final Worker w;
@@ -89,10 +82,10 @@ final class InFlight {
                     break;
                 }
                 long size = Frame.HEADER_LENGTH + 4L + call.input.length;
-                if (!attempts.isEmpty() && (size > SMALL_BATCH || bytesSent + size > PIPE_ROOM)) {
+                if (!attempts.isEmpty() && (size > SMALL_BATCH || bytesSent + size > w.pipeRoom)) {
                     // A large call waits for an idle worker: a worker holds at most one, so its
                     // heap needs room for one large input, not for a pipeline of them; and no more
-                    // waits in its pipe than the pipe holds (PIPE_ROOM).
+                    // waits in its pipe than the pipe holds (Worker.pipeRoom).
                     pool.queue.putFirst(call);
                     break;
                 }

@@ -25,6 +25,7 @@ import supervisor.log.Log;
 import supervisor.log.Printable;
 import supervisor.platform.Daemons;
 import supervisor.platform.Platform;
+import supervisor.platform.PlatformException;
 import supervisor.platform.ProcFs;
 import supervisor.platform.ProcessId;
 import supervisor.process.Ending;
@@ -96,6 +97,13 @@ final class Worker {
     private volatile boolean pipelines;
     /** From the worker's HELLO: it reads CANCEL on the control channel (else on stdin: an older stub). */
     private volatile boolean controlled;
+    /**
+     * The most bytes of CALLs the worker is sent behind the first, unanswered one: its call
+     * thread reads stdin only between calls, so what waits behind a call that runs must fit in
+     * the pipe, with room left for SHUTDOWN. Else a writer here would wait for the worker while
+     * the worker waits to write answers nobody reads (and the write's deadline would kill it).
+     */
+    final int pipeRoom;
     /** A {@link #WAKE} is queued and not taken yet: one is enough. */
     private final AtomicBoolean wakePosted = new AtomicBoolean();
     private final Object sending = new Object();
@@ -105,8 +113,10 @@ final class Worker {
     /** It made itself the child subreaper: it hands its orphans to this JVM as it ends. */
     private final boolean subreaper;
 
-    private Worker(String id, SupervisedProcess supervised, WorkerPool pool, boolean subreaper, ControlFifo control) {
+    private Worker(String id, SupervisedProcess supervised, WorkerPool pool, boolean subreaper, ControlFifo control,
+            int pipeRoom) {
         this.control = control;
+        this.pipeRoom = pipeRoom;
         this.id = id;
         this.subreaper = subreaper;
         this.pool = pool;
@@ -183,7 +193,7 @@ final class Worker {
         ControlFifo control = null;
         try {
             control = ControlFifo.make(supervised.privateTmp(), id);
-            w = new Worker(id, supervised, pool, subreaper, control);
+            w = new Worker(id, supervised, pool, subreaper, control, pipeRoom(supervised.id().pid()));
             w.stderrPump.start();
             w.frameReader.start();
         } catch (Throwable t) {
@@ -205,6 +215,25 @@ final class Worker {
         }
         Log.debug("worker " + id + " started: pid " + w.processId.pid() + ", " + supervised.mechanism());
         return w;
+    }
+
+    /** The capacity a worker's stdin pipe is grown to, where the kernel lets this JVM. */
+    static final int WANTED_PIPE = 64 * 1024;
+    /** What any pipe holds: one page. */
+    static final int MIN_PIPE = 4096;
+    /** Left in the pipe for SHUTDOWN (13 bytes) behind the calls. */
+    static final int PIPE_SLACK = 512;
+
+    /** See {@link #pipeRoom}: from the capacity of the worker's stdin, its fd 0, as the kernel gives it. */
+    private static int pipeRoom(long pid) {
+        int capacity = MIN_PIPE;
+        try {
+            capacity = Platform.posix().pipeCapacity(Path.of("/proc/" + pid + "/fd/0"), WANTED_PIPE);
+        } catch (PlatformException e) {
+            Log.debug("the capacity of worker pid " + pid + "'s stdin is unknown (" + e.getMessage()
+                    + "): assuming " + MIN_PIPE + " bytes");
+        }
+        return Math.max(0, capacity - PIPE_SLACK);
     }
 
     /** The worker stub's TaskLoader.PROPERTY. */

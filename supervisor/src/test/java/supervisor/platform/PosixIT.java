@@ -73,6 +73,26 @@ class PosixIT {
         return ProcFs.stat(pid).map(ProcStat::state).orElse('-');
     }
 
+    /**
+     * The pool sizes what it sends behind a running call by the worker's stdin pipe: its capacity
+     * is read through /proc/PID/fd/0, grown where the kernel allows it (root here), never shrunk.
+     */
+    @Test
+    void pipeCapacityIsReadThroughProcAndGrownWhereAllowed() throws Exception {
+        Process sleep = spawn("sleep", "30");
+        Path stdin = Path.of("/proc/" + sleep.pid() + "/fd/0");
+        assertEquals(64 * 1024, posix.pipeCapacity(stdin, 4096), "a new pipe holds 64 KiB; wanting less shrinks nothing");
+        assertEquals(128 * 1024, posix.pipeCapacity(stdin, 128 * 1024), "grown (root may)");
+        assertEquals(128 * 1024, posix.pipeCapacity(stdin, 64 * 1024), "kept");
+        sleep.getOutputStream().write('x');
+        sleep.getOutputStream().flush();
+        assertTrue(sleep.isAlive(), "the pipe still works after the probe's descriptor closed");
+        PlatformException notAPipe = org.junit.jupiter.api.Assertions.assertThrows(PlatformException.class,
+                () -> posix.pipeCapacity(Path.of("/proc/self/exe"), 4096));
+        assertTrue(notAPipe.getMessage().contains("/proc/self/exe"), notAPipe.getMessage());
+        sleep.destroyForcibly().waitFor();
+    }
+
     @Test
     void aSignalWithTheRightStartTimeIsDelivered() throws Exception {
         Process sleep = spawn("sleep", "30");
