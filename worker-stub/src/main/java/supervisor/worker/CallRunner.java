@@ -26,12 +26,12 @@ import supervisor.worker.protocol.StackPayload;
  * control channel, which the main thread reads ({@link WorkerMain}, {@link Hello#CONTROL}).
  *
  * <p>It holds as many unanswered calls as the supervisor's HELLO allows ({@link Hello#PIPELINE};
- * one without it). After each call it reads what the supervisor has sent meanwhile, without
- * waiting for more; while calls wait, an answer is held and written with the next ones (see
- * {@link Flusher}), so a run of short calls costs one write, and one wake-up of the supervisor,
- * for many answers. Reading those frames before the answer goes out also keeps the protocol's
- * rule checkable: a CALL found then was sent before the answer, so beyond the pipeline it is an
- * error.
+ * one without it). When the supervisor pipelines, after each call that leaves none waiting it
+ * reads what has been sent meanwhile, without waiting for more; while calls wait, an answer is
+ * held and written with the next ones (see {@link Flusher}), so a run of short calls costs one
+ * write, and one wake-up of the supervisor, for many answers. Reading those frames before the
+ * answer goes out also keeps the protocol's rule checkable: a CALL found then was sent before
+ * the answer, so beyond the pipeline it is an error.
  *
  * <p>{@link #cancel} is called by the thread reading the control channel;
  * {@link #cancelAndAwaitIdle}, {@link #shutdownRequested} and {@link #completedCalls} by any.
@@ -61,6 +61,15 @@ final class CallRunner {
     private boolean sendStacks;
     private int pipeline = 1; // how many unanswered calls the supervisor may send
     private boolean inputEnded; // the call thread's own: stdin ended while it read ahead
+    /**
+     * Whether to look for frames that arrived during a call, before its answer: only when the
+     * supervisor pipelines. With one call at a time nothing may come before the answer but
+     * SHUTDOWN, which waits as well as it is read; and the look costs two system calls a call
+     * (FileInputStream.available: fstat, then FIONREAD), the price of a context switch here.
+     * It follows that with one call at a time a CALL sent before the answer cannot be told from
+     * one sent after it: it is run as the next call.
+     */
+    private boolean lookAhead;
 
     CallRunner(Task task, FrameWriter out, FrameReader in, ProtocolInput input) {
         this.task = task;
@@ -88,6 +97,13 @@ final class CallRunner {
         synchronized (lock) {
             sendStacks = stacks;
             pipeline = unanswered;
+        }
+        lookAhead = unanswered > 1; // before the call thread starts: it reads it without the lock
+    }
+
+    private boolean pendingIsEmpty() {
+        synchronized (lock) {
+            return pending.isEmpty();
         }
     }
 
@@ -196,7 +212,9 @@ final class CallRunner {
                 // A CANCEL that raced with the end of the call interrupted this thread after the
                 // task returned; that interrupt must not hit the reads below nor the next call.
                 Thread.interrupted();
-                readArrived();
+                if (lookAhead && pendingIsEmpty()) {
+                    readArrived();
+                }
                 boolean more;
                 synchronized (lock) {
                     // Cleared before the answer is written: once the supervisor has read the answer
