@@ -11,23 +11,27 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What the escape tests need on the host, made once as root in a directory the sandbox leaves in
- * sight (under target/, not /tmp or /home): a file only root may read, a directory anyone may
- * write, a setuid-root copy of id, and a copy of cat with cap_dac_override (setcap comes from
- * libcap2-bin, installed with apt-get when missing). The hostile task is
- * test-tasks/src/main/sh/escape.sh.
+ * sight and every user can reach (a new directory in /var/tmp, not /tmp or /home, and not the
+ * checkout, which may sit in a directory only root may enter): a file only root may read, a
+ * directory anyone may write, a setuid-root copy of id, a copy of cat with cap_dac_override
+ * (setcap comes from libcap2-bin, installed with apt-get when missing), and a copy of the hostile
+ * task, test-tasks/src/main/sh/escape.sh.
  */
 final class Escapes {
-    static final Path SCRIPT = Path.of("../test-tasks/src/main/sh/escape.sh").toAbsolutePath().normalize();
+    private static final Path SOURCE = Path.of("../test-tasks/src/main/sh/escape.sh").toAbsolutePath().normalize();
 
     final Path dir;
+    /** The hostile task, readable by the sandbox's user. */
+    final Path script;
     final Path secret;
     final Path open;
     final Path setuidId;
     final Path capCat; // null: no setcap could be had (said by the test that needs it)
     final String capWhy;
 
-    private Escapes(Path dir, Path secret, Path open, Path setuidId, Path capCat, String capWhy) {
+    private Escapes(Path dir, Path script, Path secret, Path open, Path setuidId, Path capCat, String capWhy) {
         this.dir = dir;
+        this.script = script;
         this.secret = secret;
         this.open = open;
         this.setuidId = setuidId;
@@ -36,9 +40,10 @@ final class Escapes {
     }
 
     static Escapes make() throws IOException, InterruptedException {
-        Path dir = Path.of("target", "sandbox-escapes-" + ProcessHandle.current().pid() + "-" + System.nanoTime()).toAbsolutePath();
-        Files.createDirectories(dir);
+        Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "supervisor-escapes-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path script = Files.copy(SOURCE, dir.resolve("escape.sh"));
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
         Path secret = Files.writeString(dir.resolve("secret"), "only root reads this\n");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         Path open = Files.createDirectories(dir.resolve("open"));
@@ -59,7 +64,7 @@ final class Escapes {
             why = "setcap cap_dac_override+ep failed (a filesystem without xattrs?)";
             cat = null;
         }
-        return new Escapes(dir, secret, open, id, cat, why);
+        return new Escapes(dir, script, secret, open, id, cat, why);
     }
 
     /**
@@ -71,8 +76,8 @@ final class Escapes {
     }
 
     /** The hostile task's command: sh escape.sh ESCAPE ARGS. */
-    static List<String> task(String... args) {
-        List<String> c = new ArrayList<>(List.of("--", "sh", SCRIPT.toString()));
+    List<String> task(String... args) {
+        List<String> c = new ArrayList<>(List.of("--", "sh", script.toString()));
         c.addAll(List.of(args));
         return c;
     }

@@ -85,7 +85,7 @@ class PoolSandboxIT {
     }
 
     private static List<String> withScript(String... args) {
-        List<String> a = new ArrayList<>(List.of(Escapes.SCRIPT.toString()));
+        List<String> a = new ArrayList<>(List.of(escapes.script.toString()));
         a.addAll(List.of(args));
         return a;
     }

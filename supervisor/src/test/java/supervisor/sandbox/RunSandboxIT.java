@@ -54,7 +54,7 @@ class RunSandboxIT {
     private static Supervisor sandboxed(List<String> options, String... escape) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--sandbox", "--temp-workdir", "--private-tmp"));
         args.addAll(options);
-        args.addAll(Escapes.task(escape));
+        args.addAll(escapes.task(escape));
         return Supervisor.builder(args.toArray(String[]::new)).start();
     }
 
@@ -70,7 +70,7 @@ class RunSandboxIT {
     /** The same escape without a sandbox: it must get out, or the test proves nothing. */
     private static void escapesWithout(String... escape) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--private-tmp"));
-        args.addAll(Escapes.task(escape));
+        args.addAll(escapes.task(escape));
         try (Supervisor s = Supervisor.builder(args.toArray(String[]::new)).start()) {
             assertEquals(1, s.exitCode(LONG), s.stdout() + s.stderr());
             assertTrue(s.stdout().startsWith("ESCAPED: "), s.stdout());
@@ -283,17 +283,39 @@ class RunSandboxIT {
     }
 
     /** The launcher run as nobody: a supervisor without root. */
-    private static Path asNobody(Path dir) throws Exception {
+    /**
+     * A wrapper that runs the launcher as nobody. The launcher and its jars are copied, in the
+     * installed layout, to a new directory of /var/tmp that every user can read: the checkout may
+     * sit in a directory only root may enter (CI's clone does). {@code copy}: that directory.
+     */
+    private static Path asNobody(Path dir, Path copy) throws Exception {
+        Path target = Path.of("target").toAbsolutePath();
+        Files.createDirectories(copy.resolve("bin"));
+        Files.createDirectories(copy.resolve("lib"));
+        assertEquals(0, Escapes.exec("cp", "-p", Supervisor.LAUNCHER.toAbsolutePath().normalize().toString(),
+                copy.resolve("bin/supervisor").toString()));
+        assertEquals(0, Escapes.exec("cp", "-pR", target.resolve("supervisor.jar").toString(),
+                target.resolve("guardian.sh").toString(), target.resolve("jvm.args").toString(),
+                target.resolve("lib").toString(), copy.resolve("lib").toString()));
+        assertEquals(0, Escapes.exec("chmod", "-R", "a+rX", copy.toString()));
         Path wrapper = dir.resolve("supervisor-as-nobody");
         Files.writeString(wrapper, "#!/bin/sh\nexec setpriv --reuid 65534 --regid 65534 --clear-groups env HOME=/ "
-                + Supervisor.LAUNCHER.toAbsolutePath().normalize() + " \"$@\"\n");
+                + copy.resolve("bin/supervisor") + " \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         return wrapper;
     }
 
     @Test
     void runWithoutRootRefusesAnotherUserInOneLineOrRunsWithoutItAsBestEffort(@TempDir Path dir) throws Exception {
-        Path nobody = asNobody(dir);
+        Path copy = Files.createTempDirectory(Path.of("/var/tmp"), "supervisor-launcher-");
+        try {
+            runAsNobody(asNobody(dir, copy));
+        } finally {
+            assertEquals(0, Escapes.exec("rm", "-rf", copy.toString()));
+        }
+    }
+
+    private void runAsNobody(Path nobody) throws Exception {
         try (Supervisor s = Supervisor.builder("run", "--sandbox", "--", "true").launcher(nobody).directory(Path.of("/")).start()) {
             assertEquals(125, s.exitCode(LONG), s.stderr());
             assertEquals("supervisor: sandbox: cannot have the task's user dynamic: switching users needs root"
