@@ -6,7 +6,11 @@ import java.util.Objects;
 
 /**
  * What a task is kept from: each part on its own, as systemd's service options are, and
- * {@link #strict()} for all of them at once ({@code --sandbox}). Immutable.
+ * {@link #strict()} for all of them at once ({@code --sandbox}). Immutable and safe to share
+ * between threads. A part the machine cannot give (not root, no user namespaces, util-linux or
+ * perl missing) is found when a task starts, not here: the start fails with one message naming
+ * it (status 125 from the command line, a {@code TaskStartException} or a worker that cannot
+ * start from the library), unless {@code bestEffort}.
  *
  * @param user who the task runs as ({@link TaskUser})
  * @param privateNetwork a network namespace of its own with only loopback, up (systemd's
@@ -17,7 +21,9 @@ import java.util.Objects;
  *     {@code ProtectHome=tmpfs}, {@code PrivateTmp=})
  * @param privatePids a pid namespace of its own with its own /proc: it sees and can signal only
  *     its own tree (systemd's {@code PrivatePIDs=}); the task is not its PID 1
- * @param readWrite more paths the task may write, with {@code readOnly}
+ * @param readWrite more paths the task may write, with {@code readOnly}: a relative path is taken
+ *     from the supervisor's working directory; one that does not exist, or {@code /}, fails the
+ *     start; the list is copied
  * @param bestEffort run without a part the machine cannot give (one line on stderr says which)
  *     instead of refusing to start
  */
@@ -26,6 +32,7 @@ public record Sandbox(TaskUser user, boolean privateNetwork, boolean readOnly, b
     /** No sandbox: the task runs as the supervisor's user, with its view of everything. */
     public static final Sandbox NONE = new Sandbox(TaskUser.SUPERVISOR, false, false, false, List.of(), false);
 
+    /** @throws NullPointerException if {@code user}, {@code readWrite} or one of its paths is null */
     public Sandbox {
         Objects.requireNonNull(user);
         readWrite = List.copyOf(readWrite);
