@@ -165,7 +165,10 @@ class HealthFileIT {
     void aFileThatIsNotItsOwnIsNeverReplaced(@TempDir Path dir) throws Exception {
         Path foreign = Files.writeString(dir.resolve("foreign"), "precious\n");
         Path link = Files.createSymbolicLink(dir.resolve("link"), foreign);
-        for (Path p : List.of(foreign, link)) {
+        // A FIFO nobody opens: opening it to read or write would wait forever.
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        for (Path p : List.of(foreign, link, fifo)) {
             try (Supervisor s = run(p, List.of(), "exit", "0")) {
                 assertEquals(2, s.exitCode(LONG), s.stderr());
                 assertEquals(1, s.stderr().lines().count(), s.stderr());
@@ -174,6 +177,10 @@ class HealthFileIT {
         }
         assertEquals("precious\n", Files.readString(foreign));
         assertTrue(Files.isSymbolicLink(link));
+        Probe onFifo = probe("--alive", fifo.toString());
+        assertEquals(1, onFifo.status(), "answered at once, not blocked on the FIFO: " + onFifo);
+        assertTrue(onFifo.line().startsWith("not alive: '" + fifo + "' is not a health file"), onFifo.toString());
+        Files.delete(fifo);
 
         // A previous run's file (a container restarted, its volume kept) is taken over, and removed at the end.
         Path previous = Files.writeString(dir.resolve("previous"), HealthRecord.SIGNATURE + "\nstate=ready\nbeat=1\n");
